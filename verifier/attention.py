@@ -1,0 +1,251 @@
+"""Attention heads with a prefix: the matrices, the derived closed form, and three back-ends.
+
+A head has weights (W_Q, W_K, W_V). At a query token t_q, over context tokens t_1..t_M,
+
+    H(t_q) = Σ_j e^{σ_j} W_V t_j / Σ_j e^{σ_j},    σ_j = ⟨W_Q t_q, W_K t_j⟩.
+
+The prefix tokens s_1..s_N are free vectors placed before the content tokens u_1..u_T. Two
+independent numeric paths evaluate H: the *matrix forward pass* (embed every token, multiply by the
+weights, softmax) and the *closed form* derived symbolically from the matrices with one generic
+prefix token and one generic content token (so the derivation does not grow with N). Softmax is
+always evaluated as log-sum-exp: softmax(σ)_j = e^{σ_j − max σ} / Σ_l e^{σ_l − max σ}.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Sequence
+
+import mpmath
+import numpy as np
+import sympy
+
+from .errors import InputError
+
+
+@dataclass(frozen=True)
+class Head:
+    """A single attention head; the weights are exact sympy matrices of shape (·, D)."""
+
+    W_Q: sympy.Matrix
+    W_K: sympy.Matrix
+    W_V: sympy.Matrix
+
+    def __post_init__(self) -> None:
+        D = self.W_Q.shape[1]
+        if self.W_K.shape[1] != D or self.W_V.shape[1] != D or self.W_Q.shape[0] != self.W_K.shape[0]:
+            raise InputError(
+                f"head shapes do not match: W_Q {self.W_Q.shape}, W_K {self.W_K.shape}, W_V {self.W_V.shape}; "
+                "W_Q and W_K need the same shape and all three the same number of columns"
+            )
+
+    @classmethod
+    def h0(cls, m: int, d: int) -> "Head":
+        """The H0 head: W_Q = W_K = [I_(m+2) | 0], W_V = [0 | I_d] on tokens of dimension m+2+d."""
+        if m < 1 or d < 1:
+            raise InputError(f"H0 needs m ≥ 1 and d ≥ 1; got m={m}, d={d}")
+        read_qk = sympy.Matrix.hstack(sympy.eye(m + 2), sympy.zeros(m + 2, d))
+        read_v = sympy.Matrix.hstack(sympy.zeros(d, m + 2), sympy.eye(d))
+        return cls(read_qk, read_qk, read_v)
+
+    @property
+    def token_dim(self) -> int:
+        return self.W_Q.shape[1]
+
+    @property
+    def value_dim(self) -> int:
+        return self.W_V.shape[0]
+
+    @cached_property
+    def numpy_weights(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return tuple(np.array(W.tolist(), dtype=float) for W in (self.W_Q, self.W_K, self.W_V))
+
+
+def h0_embedding(x: Sequence, d: int) -> list:
+    """e(x) = (x, 1, 0_d): the H0 embedding of a content token x ∈ S^m."""
+    return list(x) + [1] + [0] * d
+
+
+@dataclass(frozen=True)
+class Prefix:
+    """Prefix tokens s_i = (k_i, b_i, v_i), i = 1..N; entries are float64 arrays or mpf lists."""
+
+    keys: Sequence  # (N, m+1)
+    biases: Sequence  # (N,)
+    values: Sequence  # (N, d)
+
+    def __post_init__(self) -> None:
+        if not (len(self.keys) == len(self.biases) == len(self.values)):
+            raise InputError("a prefix needs as many keys, biases and values as tokens")
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def tokens(self) -> np.ndarray:
+        """The token vectors s_i = (k_i, b_i, v_i) as an (N, m+2+d) float64 array."""
+        return np.column_stack([np.asarray(self.keys, float), np.asarray(self.biases, float), np.asarray(self.values, float)])
+
+    def permuted(self, order: Sequence[int]) -> "Prefix":
+        pick = lambda seq: [seq[i] for i in order] if isinstance(seq, list) else np.asarray(seq)[list(order)]
+        return Prefix(pick(self.keys), pick(self.biases), pick(self.values))
+
+
+@dataclass(frozen=True)
+class ClosedForm:
+    """Per-token score and value of the head at the query e(x), derived from the matrices:
+
+        σ_prefix(x; k, b) = ⟨W_Q e(x), W_K (k, b, v)⟩,   ν_prefix(k, b, v) = W_V (k, b, v),
+        σ_content(x; u)   = ⟨W_Q e(x), W_K e(u)⟩,        ν_content(u)      = W_V e(u),
+
+    so that H(x) = (Σ_i e^{σ_prefix,i} ν_prefix,i + Σ_c e^{σ_content,c} ν_content,c) / (Σ_i e^{σ_prefix,i} + Σ_c e^{σ_content,c}).
+    """
+
+    x: tuple[sympy.Symbol, ...]
+    k: tuple[sympy.Symbol, ...]
+    b: sympy.Symbol
+    v: tuple[sympy.Symbol, ...]
+    u: tuple[sympy.Symbol, ...]
+    prefix_score: sympy.Expr
+    prefix_value: sympy.Matrix
+    content_score: sympy.Expr
+    content_value: sympy.Matrix
+
+    def output(self, prefix_tokens: int = 1, content_tokens: int = 1) -> sympy.Expr:
+        """H(x) in sympy for generic symbolic tokens (N prefix, T content), from the per-token terms."""
+        terms = []
+        for i in range(prefix_tokens):
+            rename = {s: sympy.Symbol(f"{s.name}_{i}", real=True) for s in (*self.k, self.b, *self.v)}
+            terms.append((self.prefix_score.xreplace(rename), self.prefix_value.xreplace(rename)))
+        for c in range(content_tokens):
+            rename = {s: sympy.Symbol(f"{s.name}_{c}", real=True) for s in self.u}
+            terms.append((self.content_score.xreplace(rename), self.content_value.xreplace(rename)))
+        return softmax_sympy(terms)
+
+    @cached_property
+    def _numpy(self):
+        args = (*self.x, *self.k, self.b)
+        return (
+            sympy.lambdify(args, self.prefix_score, modules="numpy"),
+            sympy.lambdify((*self.x, *self.u), self.content_score, modules="numpy"),
+        )
+
+    @cached_property
+    def _mp(self):
+        return (
+            sympy.lambdify((*self.x, *self.k, self.b), self.prefix_score, modules="mpmath"),
+            sympy.lambdify((*self.x, *self.u), self.content_score, modules="mpmath"),
+            sympy.lambdify((*self.k, self.b, *self.v), list(self.prefix_value), modules="mpmath"),
+            sympy.lambdify(self.u, list(self.content_value), modules="mpmath"),
+        )
+
+    @cached_property
+    def _value_numpy(self):
+        return (
+            sympy.lambdify((*self.k, self.b, *self.v), list(self.prefix_value), modules="numpy"),
+            sympy.lambdify(self.u, list(self.content_value), modules="numpy"),
+        )
+
+    def weights_numpy(self, X: np.ndarray, prefix: Prefix, content: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Softmax weights at the rows of X (P, m+1): prefix (P, N) and content (P, T); content is (P, T, m+1)."""
+        score_p, score_c = self._numpy
+        K, b = np.asarray(prefix.keys, float), np.asarray(prefix.biases, float)
+        sp = score_p(*(X[:, j, None] for j in range(X.shape[1])), *(K[None, :, j] for j in range(K.shape[1])), b[None, :])
+        sc = score_c(*(X[:, j, None] for j in range(X.shape[1])), *(content[:, :, j] for j in range(content.shape[2])))
+        sp = np.broadcast_to(sp, (len(X), len(prefix)))
+        sc = np.broadcast_to(sc, content.shape[:2])
+        w = softmax_numpy(np.concatenate([sp, sc], axis=1))
+        return w[:, : len(prefix)], w[:, len(prefix):]
+
+    def values_numpy(self, prefix: Prefix, content: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """ν_prefix for every prefix token (N, d) and ν_content for every content token (P, T, d)."""
+        nu_p, nu_c = self._value_numpy
+        K, b, V = (np.asarray(a, float) for a in (prefix.keys, prefix.biases, prefix.values))
+        vp = np.column_stack([np.broadcast_to(c, (len(K),)) for c in nu_p(*K.T, b, *V.T)])
+        vc = np.stack([np.broadcast_to(c, content.shape[:2]) for c in nu_c(*np.moveaxis(content, -1, 0))], axis=-1)
+        return vp, vc
+
+    def output_numpy(self, X: np.ndarray, prefix: Prefix, content: np.ndarray) -> np.ndarray:
+        """H at the rows of X through the closed form, float64 log-sum-exp, shape (P, d)."""
+        wp, wc = self.weights_numpy(X, prefix, content)
+        vp, vc = self.values_numpy(prefix, content)
+        return wp @ vp + np.einsum("pt,ptd->pd", wc, vc)
+
+    def output_mp(self, x: Sequence, prefix: Prefix, content: Sequence[Sequence]) -> list:
+        """H(x) through the closed form at the current mpmath precision; prefix entries are mpf."""
+        score_p, score_c, nu_p, nu_c = self._mp
+        terms = [(score_p(*x, *k, b), nu_p(*k, b, *v)) for k, b, v in zip(prefix.keys, prefix.biases, prefix.values)]
+        terms += [(score_c(*x, *u), nu_c(*u)) for u in content]
+        return softmax_mp(terms)
+
+
+def derive_closed_form(head: Head, m: int, d: int) -> ClosedForm:
+    """Derive the per-token scores and values of ``head`` at the H0 query e(x) = (x, 1, 0_d).
+
+    Generic tokens: a prefix token s = (k, b, v) ∈ R^(m+1) × R × R^d and a content token e(u).
+    """
+    if head.token_dim != m + 2 + d:
+        raise InputError(f"the head reads tokens of dimension {head.token_dim}, but m+2+d = {m + 2 + d}")
+    x = sympy.symbols(f"x0:{m + 1}", real=True)
+    k = sympy.symbols(f"k0:{m + 1}", real=True)
+    b = sympy.Symbol("b", real=True)
+    v = sympy.symbols(f"v0:{d}", real=True)
+    u = sympy.symbols(f"u0:{m + 1}", real=True)
+    query = head.W_Q * sympy.Matrix(h0_embedding(x, d))
+    s = sympy.Matrix([*k, b, *v])
+    e_u = sympy.Matrix(h0_embedding(u, d))
+    return ClosedForm(
+        x=x, k=k, b=b, v=v, u=u,
+        prefix_score=sympy.expand((query.T * head.W_K * s)[0, 0]),
+        prefix_value=head.W_V * s,
+        content_score=sympy.expand((query.T * head.W_K * e_u)[0, 0]),
+        content_value=head.W_V * e_u,
+    )
+
+
+def softmax_sympy(terms: Sequence[tuple[sympy.Expr, sympy.Matrix]]) -> sympy.Matrix:
+    """Σ_j e^{σ_j} ν_j / Σ_j e^{σ_j} for symbolic (σ_j, ν_j)."""
+    num = sum((sympy.exp(s) * v for s, v in terms), sympy.zeros(*terms[0][1].shape))
+    den = sum(sympy.exp(s) for s, _ in terms)
+    return num / den
+
+
+def softmax_numpy(scores: np.ndarray) -> np.ndarray:
+    """Row-wise softmax by log-sum-exp: e^{σ_j − max σ}/Σ_l e^{σ_l − max σ} (never exp of a raw score)."""
+    shifted = scores - scores.max(axis=-1, keepdims=True)
+    w = np.exp(shifted)
+    return w / w.sum(axis=-1, keepdims=True)
+
+
+def softmax_mp(terms: Sequence[tuple]) -> list:
+    """Σ_j e^{σ_j − max σ} ν_j / Σ_j e^{σ_j − max σ} at the current mpmath precision."""
+    top = max(s for s, _ in terms)
+    weights = [mpmath.exp(s - top) for s, _ in terms]
+    total = mpmath.fsum(weights)
+    d = len(terms[0][1])
+    return [mpmath.fsum(w * v[i] for w, (_, v) in zip(weights, terms)) / total for i in range(d)]
+
+
+def forward_matrix_numpy(head: Head, queries: np.ndarray, shared: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """The plain matrix forward pass in float64.
+
+    queries (P, D): query tokens; shared (N, D): tokens every query sees (the prefix);
+    own (P, T, D): each query's own context tokens. Returns (P, d_v).
+    """
+    W_Q, W_K, W_V = head.numpy_weights
+    q = queries @ W_Q.T
+    scores = np.concatenate([q @ (shared @ W_K.T).T, np.einsum("pa,pta->pt", q, own @ W_K.T)], axis=1)
+    w = softmax_numpy(scores)
+    N = len(shared)
+    return w[:, :N] @ (shared @ W_V.T) + np.einsum("pt,ptd->pd", w[:, N:], own @ W_V.T)
+
+
+def forward_matrix_mp(head: Head, query: Sequence, tokens: Sequence[Sequence]) -> list:
+    """The plain matrix forward pass at the current mpmath precision for one query."""
+    W_Q, W_K, W_V = (mpmath.matrix(W.tolist()) for W in (head.W_Q, head.W_K, head.W_V))
+    q = W_Q * mpmath.matrix(list(query))
+    terms = []
+    for t in tokens:
+        t = mpmath.matrix(list(t))
+        key, val = W_K * t, W_V * t
+        terms.append((mpmath.fsum(q[i] * key[i] for i in range(key.rows)), [val[i] for i in range(val.rows)]))
+    return softmax_mp(terms)

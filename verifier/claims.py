@@ -1,0 +1,118 @@
+"""Claims and verdicts: the plain data that runs produce and reports consume.
+
+A claim "value ≤ bound" is decided at the working precision with tolerance tol (see
+``PrecisionPolicy``):  value ≤ bound − tol·max(1,|bound|) → PASS;  value > bound + tol·max(1,|bound|)
+→ FAIL;  otherwise INCONCLUSIVE (the precision cannot separate them).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Iterable, Optional, Sequence
+
+import mpmath
+
+
+class Verdict(str, Enum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    INCONCLUSIVE = "INCONCLUSIVE"
+
+    @staticmethod
+    def combine(verdicts: Iterable["Verdict"]) -> "Verdict":
+        """FAIL if any claim fails, else INCONCLUSIVE if any is, else PASS (no claims: INCONCLUSIVE)."""
+        verdicts = list(verdicts)
+        if not verdicts:
+            return Verdict.INCONCLUSIVE
+        if Verdict.FAIL in verdicts:
+            return Verdict.FAIL
+        if Verdict.INCONCLUSIVE in verdicts:
+            return Verdict.INCONCLUSIVE
+        return Verdict.PASS
+
+
+class Kind(str, Enum):
+    """What a claim is about: the input's hypotheses, a proof step, the theorem, a paper claim, or the framework."""
+
+    HYPOTHESIS = "hypothesis"
+    PROOF_STEP = "proof-step"
+    THEOREM = "theorem"
+    PAPER = "paper"
+    FRAMEWORK = "framework"
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """One checked claim: its statement, verdict, the measured value against the bound, and how."""
+
+    id: str
+    statement: str
+    verdict: Verdict
+    kind: Kind
+    method: str
+    value: Optional[float] = None
+    bound: Optional[float] = None
+    witness: Optional[tuple[float, ...]] = None
+    detail: str = ""
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "statement": self.statement,
+            "kind": self.kind.value,
+            "verdict": self.verdict.value,
+            "value": self.value,
+            "bound": self.bound,
+            "method": self.method,
+            "witness": list(self.witness) if self.witness is not None else None,
+            "detail": self.detail,
+        }
+
+
+def decide_le(value, bound, tolerance) -> Verdict:
+    """PASS / FAIL / INCONCLUSIVE for 'value ≤ bound' at the given relative tolerance."""
+    value, bound, tolerance = mpmath.mpf(value), mpmath.mpf(bound), mpmath.mpf(tolerance)
+    slack = tolerance * max(1, abs(bound))
+    if value <= bound - slack:
+        return Verdict.PASS
+    if value > bound + slack:
+        return Verdict.FAIL
+    return Verdict.INCONCLUSIVE
+
+
+def claim_le(
+    id: str,
+    statement: str,
+    value,
+    bound,
+    tolerance,
+    kind: Kind,
+    method: str,
+    witness: Optional[Sequence[float]] = None,
+    detail: str = "",
+) -> ClaimResult:
+    """The claim 'value ≤ bound', decided by :func:`decide_le`."""
+    return ClaimResult(
+        id=id,
+        statement=statement,
+        verdict=decide_le(value, bound, tolerance),
+        kind=kind,
+        method=method,
+        value=float(value),
+        bound=float(bound),
+        witness=tuple(float(w) for w in witness) if witness is not None else None,
+        detail=detail,
+    )
+
+
+def claim_holds(id: str, statement: str, holds: bool, kind: Kind, method: str, detail: str = "", **numbers) -> ClaimResult:
+    """A claim decided exactly (symbolic identity, integer count): PASS iff ``holds``."""
+    return ClaimResult(
+        id=id,
+        statement=statement,
+        verdict=Verdict.PASS if holds else Verdict.FAIL,
+        kind=kind,
+        method=method,
+        detail=detail,
+        **numbers,
+    )

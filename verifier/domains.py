@@ -1,0 +1,169 @@
+"""Domains: the sphere S^m, samplers and scan sets, the E1 cube-surface grid, covering radii.
+
+S^m = {x ∈ R^(m+1) : ‖x‖ = 1}. On S^m, ⟨x, p⟩ = 1 − ‖x − p‖²/2 (chordal identity), so nearest in
+Euclidean distance means largest inner product.
+
+The covering radius of a finite P ⊂ S^m is  ρ(P) = sup_{x∈S^m} min_{p∈P} ‖x − p‖.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+
+import mpmath
+import numpy as np
+from scipy.spatial import ConvexHull, SphericalVoronoi, cKDTree
+
+from .errors import InputError
+
+
+def normalise_rows(X: np.ndarray) -> np.ndarray:
+    """x ↦ x/‖x‖ row by row."""
+    X = np.asarray(X, dtype=float)
+    return X / np.linalg.norm(X, axis=-1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class Sphere:
+    """The unit sphere S^m ⊂ R^(m+1)."""
+
+    m: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.m, (int, np.integer)) or isinstance(self.m, bool) or self.m < 1:
+            raise InputError(f"the sphere dimension must be an integer m ≥ 1 (S^m ⊂ R^(m+1)); got {self.m!r}")
+
+    @property
+    def ambient_dim(self) -> int:
+        return self.m + 1
+
+    def uniform(self, count: int, seed: int) -> np.ndarray:
+        """``count`` points uniform on S^m: normalised standard Gaussians (seeded)."""
+        rng = np.random.default_rng(seed)
+        return normalise_rows(rng.standard_normal((count, self.ambient_dim)))
+
+    def scan_points(self, count: int, seed: int) -> np.ndarray:
+        """A dense scan set of about ``count`` points: a deterministic even layer plus a seeded random half.
+
+        m = 1: equiangular θ_j = 2πj/K;  m = 2: Fibonacci lattice;  m ≥ 3: random only.
+        """
+        if count < 2:
+            raise InputError(f"a scan needs at least 2 points; got {count}")
+        half = count // 2
+        if self.m == 1:
+            theta = 2 * np.pi * np.arange(half) / half
+            even = np.column_stack([np.cos(theta), np.sin(theta)])
+        elif self.m == 2:
+            k = np.arange(half) + 0.5
+            z = 1 - 2 * k / half
+            phi = np.pi * (1 + 5 ** 0.5) * k
+            rho = np.sqrt(1 - z * z)
+            even = np.column_stack([rho * np.cos(phi), rho * np.sin(phi), z])
+        else:
+            even = np.empty((0, self.ambient_dim))
+        return np.vstack([even, self.uniform(count - len(even), seed)])
+
+    def tangent_basis(self, x: np.ndarray) -> np.ndarray:
+        """An orthonormal basis (columns, shape (m+1, m)) of the tangent space T_x S^m = x^⊥."""
+        q, _ = np.linalg.qr(np.column_stack([x, np.eye(self.ambient_dim)]))
+        return q[:, 1:]
+
+    def retract(self, x: np.ndarray, basis: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """The point (x + basis·t)/‖x + basis·t‖: local coordinates t around x."""
+        y = x + basis @ t
+        return y / np.linalg.norm(y)
+
+
+@dataclass(frozen=True)
+class CubeSurfaceGrid:
+    """The E1 grid: points of {−1, −1+2/n, …, 1}^(m+1) on the surface of the cube, then normalised.
+
+    A point is stored by its integer index j ∈ {0..n}^(m+1) (coordinate −1 + 2j/n), so it can be
+    evaluated exactly at any precision. Count: N = (n+1)^(m+1) − (n−1)^(m+1). Every point of the
+    sphere lies within the half-diagonal √m/n of a face cell from some grid point (radial
+    projection onto S^m is non-expansive outside the ball), so ρ ≤ √m/n.
+    """
+
+    m: int
+    n: int
+    indices: np.ndarray = field(repr=False, compare=False)
+
+    @classmethod
+    def build(cls, m: int, n: int) -> "CubeSurfaceGrid":
+        Sphere(m)
+        if n < 1:
+            raise InputError(f"the grid needs n ≥ 1 cells per edge; got {n}")
+        j = np.array(list(itertools.product(range(n + 1), repeat=m + 1)), dtype=np.int64)
+        on_surface = np.any((j == 0) | (j == n), axis=1)
+        return cls(m, n, j[on_surface])
+
+    @property
+    def count(self) -> int:
+        return len(self.indices)
+
+    @property
+    def proof_covering_bound(self) -> float:
+        """√m/n: the covering radius bound of the proof of E1, step 1."""
+        return math.sqrt(self.m) / self.n
+
+    def sphere_points(self) -> np.ndarray:
+        """The normalised grid points in float64, shape (N, m+1)."""
+        return normalise_rows(-1 + 2 * self.indices / self.n)
+
+    def sphere_points_mp(self) -> list[list[mpmath.mpf]]:
+        """The normalised grid points at the current mpmath precision (exact rational start)."""
+        out = []
+        for row in self.indices:
+            c = [mpmath.mpf(-self.n + 2 * int(j)) / self.n for j in row]
+            norm = mpmath.sqrt(mpmath.fsum(ci * ci for ci in c))
+            out.append([ci / norm for ci in c])
+        return out
+
+
+@dataclass(frozen=True)
+class CoveringRadius:
+    """ρ(P) = sup_x min_p ‖x − p‖ with the point x attaining it and how it was found.
+
+    method: ``exact-gaps`` (m = 1, largest angular gap g gives ρ = 2 sin(g/4)), ``spherical-voronoi``
+    (m = 2, max over Voronoi vertices and antipodes), or ``sampled`` (a lower estimate).
+    """
+
+    value: float
+    witness: np.ndarray = field(repr=False)
+    method: str
+    samples: int = 0
+
+
+def covering_radius(points: np.ndarray, seed: int = 0, samples: int = 200_000) -> CoveringRadius:
+    """The covering radius of ``points`` ⊂ S^m: exact for m = 1, 2; sampled for m ≥ 3."""
+    points = np.asarray(points, dtype=float)
+    if points.ndim != 2 or points.shape[1] < 2 or len(points) < 1:
+        raise InputError(f"covering_radius needs an (N, m+1) array of sphere points, m ≥ 1; got shape {points.shape}")
+    m = points.shape[1] - 1
+    if m == 1:
+        theta = np.sort(np.mod(np.arctan2(points[:, 1], points[:, 0]), 2 * np.pi))
+        gaps = np.diff(np.append(theta, theta[0] + 2 * np.pi))
+        i = int(np.argmax(gaps))
+        mid = theta[i] + gaps[i] / 2
+        return CoveringRadius(2 * math.sin(gaps[i] / 4), np.array([math.cos(mid), math.sin(mid)]), "exact-gaps")
+    tree = cKDTree(points)
+    if m == 2 and len(points) >= 4 and _origin_inside_hull(points):
+        # Off the vertices, the distance to the nearest point only grows towards an antipode −p.
+        candidates = np.vstack([SphericalVoronoi(points).vertices, -points])
+        dist, _ = tree.query(normalise_rows(candidates))
+        i = int(np.argmax(dist))
+        return CoveringRadius(float(dist[i]), normalise_rows(candidates[i]), "spherical-voronoi")
+    probe = Sphere(m).uniform(samples, seed)
+    dist, _ = tree.query(probe)
+    i = int(np.argmax(dist))
+    return CoveringRadius(float(dist[i]), probe[i], "sampled", samples)
+
+
+def _origin_inside_hull(points: np.ndarray) -> bool:
+    """True iff 0 is strictly inside conv(P): P is not contained in a closed hemisphere."""
+    try:
+        hull = ConvexHull(points)
+    except Exception:  # degenerate (coplanar) sets: not a covering configuration
+        return False
+    return bool(np.all(hull.equations[:, -1] < -1e-12))
