@@ -170,12 +170,24 @@ class ClosedForm:
         vp, vc = self.values_numpy(prefix, content)
         return wp @ vp + np.einsum("pt,ptd->pd", wc, vc)
 
+    def weights_mp(self, x: Sequence, prefix: Prefix, content: Sequence[Sequence]) -> tuple[list, list]:
+        """Softmax weights at the current mpmath precision: prefix (N) and content (T); entries are mpf."""
+        score_p, score_c, _, _ = self._mp
+        scores = [score_p(*x, *k, b) for k, b in zip(prefix.keys, prefix.biases)]
+        scores += [score_c(*x, *u) for u in content]
+        w = softmax_mp(scores)
+        return w[: len(prefix)], w[len(prefix):]
+
+    def values_mp(self, prefix: Prefix, content: Sequence[Sequence]) -> tuple[list, list]:
+        """ν_prefix for every prefix token and ν_content for every content token, at the current precision."""
+        _, _, nu_p, nu_c = self._mp
+        return [nu_p(*k, b, *v) for k, b, v in zip(prefix.keys, prefix.biases, prefix.values)], [nu_c(*u) for u in content]
+
     def output_mp(self, x: Sequence, prefix: Prefix, content: Sequence[Sequence]) -> list:
         """H(x) through the closed form at the current mpmath precision; prefix entries are mpf."""
-        score_p, score_c, nu_p, nu_c = self._mp
-        terms = [(score_p(*x, *k, b), nu_p(*k, b, *v)) for k, b, v in zip(prefix.keys, prefix.biases, prefix.values)]
-        terms += [(score_c(*x, *u), nu_c(*u)) for u in content]
-        return softmax_mp(terms)
+        wp, wc = self.weights_mp(x, prefix, content)
+        vp, vc = self.values_mp(prefix, content)
+        return weighted_sum_mp(wp + wc, vp + vc)
 
 
 def derive_closed_form(head: Head, m: int, d: int) -> ClosedForm:
@@ -216,13 +228,17 @@ def softmax_numpy(scores: np.ndarray) -> np.ndarray:
     return w / w.sum(axis=-1, keepdims=True)
 
 
-def softmax_mp(terms: Sequence[tuple]) -> list:
-    """Σ_j e^{σ_j − max σ} ν_j / Σ_j e^{σ_j − max σ} at the current mpmath precision."""
-    top = max(s for s, _ in terms)
-    weights = [mpmath.exp(s - top) for s, _ in terms]
+def softmax_mp(scores: Sequence) -> list:
+    """e^{σ_j − max σ} / Σ_l e^{σ_l − max σ} at the current mpmath precision."""
+    top = max(scores)
+    weights = [mpmath.exp(s - top) for s in scores]
     total = mpmath.fsum(weights)
-    d = len(terms[0][1])
-    return [mpmath.fsum(w * v[i] for w, (_, v) in zip(weights, terms)) / total for i in range(d)]
+    return [w / total for w in weights]
+
+
+def weighted_sum_mp(weights: Sequence, values: Sequence[Sequence]) -> list:
+    """Σ_j w_j ν_j for mpf weights and value vectors."""
+    return [mpmath.fsum(w * v[i] for w, v in zip(weights, values)) for i in range(len(values[0]))]
 
 
 def forward_matrix_numpy(head: Head, queries: np.ndarray, shared: np.ndarray, own: np.ndarray) -> np.ndarray:
@@ -243,9 +259,10 @@ def forward_matrix_mp(head: Head, query: Sequence, tokens: Sequence[Sequence]) -
     """The plain matrix forward pass at the current mpmath precision for one query."""
     W_Q, W_K, W_V = (mpmath.matrix(W.tolist()) for W in (head.W_Q, head.W_K, head.W_V))
     q = W_Q * mpmath.matrix(list(query))
-    terms = []
+    scores, values = [], []
     for t in tokens:
         t = mpmath.matrix(list(t))
         key, val = W_K * t, W_V * t
-        terms.append((mpmath.fsum(q[i] * key[i] for i in range(key.rows)), [val[i] for i in range(val.rows)]))
-    return softmax_mp(terms)
+        scores.append(mpmath.fsum(q[i] * key[i] for i in range(key.rows)))
+        values.append([val[i] for i in range(val.rows)])
+    return weighted_sum_mp(softmax_mp(scores), values)

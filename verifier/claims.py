@@ -6,11 +6,15 @@ A claim "value ≤ bound" is decided at the working precision with tolerance tol
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Iterable, Optional, Sequence
+from typing import TYPE_CHECKING, Iterable, Optional, Sequence
 
 import mpmath
+import sympy
+
+if TYPE_CHECKING:
+    from .supnorm import SupResult
 
 
 class Verdict(str, Enum):
@@ -116,3 +120,28 @@ def claim_holds(id: str, statement: str, holds: bool, kind: Kind, method: str, d
         detail=detail,
         **numbers,
     )
+
+
+def claim_sup_le(id: str, statement: str, sup: "SupResult", bound, tolerance, kind: Kind) -> ClaimResult:
+    """The claim 'sup_x q(x) ≤ bound' from a sampled sup; INCONCLUSIVE if the two precisions disagree."""
+    claim = claim_le(
+        id, statement, sup.value, bound, tolerance, kind,
+        f"{sup.method}; {sup.points} points; mpmath at {sup.dps} and {sup.verify_dps} digits",
+        witness=sup.argmax,
+    )
+    if not sup.precision_agrees:
+        return replace(claim, verdict=Verdict.INCONCLUSIVE,
+                       detail=f"the value differs between {sup.dps} and {sup.verify_dps} digits: raise --dps")
+    return claim
+
+
+def claim_exact_le(id: str, statement: str, value: sympy.Expr, bound: sympy.Expr, tolerance, kind: Kind, method: str) -> ClaimResult:
+    """'value ≤ bound' for exact sympy numbers: equality is recognised symbolically, else the sign of
+    the difference is read at high precision (at 3·dps digits)."""
+    difference = sympy.simplify(value - bound)
+    digits = max(50, int(3 * -mpmath.log10(tolerance)))
+    numbers = dict(value=float(sympy.N(value, 17)), bound=float(sympy.N(bound, 17)))
+    if difference == 0:
+        return claim_holds(id, statement, True, kind, method + "; equality proved symbolically (sympy)", **numbers)
+    verdict = decide_le(sympy.N(difference, digits), 0, tolerance)
+    return ClaimResult(id, statement, verdict, kind, method + f"; sign of the difference at {digits} digits", detail="", **numbers)

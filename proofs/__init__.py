@@ -1,0 +1,1 @@
+"""Theorem modules: one per theorem, each registered in the ``verifier.theorems`` entry-point group."""

@@ -1,0 +1,475 @@
+"""E1: the explicit single-head Jackson bound on the H0 head (CLAIMS.md, sections H0, E1, P1, P2).
+
+Given m ≥ 1, f: S^m → R^d with ‖f‖ ≤ B and Lipschitz constant L, T content tokens of value norm
+≤ V_c (V_c = 0 for H0) and ε ∈ (0, 4L]:
+
+    r = ε/(2L),  δ = r/√2,  n = ⌈√m/δ⌉,  N = (n+1)^(m+1) − (n−1)^(m+1),
+    p_i = the normalised points of {−1, −1+2/n, …, 1}^(m+1) on the cube's surface,
+    λ = (4/r²)·ln(8BN/ε),   β = max(0, 2 + ln(4T(B+V_c)/ε) − λ(1 − δ²/2)),
+    prefix token i = (λ p_i, β, f(p_i)).
+
+Claim: sup_{x∈S^m} ‖H(x) − f(x)‖ ≤ ε and N ≤ 2(m+1)(n+1)^m. The error splits exactly as
+H(x) − f(x) = near(x) + far(x) + leak(x) with, for softmax weights w_i (prefix) and c_t (content),
+
+    near(x) = Σ_{‖x−p_i‖≤r} w_i (v_i − f(x)),  far(x) = Σ_{‖x−p_i‖>r} w_i (v_i − f(x)),
+    leak(x) = Σ_t c_t (ν_t − f(x)),
+
+and the proof bounds them by L·r = ε/2, 2BN·e^{−λr²/4} = ε/4 and T(B+V_c)e²·e^{−λ(1−δ²/2)−β} ≤ ε/4.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Optional
+
+import mpmath
+import numpy as np
+import sympy
+
+from verifier.attention import ClosedForm, Head, Prefix, derive_closed_form, forward_matrix_mp, forward_matrix_numpy, h0_embedding
+from verifier.claims import ClaimResult, Kind, claim_exact_le, claim_holds, claim_le, claim_sup_le
+from verifier.domains import CubeSurfaceGrid, Sphere, covering_radius
+from verifier.errors import InputError
+from verifier.precision import PrecisionPolicy
+from verifier.supnorm import sup_search
+from verifier.targets import Target, check_hypotheses, parse_number
+from verifier.theorem import Outcome
+
+DEFAULT_TARGET = ("sin(2*x0)/2", 1, 1)  # (expression, Lipschitz constant L, bound B): |∇f| = |cos 2x0| ≤ 1
+TAMPER_MODES = ("short-prefix", "small-lambda", "wrong-values")
+TWO_PATH_AGREEMENT = 1e-10  # float64: closed form vs matrix forward pass, relative to max(1, B)
+
+# ---------------------------------------------------------------------------------------------
+# The formulas of E1, once, in sympy. Everything numeric is evaluated from these.
+eps, L, B, T, V_c = sympy.symbols("epsilon L B T V_c", positive=True)
+N_sym = sympy.Symbol("N", positive=True)
+
+
+def radius(): return eps / (2 * L)  # noqa: E704  r = ε/(2L)
+def grid_radius(): return radius() / sympy.sqrt(2)  # noqa: E704  δ = r/√2
+def cells(m: int): return sympy.ceiling(sympy.sqrt(m) / grid_radius())  # noqa: E704  n = ⌈√m/δ⌉
+def prefix_length(n, m: int): return (n + 1) ** (m + 1) - (n - 1) ** (m + 1)  # noqa: E704  N
+def prefix_length_bound(n, m: int): return 2 * (m + 1) * (n + 1) ** m  # noqa: E704  2(m+1)(n+1)^m
+def temperature(N): return 4 / radius() ** 2 * sympy.log(8 * B * N / eps)  # noqa: E704  λ
+def leakage_exponent(): return 2 + sympy.log(4 * T * (B + V_c) / eps)  # noqa: E704  X = 2 + ln(4T(B+V_c)/ε)
+def offset(lam): return sympy.Max(0, leakage_exponent() - lam * (1 - grid_radius() ** 2 / 2))  # noqa: E704  β
+
+
+def error_budget(lam, beta, N) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr]:
+    """The proof's bounds on (near, far, leak): (L·r, 2BN·e^{−λr²/4}, T(B+V_c)e²·e^{−λ(1−δ²/2)−β})."""
+    r, delta = radius(), grid_radius()
+    return (
+        L * r,
+        2 * B * N * sympy.exp(-lam * r**2 / 4),
+        T * (B + V_c) * sympy.exp(2 - lam * (1 - delta**2 / 2) - beta),
+    )
+
+
+def budget_identity_claim(lam=None) -> ClaimResult:
+    """P1 through E1: for every ε ∈ (0, 4L], symbolically L·r = ε/2, far = ε/4 and (on β's active
+    branch β = X − λ(1−δ²/2)) leak = ε/4, so the budget is ε. ``lam`` replaces λ(N) (negative controls)."""
+    lam = temperature(N_sym) if lam is None else lam
+    beta_active = leakage_exponent() - lam * (1 - grid_radius() ** 2 / 2)
+    near, far, leak = error_budget(lam, beta_active, N_sym)
+    parts = [sympy.simplify(near - eps / 2), sympy.simplify(far - eps / 4), sympy.simplify(leak - eps / 4)]
+    holds = all(p == 0 for p in parts)
+    return claim_holds(
+        "P1.via-E1",
+        "P1 (density) through E1: for every ε ∈ (0, 4L] the construction's error budget "
+        "L·r + 2BN·e^{−λr²/4} + T(B+V_c)e²·e^{−λ(1−δ²/2)−β} equals ε/2 + ε/4 + ε/4 = ε, identically in ε, L, B, N, T, V_c "
+        "(replace L·r by ω(r) for a continuous f with modulus ω)",
+        holds, Kind.PAPER, "sympy: simplify(near − ε/2), simplify(far − ε/4), simplify(leak − ε/4) with β on its active branch",
+        detail="" if holds else f"non-zero residuals: {parts}",
+    )
+
+
+def rate_claim(m: int, lipschitz, exponent=None) -> ClaimResult:
+    """P2 through E1: lim_{ε→0} N_up(ε)·ε^e = 0 for e = 4m²+14m+10, where
+    N_up(ε) = 2(m+1)(√m/δ + 2)^m ≥ 2(m+1)(n+1)^m ≥ N_E1(ε) removes the ceiling."""
+    exponent = 4 * m**2 + 14 * m + 10 if exponent is None else exponent
+    upper = prefix_length_bound(sympy.sqrt(m) / grid_radius() + 1, m).subs(L, lipschitz)
+    limit = sympy.limit(upper * eps**exponent, eps, 0, "+")
+    own = sympy.limit(upper * eps**m, eps, 0, "+")
+    return claim_holds(
+        "P2.via-E1",
+        f"P2 (Jackson rate) through E1: N_E1(ε) = O(ε^−{exponent}); with N_E1 ≤ 2(m+1)(√m/δ+2)^m, "
+        f"lim_(ε→0) N_E1·ε^{exponent} = {limit} (and lim N_E1·ε^{m} = {sympy.nsimplify(own)}: E1's own rate is ε^−{m})",
+        limit == 0, Kind.PAPER, "sympy.limit of the closed-form upper bound on N_E1",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class E1Parameters:
+    """A validated instance of E1 (everything exact where the math is exact)."""
+
+    dim: int
+    eps: sympy.Rational
+    target: Target
+    context: int
+    seed: int
+    policy: PrecisionPolicy
+    points: int
+    tamper: Optional[str]
+
+    @property
+    def substitutions(self) -> dict:
+        return {eps: self.eps, L: self.target.lipschitz, B: self.target.bound, T: self.context, V_c: 0}
+
+    def to_json(self) -> dict:
+        return {
+            "dim": self.dim, "eps": float(self.eps), "eps_exact": str(self.eps),
+            "target": self.target.text, "d": self.target.d,
+            "lipschitz": float(self.target.lipschitz), "bound": float(self.target.bound),
+            "context": self.context, "seed": self.seed, "dps": self.policy.dps, "verify_dps": self.policy.verify_dps,
+            "points": self.points, "tamper": self.tamper,
+        }
+
+
+@dataclass(frozen=True)
+class E1Construction:
+    """The E1 prefix for an instance (or a deliberately broken one when ``params.tamper`` is set)."""
+
+    params: E1Parameters
+    _mp_cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def m(self) -> int:
+        return self.params.dim
+
+    @cached_property
+    def n(self) -> int:
+        return int(cells(self.m).subs(self.params.substitutions))
+
+    @cached_property
+    def N(self) -> int:
+        """The theorem's prefix length N = (n+1)^(m+1) − (n−1)^(m+1)."""
+        return int(prefix_length(self.n, self.m))
+
+    @cached_property
+    def grid(self) -> CubeSurfaceGrid:
+        return CubeSurfaceGrid.build(self.m, self.n)
+
+    def exact(self, expr) -> sympy.Expr:
+        return sympy.sympify(expr).subs(self.params.substitutions)
+
+    @cached_property
+    def lam(self) -> sympy.Expr:
+        """λ used: (4/r²)·ln(8BN/ε), or 1 under the small-lambda tamper."""
+        return sympy.Integer(1) if self.params.tamper == "small-lambda" else self.exact(temperature(self.N))
+
+    @cached_property
+    def beta(self) -> sympy.Expr:
+        return self.exact(offset(self.lam))
+
+    @cached_property
+    def r(self) -> sympy.Expr:
+        return self.exact(radius())
+
+    @cached_property
+    def delta(self) -> sympy.Expr:
+        return self.exact(grid_radius())
+
+    @property
+    def value_sign(self) -> int:
+        return -1 if self.params.tamper == "wrong-values" else 1
+
+    def points_mp(self) -> list[list]:
+        """Prefix points p_i at the current precision: the cube-surface grid (or a regular simplex of
+        m+2 points under the short-prefix tamper)."""
+        if self.params.tamper == "short-prefix":
+            return regular_simplex_mp(self.m)
+        return self.grid.sphere_points_mp()
+
+    def at_precision(self) -> tuple[list, Prefix]:
+        """(points, prefix) at the current mpmath precision, cached per precision."""
+        dps = mpmath.mp.dps
+        if dps not in self._mp_cache:
+            to_mp = lambda e: mpmath.mpf(str(sympy.N(e, dps + 10)))  # noqa: E731
+            lam, beta = to_mp(self.lam), to_mp(self.beta)
+            points = self.points_mp()
+            f = self.params.target
+            prefix = Prefix(
+                keys=[[lam * c for c in p] for p in points],
+                biases=[beta] * len(points),
+                values=[[self.value_sign * v for v in f.mp(p)] for p in points],
+            )
+            self._mp_cache[dps] = (points, prefix)
+        return self._mp_cache[dps]
+
+    @cached_property
+    def float64(self) -> tuple[np.ndarray, Prefix]:
+        """(points, prefix) in float64, rounded from 20-digit values."""
+        with mpmath.workdps(20):
+            points, prefix = self.at_precision()
+            as_array = lambda rows: np.array([[float(v) for v in row] for row in rows])  # noqa: E731
+            return as_array(points), Prefix(as_array(prefix.keys), np.array([float(b) for b in prefix.biases]), as_array(prefix.values))
+
+    @property
+    def prefix_length(self) -> int:
+        return len(self.float64[0])
+
+
+def regular_simplex_mp(m: int) -> list[list]:
+    """m+2 vertices of a regular simplex inscribed in S^m, at the current precision:
+    e_1..e_(m+1) and c·(1,…,1) with c = (1 − √(m+2))/(m+1), centred and normalised."""
+    k = m + 1
+    c = (1 - mpmath.sqrt(k + 1)) / k
+    vertices = [[mpmath.mpf(int(i == j)) for j in range(k)] for i in range(k)] + [[c] * k]
+    centre = [mpmath.fsum(v[j] for v in vertices) / (k + 1) for j in range(k)]
+    out = []
+    for v in vertices:
+        w = [a - b for a, b in zip(v, centre)]
+        norm = mpmath.norm(w)
+        out.append([a / norm for a in w])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ErrorParts:
+    """The error at a point and its exact split into the proof's three parts (norms)."""
+
+    NAMES = ("error", "near", "far", "leak")
+
+
+class E1Evaluator:
+    """Evaluates ‖H − f‖, ‖near‖, ‖far‖, ‖leak‖ on the H0 head through the derived closed form."""
+
+    def __init__(self, construction: E1Construction, closed_form: ClosedForm):
+        self.c = construction
+        self.cf = closed_form
+        self.target = construction.params.target
+        self.T = construction.params.context
+
+    def content_f64(self, X: np.ndarray) -> np.ndarray:
+        """The content tokens: T copies of x itself (score ⟨x,x⟩+1 = 2, the worst case for leakage)."""
+        return np.repeat(X[:, None, :], self.T, axis=1)
+
+    def parts_f64(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        points, prefix = self.c.float64
+        content = self.content_f64(X)
+        wp, wc = self.cf.weights_numpy(X, prefix, content)
+        vp, vc = self.cf.values_numpy(prefix, content)
+        fx = self.target.numpy(X)
+        near = (X @ points.T) >= 1 - float(self.c.r) ** 2 / 2  # ‖x − p‖ ≤ r ⇔ ⟨x, p⟩ ≥ 1 − r²/2
+        wn, wf = wp * near, wp * ~near
+        vectors = {
+            "near": wn @ vp - wn.sum(1, keepdims=True) * fx,
+            "far": wf @ vp - wf.sum(1, keepdims=True) * fx,
+            "leak": np.einsum("pt,ptd->pd", wc, vc) - wc.sum(1, keepdims=True) * fx,
+            "error": wp @ vp + np.einsum("pt,ptd->pd", wc, vc) - fx,
+        }
+        return {k: np.linalg.norm(v, axis=1) for k, v in vectors.items()}
+
+    def parts_mp(self, x: np.ndarray) -> dict[str, mpmath.mpf]:
+        points, prefix = self.c.at_precision()
+        xm = [mpmath.mpf(float(v)) for v in x]
+        norm = mpmath.norm(xm)
+        xm = [v / norm for v in xm]
+        content = [xm] * self.T
+        wp, wc = self.cf.weights_mp(xm, prefix, content)
+        vp, vc = self.cf.values_mp(prefix, content)
+        fx = self.target.mp(xm)
+        threshold = 1 - mpmath.mpf(str(sympy.N(self.c.r**2 / 2, mpmath.mp.dps + 10)))
+        is_near = [mpmath.fdot(xm, p) >= threshold for p in points]
+
+        def part(weights, values) -> mpmath.mpf:
+            total = mpmath.fsum(weights)
+            return mpmath.norm([mpmath.fsum(w * v[i] for w, v in zip(weights, values)) - total * fx[i] for i in range(len(fx))])
+
+        return {
+            "near": part([w for w, k in zip(wp, is_near) if k], [v for v, k in zip(vp, is_near) if k]),
+            "far": part([w for w, k in zip(wp, is_near) if not k], [v for v, k in zip(vp, is_near) if not k]),
+            "leak": part(wc, vc),
+            "error": part(wp + wc, vp + vc),
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+def closed_form_claim(closed_form: ClosedForm) -> ClaimResult:
+    """H0: the closed form derived from the matrices equals the stated one:
+    σ_prefix = ⟨x,k⟩ + b, ν_prefix = v, σ_content = ⟨x,u⟩ + 1, ν_content = 0."""
+    cf = closed_form
+    stated = [
+        cf.prefix_score - (sum(a * b for a, b in zip(cf.x, cf.k)) + cf.b),
+        *(cf.prefix_value - sympy.Matrix(cf.v)),
+        cf.content_score - (sum(a * b for a, b in zip(cf.x, cf.u)) + 1),
+        *cf.content_value,
+    ]
+    residuals = [sympy.expand(e) for e in stated]
+    holds = all(e == 0 for e in residuals)
+    return claim_holds(
+        "H0.closed-form",
+        "H(x) = Σ_i e^{⟨x,k_i⟩+b_i} v_i / (Σ_i e^{⟨x,k_i⟩+b_i} + Σ_c e^{⟨x,u_c⟩+1}), derived from (W_Q, W_K, W_V) "
+        "with a generic prefix token (k, b, v) and content token (u, 1, 0)",
+        holds, Kind.THEOREM, "sympy: expand(derived − stated) = 0 for every score and value",
+        detail="" if holds else f"residuals: {residuals}",
+    )
+
+
+def two_paths_claim(evaluator: E1Evaluator, head: Head, sups: dict, params: E1Parameters) -> ClaimResult:
+    """Framework: the closed form agrees with the matrix forward pass (float64 on a point set, mpmath at
+    the sup's argmax), and every float64 sup value agrees with its mpmath value."""
+    c, cf, d = evaluator.c, evaluator.cf, params.target.d
+    X = Sphere(params.dim).scan_points(512, params.seed + 7)
+    _, prefix = c.float64
+    embed = lambda Y: np.concatenate([Y, np.ones((*Y.shape[:-1], 1)), np.zeros((*Y.shape[:-1], d))], axis=-1)  # noqa: E731
+    closed = cf.output_numpy(X, prefix, evaluator.content_f64(X))
+    matrix = forward_matrix_numpy(head, embed(X), prefix.tokens(), embed(evaluator.content_f64(X)))
+    numpy_gap = float(np.max(np.abs(closed - matrix)))
+    x = np.array(sups["error"].argmax)
+    with mpmath.workdps(params.policy.dps):
+        _, prefix_mp = c.at_precision()
+        xm = [mpmath.mpf(float(v)) for v in x]
+        xm = [v / mpmath.norm(xm) for v in xm]
+        content = [h0_embedding(xm, d)] * params.context
+        tokens = [list(k) + [b] + list(v) for k, b, v in zip(prefix_mp.keys, prefix_mp.biases, prefix_mp.values)] + content
+        mp_gap = mpmath.norm([a - b for a, b in zip(cf.output_mp(xm, prefix_mp, [xm] * params.context),
+                                                       forward_matrix_mp(head, h0_embedding(xm, d), tokens))])
+    scale = max(1.0, float(params.target.bound))
+    float64_ok = [name for name, s in sups.items() if not s.float64_agrees]
+    holds = numpy_gap <= TWO_PATH_AGREEMENT * scale and mp_gap <= params.policy.tolerance * scale and not float64_ok
+    detail = "" if holds else (
+        f"FRAMEWORK ERROR: closed form vs matrix pass differ by {numpy_gap:.3g} (float64) / {mpmath.nstr(mp_gap, 5)} (mpmath); "
+        f"float64 vs mpmath disagree for {float64_ok or 'none'}"
+    )
+    return claim_holds(
+        "F.two-paths",
+        "the derived closed form and the plain matrix forward pass agree (float64 at 512 points, mpmath at the argmax); "
+        "float64 and mpmath agree at every sup argmax",
+        holds, Kind.FRAMEWORK,
+        f"max gap float64 {numpy_gap:.3g} ≤ {TWO_PATH_AGREEMENT:g}·{scale:g}; mpmath gap {mpmath.nstr(mp_gap, 3)}",
+        detail=detail, value=max(numpy_gap, float(mp_gap)), bound=TWO_PATH_AGREEMENT * scale,
+    )
+
+
+def covering_claim(construction: E1Construction, seed: int) -> ClaimResult:
+    """Step 1: the realised covering radius of the prefix points is ≤ δ."""
+    points, _ = construction.float64
+    rho = covering_radius(points, seed=seed)
+    delta = float(construction.delta)
+    statement = f"step 1 (covering): every x ∈ S^{construction.m} has a prefix point within δ = r/√2"
+    if rho.method != "sampled":
+        return claim_le("E1.step1.covering", statement, rho.value, delta, 1e-9, Kind.PROOF_STEP,
+                        f"{rho.method} (float64 geometry; margin must exceed 1e-9)", witness=rho.witness)
+    # m ≥ 3: sampling only gives a lower estimate; a PASS needs the proof's bound √m/n ≤ δ for the E1 grid.
+    is_grid = construction.params.tamper != "short-prefix"
+    proof_bound = sympy.sqrt(construction.m) / construction.n
+    proof_ok = is_grid and bool(proof_bound <= construction.delta)
+    claim = claim_le("E1.step1.covering", statement, rho.value, delta, 1e-9, Kind.PROOF_STEP,
+                     f"sampled lower estimate ({rho.samples} points) + the proof bound √m/n = {float(proof_bound):.6g} "
+                     f"({'applies' if is_grid else 'does not apply: not the E1 grid'})", witness=rho.witness)
+    if claim.verdict.value == "PASS" and not proof_ok:
+        from dataclasses import replace
+        from verifier.claims import Verdict
+        return replace(claim, verdict=Verdict.INCONCLUSIVE, detail="sampling cannot prove a covering radius")
+    return claim
+
+
+# ---------------------------------------------------------------------------------------------
+class SingleHead:
+    """The registered theorem object for E1 on H0."""
+
+    name = "single-head"
+    statement = ("E1: prefixing the H0 head with N = (n+1)^(m+1) − (n−1)^(m+1) tokens (λp_i, β, f(p_i)) "
+                 "gives sup_{S^m} ‖H − f‖ ≤ ε for L-Lipschitz f, with N ≤ 2(m+1)(n+1)^m = O((√m L/ε)^m)")
+    realises = ("P1", "P2", "P4")
+
+    def parameters(self, dim: Any = 1, eps: Any = None, target: Optional[str] = None, lipschitz: Any = None,
+                   bound: Any = None, context: Any = 1, seed: Any = 0, dps: Any = 30, points: Any = 20_000,
+                   tamper: Optional[str] = None, max_prefix: Any = 200_000) -> E1Parameters:
+        dim = _integer(dim, "--dim", 1)
+        if eps is None:
+            raise InputError("single-head needs --eps, the target accuracy ε > 0 (e.g. --eps 0.1)")
+        epsilon = parse_number(eps, "--eps")
+        if target is None:
+            if lipschitz is not None or bound is not None:
+                raise InputError("--lipschitz/--bound describe a --target; give the target too")
+            target, lipschitz, bound = DEFAULT_TARGET
+        elif lipschitz is None or bound is None:
+            raise InputError("a custom --target needs its hypotheses: --lipschitz L and --bound B "
+                             "(‖f(x)−f(y)‖ ≤ L‖x−y‖ and ‖f(x)‖ ≤ B on the sphere)")
+        f = Target.parse(target, dim, lipschitz, bound)
+        if epsilon > 4 * f.lipschitz:
+            raise InputError(f"E1 is stated for ε ∈ (0, 4L] = (0, {4 * f.lipschitz}]; pass a smaller --eps")
+        if tamper is not None and tamper not in TAMPER_MODES:
+            raise InputError(f"unknown --tamper {tamper!r}; choose one of {', '.join(TAMPER_MODES)}")
+        params = E1Parameters(dim, epsilon, f, _integer(context, "--context", 1), _integer(seed, "--seed", 0),
+                              PrecisionPolicy(dps=_integer(dps, "--dps", 15)), _integer(points, "--points", 100), tamper)
+        n = int(cells(dim).subs(params.substitutions))
+        N = int(prefix_length(n, dim))
+        limit = _integer(max_prefix, "--max-prefix", 1)
+        if N > limit or (n + 1) ** (dim + 1) > 50 * limit:
+            raise InputError(f"E1 needs N = {N} prefix tokens for m = {dim}, ε = {eps} (over the budget --max-prefix {limit}); "
+                             "use a larger --eps or raise --max-prefix")
+        return params
+
+    def hypotheses(self, params: E1Parameters) -> list[ClaimResult]:
+        return check_hypotheses(params.target, params.policy, params.seed)
+
+    def check(self, params: E1Parameters) -> Outcome:
+        m, policy, tol = params.dim, params.policy, params.policy.tolerance
+        head = Head.h0(m, params.target.d)
+        cf = derive_closed_form(head, m, params.target.d)
+        c = E1Construction(params)
+        evaluator = E1Evaluator(c, cf)
+        rho_witness = covering_radius(c.float64[0], seed=params.seed).witness
+        sups = sup_search(evaluator.parts_f64, evaluator.parts_mp, ErrorParts.NAMES, Sphere(m), policy,
+                          params.seed, scan_points=params.points, extra_points=rho_witness[None, :])
+        r_eps = params.eps
+        near_b, far_b, leak_b = (c.exact(e) for e in error_budget(c.lam, c.beta, c.prefix_length))
+        claims = [
+            closed_form_claim(cf),
+            two_paths_claim(evaluator, head, sups, params),
+            claim_holds(
+                "E1.size", "the prefix has N = (n+1)^(m+1) − (n−1)^(m+1) tokens and N ≤ 2(m+1)(n+1)^m",
+                c.prefix_length == c.N and c.N <= prefix_length_bound(c.n, m), Kind.PROOF_STEP,
+                f"exact integers: n = {c.n}, prefix tokens = {c.prefix_length}, N = {c.N}, "
+                f"2(m+1)(n+1)^m = {prefix_length_bound(c.n, m)}",
+                value=float(c.prefix_length), bound=float(prefix_length_bound(c.n, m)),
+            ),
+            covering_claim(c, params.seed),
+            claim_sup_le("E1.step2.near", "step 2: near points (‖x−p_i‖ ≤ r) contribute at most L·r = ε/2",
+                         sups["near"], c.exact(L * radius()), tol, Kind.PROOF_STEP),
+            claim_exact_le("E1.step3.far-bound", "step 3 (bound): 2BN·e^{−λr²/4} ≤ ε/4", far_b, r_eps / 4, tol,
+                           Kind.PROOF_STEP, "exact sympy numbers with the construction's N, λ"),
+            claim_sup_le("E1.step3.far", "step 3: far points (‖x−p_i‖ > r) contribute at most ε/4",
+                         sups["far"], r_eps / 4, tol, Kind.PROOF_STEP),
+            claim_exact_le("E1.step4.leak-bound", "step 4 (bound): T(B+V_c)e²·e^{−λ(1−δ²/2)−β} ≤ ε/4", leak_b, r_eps / 4,
+                           tol, Kind.PROOF_STEP, "exact sympy numbers with the construction's λ, β"),
+            claim_sup_le("E1.step4.leak", "step 4: content-token leakage is at most ε/4", sups["leak"], r_eps / 4, tol,
+                         Kind.PROOF_STEP),
+            claim_sup_le("E1.step5.sup", f"step 5 / E1: sup over S^{m} of ‖H(x) − f(x)‖ ≤ ε", sups["error"], r_eps, tol,
+                         Kind.THEOREM),
+            budget_identity_claim(),
+            rate_claim(m, params.target.lipschitz),
+        ]
+        facts = {
+            "prefix_length": c.prefix_length,
+            "prefix_length_bound": int(prefix_length_bound(c.n, m)),
+            "n": c.n,
+            "lambda": float(sympy.N(c.lam, 17)),
+            "beta": float(sympy.N(c.beta, 17)),
+            "r": float(c.r),
+            "delta": float(c.delta),
+            "sup_error": sups["error"].to_json(),
+        }
+        return Outcome(tuple(claims), facts)
+
+    def default_instances(self):
+        return [(f"single-head-m{m}-eps{e}", {"dim": m, "eps": e}) for m, e in
+                ((1, "0.2"), (1, "0.05"), (2, "0.5"), (2, "0.3"))]
+
+
+def _integer(value: Any, name: str, minimum: int) -> int:
+    try:
+        number = int(str(value))
+    except ValueError:
+        raise InputError(f"{name} must be an integer ≥ {minimum}; got {value!r}") from None
+    if number < minimum:
+        raise InputError(f"{name} must be ≥ {minimum}; got {number}")
+    return number
+
+
+THEOREM = SingleHead()

@@ -1,0 +1,246 @@
+"""Tests for verifier/domains.py: S^m samplers, the E1 cube-surface grid and covering radii."""
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from scipy.spatial import cKDTree
+
+from verifier.domains import CoveringRadius, CubeSurfaceGrid, Sphere, covering_radius, normalise_rows
+from verifier.errors import InputError
+
+FAST = settings(max_examples=20, deadline=None, derandomize=True)
+seeds = st.integers(0, 2**32 - 1)
+
+
+def nearest_distance(points: np.ndarray, probe: np.ndarray) -> np.ndarray:
+    return cKDTree(points).query(probe)[0]
+
+
+# --------------------------------------------------------------------------- Sphere
+
+
+@pytest.mark.parametrize("m", [0, -1, 1.0, True, "2", None])
+def test_sphere_rejects_bad_dimension(m):
+    with pytest.raises(InputError, match="m ≥ 1"):
+        Sphere(m)
+
+
+def test_sphere_accepts_numpy_integer():
+    assert Sphere(np.int64(3)).ambient_dim == 4
+
+
+@FAST
+@given(m=st.integers(1, 4), seed=seeds, count=st.integers(2, 300))
+def test_uniform_and_scan_points_lie_on_the_sphere(m, seed, count):
+    s = Sphere(m)
+    U = s.uniform(count, seed)
+    S = s.scan_points(count, seed)
+    assert U.shape == (count, m + 1)
+    assert S.shape == (count, m + 1)
+    assert np.all(np.isfinite(S))
+    assert np.max(np.abs(np.linalg.norm(U, axis=1) - 1)) < 1e-12
+    assert np.max(np.abs(np.linalg.norm(S, axis=1) - 1)) < 1e-12
+
+
+@FAST
+@given(m=st.integers(1, 4), seed=seeds)
+def test_same_seed_same_points(m, seed):
+    s = Sphere(m)
+    assert np.array_equal(s.uniform(50, seed), s.uniform(50, seed))
+    assert np.array_equal(s.scan_points(64, seed), s.scan_points(64, seed))
+    assert not np.array_equal(s.uniform(50, seed), s.uniform(50, seed + 1))
+
+
+def test_scan_points_rejects_tiny_count():
+    with pytest.raises(InputError, match="at least 2"):
+        Sphere(2).scan_points(1, 0)
+
+
+def test_uniform_is_roughly_uniform():
+    # Mean of uniform points on S^2 is ~0 and E[x_i^2] = 1/3.
+    X = Sphere(2).uniform(20000, 7)
+    assert np.all(np.abs(X.mean(axis=0)) < 0.03)
+    assert np.allclose((X**2).mean(axis=0), 1 / 3, atol=0.02)
+
+
+def test_scan_points_even_layer_for_m1_is_equiangular():
+    X = Sphere(1).scan_points(16, 0)[:8]
+    theta = np.mod(np.arctan2(X[:, 1], X[:, 0]), 2 * np.pi)
+    assert np.allclose(np.sort(theta), 2 * np.pi * np.arange(8) / 8, atol=1e-12)
+
+
+@FAST
+@given(m=st.integers(1, 4), seed=seeds)
+def test_tangent_basis_and_retract(m, seed):
+    s = Sphere(m)
+    x = s.uniform(1, seed)[0]
+    B = s.tangent_basis(x)
+    assert B.shape == (m + 1, m)
+    assert np.allclose(B.T @ B, np.eye(m), atol=1e-12)
+    assert np.allclose(x @ B, 0, atol=1e-12)
+    t = np.random.default_rng(seed).standard_normal(m) * 0.1
+    y = s.retract(x, B, t)
+    assert abs(np.linalg.norm(y) - 1) < 1e-12
+    assert np.allclose(s.retract(x, B, np.zeros(m)), x, atol=1e-15)
+
+
+# --------------------------------------------------------------------------- CubeSurfaceGrid
+
+
+@pytest.mark.parametrize("m", [1, 2, 3])
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5])
+def test_grid_count(m, n):
+    g = CubeSurfaceGrid.build(m, n)
+    assert g.count == (n + 1) ** (m + 1) - (n - 1) ** (m + 1)
+    assert g.count <= 2 * (m + 1) * (n + 1) ** m
+    idx = g.indices
+    assert idx.shape == (g.count, m + 1)
+    assert idx.min() >= 0 and idx.max() <= n
+    # every row is on a face of the cube, and no row is repeated
+    assert np.all(np.any((idx == 0) | (idx == n), axis=1))
+    assert len({tuple(r) for r in idx}) == g.count
+
+
+@pytest.mark.parametrize("m,n", [(0, 3), (-1, 3), (1, 0), (2, -2)])
+def test_grid_rejects_bad_input(m, n):
+    with pytest.raises(InputError):
+        CubeSurfaceGrid.build(m, n)
+
+
+def test_grid_proof_bound():
+    assert CubeSurfaceGrid.build(3, 4).proof_covering_bound == pytest.approx(math.sqrt(3) / 4, rel=1e-15)
+
+
+@pytest.mark.parametrize("m,n", [(1, 3), (2, 4), (3, 2)])
+def test_sphere_points_mp_agree_with_float64(m, n):
+    g = CubeSurfaceGrid.build(m, n)
+    P = g.sphere_points()
+    assert np.max(np.abs(np.linalg.norm(P, axis=1) - 1)) < 1e-12
+    with mpmath.workdps(40):
+        Q = g.sphere_points_mp()
+        norms = [mpmath.norm(row) for row in Q]
+        assert all(abs(nm - 1) < mpmath.mpf(10) ** -38 for nm in norms)
+    Qf = np.array([[float(c) for c in row] for row in Q])
+    assert Qf.shape == P.shape
+    assert np.max(np.abs(Qf - P)) < 1e-15
+    # the grid points are the radial projections of −1 + 2j/n
+    raw = -1 + 2 * g.indices / n
+    assert np.allclose(normalise_rows(raw), P, atol=1e-15)
+
+
+# --------------------------------------------------------------------------- covering_radius
+
+
+@FAST
+@given(k=st.integers(1, 200), offset=st.floats(0, 2 * math.pi))
+def test_covering_radius_exact_for_equally_spaced_circle_points(k, offset):
+    theta = offset + 2 * math.pi * np.arange(k) / k
+    pts = np.column_stack([np.cos(theta), np.sin(theta)])
+    cr = covering_radius(pts)
+    assert cr.method == "exact-gaps"
+    assert cr.value == pytest.approx(2 * math.sin(math.pi / (2 * k)), rel=1e-9, abs=1e-12)
+    # the witness attains the value
+    assert abs(np.linalg.norm(cr.witness) - 1) < 1e-12
+    assert nearest_distance(pts, cr.witness[None])[0] == pytest.approx(cr.value, rel=1e-9, abs=1e-12)
+
+
+@FAST
+@given(seed=seeds, count=st.integers(2, 40))
+def test_covering_radius_m1_random_points_bounds_dense_probe(seed, count):
+    pts = Sphere(1).uniform(count, seed)
+    cr = covering_radius(pts)
+    probe = Sphere(1).scan_points(20000, seed + 1)
+    sampled = nearest_distance(pts, probe).max()
+    assert cr.value >= sampled - 1e-12
+    assert cr.value - sampled < 1e-3
+    assert nearest_distance(pts, cr.witness[None])[0] == pytest.approx(cr.value, rel=1e-9)
+
+
+def test_covering_radius_method_names():
+    assert covering_radius(Sphere(1).uniform(10, 0)).method == "exact-gaps"
+    assert covering_radius(Sphere(2).uniform(40, 0)).method == "spherical-voronoi"
+    cr3 = covering_radius(Sphere(3).uniform(40, 0), samples=5000)
+    assert cr3.method == "sampled" and cr3.samples == 5000
+
+
+def test_covering_radius_rejects_bad_shapes():
+    for bad in (np.ones(3), np.ones((4, 1)), np.empty((0, 3))):
+        with pytest.raises(InputError, match="covering_radius"):
+            covering_radius(bad)
+
+
+def _origin_strictly_inside(points: np.ndarray) -> bool:
+    """Independent check: 0 ∈ int conv(P) iff no unit u has ⟨u, p⟩ ≥ 0 for all p (probe directions)."""
+    dirs = Sphere(2).uniform(20000, 12345)
+    return bool(np.all((points @ dirs.T).min(axis=0) < -1e-9))
+
+
+@FAST
+@given(seed=seeds, count=st.integers(8, 60))
+def test_spherical_voronoi_radius_bounds_every_sample(seed, count):
+    pts = Sphere(2).uniform(count, seed)
+    cr = covering_radius(pts)
+    if not _origin_strictly_inside(pts):  # rare for ≥ 8 uniform points: the method must then fall back
+        assert cr.method == "sampled"
+        return
+    assert cr.method == "spherical-voronoi"
+    probe = Sphere(2).uniform(20000, seed + 1)
+    sampled = nearest_distance(pts, probe).max()
+    # The exact sup bounds every sample from above, and a dense sample comes close to it.
+    assert cr.value >= sampled - 1e-12
+    assert cr.value - sampled < 0.05
+    assert abs(np.linalg.norm(cr.witness) - 1) < 1e-12
+    assert nearest_distance(pts, cr.witness[None])[0] == pytest.approx(cr.value, rel=1e-9)
+
+
+@pytest.mark.parametrize("m,n", [(1, 1), (1, 4), (1, 17), (2, 1), (2, 2), (2, 5), (2, 9), (3, 1), (3, 3), (3, 5)])
+def test_grid_covering_radius_within_proof_bound(m, n):
+    g = CubeSurfaceGrid.build(m, n)
+    cr = covering_radius(g.sphere_points(), seed=0, samples=20000)
+    assert cr.method == {1: "exact-gaps", 2: "spherical-voronoi", 3: "sampled"}[m]
+    assert 0 < cr.value <= g.proof_covering_bound + 1e-12
+
+
+def test_grid_covering_radius_m1_is_exact():
+    # n = 1: the 4 cube vertices (±1, ±1)/√2 — equally spaced, ρ = 2 sin(π/8).
+    cr = covering_radius(CubeSurfaceGrid.build(1, 1).sphere_points())
+    assert cr.value == pytest.approx(2 * math.sin(math.pi / 8), rel=1e-12)
+
+
+def test_octahedron_covering_radius_negative_control():
+    """The 6 points ±e_i: the farthest points are the cube directions (±1,±1,±1)/√3."""
+    octa = np.vstack([np.eye(3), -np.eye(3)])
+    cr = covering_radius(octa)
+    expected = math.sqrt(2 - 2 / math.sqrt(3))
+    assert cr.method == "spherical-voronoi"
+    assert cr.value == pytest.approx(expected, rel=1e-12)
+    assert np.allclose(np.abs(cr.witness), 1 / math.sqrt(3), atol=1e-9)
+    # Far coarser than a fine grid's proof bound √2/n: a covering check with δ = √2/4 must fail.
+    fine = CubeSurfaceGrid.build(2, 4)
+    assert cr.value > 2 * fine.proof_covering_bound
+    assert cr.value > covering_radius(fine.sphere_points()).value
+    # The 8 cube vertices (the n = 1 grid) are the dual configuration: same covering radius.
+    cube = covering_radius(CubeSurfaceGrid.build(2, 1).sphere_points())
+    assert cube.value == pytest.approx(expected, rel=1e-12)
+
+
+def test_covering_radius_hemisphere_falls_back_to_sampling():
+    # All points in the upper hemisphere: the Voronoi-vertex argument does not apply.
+    pts = Sphere(2).uniform(50, 3)
+    pts[:, 2] = np.abs(pts[:, 2]) + 0.1
+    pts = normalise_rows(pts)
+    cr = covering_radius(pts, seed=1, samples=20000)
+    assert cr.method == "sampled"
+    assert cr.value > 1.0  # the south pole is far from every point
+
+
+def test_covering_radius_is_deterministic():
+    pts = Sphere(3).uniform(30, 5)
+    a = covering_radius(pts, seed=9, samples=5000)
+    b = covering_radius(pts, seed=9, samples=5000)
+    assert a.value == b.value and np.array_equal(a.witness, b.witness)
+    assert isinstance(a, CoveringRadius)

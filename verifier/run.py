@@ -1,0 +1,96 @@
+"""Run a theorem: validate, test the hypotheses, check every claim, and record the environment."""
+from __future__ import annotations
+
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, Mapping, Optional
+
+import numpy as np
+
+from .claims import ClaimResult, Verdict
+from .errors import InputError
+from .theorem import get
+
+PACKAGES = ("prefix-verifier", "sympy", "mpmath", "numpy", "scipy")
+
+
+class HypothesisRefuted(InputError):
+    """The user's claimed hypotheses (Lipschitz constant, bound) were refuted by sampling."""
+
+    def __init__(self, message: str, claims: tuple[ClaimResult, ...]):
+        super().__init__(message)
+        self.claims = claims
+
+
+def environment() -> dict:
+    """Python, platform and package versions, for the record."""
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = None
+    return {"python": sys.version.split()[0], "platform": platform.platform(), "packages": versions}
+
+
+@dataclass(frozen=True)
+class TheoremResult:
+    """Everything a report needs about one theorem instance."""
+
+    theorem: str
+    verdict: Verdict
+    parameters: Mapping[str, Any]
+    claims: tuple[ClaimResult, ...]
+    facts: Mapping[str, Any]
+    environment: Mapping[str, Any]
+    wall_time_s: float
+    command: Optional[str] = None
+
+    def to_json(self) -> dict:
+        return {
+            "theorem": self.theorem,
+            "verdict": self.verdict.value,
+            "parameters": dict(self.parameters),
+            **self.facts,
+            "claims": [c.to_json() for c in self.claims],
+            "environment": dict(self.environment),
+            "wall_time_s": round(self.wall_time_s, 3),
+            "command": self.command,
+        }
+
+
+def refutation_message(failed: list[ClaimResult]) -> str:
+    lines = ["the theorem's hypotheses do not hold for this input; nothing else was checked:"]
+    for c in failed:
+        at = f" at x = {np.round(c.witness, 6).tolist()}" if c.witness is not None else ""
+        lines.append(
+            f"  {c.id}: claimed {c.bound:.6g}, but sampling found {c.value:.10g}{at} ({c.statement}). "
+            f"Fix: claim a value ≥ {c.value:.10g}, or change the target."
+        )
+    return "\n".join(lines)
+
+
+def run(theorem_name: str, options: Mapping[str, Any], command: Optional[str] = None) -> TheoremResult:
+    """Check one theorem instance. InputError (incl. HypothesisRefuted) comes before any expensive work."""
+    start = time.perf_counter()
+    theorem = get(theorem_name)
+    params = theorem.parameters(**options)
+    hypotheses = tuple(theorem.hypotheses(params))
+    failed = [c for c in hypotheses if c.verdict is Verdict.FAIL]
+    if failed:
+        raise HypothesisRefuted(refutation_message(failed), hypotheses)
+    outcome = theorem.check(params)
+    claims = hypotheses + tuple(outcome.claims)
+    return TheoremResult(
+        theorem=theorem.name,
+        verdict=Verdict.combine(c.verdict for c in claims),
+        parameters=params.to_json(),
+        claims=claims,
+        facts=dict(outcome.facts),
+        environment=environment(),
+        wall_time_s=time.perf_counter() - start,
+        command=command,
+    )
