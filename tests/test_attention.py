@@ -1,0 +1,345 @@
+"""Tests for verifier/attention.py: heads, the derived closed form, and the numeric back-ends."""
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+import sympy
+from hypothesis import example, given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
+
+from verifier.attention import (
+    Head,
+    Prefix,
+    derive_closed_form,
+    forward_matrix_mp,
+    forward_matrix_numpy,
+    h0_embedding,
+    softmax_mp,
+    softmax_numpy,
+    weighted_sum_mp,
+)
+from verifier.domains import CubeSurfaceGrid, Sphere
+from verifier.errors import InputError
+
+FAST = settings(max_examples=20, deadline=None, derandomize=True)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def embed_numpy(X: np.ndarray, d: int) -> np.ndarray:
+    """e(x) = (x, 1, 0_d) for the last axis of X."""
+    ones = np.ones(X.shape[:-1] + (1,))
+    zeros = np.zeros(X.shape[:-1] + (d,))
+    return np.concatenate([X, ones, zeros], axis=-1)
+
+
+def random_instance(rng, m, d, N=5, T=3, P=6, scale=1.0):
+    sphere = Sphere(m)
+    X = sphere.uniform(P, int(rng.integers(2**31)))
+    prefix = Prefix(
+        scale * rng.standard_normal((N, m + 1)), rng.standard_normal(N), rng.standard_normal((N, d))
+    )
+    content = np.stack([sphere.uniform(T, int(rng.integers(2**31))) for _ in range(P)])  # (P, T, m+1)
+    return X, prefix, content
+
+
+def matrix_path(head, X, prefix, content, d):
+    return forward_matrix_numpy(head, embed_numpy(X, d), prefix.tokens(), embed_numpy(content, d))
+
+
+def random_integer_head(rng, m, d, key_reads_value=True):
+    D = m + 2 + d
+    rows = m + 2
+    W_Q = rng.integers(-2, 3, (rows, D))
+    W_K = rng.integers(-2, 3, (rows, D))
+    if not key_reads_value:
+        W_K[:, m + 2:] = 0
+    W_V = rng.integers(-2, 3, (d, D))
+    return Head(*(sympy.Matrix(W.tolist()) for W in (W_Q, W_K, W_V)))
+
+
+# --------------------------------------------------------------------------- Head
+
+
+@pytest.mark.parametrize("m,d", [(1, 1), (2, 1), (1, 3), (3, 2)])
+def test_h0_shapes_and_entries(m, d):
+    h = Head.h0(m, d)
+    D = m + 2 + d
+    assert h.W_Q.shape == (m + 2, D) and h.W_K.shape == (m + 2, D) and h.W_V.shape == (d, D)
+    assert h.token_dim == D and h.value_dim == d
+    assert h.W_Q == h.W_K
+    assert h.W_Q[:, : m + 2] == sympy.eye(m + 2) and h.W_Q[:, m + 2:] == sympy.zeros(m + 2, d)
+    assert h.W_V[:, m + 2:] == sympy.eye(d) and h.W_V[:, : m + 2] == sympy.zeros(d, m + 2)
+    WQ, WK, WV = h.numpy_weights
+    assert WQ.shape == (m + 2, D) and WV.shape == (d, D) and WQ.dtype == float
+
+
+@pytest.mark.parametrize("m,d", [(0, 1), (1, 0), (-1, 2)])
+def test_h0_rejects_bad_dimensions(m, d):
+    with pytest.raises(InputError, match="m ≥ 1 and d ≥ 1"):
+        Head.h0(m, d)
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        ((3, 5), (3, 4), (1, 5)),  # W_K has other column count
+        ((3, 5), (2, 5), (1, 5)),  # W_Q and W_K rows differ
+        ((3, 5), (3, 5), (1, 6)),  # W_V columns differ
+    ],
+)
+def test_mismatched_head_shapes(shapes):
+    with pytest.raises(InputError, match="head shapes do not match"):
+        Head(*(sympy.ones(*s) for s in shapes))
+
+
+def test_closed_form_rejects_wrong_token_dimension():
+    with pytest.raises(InputError, match="m\\+2\\+d"):
+        derive_closed_form(Head.h0(2, 1), 1, 1)
+
+
+def test_prefix_length_mismatch():
+    with pytest.raises(InputError, match="as many keys"):
+        Prefix(np.zeros((3, 2)), np.zeros(2), np.zeros((3, 1)))
+
+
+def test_h0_embedding():
+    assert h0_embedding([0.6, 0.8], 2) == [0.6, 0.8, 1, 0, 0]
+
+
+# --------------------------------------------------------------------------- derived closed form
+
+
+@pytest.mark.parametrize("m", [1, 2])
+@pytest.mark.parametrize("d", [1, 2])
+def test_derive_closed_form_h0(m, d):
+    cf = derive_closed_form(Head.h0(m, d), m, d)
+    x, k, b, v, u = cf.x, cf.k, cf.b, cf.v, cf.u
+    assert len(x) == len(k) == len(u) == m + 1 and len(v) == d
+    assert sympy.expand(cf.prefix_score - (sum(xi * ki for xi, ki in zip(x, k)) + b)) == 0
+    assert sympy.expand(cf.content_score - (sum(xi * ui for xi, ui in zip(x, u)) + 1)) == 0
+    assert (cf.prefix_value - sympy.Matrix(v)).expand() == sympy.zeros(d, 1)
+    assert cf.content_value == sympy.zeros(d, 1)
+
+
+def test_closed_form_output_matches_claims_h0_formula():
+    m, d = 2, 1
+    cf = derive_closed_form(Head.h0(m, d), m, d)
+    out = cf.output(2, 1)
+    R = lambda name: sympy.Symbol(name, real=True)
+    x = sympy.symbols("x0:3", real=True)
+    score = lambda i: sum(x[j] * R(f"k{j}_{i}") for j in range(3)) + R(f"b_{i}")
+    content = sum(x[j] * R(f"u{j}_0") for j in range(3)) + 1
+    num = sympy.exp(score(0)) * R("v0_0") + sympy.exp(score(1)) * R("v0_1")
+    den = sympy.exp(score(0)) + sympy.exp(score(1)) + sympy.exp(content)
+    expected = num / den
+    assert out.shape == (1, 1)
+    assert sympy.simplify(out[0, 0] - expected) == 0
+    # a wrong formula (content value 1 instead of 0) is detected
+    assert sympy.simplify(out[0, 0] - (num + sympy.exp(content)) / den) != 0
+
+
+@FAST
+@given(seed=st.integers(0, 2**31), m=st.integers(1, 2), d=st.integers(1, 2))
+def test_h0_closed_form_equals_matrix_forward_pass(seed, m, d):
+    rng = np.random.default_rng(seed)
+    head = Head.h0(m, d)
+    cf = derive_closed_form(head, m, d)
+    X, prefix, content = random_instance(rng, m, d, scale=3.0)
+    closed = cf.output_numpy(X, prefix, content)
+    assert closed.shape == (len(X), d)
+    assert np.allclose(closed, matrix_path(head, X, prefix, content, d), rtol=1e-12, atol=1e-12)
+    # explicit H0 formula from CLAIMS.md, in plain numpy
+    sp = X @ prefix.keys.T + prefix.biases
+    sc = np.einsum("pa,pta->pt", X, content) + 1
+    top = np.maximum(sp.max(axis=1), sc.max(axis=1))[:, None]
+    wp, wc = np.exp(sp - top), np.exp(sc - top)
+    explicit = (wp @ prefix.values) / (wp.sum(axis=1) + wc.sum(axis=1))[:, None]
+    assert np.allclose(closed, explicit, rtol=1e-12, atol=1e-12)
+
+
+@FAST
+@given(seed=st.integers(0, 2**31), m=st.integers(1, 2), d=st.integers(1, 2))
+def test_general_head_closed_form_equals_matrix_path_when_keys_ignore_values(seed, m, d):
+    """A random-integer head whose W_K does not read the value coordinates of a token."""
+    rng = np.random.default_rng(seed)
+    head = random_integer_head(rng, m, d, key_reads_value=False)
+    cf = derive_closed_form(head, m, d)
+    X, prefix, content = random_instance(rng, m, d, scale=0.5)
+    closed = cf.output_numpy(X, prefix, content)
+    plain = matrix_path(head, X, prefix, content, d)
+    assert np.allclose(closed, plain, rtol=1e-12, atol=1e-12)
+    # and in mpmath at 30 digits
+    with mpmath.workdps(30):
+        mpf = lambda a: [mpmath.mpf(float(t)) for t in a]
+        pre_mp = Prefix([mpf(k) for k in prefix.keys], mpf(prefix.biases), [mpf(v) for v in prefix.values])
+        for p in range(2):
+            x = mpf(X[p])
+            us = [mpf(u) for u in content[p]]
+            a = cf.output_mp(x, pre_mp, us)
+            tokens = [k + [b] + v for k, b, v in zip(pre_mp.keys, pre_mp.biases, pre_mp.values)]
+            tokens += [h0_embedding(u, d) for u in us]
+            ref = forward_matrix_mp(head, h0_embedding(x, d), tokens)
+            assert len(a) == len(ref) == d
+            assert all(abs(s - t) < mpmath.mpf(10) ** -25 for s, t in zip(a, ref))
+            assert np.allclose([float(s) for s in a], closed[p], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: ClosedForm lambdifies prefix_score with arguments (x, k, b) only (in _numpy and _mp), "
+    "but for a general head whose W_K reads the value coordinates, σ_prefix = ⟨W_Q e(x), W_K (k,b,v)⟩ "
+    "depends on v too; evaluation then fails (v0 is an unbound name in the generated function).",
+)
+@pytest.mark.parametrize("backend", ["numpy", "mp"])
+def test_general_head_closed_form_equals_matrix_path(backend):
+    m, d = 2, 1
+    rng = np.random.default_rng(0)
+    head = random_integer_head(rng, m, d, key_reads_value=True)
+    cf = derive_closed_form(head, m, d)
+    assert any(s in cf.prefix_score.free_symbols for s in cf.v)  # the key reads the value part
+    X, prefix, content = random_instance(rng, m, d, scale=0.5)
+    if backend == "numpy":
+        closed = cf.output_numpy(X, prefix, content)
+        assert np.allclose(closed, matrix_path(head, X, prefix, content, d), rtol=1e-12, atol=1e-12)
+    else:
+        with mpmath.workdps(30):
+            mpf = lambda a: [mpmath.mpf(float(t)) for t in a]
+            pre_mp = Prefix([mpf(k) for k in prefix.keys], mpf(prefix.biases), [mpf(v) for v in prefix.values])
+            x, us = mpf(X[0]), [mpf(u) for u in content[0]]
+            a = cf.output_mp(x, pre_mp, us)
+            tokens = [k + [b] + v for k, b, v in zip(pre_mp.keys, pre_mp.biases, pre_mp.values)]
+            tokens += [h0_embedding(u, d) for u in us]
+            ref = forward_matrix_mp(head, h0_embedding(x, d), tokens)
+            assert all(abs(s - t) < mpmath.mpf(10) ** -25 for s, t in zip(a, ref))
+
+
+@FAST
+@given(seed=st.integers(0, 2**31))
+def test_h0_output_mp_equals_forward_matrix_mp(seed):
+    m, d = 1, 2
+    rng = np.random.default_rng(seed)
+    head = Head.h0(m, d)
+    cf = derive_closed_form(head, m, d)
+    X, prefix, content = random_instance(rng, m, d, N=4, T=2, P=1, scale=5.0)
+    with mpmath.workdps(30):
+        mpf = lambda a: [mpmath.mpf(float(t)) for t in a]
+        pre_mp = Prefix([mpf(k) for k in prefix.keys], mpf(prefix.biases), [mpf(v) for v in prefix.values])
+        x, us = mpf(X[0]), [mpf(u) for u in content[0]]
+        a = cf.output_mp(x, pre_mp, us)
+        tokens = [k + [b] + v for k, b, v in zip(pre_mp.keys, pre_mp.biases, pre_mp.values)]
+        tokens += [h0_embedding(u, d) for u in us]
+        ref = forward_matrix_mp(head, h0_embedding(x, d), tokens)
+        assert all(abs(s - t) < mpmath.mpf(10) ** -25 for s, t in zip(a, ref))
+    assert np.allclose([float(s) for s in a], cf.output_numpy(X, prefix, content)[0], rtol=1e-12, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- softmax
+
+
+@FAST
+@given(
+    scores=hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=8),
+                      elements=st.floats(-50, 50)),
+    c=st.floats(-1e4, 1e4),
+)
+@example(scores=np.array([[0.0, 1.0, -3.0], [5.0, 5.0, 5.0]]), c=1e4)
+@example(scores=np.array([[1000.0, 999.0, 0.0]]), c=1e4)
+def test_softmax_numpy_shift_invariant_and_normalised(scores, c):
+    w = softmax_numpy(scores)
+    w_shift = softmax_numpy(scores + c)
+    assert np.all(np.isfinite(w_shift)) and np.all(w_shift >= 0) and np.all(w_shift <= 1)
+    assert np.allclose(w.sum(axis=1), 1, atol=1e-12)
+    assert np.allclose(w_shift.sum(axis=1), 1, atol=1e-12)
+    assert np.allclose(w, w_shift, atol=1e-9)
+    # and it is the softmax: ratios of weights are exponentials of score differences
+    top = scores.max(axis=1, keepdims=True)
+    assert np.allclose(w, w.max(axis=1, keepdims=True) * np.exp(scores - top), rtol=1e-9, atol=1e-300)
+    assert np.allclose(w.max(axis=1), 1 / np.exp(scores - top).sum(axis=1), rtol=1e-12)
+
+
+def test_softmax_numpy_huge_scores_do_not_overflow():
+    s = np.array([[1e5, 1e5 - 1.0, -1e5], [800.0, 0.0, 800.0]])
+    with np.errstate(over="raise", invalid="raise"):
+        w = softmax_numpy(s)
+    e = 1 / (1 + np.exp(-1.0))
+    assert np.allclose(w[0], [e, 1 - e, 0.0], atol=1e-15)
+    assert np.allclose(w[1], [0.5, 0.0, 0.5], atol=1e-15)
+
+
+def test_softmax_mp_and_weighted_sum():
+    with mpmath.workdps(40):
+        scores = [mpmath.mpf(1000), mpmath.mpf(1000), mpmath.mpf(0)]
+        w = softmax_mp(scores)
+        tiny = mpmath.exp(-1000)
+        assert abs(mpmath.fsum(w) - 1) < mpmath.mpf(10) ** -39
+        assert abs(w[0] - 1 / (2 + tiny)) < mpmath.mpf(10) ** -39
+        assert abs(w[2] / tiny - 1 / (2 + tiny)) < mpmath.mpf(10) ** -38
+        out = weighted_sum_mp(w, [[mpmath.mpf(1)], [mpmath.mpf(3)], [mpmath.mpf(7)]])
+        assert len(out) == 1
+        assert abs(out[0] - (4 + 7 * tiny) / (2 + tiny)) < mpmath.mpf(10) ** -38
+    # shift invariance at a precision where exp(1e6) is finite only through log-sum-exp
+    with mpmath.workdps(30):
+        a = softmax_mp([mpmath.mpf(1), mpmath.mpf(2)])
+        b = softmax_mp([mpmath.mpf(10) ** 6 + 1, mpmath.mpf(10) ** 6 + 2])
+        assert all(abs(p - q) < mpmath.mpf(10) ** -22 for p, q in zip(a, b))
+
+
+# --------------------------------------------------------------------------- prefix permutation
+
+
+@FAST
+@given(seed=st.integers(0, 2**31), perm=st.permutations(list(range(6))))
+def test_permuting_prefix_tokens_leaves_output_unchanged(seed, perm):
+    m, d = 2, 2
+    rng = np.random.default_rng(seed)
+    head = Head.h0(m, d)
+    cf = derive_closed_form(head, m, d)
+    X, prefix, content = random_instance(rng, m, d, N=6, T=2, P=5, scale=4.0)
+    permuted = prefix.permuted(perm)
+    assert len(permuted) == 6
+    assert np.array_equal(permuted.tokens(), prefix.tokens()[list(perm)])
+    base = cf.output_numpy(X, prefix, content)
+    assert np.allclose(cf.output_numpy(X, permuted, content), base, rtol=1e-12, atol=1e-12)
+    assert np.allclose(matrix_path(head, X, permuted, content, d), base, rtol=1e-12, atol=1e-12)
+    # list-valued (mp-style) prefixes permute the same way
+    as_lists = Prefix([list(k) for k in prefix.keys], list(prefix.biases), [list(v) for v in prefix.values])
+    assert np.array_equal(as_lists.permuted(perm).tokens(), permuted.tokens())
+
+
+def test_permutation_is_not_vacuous():
+    # Swapping the values of two prefix tokens (but not their keys) must change H.
+    m, d = 1, 1
+    cf = derive_closed_form(Head.h0(m, d), m, d)
+    rng = np.random.default_rng(4)
+    X, prefix, content = random_instance(rng, m, d, N=3, T=1, P=4, scale=4.0)
+    swapped = Prefix(prefix.keys, prefix.biases, prefix.values[[1, 0, 2]])
+    assert not np.allclose(cf.output_numpy(X, swapped, content), cf.output_numpy(X, prefix, content))
+
+
+# --------------------------------------------------------------------------- large λ
+
+
+def test_output_numpy_with_huge_lambda_is_finite_and_selects_nearest():
+    """E1-like prefix: keys λ p_i with λ = 1e5 on a grid; the output is a convex combination of values."""
+    m, d, lam = 2, 1, 1e5
+    grid = CubeSurfaceGrid.build(m, 3)
+    P = grid.sphere_points()
+    values = np.sin(3 * P[:, :1]) + P[:, 1:2]
+    prefix = Prefix(lam * P, np.full(len(P), 2.0), values)
+    head = Head.h0(m, d)
+    cf = derive_closed_form(head, m, d)
+    rng = np.random.default_rng(0)
+    X = np.vstack([Sphere(m).uniform(200, 1), P[:10]])
+    content = np.stack([Sphere(m).uniform(2, int(s)) for s in rng.integers(2**31, size=len(X))])
+    with np.errstate(over="raise", invalid="raise"):
+        H = cf.output_numpy(X, prefix, content)
+    assert np.all(np.isfinite(H))
+    lo, hi = min(values.min(), 0.0), max(values.max(), 0.0)
+    assert np.all(H >= lo - 1e-12) and np.all(H <= hi + 1e-12)
+    # at a grid point the weight concentrates on that point's token: H(p_j) = f(p_j)
+    assert np.allclose(H[-10:], values[:10], atol=1e-12)
+    # the matrix forward pass agrees (scores ~1e5, so rounding of the scores is ~1e-11)
+    assert np.allclose(H, matrix_path(head, X, prefix, content, d), atol=1e-8)
