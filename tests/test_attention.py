@@ -187,12 +187,6 @@ def test_general_head_closed_form_equals_matrix_path_when_keys_ignore_values(see
             assert np.allclose([float(s) for s in a], closed[p], rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: ClosedForm lambdifies prefix_score with arguments (x, k, b) only (in _numpy and _mp), "
-    "but for a general head whose W_K reads the value coordinates, σ_prefix = ⟨W_Q e(x), W_K (k,b,v)⟩ "
-    "depends on v too; evaluation then fails (v0 is an unbound name in the generated function).",
-)
 @pytest.mark.parametrize("backend", ["numpy", "mp"])
 def test_general_head_closed_form_equals_matrix_path(backend):
     m, d = 2, 1

@@ -4,10 +4,20 @@ from __future__ import annotations
 import json
 
 import mpmath
+import sympy
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from verifier.claims import ClaimResult, Kind, Verdict, claim_holds, claim_le, decide_le
+from verifier.claims import (
+    ClaimResult,
+    Kind,
+    Verdict,
+    claim_exact_le,
+    claim_holds,
+    claim_le,
+    claim_sup_le,
+    decide_le,
+)
 from verifier.precision import PrecisionPolicy
 
 FAST = settings(max_examples=60, deadline=None, derandomize=True)
@@ -114,13 +124,6 @@ def test_decide_le_at_policy_precision():
         assert decide_le(one, 1, policy.tolerance) is I
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: decide_le converts value/bound/tolerance with mpmath.mpf at the *caller's* global "
-    "precision (default 15 dps); with the policy tolerance 1e-25 the band collapses, so value == bound "
-    "gives PASS (not INCONCLUSIVE) and value = bound + 1e-20 rounds to bound and also gives PASS (not FAIL). "
-    "claim_le is called this way from targets.check_hypotheses.",
-)
 def test_decide_le_does_not_depend_on_global_precision():
     policy = PrecisionPolicy(dps=30)
     with mpmath.workdps(policy.verify_dps):
@@ -188,3 +191,51 @@ def test_enum_values_are_strings():
     assert {v.value for v in Verdict} == {"PASS", "FAIL", "INCONCLUSIVE"}
     assert Verdict("FAIL") is F
     assert Kind.FRAMEWORK.value == "framework" and Kind.HYPOTHESIS.value == "hypothesis"
+
+
+# --------------------------------------------------------------------------- claim_exact_le / claim_sup_le
+
+
+def test_claim_exact_le_symbolic_equality_passes():
+    # value == bound exactly: equality must be proved symbolically (numerically it would be INCONCLUSIVE).
+    r = claim_exact_le("eq", "√8 ≤ 2√2", sympy.sqrt(8), 2 * sympy.sqrt(2), PrecisionPolicy().tolerance, Kind.PROOF_STEP, "sympy")
+    assert r.verdict is P
+    assert "symbolically" in r.method
+    assert r.value == pytest.approx(2 * 2**0.5, rel=1e-15)
+
+
+def test_claim_exact_le_sign_of_difference():
+    tol = PrecisionPolicy().tolerance  # 1e-25
+    below = claim_exact_le("lt", "π ≤ 22/7", sympy.pi, sympy.Rational(22, 7), tol, Kind.THEOREM, "exact")
+    above = claim_exact_le("gt", "22/7 ≤ π", sympy.Rational(22, 7), sympy.pi, tol, Kind.THEOREM, "exact")
+    assert below.verdict is P
+    assert above.verdict is F  # negative control
+    # a difference of 1e-20 is far above tol = 1e-25 and is read at ≥ 50 digits: FAIL, not rounded away
+    tiny = claim_exact_le("t", "1 + 10^-20 ≤ 1", 1 + sympy.Rational(1, 10**20), sympy.Integer(1), tol, Kind.THEOREM, "exact")
+    assert tiny.verdict is F
+    assert "digits" in tiny.method
+    # inside the tolerance band: INCONCLUSIVE
+    band = claim_exact_le("b", "1 + 10^-40 ≤ 1", 1 + sympy.Rational(1, 10**40), sympy.Integer(1), tol, Kind.THEOREM, "exact")
+    assert band.verdict is I
+
+
+def _sup(value, agrees=True):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        value=mpmath.mpf(value), value_working=mpmath.mpf(value), float64_value=float(value),
+        argmax=(1.0, 0.0), points=1000, dps=30, verify_dps=60, precision_agrees=agrees,
+        float64_agrees=True, method="sampled",
+    )
+
+
+def test_claim_sup_le():
+    tol = mpmath.mpf("1e-25")
+    ok = claim_sup_le("E1.sup", "sup ≤ ε", _sup("0.01"), 0.05, tol, Kind.THEOREM)
+    bad = claim_sup_le("E1.sup", "sup ≤ ε", _sup("0.08"), 0.05, tol, Kind.THEOREM)
+    unsure = claim_sup_le("E1.sup", "sup ≤ ε", _sup("0.01", agrees=False), 0.05, tol, Kind.THEOREM)
+    assert ok.verdict is P and bad.verdict is F
+    # precision disagreement overrides even a clear PASS
+    assert unsure.verdict is I and "--dps" in unsure.detail
+    assert ok.witness == (1.0, 0.0)
+    assert "1000 points" in ok.method and "30" in ok.method and "60" in ok.method

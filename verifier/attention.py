@@ -94,7 +94,7 @@ class Prefix:
 class ClosedForm:
     """Per-token score and value of the head at the query e(x), derived from the matrices:
 
-        σ_prefix(x; k, b) = ⟨W_Q e(x), W_K (k, b, v)⟩,   ν_prefix(k, b, v) = W_V (k, b, v),
+        σ_prefix(x; k, b, v) = ⟨W_Q e(x), W_K (k, b, v)⟩,   ν_prefix(k, b, v) = W_V (k, b, v),
         σ_content(x; u)   = ⟨W_Q e(x), W_K e(u)⟩,        ν_content(u)      = W_V e(u),
 
     so that H(x) = (Σ_i e^{σ_prefix,i} ν_prefix,i + Σ_c e^{σ_content,c} ν_content,c) / (Σ_i e^{σ_prefix,i} + Σ_c e^{σ_content,c}).
@@ -123,16 +123,15 @@ class ClosedForm:
 
     @cached_property
     def _numpy(self):
-        args = (*self.x, *self.k, self.b)
         return (
-            sympy.lambdify(args, self.prefix_score, modules="numpy"),
+            sympy.lambdify((*self.x, *self.k, self.b, *self.v), self.prefix_score, modules="numpy"),
             sympy.lambdify((*self.x, *self.u), self.content_score, modules="numpy"),
         )
 
     @cached_property
     def _mp(self):
         return (
-            sympy.lambdify((*self.x, *self.k, self.b), self.prefix_score, modules="mpmath"),
+            sympy.lambdify((*self.x, *self.k, self.b, *self.v), self.prefix_score, modules="mpmath"),
             sympy.lambdify((*self.x, *self.u), self.content_score, modules="mpmath"),
             sympy.lambdify((*self.k, self.b, *self.v), list(self.prefix_value), modules="mpmath"),
             sympy.lambdify(self.u, list(self.content_value), modules="mpmath"),
@@ -148,8 +147,9 @@ class ClosedForm:
     def weights_numpy(self, X: np.ndarray, prefix: Prefix, content: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Softmax weights at the rows of X (P, m+1): prefix (P, N) and content (P, T); content is (P, T, m+1)."""
         score_p, score_c = self._numpy
-        K, b = np.asarray(prefix.keys, float), np.asarray(prefix.biases, float)
-        sp = score_p(*(X[:, j, None] for j in range(X.shape[1])), *(K[None, :, j] for j in range(K.shape[1])), b[None, :])
+        K, b, V = (np.asarray(a, float) for a in (prefix.keys, prefix.biases, prefix.values))
+        sp = score_p(*(X[:, j, None] for j in range(X.shape[1])), *(K[None, :, j] for j in range(K.shape[1])), b[None, :],
+                     *(V[None, :, j] for j in range(V.shape[1])))
         sc = score_c(*(X[:, j, None] for j in range(X.shape[1])), *(content[:, :, j] for j in range(content.shape[2])))
         sp = np.broadcast_to(sp, (len(X), len(prefix)))
         sc = np.broadcast_to(sc, content.shape[:2])
@@ -173,7 +173,7 @@ class ClosedForm:
     def weights_mp(self, x: Sequence, prefix: Prefix, content: Sequence[Sequence]) -> tuple[list, list]:
         """Softmax weights at the current mpmath precision: prefix (N) and content (T); entries are mpf."""
         score_p, score_c, _, _ = self._mp
-        scores = [score_p(*x, *k, b) for k, b in zip(prefix.keys, prefix.biases)]
+        scores = [score_p(*x, *k, b, *v) for k, b, v in zip(prefix.keys, prefix.biases, prefix.values)]
         scores += [score_c(*x, *u) for u in content]
         w = softmax_mp(scores)
         return w[: len(prefix)], w[len(prefix):]

@@ -75,13 +75,14 @@ class ClaimResult:
 
 def decide_le(value, bound, tolerance) -> Verdict:
     """PASS / FAIL / INCONCLUSIVE for 'value ≤ bound' at the given relative tolerance."""
-    value, bound, tolerance = mpmath.mpf(value), mpmath.mpf(bound), mpmath.mpf(tolerance)
-    slack = tolerance * max(1, abs(bound))
-    if value <= bound - slack:
-        return Verdict.PASS
-    if value > bound + slack:
-        return Verdict.FAIL
-    return Verdict.INCONCLUSIVE
+    with mpmath.workdps(max(mpmath.mp.dps, int(-mpmath.log10(mpmath.mpf(tolerance))) + 20)):
+        value, bound, tolerance = mpmath.mpf(value), mpmath.mpf(bound), mpmath.mpf(tolerance)
+        slack = tolerance * max(1, abs(bound))
+        if value <= bound - slack:
+            return Verdict.PASS
+        if value > bound + slack:
+            return Verdict.FAIL
+        return Verdict.INCONCLUSIVE
 
 
 def claim_le(

@@ -68,7 +68,7 @@ def refutation_message(failed: list[ClaimResult]) -> str:
         at = f" at x = {np.round(c.witness, 6).tolist()}" if c.witness is not None else ""
         lines.append(
             f"  {c.id}: claimed {c.bound:.6g}, but sampling found {c.value:.10g}{at} ({c.statement}). "
-            f"Fix: claim a value ≥ {c.value:.10g}, or change the target."
+            f"Fix: {c.detail or 'correct the claimed value or change the input'}."
         )
     return "\n".join(lines)
 

@@ -9,15 +9,16 @@ whose operator norm is the local Lipschitz constant, and at random.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import mpmath
 import numpy as np
 import sympy
+from sympy.core.function import AppliedUndef
 
-from .claims import ClaimResult, Kind, claim_le
-from .domains import Sphere, normalise_rows
+from .claims import ClaimResult, Kind, Verdict, claim_le
+from .domains import CubeSurfaceGrid, Sphere, normalise_rows
 from .errors import InputError
 from .precision import PrecisionPolicy
 
@@ -75,6 +76,10 @@ class Target:
                     f"target uses {', '.join(extra)} but on S^{m} the coordinates are {', '.join(names)}; "
                     f"rewrite the target or pass a larger --dim"
                 )
+            unknown = sorted(str(f.func) for f in c.atoms(AppliedUndef))
+            if unknown:
+                raise InputError(f"target uses unknown function(s) {', '.join(unknown)}; use sympy functions "
+                                 "such as sin, cos, exp, log, sqrt, Abs")
             if c.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
                 raise InputError(f"target component {c} contains NaN or infinity; give a finite expression")
         return cls(str(text), m, components, parse_number(lipschitz, "--lipschitz"), parse_number(bound, "--bound"))
@@ -150,7 +155,9 @@ def check_hypotheses(target: Target, policy: PrecisionPolicy, seed: int, samples
     """
     sphere = Sphere(target.m)
     X = sphere.scan_points(samples, seed)
-    target.require_finite(X)
+    # Poles of common expressions (1/x0, log(x1)) sit where coordinates vanish exactly: the points of a
+    # coarse cube-surface grid have exact zeros, which a scan almost surely misses.
+    target.require_finite(np.vstack([X, CubeSurfaceGrid.build(target.m, 2).sphere_points()]))
 
     # Lipschitz: tangential Jacobian J(x)·T_x; its top right-singular vector is the steepest direction.
     J = target.jacobian(X)
@@ -184,6 +191,7 @@ def check_hypotheses(target: Target, policy: PrecisionPolicy, seed: int, samples
         witness=pairs[k][0],
         detail="" if policy.agree(lip_low, lip_high) else "quotient differs between the two precisions",
     )
+    lip_claim = _with_fix(lip_claim, "--lipschitz")
 
     norms = np.linalg.norm(target.numpy(X), axis=1)
     top = int(np.argmax(norms))
@@ -198,4 +206,11 @@ def check_hypotheses(target: Target, policy: PrecisionPolicy, seed: int, samples
         f"sampled maximum over {samples} points, re-evaluated in mpmath at {policy.dps} and {policy.verify_dps} digits",
         witness=X[top],
     )
-    return [lip_claim, bound_claim]
+    return [lip_claim, _with_fix(bound_claim, "--bound")]
+
+
+def _with_fix(claim: ClaimResult, option: str) -> ClaimResult:
+    """A refuted hypothesis names the fix: the option and the smallest value sampling allows."""
+    if claim.verdict is not Verdict.FAIL:
+        return claim
+    return replace(claim, detail=f"pass {option} ≥ {claim.value:.10g} (a sampled lower bound), or change the target")

@@ -49,9 +49,13 @@ class Theorem(Protocol):
         """Named option sets for ``verifier report``."""
 
 
-@lru_cache(maxsize=1)
 def registry() -> dict[str, Theorem]:
-    """All registered theorems by name, loaded from the ``verifier.theorems`` entry points."""
+    """All registered theorems by name, loaded from the ``verifier.theorems`` entry points (a copy)."""
+    return dict(_load())
+
+
+@lru_cache(maxsize=1)
+def _load() -> dict[str, Theorem]:
     found = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         theorem = ep.load()

@@ -33,7 +33,7 @@ def render_table(result: TheoremResult) -> str:
     facts = [f"{label} = {_number(result.facts[key])}" for key, label in FACT_LABELS if key in result.facts]
     if facts:
         lines.append("  " + "; ".join(facts))
-    width = max(len(c.id) for c in result.claims)
+    width = max((len(c.id) for c in result.claims), default=len("claim"))
     lines.append(f"  {'claim'.ljust(width)}  {'verdict':<12}  {'value':>16}  {'bound':>16}")
     for c in result.claims:
         lines.append(f"  {c.id.ljust(width)}  {c.verdict.value:<12}  {_number(c.value):>16}  {_number(c.bound):>16}")
@@ -94,4 +94,5 @@ def write_report(result: TheoremResult, name: str, out_dir: Path) -> Path:
 def summary_line(results: Sequence[TheoremResult]) -> str:
     """'4 instances: 4 PASS' style one-line summary of verdict counts."""
     counts = Counter(r.verdict.value for r in results)
-    return f"{len(results)} instances: " + ", ".join(f"{counts[v.value]} {v.value}" for v in Verdict)
+    noun = "instance" if len(results) == 1 else "instances"
+    return f"{len(results)} {noun}: " + ", ".join(f"{counts[v.value]} {v.value}" for v in Verdict)

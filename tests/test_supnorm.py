@@ -1,0 +1,253 @@
+"""Tests for verifier.supnorm: sampled sup search (float64 scan → Nelder–Mead → mpmath at two precisions)."""
+from __future__ import annotations
+
+import json
+import math
+
+import mpmath
+import numpy as np
+import pytest
+
+from verifier.domains import Sphere
+from verifier.precision import PrecisionPolicy
+from verifier.supnorm import FLOAT64_AGREEMENT, SupResult, sup_search
+
+
+# ---------------------------------------------------------------------------------------------
+# Known smooth quantities, each as a float64 (rows) function and an mpmath (one point) function.
+def _normalised_mp(x):
+    xm = [mpmath.mpf(float(v)) for v in x]
+    norm = mpmath.norm(xm)
+    return [v / norm for v in xm]
+
+
+class Recorder:
+    """Wraps a pair (f64, mp) and records what sup_search did with them."""
+
+    def __init__(self, f64, mp):
+        self._f64, self._mp = f64, mp
+        self.mp_dps: list[int] = []
+        self.f64_rows = 0
+
+    def f64(self, X):
+        self.f64_rows += len(X)
+        return self._f64(X)
+
+    def mp(self, x):
+        self.mp_dps.append(mpmath.mp.dps)
+        return self._mp(x)
+
+
+def linear_f64(X):
+    """q(x) = 1 + x0: max 2 at e0."""
+    return {"q": 1 + X[:, 0]}
+
+
+def linear_mp(x):
+    xm = _normalised_mp(x)
+    return {"q": 1 + xm[0]}
+
+
+def well_pair(c):
+    """q(x) = −‖x − c‖²: max 0 at c."""
+    c = np.asarray(c, float)
+
+    def f64(X):
+        return {"q": -np.sum((X - c) ** 2, axis=1)}
+
+    def mp(x):
+        xm = _normalised_mp(x)
+        cm = [mpmath.mpf(float(v)) for v in c]
+        return {"q": -mpmath.fsum((a - b) ** 2 for a, b in zip(xm, cm))}
+
+    return f64, mp
+
+
+def peak_pair(a, w):
+    """q(x) = exp(−(angle(x) − a)²/w²) on S^1 (angle difference wrapped to (−π, π])."""
+    ca, sa = math.cos(a), math.sin(a)
+
+    def f64(X):
+        d = np.arctan2(X[:, 1] * ca - X[:, 0] * sa, X[:, 0] * ca + X[:, 1] * sa)
+        return {"q": np.exp(-((d / w) ** 2))}
+
+    def mp(x):
+        xm = _normalised_mp(x)
+        d = mpmath.atan2(xm[1] * mpmath.cos(a) - xm[0] * mpmath.sin(a), xm[0] * mpmath.cos(a) + xm[1] * mpmath.sin(a))
+        return {"q": mpmath.exp(-((d / w) ** 2))}
+
+    return f64, mp
+
+
+POLICY = PrecisionPolicy()  # dps 30, checked at 60
+C2 = np.array([0.6, -0.8])
+C3 = np.array([2.0, -1.0, 2.0]) / 3.0
+
+
+@pytest.fixture(scope="module", params=[1, 2], ids=["S1", "S2"])
+def linear_run(request):
+    m = request.param
+    rec = Recorder(linear_f64, linear_mp)
+    dps_before = mpmath.mp.dps
+    result = sup_search(rec.f64, rec.mp, ["q"], Sphere(m), POLICY, seed=3, scan_points=2000)
+    return m, rec, result["q"], dps_before
+
+
+# ---------------------------------------------------------------------------------------------
+def test_linear_maximum_and_argmax(linear_run):
+    m, _, r, _ = linear_run
+    assert isinstance(r, SupResult)
+    assert r.name == "q"
+    assert abs(float(r.value) - 2.0) < 1e-9
+    e0 = np.eye(m + 1)[0]
+    assert len(r.argmax) == m + 1
+    assert abs(np.linalg.norm(r.argmax) - 1) < 1e-12
+    assert np.linalg.norm(np.array(r.argmax) - e0) < 1e-4
+
+
+@pytest.mark.parametrize("m,c", [(1, C2), (2, C3)], ids=["S1", "S2"])
+def test_well_maximum_and_argmax(m, c):
+    f64, mp = well_pair(c)
+    r = sup_search(f64, mp, ["q"], Sphere(m), POLICY, seed=0, scan_points=2000)["q"]
+    assert -1e-9 <= float(r.value) <= 1e-12  # sup is 0, the quantity is ≤ 0 everywhere
+    assert np.linalg.norm(np.array(r.argmax) - c) < 1e-4
+    assert r.precision_agrees and r.float64_agrees
+
+
+def test_mp_called_at_both_precisions(linear_run):
+    _, rec, r, dps_before = linear_run
+    assert set(rec.mp_dps) == {POLICY.dps, POLICY.verify_dps} == {30, 60}
+    # every point is evaluated at the working precision and then at the check precision
+    assert rec.mp_dps.count(30) == rec.mp_dps.count(60) >= 1
+    assert mpmath.mp.dps == dps_before  # global precision restored
+
+
+def test_result_fields_consistent(linear_run):
+    _, rec, r, _ = linear_run
+    assert r.dps == POLICY.dps and r.verify_dps == POLICY.verify_dps
+    assert isinstance(r.value, mpmath.mpf) and isinstance(r.value_working, mpmath.mpf)
+    assert r.precision_agrees is True and r.float64_agrees is True
+    with mpmath.workdps(r.verify_dps):
+        assert abs(r.value - r.value_working) <= POLICY.tolerance * max(1, abs(r.value))
+        # the high-precision value is really computed at high precision: agrees with 1 + x0 to ~60 digits
+        x = [mpmath.mpf(v) for v in r.argmax]
+        exact = 1 + x[0] / mpmath.norm(x)
+        assert abs(r.value - exact) < mpmath.mpf(10) ** -50
+    assert abs(r.float64_value - float(r.value)) <= FLOAT64_AGREEMENT
+    # points = scan rows + Nelder–Mead evaluations = every row quantities_f64 saw (one quantity)
+    assert r.points == rec.f64_rows
+    assert r.points > 2000
+
+
+def test_float64_disagreement_detected():
+    def bad_mp(x):
+        return {"q": linear_mp(x)["q"] + mpmath.mpf("1e-3")}
+
+    r = sup_search(linear_f64, bad_mp, ["q"], Sphere(1), POLICY, seed=0, scan_points=500)["q"]
+    assert r.float64_agrees is False
+    assert r.precision_agrees is True  # the mp path is consistent with itself
+    assert abs(float(r.value) - 2.001) < 1e-9
+
+
+def test_precision_dependence_detected():
+    def drifting_mp(x):
+        # 1e-10 at 30 digits, 1e-20 at 60 digits: a difference far above tol = 1e-25
+        return {"q": linear_mp(x)["q"] + mpmath.mpf(10) ** (-(mpmath.mp.dps // 3))}
+
+    r = sup_search(linear_f64, drifting_mp, ["q"], Sphere(1), POLICY, seed=0, scan_points=500)["q"]
+    assert r.precision_agrees is False
+    assert r.float64_agrees is True  # 1e-20 is invisible in float64
+    with mpmath.workdps(60):
+        assert abs((r.value_working - r.value) - mpmath.mpf("1e-10")) < mpmath.mpf("1e-15")
+
+
+def test_narrow_peak_captured_by_refinement():
+    a, w, n = 1.0, 0.05, 20
+    f64, mp = peak_pair(a, w)
+    sphere = Sphere(1)
+    best_scan = float(np.max(f64(sphere.scan_points(n, 0))["q"]))
+    assert best_scan < 1e-3  # the scan alone misses the peak
+    r = sup_search(f64, mp, ["q"], sphere, POLICY, seed=0, scan_points=n)["q"]
+    assert float(r.value) > 1 - 1e-9
+    assert float(r.value) > best_scan
+    assert abs(math.atan2(r.argmax[1], r.argmax[0]) - a) < 1e-4
+
+
+def test_extra_points_are_scanned():
+    a, w, n = 2.0, 1e-4, 200
+    f64, mp = peak_pair(a, w)
+    sphere = Sphere(1)
+    without = sup_search(f64, mp, ["q"], sphere, POLICY, seed=0, scan_points=n)["q"]
+    assert float(without.value) < 1e-3  # unreachable from the scan
+    extra = np.array([[math.cos(a + 2e-5), math.sin(a + 2e-5)]])
+    rec = Recorder(f64, mp)
+    with_extra = sup_search(rec.f64, rec.mp, ["q"], sphere, POLICY, seed=0, scan_points=n, extra_points=extra)["q"]
+    assert float(with_extra.value) > 1 - 1e-9
+    assert abs(math.atan2(with_extra.argmax[1], with_extra.argmax[0]) - a) < 1e-6
+    assert with_extra.points == rec.f64_rows  # the extra point is counted among the scanned rows
+    assert with_extra.points > n + 1
+
+
+def test_several_quantities_each_get_their_own_sup():
+    c = C3
+
+    def f64(X):
+        return {"lin": 1 + X[:, 0], "well": -np.sum((X - c) ** 2, axis=1)}
+
+    def mp(x):
+        xm = _normalised_mp(x)
+        cm = [mpmath.mpf(float(v)) for v in c]
+        return {"lin": 1 + xm[0], "well": -mpmath.fsum((a - b) ** 2 for a, b in zip(xm, cm))}
+
+    res = sup_search(f64, mp, ["lin", "well"], Sphere(2), POLICY, seed=1, scan_points=1000, chunk_rows=97)
+    assert set(res) == {"lin", "well"}
+    assert res["lin"].name == "lin" and res["well"].name == "well"
+    assert abs(float(res["lin"].value) - 2) < 1e-9
+    assert abs(float(res["well"].value)) < 1e-9
+    assert np.linalg.norm(np.array(res["lin"].argmax) - [1, 0, 0]) < 1e-4
+    assert np.linalg.norm(np.array(res["well"].argmax) - c) < 1e-4
+
+
+def test_chunking_does_not_change_result():
+    f64, mp = well_pair(C3)
+    a = sup_search(f64, mp, ["q"], Sphere(2), POLICY, seed=5, scan_points=1000, chunk_rows=2048)["q"]
+    b = sup_search(f64, mp, ["q"], Sphere(2), POLICY, seed=5, scan_points=1000, chunk_rows=33)["q"]
+    assert a == b
+
+
+def test_custom_policy_recorded():
+    policy = PrecisionPolicy(dps=20, check_dps=45)
+    rec = Recorder(linear_f64, linear_mp)
+    r = sup_search(rec.f64, rec.mp, ["q"], Sphere(1), policy, seed=0, scan_points=300)["q"]
+    assert (r.dps, r.verify_dps) == (20, 45)
+    assert set(rec.mp_dps) == {20, 45}
+    assert r.to_json()["dps"] == 20 and r.to_json()["verify_dps"] == 45
+
+
+def test_to_json(linear_run):
+    _, _, r, _ = linear_run
+    j = r.to_json()
+    assert set(j) == {"value", "value_decimal", "argmax", "method", "points", "dps", "verify_dps",
+                      "float64_value", "precision_agrees", "float64_agrees"}
+    assert isinstance(j["value"], float) and j["value"] == float(r.value)
+    assert j["argmax"] == list(r.argmax) and isinstance(j["argmax"], list)
+    assert j["points"] == r.points and j["dps"] == r.dps and j["verify_dps"] == r.verify_dps
+    assert "sampled" in j["method"]
+    assert mpmath.mpf(j["value_decimal"]) == pytest.approx(2.0, abs=1e-9)
+    assert json.loads(json.dumps(j)) == j
+
+
+def test_deterministic_for_a_seed():
+    f64, mp = well_pair(C3)
+    runs = [sup_search(f64, mp, ["q"], Sphere(2), POLICY, seed=11, scan_points=1500)["q"] for _ in range(2)]
+    assert runs[0] == runs[1]
+    assert runs[0].to_json() == runs[1].to_json()
+
+
+def test_seed_changes_the_random_scan_points():
+    rec_a, rec_b = Recorder(*well_pair(C3)), Recorder(*well_pair(C3))
+    a = sup_search(rec_a.f64, rec_a.mp, ["q"], Sphere(2), POLICY, seed=1, scan_points=400)["q"]
+    b = sup_search(rec_b.f64, rec_b.mp, ["q"], Sphere(2), POLICY, seed=2, scan_points=400)["q"]
+    # different seeds scan different points, yet both find the maximum
+    assert a.argmax != b.argmax
+    assert abs(float(a.value)) < 1e-9 and abs(float(b.value)) < 1e-9
