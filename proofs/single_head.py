@@ -371,7 +371,7 @@ class SingleHead:
     name = "single-head"
     statement = ("E1: prefixing the H0 head with N = (n+1)^(m+1) − (n−1)^(m+1) tokens (λp_i, β, f(p_i)) "
                  "gives sup_{S^m} ‖H − f‖ ≤ ε for L-Lipschitz f, with N ≤ 2(m+1)(n+1)^m = O((√m L/ε)^m)")
-    realises = ("P1", "P2", "P4")
+    realises = ("P1", "P2")
 
     def parameters(self, dim: Any = 1, eps: Any = None, target: Optional[str] = None, lipschitz: Any = None,
                    bound: Any = None, context: Any = 1, seed: Any = 0, dps: Any = 30, points: Any = 20_000,

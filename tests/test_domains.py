@@ -244,3 +244,15 @@ def test_covering_radius_is_deterministic():
     b = covering_radius(pts, seed=9, samples=5000)
     assert a.value == b.value and np.array_equal(a.witness, b.witness)
     assert isinstance(a, CoveringRadius)
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(m=st.integers(1, 3), n=st.integers(1, 9), seed=st.integers(0, 2**32 - 1))
+def test_covering_radius_bound_holds_for_random_rotated_grids(m, n, seed):
+    """E1 step 1 on random grids: ρ(Q·P) = ρ(P) ≤ √m/n for any rotation Q (ρ is rotation invariant)."""
+    q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((m + 1, m + 1)))
+    grid = CubeSurfaceGrid.build(m, n)
+    rotated = covering_radius(grid.sphere_points() @ q.T, seed=seed, samples=20000)
+    assert rotated.value <= grid.proof_covering_bound + 1e-12
+    if m < 3:  # exact methods: rotation changes nothing
+        assert rotated.value == pytest.approx(covering_radius(grid.sphere_points()).value, rel=1e-9)
