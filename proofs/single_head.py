@@ -35,68 +35,11 @@ from verifier.supnorm import sup_search
 from verifier.targets import Target, check_hypotheses, parse_number
 from verifier.theorem import Outcome
 
+from . import e1_formulas as F
+
 DEFAULT_TARGET = ("sin(2*x0)/2", 1, 1)  # (expression, Lipschitz constant L, bound B): |∇f| = |cos 2x0| ≤ 1
 TAMPER_MODES = ("short-prefix", "small-lambda", "wrong-values")
 TWO_PATH_AGREEMENT = 1e-10  # float64: closed form vs matrix forward pass, relative to max(1, B)
-
-# ---------------------------------------------------------------------------------------------
-# The formulas of E1, once, in sympy. Everything numeric is evaluated from these.
-eps, L, B, T, V_c = sympy.symbols("epsilon L B T V_c", positive=True)
-N_sym = sympy.Symbol("N", positive=True)
-
-
-def radius(): return eps / (2 * L)  # noqa: E704  r = ε/(2L)
-def grid_radius(): return radius() / sympy.sqrt(2)  # noqa: E704  δ = r/√2
-def cells(m: int): return sympy.ceiling(sympy.sqrt(m) / grid_radius())  # noqa: E704  n = ⌈√m/δ⌉
-def prefix_length(n, m: int): return (n + 1) ** (m + 1) - (n - 1) ** (m + 1)  # noqa: E704  N
-def prefix_length_bound(n, m: int): return 2 * (m + 1) * (n + 1) ** m  # noqa: E704  2(m+1)(n+1)^m
-def temperature(N): return 4 / radius() ** 2 * sympy.log(8 * B * N / eps)  # noqa: E704  λ
-def leakage_exponent(): return 2 + sympy.log(4 * T * (B + V_c) / eps)  # noqa: E704  X = 2 + ln(4T(B+V_c)/ε)
-def offset(lam): return sympy.Max(0, leakage_exponent() - lam * (1 - grid_radius() ** 2 / 2))  # noqa: E704  β
-
-
-def error_budget(lam, beta, N) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr]:
-    """The proof's bounds on (near, far, leak): (L·r, 2BN·e^{−λr²/4}, T(B+V_c)e²·e^{−λ(1−δ²/2)−β})."""
-    r, delta = radius(), grid_radius()
-    return (
-        L * r,
-        2 * B * N * sympy.exp(-lam * r**2 / 4),
-        T * (B + V_c) * sympy.exp(2 - lam * (1 - delta**2 / 2) - beta),
-    )
-
-
-def budget_identity_claim(lam=None) -> ClaimResult:
-    """P1 through E1: for every ε ∈ (0, 4L], symbolically L·r = ε/2, far = ε/4 and (on β's active
-    branch β = X − λ(1−δ²/2)) leak = ε/4, so the budget is ε. ``lam`` replaces λ(N) (negative controls)."""
-    lam = temperature(N_sym) if lam is None else lam
-    beta_active = leakage_exponent() - lam * (1 - grid_radius() ** 2 / 2)
-    near, far, leak = error_budget(lam, beta_active, N_sym)
-    parts = [sympy.simplify(near - eps / 2), sympy.simplify(far - eps / 4), sympy.simplify(leak - eps / 4)]
-    holds = all(p == 0 for p in parts)
-    return claim_holds(
-        "P1.via-E1",
-        "P1 (density) through E1: for every ε ∈ (0, 4L] the construction's error budget "
-        "L·r + 2BN·e^{−λr²/4} + T(B+V_c)e²·e^{−λ(1−δ²/2)−β} equals ε/2 + ε/4 + ε/4 = ε, identically in ε, L, B, N, T, V_c "
-        "(replace L·r by ω(r) for a continuous f with modulus ω)",
-        holds, Kind.PAPER, "sympy: simplify(near − ε/2), simplify(far − ε/4), simplify(leak − ε/4) with β on its active branch",
-        detail="" if holds else f"non-zero residuals: {parts}",
-    )
-
-
-def rate_claim(m: int, lipschitz, exponent=None) -> ClaimResult:
-    """P2 through E1: lim_{ε→0} N_up(ε)·ε^e = 0 for e = 4m²+14m+10, where
-    N_up(ε) = 2(m+1)(√m/δ + 2)^m ≥ 2(m+1)(n+1)^m ≥ N_E1(ε) removes the ceiling."""
-    exponent = 4 * m**2 + 14 * m + 10 if exponent is None else exponent
-    upper = prefix_length_bound(sympy.sqrt(m) / grid_radius() + 1, m).subs(L, lipschitz)
-    limit = sympy.limit(upper * eps**exponent, eps, 0, "+")
-    own = sympy.limit(upper * eps**m, eps, 0, "+")
-    return claim_holds(
-        "P2.via-E1",
-        f"P2 (Jackson rate) through E1: N_E1(ε) = O(ε^−{exponent}); with N_E1 ≤ 2(m+1)(√m/δ+2)^m, "
-        f"lim_(ε→0) N_E1·ε^{exponent} = {limit} (and lim N_E1·ε^{m} = {sympy.nsimplify(own)}: E1's own rate is ε^−{m})",
-        limit == 0, Kind.PAPER, "sympy.limit of the closed-form upper bound on N_E1",
-    )
-
 
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -114,7 +57,7 @@ class E1Parameters:
 
     @property
     def substitutions(self) -> dict:
-        return {eps: self.eps, L: self.target.lipschitz, B: self.target.bound, T: self.context, V_c: 0}
+        return {F.eps: self.eps, F.L: self.target.lipschitz, F.B: self.target.bound, F.T: self.context, F.V_c: 0, F.m: self.dim}
 
     def to_json(self) -> dict:
         return {
@@ -139,12 +82,17 @@ class E1Construction:
 
     @cached_property
     def n(self) -> int:
-        return int(cells(self.m).subs(self.params.substitutions))
+        return int(self.exact(F.CELLS))
 
     @cached_property
     def N(self) -> int:
         """The theorem's prefix length N = (n+1)^(m+1) − (n−1)^(m+1)."""
-        return int(prefix_length(self.n, self.m))
+        return int(self.exact(F.PREFIX_LENGTH.subs(F.n, self.n)))
+
+    @cached_property
+    def N_bound(self) -> int:
+        """The theorem's bound 2(m+1)(n+1)^m on N."""
+        return int(self.exact(F.PREFIX_LENGTH_BOUND.subs(F.n, self.n)))
 
     @cached_property
     def grid(self) -> CubeSurfaceGrid:
@@ -156,19 +104,19 @@ class E1Construction:
     @cached_property
     def lam(self) -> sympy.Expr:
         """λ used: (4/r²)·ln(8BN/ε), or 1 under the small-lambda tamper."""
-        return sympy.Integer(1) if self.params.tamper == "small-lambda" else self.exact(temperature(self.N))
+        return sympy.Integer(1) if self.params.tamper == "small-lambda" else self.exact(F.TEMPERATURE.subs(F.N, self.N))
 
     @cached_property
     def beta(self) -> sympy.Expr:
-        return self.exact(offset(self.lam))
+        return self.exact(F.OFFSET.subs(F.lam, self.lam))
 
     @cached_property
     def r(self) -> sympy.Expr:
-        return self.exact(radius())
+        return self.exact(F.R)
 
     @cached_property
     def delta(self) -> sympy.Expr:
-        return self.exact(grid_radius())
+        return self.exact(F.DELTA)
 
     @property
     def value_sign(self) -> int:
@@ -394,10 +342,9 @@ class SingleHead:
             raise InputError(f"unknown --tamper {tamper!r}; choose one of {', '.join(TAMPER_MODES)}")
         params = E1Parameters(dim, epsilon, f, _integer(context, "--context", 1), _integer(seed, "--seed", 0),
                               PrecisionPolicy(dps=_integer(dps, "--dps", 15)), _integer(points, "--points", 100), tamper)
-        n = int(cells(dim).subs(params.substitutions))
-        N = int(prefix_length(n, dim))
+        N = E1Construction(params).N
         limit = _integer(max_prefix, "--max-prefix", 1)
-        if N > limit or (n + 1) ** (dim + 1) > 50 * limit:
+        if N > limit:
             raise InputError(f"E1 needs N = {N} prefix tokens for m = {dim}, ε = {eps} (over the budget --max-prefix {limit}); "
                              "use a larger --eps or raise --max-prefix")
         return params
@@ -414,37 +361,36 @@ class SingleHead:
         rho_witness = covering_radius(c.float64[0], seed=params.seed).witness
         sups = sup_search(evaluator.parts_f64, evaluator.parts_mp, PARTS, Sphere(m), policy,
                           params.seed, scan_points=params.points, extra_points=rho_witness[None, :])
-        r_eps = params.eps
-        near_b, far_b, leak_b = (c.exact(e) for e in error_budget(c.lam, c.beta, c.prefix_length))
+        near_b, far_b, leak_b = (c.exact(e.subs({F.lam: c.lam, F.beta: c.beta, F.N: c.prefix_length})) for e in F.BUDGET)
         claims = [
             closed_form_claim(cf),
             two_paths_claim(evaluator, head, sups, params),
             claim_holds(
                 "E1.size", "the prefix has N = (n+1)^(m+1) − (n−1)^(m+1) tokens and N ≤ 2(m+1)(n+1)^m",
-                c.prefix_length == c.N and c.N <= prefix_length_bound(c.n, m), Kind.PROOF_STEP,
+                c.prefix_length == c.N and c.N <= c.N_bound, Kind.PROOF_STEP,
                 f"exact integers: n = {c.n}, prefix tokens = {c.prefix_length}, N = {c.N}, "
-                f"2(m+1)(n+1)^m = {prefix_length_bound(c.n, m)}",
-                value=float(c.prefix_length), bound=float(prefix_length_bound(c.n, m)),
+                f"2(m+1)(n+1)^m = {c.N_bound}",
+                value=float(c.prefix_length), bound=float(c.N_bound),
             ),
             covering_claim(c, params.seed),
             claim_sup_le("E1.step2.near", "step 2: near points (‖x−p_i‖ ≤ r) contribute at most L·r = ε/2",
-                         sups["near"], c.exact(L * radius()), tol, Kind.PROOF_STEP),
-            claim_exact_le("E1.step3.far-bound", "step 3 (bound): 2BN·e^{−λr²/4} ≤ ε/4", far_b, r_eps / 4, tol,
+                         sups["near"], near_b, tol, Kind.PROOF_STEP),
+            claim_exact_le("E1.step3.far-bound", "step 3 (bound): 2BN·e^{−λr²/4} ≤ ε/4", far_b, params.eps / 4, tol,
                            Kind.PROOF_STEP, "exact sympy numbers with the construction's N, λ"),
             claim_sup_le("E1.step3.far", "step 3: far points (‖x−p_i‖ > r) contribute at most ε/4",
-                         sups["far"], r_eps / 4, tol, Kind.PROOF_STEP),
-            claim_exact_le("E1.step4.leak-bound", "step 4 (bound): T(B+V_c)e²·e^{−λ(1−δ²/2)−β} ≤ ε/4", leak_b, r_eps / 4,
+                         sups["far"], params.eps / 4, tol, Kind.PROOF_STEP),
+            claim_exact_le("E1.step4.leak-bound", "step 4 (bound): T(B+V_c)e²·e^{−λ(1−δ²/2)−β} ≤ ε/4", leak_b, params.eps / 4,
                            tol, Kind.PROOF_STEP, "exact sympy numbers with the construction's λ, β"),
-            claim_sup_le("E1.step4.leak", "step 4: content-token leakage is at most ε/4", sups["leak"], r_eps / 4, tol,
+            claim_sup_le("E1.step4.leak", "step 4: content-token leakage is at most ε/4", sups["leak"], params.eps / 4, tol,
                          Kind.PROOF_STEP),
-            claim_sup_le("E1.step5.sup", f"step 5 / E1: sup over S^{m} of ‖H(x) − f(x)‖ ≤ ε", sups["error"], r_eps, tol,
+            claim_sup_le("E1.step5.sup", f"step 5 / E1: sup over S^{m} of ‖H(x) − f(x)‖ ≤ ε", sups["error"], params.eps, tol,
                          Kind.THEOREM),
-            budget_identity_claim(),
-            rate_claim(m, params.target.lipschitz),
+            F.budget_identity_claim(),
+            F.rate_claim(m, params.target.lipschitz),
         ]
         facts = {
             "prefix_length": c.prefix_length,
-            "prefix_length_bound": int(prefix_length_bound(c.n, m)),
+            "prefix_length_bound": c.N_bound,
             "n": c.n,
             "lambda": float(sympy.N(c.lam, 17)),
             "beta": float(sympy.N(c.beta, 17)),

@@ -94,9 +94,13 @@ class CubeSurfaceGrid:
         Sphere(m)
         if n < 1:
             raise InputError(f"the grid needs n ≥ 1 cells per edge; got {n}")
-        j = np.array(list(itertools.product(range(n + 1), repeat=m + 1)), dtype=np.int64)
-        on_surface = np.any((j == 0) | (j == n), axis=1)
-        return cls(m, n, j[on_surface])
+        # Enumerate the surface only: the first extreme coordinate is i (∈ {0, n}); those before it are
+        # interior (1..n−1), those after it are free (0..n). Each surface point arises exactly once.
+        pieces = [
+            np.array(list(itertools.product(*[range(1, n)] * i, (0, n), *[range(n + 1)] * (m - i))), dtype=np.int64)
+            for i in range(m + 1)
+        ]
+        return cls(m, n, np.vstack([p.reshape(-1, m + 1) for p in pieces]))
 
     @property
     def count(self) -> int:
