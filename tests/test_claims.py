@@ -239,3 +239,13 @@ def test_claim_sup_le():
     assert unsure.verdict is I and "--dps" in unsure.detail
     assert ok.witness == (1.0, 0.0)
     assert "1000 points" in ok.method and "30" in ok.method and "60" in ok.method
+
+
+def test_underflowing_values_are_reported_not_silently_zero():
+    with mpmath.workdps(30):
+        tiny = mpmath.exp(-70000)
+    c = claim_le("x", "tiny ≤ 1", tiny, 1, mpmath.mpf(10) ** -25, Kind.PROOF_STEP, "m")
+    assert c.value == 0.0 and "e-30401" in c.detail and "below the float64 range" in c.detail
+    e = claim_exact_le("y", "exact tiny ≤ 1", sympy.exp(-70000), sympy.Integer(1), mpmath.mpf(10) ** -25, Kind.PROOF_STEP, "m")
+    assert e.verdict is Verdict.PASS and "e-30401" in e.detail
+    assert claim_le("z", "zero", 0, 1, 1e-25, Kind.PROOF_STEP, "m").detail == ""

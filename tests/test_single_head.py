@@ -154,3 +154,11 @@ def test_same_inputs_same_verdicts_and_numbers():
     a = run("single-head", {"dim": 1, "eps": "0.2", "seed": 5})
     b = run("single-head", {"dim": 1, "eps": "0.2", "seed": 5})
     assert [c.to_json() for c in a.claims] == [c.to_json() for c in b.claims]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("m, eps", [(2, "0.2"), (3, "0.5")])
+def test_finer_instances_pass(m, eps):
+    """Longer studies (about 10–30 s each): python -m pytest -m slow."""
+    result = run("single-head", {"dim": m, "eps": eps})
+    assert result.verdict is Verdict.PASS, [(c.id, c.verdict, c.detail) for c in result.claims]

@@ -106,8 +106,19 @@ def claim_le(
         value=float(value),
         bound=float(bound),
         witness=tuple(float(w) for w in witness) if witness is not None else None,
-        detail=detail,
+        detail=_join(detail, _underflow_note(value)),
     )
+
+
+def _underflow_note(value) -> str:
+    """Say so when a non-zero value prints as 0 in float64 (e.g. e^{−67000})."""
+    with mpmath.workdps(20):
+        exact = mpmath.mpf(sympy.N(value, 20)) if isinstance(value, sympy.Basic) else mpmath.mpf(value)
+        return f"value {mpmath.nstr(exact, 6)} (below the float64 range)" if exact != 0 and float(exact) == 0 else ""
+
+
+def _join(*notes: str) -> str:
+    return "; ".join(n for n in notes if n)
 
 
 def claim_holds(id: str, statement: str, holds: bool, kind: Kind, method: str, detail: str = "", **numbers) -> ClaimResult:
@@ -145,4 +156,5 @@ def claim_exact_le(id: str, statement: str, value: sympy.Expr, bound: sympy.Expr
     if difference == 0:
         return claim_holds(id, statement, True, kind, method + "; equality proved symbolically (sympy)", **numbers)
     verdict = decide_le(sympy.N(difference, digits), 0, tolerance)
-    return ClaimResult(id, statement, verdict, kind, method + f"; sign of the difference at {digits} digits", detail="", **numbers)
+    return ClaimResult(id, statement, verdict, kind, method + f"; sign of the difference at {digits} digits",
+                       detail=_underflow_note(value), **numbers)
