@@ -28,7 +28,7 @@ import sympy
 
 from verifier.attention import ClosedForm, Head, Prefix, derive_closed_form, forward_matrix_mp, forward_matrix_numpy, h0_embedding
 from verifier.claims import ClaimResult, Kind, Verdict, claim_exact_le, claim_holds, claim_le, claim_sup_le
-from verifier.domains import CubeSurfaceGrid, Sphere, covering_radius
+from verifier.domains import CoveringRadius, CubeSurfaceGrid, Sphere, covering_radius, farthest_point_candidates
 from verifier.errors import InputError
 from verifier.precision import PrecisionPolicy
 from verifier.supnorm import sup_search
@@ -291,10 +291,8 @@ def two_paths_claim(evaluator: E1Evaluator, head: Head, sups: dict, params: E1Pa
     )
 
 
-def covering_claim(construction: E1Construction, seed: int) -> ClaimResult:
-    """Step 1: the realised covering radius of the prefix points is ≤ δ."""
-    points, _ = construction.float64
-    rho = covering_radius(points, seed=seed)
+def covering_claim(construction: E1Construction, rho: CoveringRadius) -> ClaimResult:
+    """Step 1: the realised covering radius ρ of the prefix points is ≤ δ."""
     delta = float(construction.delta)
     statement = f"step 1 (covering): every x ∈ S^{construction.m} has a prefix point within δ = r/√2"
     if rho.method != "sampled":
@@ -358,9 +356,12 @@ class SingleHead:
         cf = derive_closed_form(head, m, params.target.d)
         c = E1Construction(params)
         evaluator = E1Evaluator(c, cf)
-        rho_witness = covering_radius(c.float64[0], seed=params.seed).witness
+        rho = covering_radius(c.float64[0], seed=params.seed)
+        # Where the prefix is sparsest, nearest-point interpolation errs most: scan there too.
+        farthest = farthest_point_candidates(c.float64[0])
+        extra = np.vstack([rho.witness[None, :], farthest[0] if farthest is not None else np.empty((0, m + 1))])
         sups = sup_search(evaluator.parts_f64, evaluator.parts_mp, PARTS, Sphere(m), policy,
-                          params.seed, scan_points=params.points, extra_points=rho_witness[None, :])
+                          params.seed, scan_points=params.points, extra_points=extra)
         near_b, far_b, leak_b = (c.exact(e.subs({F.lam: c.lam, F.beta: c.beta, F.N: c.prefix_length})) for e in F.BUDGET)
         claims = [
             closed_form_claim(cf),
@@ -372,7 +373,7 @@ class SingleHead:
                 f"2(m+1)(n+1)^m = {c.N_bound}",
                 value=float(c.prefix_length), bound=float(c.N_bound),
             ),
-            covering_claim(c, params.seed),
+            covering_claim(c, rho),
             claim_sup_le("E1.step2.near", "step 2: near points (‖x−p_i‖ ≤ r) contribute at most L·r = ε/2",
                          sups["near"], near_b, tol, Kind.PROOF_STEP),
             claim_exact_le("E1.step3.far-bound", "step 3 (bound): 2BN·e^{−λr²/4} ≤ ε/4", far_b, params.eps / 4, tol,

@@ -6,6 +6,7 @@ import pytest
 from proofs import single_head as e1
 from verifier.attention import Head, derive_closed_form
 from verifier.claims import Verdict
+from verifier.domains import covering_radius
 from verifier.errors import InputError
 from verifier.run import HypothesisRefuted, run
 
@@ -144,10 +145,10 @@ def test_regular_simplex(m):
 
 def test_covering_for_m3_uses_the_proof_bound_and_fails_for_a_short_prefix():
     honest = e1.E1Construction(e1.THEOREM.parameters(dim=3, eps="1"))
-    claim = e1.covering_claim(honest, seed=0)
+    claim = e1.covering_claim(honest, covering_radius(honest.float64[0], seed=0))
     assert claim.verdict is Verdict.PASS and "applies" in claim.method
     short = e1.E1Construction(e1.THEOREM.parameters(dim=3, eps="1", tamper="short-prefix"))
-    assert e1.covering_claim(short, seed=0).verdict is Verdict.FAIL
+    assert e1.covering_claim(short, covering_radius(short.float64[0], seed=0)).verdict is Verdict.FAIL
 
 
 def test_same_inputs_same_verdicts_and_numbers():

@@ -139,29 +139,40 @@ class CoveringRadius:
     samples: int = 0
 
 
-def covering_radius(points: np.ndarray, seed: int = 0, samples: int = 200_000) -> CoveringRadius:
-    """The covering radius of ``points`` ⊂ S^m: exact for m = 1, 2; sampled for m ≥ 3."""
-    points = np.asarray(points, dtype=float)
-    if points.ndim != 2 or points.shape[1] < 2 or len(points) < 1:
-        raise InputError(f"covering_radius needs an (N, m+1) array of sphere points, m ≥ 1; got shape {points.shape}")
+def farthest_point_candidates(points: np.ndarray) -> tuple[np.ndarray, str] | None:
+    """A finite set containing every local maximiser of x ↦ min_p ‖x − p‖ on S^m, and its name.
+
+    m = 1: the midpoints of the angular gaps (``exact-gaps``). m = 2, P not within a closed
+    hemisphere: the spherical Voronoi vertices and the antipodes −p (``spherical-voronoi``; inside a
+    cell the distance to its point only grows towards −p). Otherwise None: no finite set is known.
+    """
+    points = _sphere_points(points)
     m = points.shape[1] - 1
     if m == 1:
         theta = np.sort(np.mod(np.arctan2(points[:, 1], points[:, 0]), 2 * np.pi))
-        gaps = np.diff(np.append(theta, theta[0] + 2 * np.pi))
-        i = int(np.argmax(gaps))
-        mid = theta[i] + gaps[i] / 2
-        return CoveringRadius(2 * math.sin(gaps[i] / 4), np.array([math.cos(mid), math.sin(mid)]), "exact-gaps")
-    tree = cKDTree(points)
+        mid = theta + np.diff(np.append(theta, theta[0] + 2 * np.pi)) / 2
+        return np.column_stack([np.cos(mid), np.sin(mid)]), "exact-gaps"
     if m == 2 and len(points) >= 4 and _origin_inside_hull(points):
-        # Off the vertices, the distance to the nearest point only grows towards an antipode −p.
-        candidates = np.vstack([SphericalVoronoi(points).vertices, -points])
-        dist, _ = tree.query(normalise_rows(candidates))
-        i = int(np.argmax(dist))
-        return CoveringRadius(float(dist[i]), normalise_rows(candidates[i]), "spherical-voronoi")
-    probe = Sphere(m).uniform(samples, seed)
-    dist, _ = tree.query(probe)
+        return normalise_rows(np.vstack([SphericalVoronoi(points).vertices, -points])), "spherical-voronoi"
+    return None
+
+
+def covering_radius(points: np.ndarray, seed: int = 0, samples: int = 200_000) -> CoveringRadius:
+    """The covering radius of ``points`` ⊂ S^m: exact over :func:`farthest_point_candidates` where
+    they are known (m = 1, 2), else the largest distance from ``samples`` random points (a lower estimate)."""
+    points = _sphere_points(points)
+    found = farthest_point_candidates(points)
+    candidates, method = found if found is not None else (Sphere(points.shape[1] - 1).uniform(samples, seed), "sampled")
+    dist, _ = cKDTree(points).query(candidates)
     i = int(np.argmax(dist))
-    return CoveringRadius(float(dist[i]), probe[i], "sampled", samples)
+    return CoveringRadius(float(dist[i]), candidates[i], method, samples if found is None else 0)
+
+
+def _sphere_points(points: np.ndarray) -> np.ndarray:
+    points = np.asarray(points, dtype=float)
+    if points.ndim != 2 or points.shape[1] < 2 or len(points) < 1:
+        raise InputError(f"covering_radius needs an (N, m+1) array of sphere points, m ≥ 1; got shape {points.shape}")
+    return points
 
 
 def _origin_inside_hull(points: np.ndarray) -> bool:
