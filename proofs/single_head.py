@@ -26,9 +26,11 @@ import mpmath
 import numpy as np
 import sympy
 
-from verifier.attention import ClosedForm, Head, Prefix, derive_closed_form, forward_matrix_mp, forward_matrix_numpy, h0_embedding
+from verifier.attention import (ClosedForm, Head, Prefix, derive_closed_form, forward_matrix_mp, forward_matrix_numpy,
+                                h0_embedding, h0_embedding_numpy)
 from verifier.claims import ClaimResult, Kind, Verdict, claim_exact_le, claim_holds, claim_le, claim_sup_le
-from verifier.domains import CoveringRadius, CubeSurfaceGrid, Sphere, covering_radius, farthest_point_candidates
+from verifier.domains import (CoveringRadius, CubeSurfaceGrid, Sphere, covering_radius, farthest_point_candidates,
+                              to_sphere_mp)
 from verifier.errors import InputError
 from verifier.precision import PrecisionPolicy
 from verifier.supnorm import sup_search
@@ -209,9 +211,7 @@ class E1Evaluator:
 
     def parts_mp(self, x: np.ndarray) -> dict[str, mpmath.mpf]:
         points, prefix = self.c.at_precision()
-        xm = [mpmath.mpf(float(v)) for v in x]
-        norm = mpmath.norm(xm)
-        xm = [v / norm for v in xm]
+        xm = to_sphere_mp(x)
         content = [xm] * self.T
         wp, wc = self.cf.weights_mp(xm, prefix, content)
         vp, vc = self.cf.values_mp(prefix, content)
@@ -259,15 +259,13 @@ def two_paths_claim(evaluator: E1Evaluator, head: Head, sups: dict, params: E1Pa
     c, cf, d = evaluator.c, evaluator.cf, params.target.d
     X = Sphere(params.dim).scan_points(512, params.seed + 7)
     _, prefix = c.float64
-    embed = lambda Y: np.concatenate([Y, np.ones((*Y.shape[:-1], 1)), np.zeros((*Y.shape[:-1], d))], axis=-1)  # noqa: E731
     closed = cf.output_numpy(X, prefix, evaluator.content_f64(X))
-    matrix = forward_matrix_numpy(head, embed(X), prefix.tokens(), embed(evaluator.content_f64(X)))
+    matrix = forward_matrix_numpy(head, h0_embedding_numpy(X, d), prefix.tokens(), h0_embedding_numpy(evaluator.content_f64(X), d))
     numpy_gap = float(np.max(np.abs(closed - matrix)))
     x = np.array(sups["error"].argmax)
     with mpmath.workdps(params.policy.dps):
         _, prefix_mp = c.at_precision()
-        xm = [mpmath.mpf(float(v)) for v in x]
-        xm = [v / mpmath.norm(xm) for v in xm]
+        xm = to_sphere_mp(x)
         content = [h0_embedding(xm, d)] * params.context
         tokens = [list(k) + [b] + list(v) for k, b, v in zip(prefix_mp.keys, prefix_mp.biases, prefix_mp.values)] + content
         mp_gap = mpmath.norm([a - b for a, b in zip(cf.output_mp(xm, prefix_mp, [xm] * params.context),
@@ -275,11 +273,11 @@ def two_paths_claim(evaluator: E1Evaluator, head: Head, sups: dict, params: E1Pa
     scale = max(1.0, float(params.target.bound))
     # near/far jump where ‖x − p_i‖ = r, and refinement climbs to that edge, where float64 and mpmath may
     # classify p_i differently; the continuous quantities must agree.
-    float64_ok = [name for name in CONTINUOUS_PARTS if not sups[name].float64_agrees]
-    holds = numpy_gap <= TWO_PATH_AGREEMENT * scale and mp_gap <= params.policy.tolerance * scale and not float64_ok
+    disagreeing = [name for name in CONTINUOUS_PARTS if not sups[name].float64_agrees]
+    holds = numpy_gap <= TWO_PATH_AGREEMENT * scale and mp_gap <= params.policy.tolerance * scale and not disagreeing
     detail = "" if holds else (
         f"FRAMEWORK ERROR: closed form vs matrix pass differ by {numpy_gap:.3g} (float64) / {mpmath.nstr(mp_gap, 5)} (mpmath); "
-        f"float64 vs mpmath disagree for {float64_ok or 'none'}"
+        f"float64 vs mpmath disagree for {disagreeing or 'none'}"
     )
     return claim_holds(
         "F.two-paths",

@@ -1,6 +1,7 @@
 """Tests for verifier/claims.py: verdicts, the 'value ≤ bound' decision and the JSON form."""
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import mpmath
@@ -183,7 +184,7 @@ def test_claim_result_is_frozen_and_comparable():
     a = ClaimResult("a", "s", P, Kind.PAPER, "m")
     b = ClaimResult("a", "s", P, Kind.PAPER, "m")
     assert a == b
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         a.verdict = F  # type: ignore[misc]
 
 

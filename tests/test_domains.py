@@ -256,3 +256,26 @@ def test_covering_radius_bound_holds_for_random_rotated_grids(m, n, seed):
     assert rotated.value <= grid.proof_covering_bound + 1e-12
     if m < 3:  # exact methods: rotation changes nothing
         assert rotated.value == pytest.approx(covering_radius(grid.sphere_points()).value, rel=1e-9)
+
+
+def test_farthest_point_candidates_contain_the_covering_witness():
+    from verifier.domains import farthest_point_candidates
+    circle = Sphere(1).uniform(12, 4)
+    mids, method = farthest_point_candidates(circle)
+    assert method == "exact-gaps" and mids.shape == (12, 2)
+    assert np.allclose(np.linalg.norm(mids, axis=1), 1)
+    sphere_pts = CubeSurfaceGrid.build(2, 3).sphere_points()
+    cands, method = farthest_point_candidates(sphere_pts)
+    assert method == "spherical-voronoi"
+    assert any(np.allclose(c, covering_radius(sphere_pts).witness) for c in cands)
+    assert farthest_point_candidates(Sphere(3).uniform(30, 0)) is None
+    hemisphere = np.abs(Sphere(2).uniform(30, 0)) * [1, 1, 1]  # all in the positive octant
+    assert farthest_point_candidates(hemisphere) is None
+
+
+def test_to_sphere_mp_normalises_at_the_current_precision():
+    from verifier.domains import to_sphere_mp
+    with mpmath.workdps(50):
+        x = to_sphere_mp([3.0, 4.0])
+        assert abs(x[0] - mpmath.mpf(3) / 5) < mpmath.mpf(10) ** -49
+        assert abs(mpmath.norm(x) - 1) < mpmath.mpf(10) ** -49

@@ -66,6 +66,11 @@ def h0_embedding(x: Sequence, d: int) -> list:
     return list(x) + [1] + [0] * d
 
 
+def h0_embedding_numpy(X: np.ndarray, d: int) -> np.ndarray:
+    """e(x) = (x, 1, 0_d) along the last axis of a float64 array."""
+    return np.concatenate([X, np.ones((*X.shape[:-1], 1)), np.zeros((*X.shape[:-1], d))], axis=-1)
+
+
 @dataclass(frozen=True)
 class Prefix:
     """Prefix tokens s_i = (k_i, b_i, v_i), i = 1..N; entries are float64 arrays or mpf lists."""

@@ -15,7 +15,7 @@ from .claims import Verdict
 from .errors import InputError
 from .report import render_table, summary_line, write_report
 from .run import run
-from .theorem import get, registry
+from .theorem import registry
 
 EXIT = {Verdict.PASS: 0, Verdict.FAIL: 1, Verdict.INCONCLUSIVE: 3}
 EXIT_BAD_INPUT = 2

@@ -24,6 +24,13 @@ def normalise_rows(X: np.ndarray) -> np.ndarray:
     return X / np.linalg.norm(X, axis=-1, keepdims=True)
 
 
+def to_sphere_mp(x) -> list:
+    """The float (or mpf) point x normalised, x/‖x‖, at the current mpmath precision."""
+    xm = [mpmath.mpf(float(v)) if not isinstance(v, mpmath.mpf) else v for v in x]
+    norm = mpmath.norm(xm)
+    return [v / norm for v in xm]
+
+
 @dataclass(frozen=True)
 class Sphere:
     """The unit sphere S^m ⊂ R^(m+1)."""

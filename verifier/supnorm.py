@@ -91,7 +91,7 @@ def sup_search(
             x0 = X[i]
             basis = sphere.tangent_basis(x0)
 
-            def negative(t, basis=basis, x0=x0):
+            def negative(t, basis=basis, x0=x0, name=name):
                 return -float(quantities_f64(sphere.retract(x0, basis, t)[None, :])[name][0])
 
             simplex = np.vstack([np.zeros(sphere.m), step * np.eye(sphere.m)])

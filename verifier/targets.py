@@ -18,7 +18,7 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from .claims import ClaimResult, Kind, Verdict, claim_le
-from .domains import CubeSurfaceGrid, Sphere, normalise_rows
+from .domains import CubeSurfaceGrid, Sphere, normalise_rows, to_sphere_mp
 from .errors import InputError
 from .precision import PrecisionPolicy
 
@@ -134,18 +134,9 @@ class Target:
 
 def _quotient_mp(target: Target, x: np.ndarray, y: np.ndarray) -> mpmath.mpf:
     """‖f(x̂) − f(ŷ)‖/‖x̂ − ŷ‖ for x̂, ŷ the normalisations of x, y at the current precision."""
-    xm = [mpmath.mpf(float(v)) for v in x]
-    ym = [mpmath.mpf(float(v)) for v in y]
-    nx, ny = mpmath.norm(xm), mpmath.norm(ym)
-    xm, ym = [v / nx for v in xm], [v / ny for v in ym]
+    xm, ym = to_sphere_mp(x), to_sphere_mp(y)
     df = mpmath.norm([a - b for a, b in zip(target.mp(xm), target.mp(ym))])
     return df / mpmath.norm([a - b for a, b in zip(xm, ym)])
-
-
-def _norm_mp(target: Target, x: np.ndarray) -> mpmath.mpf:
-    xm = [mpmath.mpf(float(v)) for v in x]
-    n = mpmath.norm(xm)
-    return mpmath.norm(target.mp([v / n for v in xm]))
 
 
 def check_hypotheses(target: Target, policy: PrecisionPolicy, seed: int, samples: int = 4096) -> list[ClaimResult]:
@@ -195,7 +186,7 @@ def check_hypotheses(target: Target, policy: PrecisionPolicy, seed: int, samples
 
     norms = np.linalg.norm(target.numpy(X), axis=1)
     top = int(np.argmax(norms))
-    b_low, b_high = policy.at_both(lambda _d: _norm_mp(target, X[top]))
+    b_low, b_high = policy.at_both(lambda _d: mpmath.norm(target.mp(to_sphere_mp(X[top]))))
     bound_claim = claim_le(
         "H.bound",
         f"‖f(x)‖ ≤ B = {target.bound} on S^{target.m}",

@@ -13,7 +13,6 @@ from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
 
 from .claims import ClaimResult
 from .errors import InputError
-from .precision import PrecisionPolicy
 
 ENTRY_POINT_GROUP = "verifier.theorems"
 
@@ -37,7 +36,7 @@ class Theorem(Protocol):
     def parameters(self, **options: Any) -> Any:
         """Validate raw options (CLI strings or numbers) into a frozen parameter object; raise InputError.
 
-        The object has ``policy: PrecisionPolicy``, ``seed: int`` and ``to_json() -> dict``."""
+        The object has ``policy`` (a PrecisionPolicy), ``seed: int`` and ``to_json() -> dict``."""
 
     def hypotheses(self, params: Any) -> Sequence[ClaimResult]:
         """Cheap checks of the theorem's hypotheses, run before any expensive work."""
@@ -74,4 +73,4 @@ def get(name: str) -> Theorem:
     return theorems[name]
 
 
-__all__ = ["Outcome", "Theorem", "registry", "get", "PrecisionPolicy", "ENTRY_POINT_GROUP"]
+__all__ = ["Outcome", "Theorem", "registry", "get", "ENTRY_POINT_GROUP"]
