@@ -33,7 +33,7 @@ from verifier.domains import (CoveringRadius, CubeSurfaceGrid, Sphere, covering_
                               to_sphere_mp)
 from verifier.errors import InputError
 from verifier.precision import PrecisionPolicy
-from verifier.supnorm import sup_search
+from verifier.supnorm import SupResult, sup_search
 from verifier.targets import Target, check_hypotheses, parse_number
 from verifier.theorem import Outcome
 
@@ -188,6 +188,16 @@ class E1Evaluator:
         self.cf = closed_form
         self.target = construction.params.target
         self.T = construction.params.context
+        self._cache: dict = {}
+
+    def sups(self, rho: CoveringRadius) -> dict[str, SupResult]:
+        """Sampled sups of the four norms; the scan also covers the points farthest from the prefix
+        (where nearest-point interpolation errs most), and ‖H − f‖ gets the mpmath polish."""
+        params = self.c.params
+        farthest = farthest_point_candidates(self.c.float64[0])
+        extra = np.vstack([rho.witness[None, :], farthest[0] if farthest is not None else np.empty((0, params.dim + 1))])
+        return sup_search(self.parts_f64, self.parts_mp, PARTS, Sphere(params.dim), params.policy, params.seed,
+                          scan_points=params.points, extra_points=extra, polish=("error",))
 
     def content_f64(self, X: np.ndarray) -> np.ndarray:
         """The content tokens: T copies of x itself (score ⟨x,x⟩+1 = 2, the worst case for leakage)."""
@@ -209,26 +219,46 @@ class E1Evaluator:
         }
         return {k: np.linalg.norm(v, axis=1) for k, v in vectors.items()}
 
-    def parts_mp(self, x: np.ndarray) -> dict[str, mpmath.mpf]:
+    def parts_mp(self, x) -> dict[str, mpmath.mpf]:
+        """The same four norms at the current mpmath precision (x: floats or mpf)."""
         points, prefix = self.c.at_precision()
         xm = to_sphere_mp(x)
         content = [xm] * self.T
         wp, wc = self.cf.weights_mp(xm, prefix, content)
-        vp, vc = self.cf.values_mp(prefix, content)
+        vp, vc = self._prefix_values_mp(), self.cf.values_mp(prefix, content)[1]
         fx = self.target.mp(xm)
-        threshold = 1 - mpmath.mpf(str(sympy.N(self.c.r**2 / 2, mpmath.mp.dps + 10)))
-        is_near = [mpmath.fdot(xm, p) >= threshold for p in points]
+        is_near = self._near_mp(xm, points)
 
-        def part(weights, values) -> mpmath.mpf:
+        def part(weights, values) -> list:
+            """Σ_j w_j (ν_j − f(x)) as a vector."""
             total = mpmath.fsum(weights)
-            return mpmath.norm([mpmath.fsum(w * v[i] for w, v in zip(weights, values)) - total * fx[i] for i in range(len(fx))])
+            return [mpmath.fsum(w * v[i] for w, v in zip(weights, values)) - total * fx[i] for i in range(len(fx))]
 
-        return {
+        vectors = {
             "near": part([w for w, k in zip(wp, is_near) if k], [v for v, k in zip(vp, is_near) if k]),
             "far": part([w for w, k in zip(wp, is_near) if not k], [v for v, k in zip(vp, is_near) if not k]),
             "leak": part(wc, vc),
-            "error": part(wp + wc, vp + vc),
         }
+        vectors["error"] = [mpmath.fsum(parts) for parts in zip(*vectors.values())]  # H − f = near + far + leak
+        return {name: mpmath.norm(v) for name, v in vectors.items()}
+
+    def _prefix_values_mp(self) -> list:
+        """ν_prefix of every prefix token at the current precision (independent of x: cached)."""
+        key = ("values", mpmath.mp.dps)
+        if key not in self._cache:
+            _, prefix = self.c.at_precision()
+            self._cache[key] = self.cf.values_mp(prefix, [])[0]
+        return self._cache[key]
+
+    def _near_mp(self, xm: list, points: list) -> list[bool]:
+        """‖x − p_i‖ ≤ r ⇔ ⟨x, p_i⟩ ≥ 1 − r²/2, decided in float64 where the margin exceeds 1e-9 and in
+        mpmath otherwise."""
+        key = ("threshold", mpmath.mp.dps)
+        if key not in self._cache:
+            self._cache[key] = 1 - mpmath.mpf(str(sympy.N(self.c.r**2 / 2, mpmath.mp.dps + 10)))
+        threshold = self._cache[key]
+        margin = self.c.float64[0] @ np.array([float(v) for v in xm]) - float(threshold)
+        return [bool(gap > 0) if abs(gap) > 1e-9 else mpmath.fdot(xm, p) >= threshold for gap, p in zip(margin, points)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -355,11 +385,7 @@ class SingleHead:
         c = E1Construction(params)
         evaluator = E1Evaluator(c, cf)
         rho = covering_radius(c.float64[0], seed=params.seed)
-        # Where the prefix is sparsest, nearest-point interpolation errs most: scan there too.
-        farthest = farthest_point_candidates(c.float64[0])
-        extra = np.vstack([rho.witness[None, :], farthest[0] if farthest is not None else np.empty((0, m + 1))])
-        sups = sup_search(evaluator.parts_f64, evaluator.parts_mp, PARTS, Sphere(m), policy,
-                          params.seed, scan_points=params.points, extra_points=extra)
+        sups = evaluator.sups(rho)
         near_b, far_b, leak_b = (c.exact(e.subs({F.lam: c.lam, F.beta: c.beta, F.N: c.prefix_length})) for e in F.BUDGET)
         claims = [
             closed_form_claim(cf),

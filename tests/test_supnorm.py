@@ -8,7 +8,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from verifier.domains import Sphere
+from verifier.domains import Sphere, to_sphere_mp
 from verifier.precision import PrecisionPolicy
 from verifier.supnorm import FLOAT64_AGREEMENT, SupResult, sup_search
 
@@ -251,3 +251,28 @@ def test_seed_changes_the_random_scan_points():
     # different seeds scan different points, yet both find the maximum
     assert a.argmax != b.argmax
     assert abs(float(a.value)) < 1e-9 and abs(float(b.value)) < 1e-9
+
+
+def test_polish_mp_reaches_the_maximum_at_high_precision():
+    """q(x) = 1 + x0 on S^1 has max 2 at e0; from a float point 1e-7 away the compass search gets
+    within 1e-25 (a smooth max: value error ~ step², step stops at 10^−15)."""
+    from verifier.supnorm import polish_mp
+    policy = PrecisionPolicy(dps=30)
+    start = np.array([np.cos(1e-7), np.sin(1e-7)])
+    with mpmath.workdps(30):
+        unpolished = 1 + to_sphere_mp(start)[0]
+        point, evaluations = polish_mp(lambda y: 1 + to_sphere_mp(y)[0], start, Sphere(1), policy)
+        polished = 1 + to_sphere_mp(point)[0]
+        assert 2 - unpolished > mpmath.mpf(10) ** -16  # the float start is not at the max
+        assert 0 <= 2 - polished < mpmath.mpf(10) ** -25
+    assert 0 < evaluations < 200
+
+
+def test_polish_is_recorded_in_the_method():
+    names = ("q",)
+    f64 = lambda X: {"q": 1 + X[:, 0]}  # noqa: E731
+    fmp = lambda x: {"q": 1 + to_sphere_mp(x)[0]}  # noqa: E731
+    plain = sup_search(f64, fmp, names, Sphere(2), PrecisionPolicy(), 0, scan_points=500)["q"]
+    polished = sup_search(f64, fmp, names, Sphere(2), PrecisionPolicy(), 0, scan_points=500, polish=names)["q"]
+    assert "compass search in mpmath" in polished.method and "compass" not in plain.method
+    assert polished.value >= plain.value and abs(polished.value - 2) < mpmath.mpf(10) ** -25

@@ -5,7 +5,9 @@ sup_x q(x) by
   1. a float64 scan of a dense point set (plus caller-supplied candidates such as covering witnesses);
   2. refinement of the ``refine`` worst scan points of each quantity by Nelder–Mead in tangent
      coordinates t ↦ (x + T_x t)/‖x + T_x t‖;
-  3. evaluation of the best refined points in mpmath at the working and at the check precision.
+  3. evaluation of the best ``verify`` refined points in mpmath at the working and at the check
+     precision; for the quantities named in ``polish``, a compass search in mpmath at the working
+     precision first moves the best point to the local maximum (:func:`polish_mp`).
 The result is a *sampled* sup (a lower estimate of the true sup): the report says so, with the
 number of points. The float64 value at the argmax must agree with the mpmath value (two paths).
 """
@@ -18,7 +20,7 @@ import mpmath
 import numpy as np
 from scipy.optimize import minimize
 
-from .domains import Sphere
+from .domains import Sphere, to_sphere_mp
 from .precision import PrecisionPolicy
 
 FLOAT64_AGREEMENT = 1e-8  # |q_float64 − q_mp| allowed, relative to max(1, |q|)
@@ -38,7 +40,7 @@ class SupResult:
     verify_dps: int
     precision_agrees: bool
     float64_agrees: bool
-    method: str = "sampled: float64 scan + Nelder-Mead refinement on the sphere, mpmath at the argmax"
+    method: str
 
     def to_json(self) -> dict:
         return {
@@ -67,11 +69,13 @@ def sup_search(
     verify: int = 3,
     extra_points: np.ndarray | None = None,
     chunk_rows: int = 2048,
+    polish: Sequence[str] = (),
 ) -> dict[str, SupResult]:
     """Sampled sup of each named quantity over S^m.
 
     ``quantities_f64(X)`` maps rows of X (P, m+1) to arrays (P,) per name; ``quantities_mp(x)`` maps a
-    float64 point to mpf values per name at the current mpmath precision (normalising x itself).
+    point (floats or mpf) to mpf values per name at the current mpmath precision (normalising x itself).
+    The quantities named in ``polish`` get a final high-precision refinement (:func:`polish_mp`).
     """
     X = sphere.scan_points(scan_points, seed)
     if extra_points is not None and len(extra_points):
@@ -102,24 +106,73 @@ def sup_search(
             refined.append((max(-opt.fun, scan[name][i]), best))
         refined.sort(key=lambda item: -item[0])
         best_high = None
-        for value64, x in refined[:verify]:
+        for _, x in refined[:verify]:
             key = tuple(x)
             if key not in mp_cache:
                 mp_cache[key] = policy.at_both(lambda _dps, x=x: quantities_mp(x))
             low, high = mp_cache[key]
             if best_high is None or high[name] > best_high[1][name]:
-                best_high = (x, high, low, value64)
-        x, high, low, value64 = best_high
+                best_high = (x, high, low)
+        x, high, low = best_high
+        method = "sampled: float64 scan + Nelder-Mead refinement on the sphere"
+        if name in polish:
+            x, polish_evaluations = polish_mp(lambda y: quantities_mp(y)[name], x, sphere, policy)
+            evaluations += polish_evaluations
+            low, high = policy.at_both(lambda _dps, x=x: quantities_mp(x))
+            method += f" + compass search in mpmath at {policy.dps} digits"
+        else:
+            method += ", mpmath at the argmax"
+        argmax = np.array([float(c) for c in x])
+        value64 = float(quantities_f64(argmax[None, :])[name][0])
+        evaluations += 1
         results[name] = SupResult(
             name=name,
             value=high[name],
             value_working=low[name],
             float64_value=value64,
-            argmax=tuple(float(c) for c in x),
+            argmax=tuple(float(c) for c in argmax),
             points=len(X) + evaluations,
             dps=policy.dps,
             verify_dps=policy.verify_dps,
             precision_agrees=policy.agree(low[name], high[name]),
             float64_agrees=bool(abs(value64 - float(high[name])) <= FLOAT64_AGREEMENT * max(1.0, abs(value64))),
+            method=method,
         )
     return results
+
+
+def polish_mp(quantity: Callable[[list], mpmath.mpf], x: np.ndarray, sphere: Sphere, policy: PrecisionPolicy,
+              start: float = 1e-7) -> tuple[list, int]:
+    """High-precision local refinement: compass search in tangent coordinates at ``policy.dps`` digits.
+
+    From t = 0 and step s = ``start``: move to the first of t ± s·e_j that increases q(retract(t)),
+    compared at full precision; when none does, halve s. Stop when s < 10^(−dps/2): at a smooth
+    maximum q changes by O(s²), so the value is then resolved to ~10^(−dps). Returns the point (mpf,
+    on S^m at the working precision) and the number of evaluations.
+    """
+    with mpmath.workdps(policy.dps):
+        x0 = to_sphere_mp(x)
+        basis = [[mpmath.mpf(float(v)) for v in column] for column in sphere.tangent_basis(np.asarray(x, float)).T]
+
+        def point(t):
+            return to_sphere_mp([c + mpmath.fsum(tj * b[i] for tj, b in zip(t, basis)) for i, c in enumerate(x0)])
+
+        t = [mpmath.mpf(0)] * sphere.m
+        best, evaluations = quantity(point(t)), 1
+        step, stop = mpmath.mpf(start), mpmath.mpf(10) ** (-(policy.dps // 2))
+        while step >= stop:
+            for j in range(sphere.m):
+                moved = False
+                for sign in (1, -1):
+                    trial = list(t)
+                    trial[j] += sign * step
+                    value = quantity(point(trial))
+                    evaluations += 1
+                    if value > best:
+                        t, best, moved = trial, value, True
+                        break
+                if moved:
+                    break
+            else:
+                step /= 2
+        return point(t), evaluations
