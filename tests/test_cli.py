@@ -81,3 +81,12 @@ def test_console_script_is_installed():
     assert script is not None, "the `verifier` command is missing: run pip install -e '.[test]'"
     done = subprocess.run([script, "check", "single-head", "--eps", "0"], capture_output=True, text=True)
     assert done.returncode == 2 and "--eps must be > 0" in done.stderr
+
+
+def test_unwritable_output_is_bad_input_before_any_work(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "run", lambda *a, **k: pytest.fail("ran the check before validating the output path"))
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert cli.main(["check", "single-head", "--eps", "0.2", "--json", str(blocker / "r.json")]) == 2
+    assert "choose a writable --json/--out path" in capsys.readouterr().err
+    assert cli.main(["report", "--out", str(blocker / "reports")]) == 2

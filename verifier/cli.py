@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -55,19 +56,32 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return 0
         if args.command == "check":
             options = {k: getattr(args, k) for k in CHECK_OPTIONS if getattr(args, k) is not None}
+            if args.json:
+                _writable_folder(args.json.parent)
             result = run(args.theorem, options, command=shlex.join(["verifier", *argv]))
             print(render_table(result))
             if args.json:
-                args.json.parent.mkdir(parents=True, exist_ok=True)
                 args.json.write_text(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
             return EXIT[result.verdict]
         return _report(args.out, argv)
     except InputError as error:
         print(f"verifier: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as error:
+        print(f"verifier: error: cannot write {error.filename}: {error.strerror}; choose a writable --json/--out path",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _writable_folder(folder: Path) -> None:
+    """Create ``folder`` and make sure it is writable, before any expensive work."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if not os.access(folder, os.W_OK):
+        raise PermissionError(13, "permission denied", str(folder))
 
 
 def _report(out: Path, argv: Sequence[str]) -> int:
+    _writable_folder(out)
     results = []
     for name, theorem in registry().items():
         for instance, options in theorem.default_instances():
