@@ -34,13 +34,15 @@ from verifier.domains import (CoveringRadius, CubeSurfaceGrid, Sphere, covering_
 from verifier.errors import InputError
 from verifier.precision import PrecisionPolicy
 from verifier.supnorm import SupResult, sup_search
-from verifier.targets import Target, check_hypotheses, parse_number
+from verifier.inputs import parse_integer, parse_number
+from verifier.targets import Target, check_hypotheses
 from verifier.theorem import Outcome
 
 from . import e1_formulas as F
 
 DEFAULT_TARGET = ("sin(2*x0)/2", 1, 1)  # (expression, Lipschitz constant L, bound B): |∇f| = |cos 2x0| ≤ 1
 TAMPER_MODES = ("short-prefix", "small-lambda", "wrong-values")
+SCAN_CELLS = 4_000_000  # rows × prefix tokens per float64 scan chunk (32 MB per array)
 TWO_PATH_AGREEMENT = 1e-10  # float64: closed form vs matrix forward pass, relative to max(1, B)
 
 # ---------------------------------------------------------------------------------------------
@@ -59,6 +61,7 @@ class E1Parameters:
 
     @property
     def substitutions(self) -> dict:
+        """Values of the E1 symbols; V_c = 0 because H0's content value W_V e(u) is 0 (claim H0.closed-form)."""
         return {F.eps: self.eps, F.L: self.target.lipschitz, F.B: self.target.bound, F.T: self.context, F.V_c: 0, F.m: self.dim}
 
     def to_json(self) -> dict:
@@ -197,7 +200,8 @@ class E1Evaluator:
         farthest = farthest_point_candidates(self.c.float64[0])
         extra = np.vstack([rho.witness[None, :], farthest[0] if farthest is not None else np.empty((0, params.dim + 1))])
         return sup_search(self.parts_f64, self.parts_mp, PARTS, Sphere(params.dim), params.policy, params.seed,
-                          scan_points=params.points, extra_points=extra, polish=("error",))
+                          scan_points=params.points, extra_points=extra, polish=("error",),
+                          chunk_rows=max(1, SCAN_CELLS // self.c.prefix_length))
 
     def content_f64(self, X: np.ndarray) -> np.ndarray:
         """The content tokens: T copies of x itself (score ⟨x,x⟩+1 = 2, the worst case for leakage)."""
@@ -349,8 +353,8 @@ class SingleHead:
 
     def parameters(self, dim: Any = 1, eps: Any = None, target: Optional[str] = None, lipschitz: Any = None,
                    bound: Any = None, context: Any = 1, seed: Any = 0, dps: Any = 30, points: Any = 20_000,
-                   tamper: Optional[str] = None, max_prefix: Any = 200_000) -> E1Parameters:
-        dim = _integer(dim, "--dim", 1)
+                   tamper: Optional[str] = None, max_prefix: Any = 20_000) -> E1Parameters:
+        dim = parse_integer(dim, "--dim", 1)
         if eps is None:
             raise InputError("single-head needs --eps, the target accuracy ε > 0 (e.g. --eps 0.1)")
         epsilon = parse_number(eps, "--eps")
@@ -366,10 +370,10 @@ class SingleHead:
             raise InputError(f"E1 is stated for ε ∈ (0, 4L] = (0, {4 * f.lipschitz}]; pass a smaller --eps")
         if tamper is not None and tamper not in TAMPER_MODES:
             raise InputError(f"unknown --tamper {tamper!r}; choose one of {', '.join(TAMPER_MODES)}")
-        params = E1Parameters(dim, epsilon, f, _integer(context, "--context", 1), _integer(seed, "--seed", 0),
-                              PrecisionPolicy(dps=_integer(dps, "--dps", 15)), _integer(points, "--points", 100), tamper)
+        params = E1Parameters(dim, epsilon, f, parse_integer(context, "--context", 1), parse_integer(seed, "--seed", 0),
+                              PrecisionPolicy(dps=parse_integer(dps, "--dps", 15)), parse_integer(points, "--points", 100), tamper)
         N = E1Construction(params).N
-        limit = _integer(max_prefix, "--max-prefix", 1)
+        limit = parse_integer(max_prefix, "--max-prefix", 1)
         if N > limit:
             raise InputError(f"E1 needs N = {N} prefix tokens for m = {dim}, ε = {eps} (over the budget --max-prefix {limit}); "
                              "use a larger --eps or raise --max-prefix")
@@ -379,7 +383,7 @@ class SingleHead:
         return check_hypotheses(params.target, params.policy, params.seed)
 
     def check(self, params: E1Parameters) -> Outcome:
-        m, policy, tol = params.dim, params.policy, params.policy.tolerance
+        m, tol = params.dim, params.policy.tolerance
         head = Head.h0(m, params.target.d)
         cf = derive_closed_form(head, m, params.target.d)
         c = E1Construction(params)
@@ -428,16 +432,6 @@ class SingleHead:
     def default_instances(self):
         return [(f"single-head-m{m}-eps{e}", {"dim": m, "eps": e}) for m, e in
                 ((1, "0.2"), (1, "0.05"), (2, "0.5"), (2, "0.3"))]
-
-
-def _integer(value: Any, name: str, minimum: int) -> int:
-    try:
-        number = int(str(value))
-    except ValueError:
-        raise InputError(f"{name} must be an integer ≥ {minimum}; got {value!r}") from None
-    if number < minimum:
-        raise InputError(f"{name} must be ≥ {minimum}; got {number}")
-    return number
 
 
 THEOREM = SingleHead()

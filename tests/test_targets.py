@@ -11,7 +11,7 @@ from verifier.claims import Kind, Verdict
 from verifier.domains import Sphere
 from verifier.errors import InputError
 from verifier.precision import PrecisionPolicy
-from verifier.targets import Target, check_hypotheses, coordinates, parse_number
+from verifier.targets import Target, check_hypotheses, coordinates
 
 FAST = settings(max_examples=20, deadline=None, derandomize=True)
 POLICY = PrecisionPolicy(dps=30)
@@ -46,9 +46,7 @@ def test_parse_list_target_and_constants():
     assert np.array_equal(out[:, 0], X[:, 0]) and np.all(out[:, 1] == 3.0)
 
 
-def test_parse_exact_numbers():
-    assert parse_number("0.05", "--eps") == sympy.Rational(1, 20)
-    assert parse_number(2, "--lipschitz") == 2
+def test_target_hypotheses_are_exact():
     t = Target.parse("x0", 1, "0.5", "1.25")
     assert t.lipschitz == sympy.Rational(1, 2) and t.bound == sympy.Rational(5, 4)
 

@@ -115,7 +115,7 @@ class ClosedForm:
     content_score: sympy.Expr
     content_value: sympy.Matrix
 
-    def output(self, prefix_tokens: int = 1, content_tokens: int = 1) -> sympy.Expr:
+    def output(self, prefix_tokens: int = 1, content_tokens: int = 1) -> sympy.Matrix:
         """H(x) in sympy for generic symbolic tokens (N prefix, T content), from the per-token terms."""
         terms = []
         for i in range(prefix_tokens):
@@ -126,32 +126,27 @@ class ClosedForm:
             terms.append((self.content_score.xreplace(rename), self.content_value.xreplace(rename)))
         return softmax_sympy(terms)
 
-    @cached_property
-    def _numpy(self):
+    def _compile(self, modules: str) -> tuple:
+        """(σ_prefix, σ_content, ν_prefix, ν_content) as functions for one numeric back-end."""
+        prefix_args = (*self.k, self.b, *self.v)
         return (
-            sympy.lambdify((*self.x, *self.k, self.b, *self.v), self.prefix_score, modules="numpy"),
-            sympy.lambdify((*self.x, *self.u), self.content_score, modules="numpy"),
+            sympy.lambdify((*self.x, *prefix_args), self.prefix_score, modules=modules),
+            sympy.lambdify((*self.x, *self.u), self.content_score, modules=modules),
+            sympy.lambdify(prefix_args, list(self.prefix_value), modules=modules),
+            sympy.lambdify(self.u, list(self.content_value), modules=modules),
         )
 
     @cached_property
-    def _mp(self):
-        return (
-            sympy.lambdify((*self.x, *self.k, self.b, *self.v), self.prefix_score, modules="mpmath"),
-            sympy.lambdify((*self.x, *self.u), self.content_score, modules="mpmath"),
-            sympy.lambdify((*self.k, self.b, *self.v), list(self.prefix_value), modules="mpmath"),
-            sympy.lambdify(self.u, list(self.content_value), modules="mpmath"),
-        )
+    def _numpy(self) -> tuple:
+        return self._compile("numpy")
 
     @cached_property
-    def _value_numpy(self):
-        return (
-            sympy.lambdify((*self.k, self.b, *self.v), list(self.prefix_value), modules="numpy"),
-            sympy.lambdify(self.u, list(self.content_value), modules="numpy"),
-        )
+    def _mp(self) -> tuple:
+        return self._compile("mpmath")
 
     def weights_numpy(self, X: np.ndarray, prefix: Prefix, content: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Softmax weights at the rows of X (P, m+1): prefix (P, N) and content (P, T); content is (P, T, m+1)."""
-        score_p, score_c = self._numpy
+        score_p, score_c, _, _ = self._numpy
         K, b, V = (np.asarray(a, float) for a in (prefix.keys, prefix.biases, prefix.values))
         sp = score_p(*(X[:, j, None] for j in range(X.shape[1])), *(K[None, :, j] for j in range(K.shape[1])), b[None, :],
                      *(V[None, :, j] for j in range(V.shape[1])))
@@ -163,7 +158,7 @@ class ClosedForm:
 
     def values_numpy(self, prefix: Prefix, content: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """ν_prefix for every prefix token (N, d) and ν_content for every content token (P, T, d)."""
-        nu_p, nu_c = self._value_numpy
+        _, _, nu_p, nu_c = self._numpy
         K, b, V = (np.asarray(a, float) for a in (prefix.keys, prefix.biases, prefix.values))
         vp = np.column_stack([np.broadcast_to(c, (len(K),)) for c in nu_p(*K.T, b, *V.T)])
         vc = np.stack([np.broadcast_to(c, content.shape[:2]) for c in nu_c(*np.moveaxis(content, -1, 0))], axis=-1)

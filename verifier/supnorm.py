@@ -116,7 +116,7 @@ def sup_search(
         x, high, low = best_high
         method = "sampled: float64 scan + Nelder-Mead refinement on the sphere"
         if name in polish:
-            x, polish_evaluations = polish_mp(lambda y: quantities_mp(y)[name], x, sphere, policy)
+            x, polish_evaluations = polish_mp(lambda y, name=name: quantities_mp(y)[name], x, sphere, policy)
             evaluations += polish_evaluations
             low, high = policy.at_both(lambda _dps, x=x: quantities_mp(x))
             method += f" + compass search in mpmath at {policy.dps} digits"

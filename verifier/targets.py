@@ -20,25 +20,13 @@ from sympy.core.function import AppliedUndef
 from .claims import ClaimResult, Kind, Verdict, claim_le
 from .domains import CubeSurfaceGrid, Sphere, normalise_rows, to_sphere_mp
 from .errors import InputError
+from .inputs import parse_number
 from .precision import PrecisionPolicy
 
 
 def coordinates(m: int) -> tuple[sympy.Symbol, ...]:
     """The coordinate symbols x0, …, xm of R^(m+1) ⊃ S^m."""
     return sympy.symbols(f"x0:{m + 1}", real=True)
-
-
-def parse_number(text, name: str) -> sympy.Number:
-    """An exact positive finite number from the command line ('0.05' → 1/20)."""
-    try:
-        value = sympy.nsimplify(sympy.sympify(str(text)), rational=True)
-    except (sympy.SympifyError, TypeError, ValueError) as exc:
-        raise InputError(f"{name} must be a positive number; cannot read {text!r} ({exc})") from None
-    if not value.is_number or not value.is_finite or value.is_real is not True:
-        raise InputError(f"{name} must be a finite real number; got {text!r}")
-    if not value.is_positive:
-        raise InputError(f"{name} must be > 0; got {text!r}. Pass a positive value, e.g. {name} 0.1")
-    return value
 
 
 @dataclass(frozen=True)
