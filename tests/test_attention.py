@@ -14,6 +14,7 @@ from verifier.attention import (
     derive_closed_form,
     forward_matrix_mp,
     forward_matrix_numpy,
+    forward_matrix_sympy,
     h0_embedding,
     softmax_mp,
     softmax_numpy,
@@ -337,3 +338,19 @@ def test_output_numpy_with_huge_lambda_is_finite_and_selects_nearest():
     assert np.allclose(H[-10:], values[:10], atol=1e-12)
     # the matrix forward pass agrees (scores ~1e5, so rounding of the scores is ~1e-11)
     assert np.allclose(H, matrix_path(head, X, prefix, content, d), atol=1e-8)
+
+
+@pytest.mark.parametrize("m, d", [(1, 1), (2, 2)])
+def test_sympy_matrix_forward_pass_equals_the_derived_closed_form(m, d):
+    """Three-way consistency in sympy: H over two generic prefix tokens and one content token, from the
+    plain matrices, equals ClosedForm.output(2, 1) identically."""
+    head = Head.h0(m, d)
+    cf = derive_closed_form(head, m, d)
+    sym = lambda name: sympy.Symbol(name, real=True)  # noqa: E731
+    prefix = [[sym(f"k{j}_{i}") for j in range(m + 1)] + [sym(f"b_{i}")] + [sym(f"v{j}_{i}") for j in range(d)]
+              for i in range(2)]
+    content = h0_embedding([sym(f"u{j}_0") for j in range(m + 1)], d)
+    matrix = forward_matrix_sympy(head, h0_embedding(cf.x, d), prefix + [content])
+    assert sympy.simplify(matrix - cf.output(2, 1)) == sympy.zeros(d, 1)
+    wrong = forward_matrix_sympy(Head(head.W_Q, head.W_K, 2 * head.W_V), h0_embedding(cf.x, d), prefix + [content])
+    assert sympy.simplify(wrong - cf.output(2, 1)) != sympy.zeros(d, 1)  # negative control

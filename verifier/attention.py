@@ -241,6 +241,13 @@ def weighted_sum_mp(weights: Sequence, values: Sequence[Sequence]) -> list:
     return [mpmath.fsum(w * v[i] for w, v in zip(weights, values)) for i in range(len(values[0]))]
 
 
+def forward_matrix_sympy(head: Head, query: Sequence, tokens: Sequence[Sequence]) -> sympy.Matrix:
+    """The plain matrix forward pass in sympy for one query over (symbolic) tokens."""
+    q = head.W_Q * sympy.Matrix(list(query))
+    terms = [((q.T * head.W_K * sympy.Matrix(list(t)))[0, 0], head.W_V * sympy.Matrix(list(t))) for t in tokens]
+    return softmax_sympy(terms)
+
+
 def forward_matrix_numpy(head: Head, queries: np.ndarray, shared: np.ndarray, own: np.ndarray) -> np.ndarray:
     """The plain matrix forward pass in float64.
 

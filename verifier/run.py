@@ -14,7 +14,7 @@ from .claims import ClaimResult, Verdict
 from .errors import InputError
 from .theorem import get
 
-PACKAGES = ("prefix-verifier", "sympy", "mpmath", "numpy", "scipy")
+PACKAGES = ("prefix-verifier", "sympy", "mpmath", "gmpy2", "numpy", "scipy")
 
 
 class HypothesisRefuted(InputError):
