@@ -250,3 +250,10 @@ def test_underflowing_values_are_reported_not_silently_zero():
     e = claim_exact_le("y", "exact tiny ≤ 1", sympy.exp(-70000), sympy.Integer(1), mpmath.mpf(10) ** -25, Kind.PROOF_STEP, "m")
     assert e.verdict is Verdict.PASS and "e-30401" in e.detail
     assert claim_le("z", "zero", 0, 1, 1e-25, Kind.PROOF_STEP, "m").detail == ""
+
+
+def test_a_value_not_reproduced_at_the_check_precision_is_inconclusive():
+    """Even far below its bound, a value whose two precisions disagree decides nothing."""
+    c = claim_le("x", "0.1 ≤ 1", 0.1, 1, 1e-25, Kind.PROOF_STEP, "m", precision_agrees=False)
+    assert c.verdict is I and "raise --dps" in c.detail
+    assert claim_le("x", "0.1 ≤ 1", 0.1, 1, 1e-25, Kind.PROOF_STEP, "m").verdict is P

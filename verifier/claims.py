@@ -6,7 +6,7 @@ A claim "value ≤ bound" is decided at the working precision with tolerance tol
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Iterable, Optional, Sequence
 
@@ -95,18 +95,22 @@ def claim_le(
     method: str,
     witness: Optional[Sequence[float]] = None,
     detail: str = "",
+    precision_agrees: bool = True,
 ) -> ClaimResult:
-    """The claim 'value ≤ bound', decided by :func:`decide_le`."""
+    """The claim 'value ≤ bound', decided by :func:`decide_le`; INCONCLUSIVE when the value was not
+    reproduced at the check precision (``precision_agrees`` false)."""
+    verdict = decide_le(value, bound, tolerance) if precision_agrees else Verdict.INCONCLUSIVE
+    disagreement = "" if precision_agrees else "the value differs between the working and the check precision: raise --dps"
     return ClaimResult(
         id=id,
         statement=statement,
-        verdict=decide_le(value, bound, tolerance),
+        verdict=verdict,
         kind=kind,
         method=method,
         value=float(value),
         bound=float(bound),
         witness=tuple(float(w) for w in witness) if witness is not None else None,
-        detail=_join(detail, _underflow_note(value)),
+        detail=_join(detail, disagreement, _underflow_note(value)),
     )
 
 
@@ -136,15 +140,11 @@ def claim_holds(id: str, statement: str, holds: bool, kind: Kind, method: str, d
 
 def claim_sup_le(id: str, statement: str, sup: "SupResult", bound, tolerance, kind: Kind) -> ClaimResult:
     """The claim 'sup_x q(x) ≤ bound' from a sampled sup; INCONCLUSIVE if the two precisions disagree."""
-    claim = claim_le(
+    return claim_le(
         id, statement, sup.value, bound, tolerance, kind,
         f"{sup.method}; {sup.points} points; mpmath at {sup.dps} and {sup.verify_dps} digits",
-        witness=sup.argmax,
+        witness=sup.argmax, precision_agrees=sup.precision_agrees,
     )
-    if not sup.precision_agrees:
-        return replace(claim, verdict=Verdict.INCONCLUSIVE,
-                       detail=f"the value differs between {sup.dps} and {sup.verify_dps} digits: raise --dps")
-    return claim
 
 
 def claim_exact_le(id: str, statement: str, value: sympy.Expr, bound: sympy.Expr, tolerance, kind: Kind, method: str) -> ClaimResult:

@@ -168,7 +168,7 @@ def check_hypotheses(target: Target, policy: PrecisionPolicy, seed: int, samples
         f"sampled lower bound: steepest tangential Jacobian direction at {samples} points (h = {h:g}) "
         f"and 256 random pairs; quotient in mpmath at {policy.dps} and {policy.verify_dps} digits",
         witness=pairs[k][0],
-        detail="" if policy.agree(lip_low, lip_high) else "quotient differs between the two precisions",
+        precision_agrees=policy.agree(lip_low, lip_high),
     )
     lip_claim = _with_fix(lip_claim, "--lipschitz")
 
@@ -184,6 +184,7 @@ def check_hypotheses(target: Target, policy: PrecisionPolicy, seed: int, samples
         Kind.HYPOTHESIS,
         f"sampled maximum over {samples} points, re-evaluated in mpmath at {policy.dps} and {policy.verify_dps} digits",
         witness=X[top],
+        precision_agrees=policy.agree(b_low, b_high),
     )
     return [lip_claim, _with_fix(bound_claim, "--bound")]
 
