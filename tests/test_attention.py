@@ -188,6 +188,16 @@ def test_general_head_closed_form_equals_matrix_path_when_keys_ignore_values(see
             assert np.allclose([float(s) for s in a], closed[p], rtol=1e-12, atol=1e-12)
 
 
+def both_mp_paths(head, cf, X, prefix, content, d):
+    """H at X[0] at the current precision through the closed form and through the matrix pass."""
+    mpf = lambda a: [mpmath.mpf(float(t)) for t in a]  # noqa: E731
+    pre_mp = Prefix([mpf(k) for k in prefix.keys], mpf(prefix.biases), [mpf(v) for v in prefix.values])
+    x, us = mpf(X[0]), [mpf(u) for u in content[0]]
+    tokens = [k + [b] + v for k, b, v in zip(pre_mp.keys, pre_mp.biases, pre_mp.values)]
+    tokens += [h0_embedding(u, d) for u in us]
+    return cf.output_mp(x, pre_mp, us), forward_matrix_mp(head, h0_embedding(x, d), tokens)
+
+
 @pytest.mark.parametrize("backend", ["numpy", "mp"])
 def test_general_head_closed_form_equals_matrix_path(backend):
     m, d = 2, 1
@@ -201,13 +211,7 @@ def test_general_head_closed_form_equals_matrix_path(backend):
         assert np.allclose(closed, matrix_path(head, X, prefix, content, d), rtol=1e-12, atol=1e-12)
     else:
         with mpmath.workdps(30):
-            mpf = lambda a: [mpmath.mpf(float(t)) for t in a]
-            pre_mp = Prefix([mpf(k) for k in prefix.keys], mpf(prefix.biases), [mpf(v) for v in prefix.values])
-            x, us = mpf(X[0]), [mpf(u) for u in content[0]]
-            a = cf.output_mp(x, pre_mp, us)
-            tokens = [k + [b] + v for k, b, v in zip(pre_mp.keys, pre_mp.biases, pre_mp.values)]
-            tokens += [h0_embedding(u, d) for u in us]
-            ref = forward_matrix_mp(head, h0_embedding(x, d), tokens)
+            a, ref = both_mp_paths(head, cf, X, prefix, content, d)
             assert all(abs(s - t) < mpmath.mpf(10) ** -25 for s, t in zip(a, ref))
 
 
@@ -220,13 +224,7 @@ def test_h0_output_mp_equals_forward_matrix_mp(seed):
     cf = derive_closed_form(head, m, d)
     X, prefix, content = random_instance(rng, m, d, N=4, T=2, P=1, scale=5.0)
     with mpmath.workdps(30):
-        mpf = lambda a: [mpmath.mpf(float(t)) for t in a]
-        pre_mp = Prefix([mpf(k) for k in prefix.keys], mpf(prefix.biases), [mpf(v) for v in prefix.values])
-        x, us = mpf(X[0]), [mpf(u) for u in content[0]]
-        a = cf.output_mp(x, pre_mp, us)
-        tokens = [k + [b] + v for k, b, v in zip(pre_mp.keys, pre_mp.biases, pre_mp.values)]
-        tokens += [h0_embedding(u, d) for u in us]
-        ref = forward_matrix_mp(head, h0_embedding(x, d), tokens)
+        a, ref = both_mp_paths(head, cf, X, prefix, content, d)
         assert all(abs(s - t) < mpmath.mpf(10) ** -25 for s, t in zip(a, ref))
     assert np.allclose([float(s) for s in a], cf.output_numpy(X, prefix, content)[0], rtol=1e-12, atol=1e-12)
 
