@@ -28,19 +28,20 @@ import sympy
 
 from verifier.attention import (ClosedForm, Head, Prefix, derive_closed_form, forward_matrix_mp, forward_matrix_numpy,
                                 h0_embedding, h0_embedding_numpy)
-from verifier.claims import ClaimResult, Kind, Verdict, claim_exact_le, claim_holds, claim_le, claim_sup_le
+from verifier.claims import ClaimResult, Evidence, Kind, Verdict, claim_exact_le, claim_holds, claim_le, claim_sup_le
 from verifier.domains import (CoveringRadius, CubeSurfaceGrid, Sphere, covering_radius, farthest_point_candidates,
                               to_sphere_mp)
 from verifier.errors import InputError
 from verifier.precision import PrecisionPolicy
 from verifier.supnorm import SupResult, sup_search
-from verifier.inputs import parse_integer, parse_number
+from verifier.inputs import choice, integer, parse_number, text
+from verifier.options import Option, read_options
 from verifier.targets import Target, check_hypotheses
 from verifier.theorem import Outcome
 
 from . import e1_formulas as F
 
-DEFAULT_TARGET = ("sin(2*x0)/2", 1, 1)  # (expression, Lipschitz constant L, bound B): |∇f| = |cos 2x0| ≤ 1
+DEFAULT_TARGET = ("sin(2*x0)/2", sympy.Integer(1), sympy.Integer(1))  # (expression, Lipschitz constant L, bound B): |∇f| = |cos 2x0| ≤ 1
 TAMPER_MODES = ("short-prefix", "small-lambda", "wrong-values")
 SCAN_CELLS = 4_000_000  # rows × prefix tokens per float64 scan chunk (32 MB per array)
 TWO_PATH_AGREEMENT = 1e-10  # float64: closed form vs matrix forward pass, relative to max(1, B)
@@ -318,8 +319,8 @@ def two_paths_claim(evaluator: E1Evaluator, head: Head, sups: dict, params: E1Pa
         "the derived closed form and the plain matrix forward pass agree (float64 at 512 points, mpmath at the argmax); "
         "float64 and mpmath agree at every sup argmax",
         holds, Kind.FRAMEWORK,
-        f"max gap float64 {numpy_gap:.3g} ≤ {TWO_PATH_AGREEMENT:g}·{scale:g}; mpmath gap {mpmath.nstr(mp_gap, 3)}",
-        detail=detail, value=max(numpy_gap, float(mp_gap)), bound=TWO_PATH_AGREEMENT * scale,
+        f"sampled: max gap float64 {numpy_gap:.3g} ≤ {TWO_PATH_AGREEMENT:g}·{scale:g}; mpmath gap {mpmath.nstr(mp_gap, 3)}",
+        detail=detail, value=max(numpy_gap, float(mp_gap)), bound=TWO_PATH_AGREEMENT * scale, evidence=Evidence.SAMPLED,
     )
 
 
@@ -351,13 +352,27 @@ class SingleHead:
                  "gives sup_{S^m} ‖H − f‖ ≤ ε for L-Lipschitz f, with N ≤ 2(m+1)(n+1)^m = O((√m L/ε)^m)")
     realises = ("P1", "P2")
 
-    def parameters(self, dim: Any = 1, eps: Any = None, target: Optional[str] = None, lipschitz: Any = None,
-                   bound: Any = None, context: Any = 1, seed: Any = 0, dps: Any = 30, points: Any = 20_000,
-                   tamper: Optional[str] = None, max_prefix: Any = 20_000) -> E1Parameters:
-        dim = parse_integer(dim, "--dim", 1)
+    options = (
+        Option("dim", "sphere dimension m (S^m ⊂ R^(m+1))", integer(1, 10), 1),
+        Option("eps", "target accuracy ε > 0, read exactly (0.05 is 1/20)", parse_number),
+        Option("target", "expression in x0..xm (a tuple for d > 1); default sin(2*x0)/2 with L = B = 1", text),
+        Option("lipschitz", "claimed Lipschitz constant L of the target (chordal metric)", parse_number),
+        Option("bound", "claimed bound B ≥ sup ‖f‖", parse_number),
+        Option("context", "number T of content tokens (copies of x: the worst case for leakage)", integer(1), 1),
+        Option("dps", "working decimal digits for verdicts (checked at 2·dps)", integer(15), 30),
+        Option("seed", "seed of every random step", integer(0), 0),
+        Option("points", "float64 scan points of the sup search", integer(100), 20_000),
+        Option("tamper", "negative control: " + " | ".join(TAMPER_MODES), choice(*TAMPER_MODES)),
+        Option("max_prefix", "refuse constructions with more prefix tokens (m = 3, N = 8080 takes about 80 s)",
+               integer(1), 20_000),
+    )
+
+    def parameters(self, **raw: Any) -> E1Parameters:
+        o = read_options(self.options, raw)
+        dim, eps, target, lipschitz, bound = (o[k] for k in ("dim", "eps", "target", "lipschitz", "bound"))
         if eps is None:
             raise InputError("single-head needs --eps, the target accuracy ε > 0 (e.g. --eps 0.1)")
-        epsilon = parse_number(eps, "--eps")
+        epsilon = eps
         if target is None:
             if lipschitz is not None or bound is not None:
                 raise InputError("--lipschitz/--bound describe a --target; give the target too")
@@ -368,12 +383,9 @@ class SingleHead:
         f = Target.parse(target, dim, lipschitz, bound)
         if epsilon > 4 * f.lipschitz:
             raise InputError(f"E1 is stated for ε ∈ (0, 4L] = (0, {4 * f.lipschitz}]; pass a smaller --eps")
-        if tamper is not None and tamper not in TAMPER_MODES:
-            raise InputError(f"unknown --tamper {tamper!r}; choose one of {', '.join(TAMPER_MODES)}")
-        params = E1Parameters(dim, epsilon, f, parse_integer(context, "--context", 1), parse_integer(seed, "--seed", 0),
-                              PrecisionPolicy(dps=parse_integer(dps, "--dps", 15)), parse_integer(points, "--points", 100), tamper)
+        params = E1Parameters(dim, epsilon, f, o["context"], o["seed"], PrecisionPolicy(dps=o["dps"]), o["points"], o["tamper"])
         N = E1Construction(params).N
-        limit = parse_integer(max_prefix, "--max-prefix", 1)
+        limit = o["max_prefix"]
         if N > limit:
             raise InputError(f"E1 needs N = {N} prefix tokens for m = {dim}, ε = {eps} (over the budget --max-prefix {limit}); "
                              "use a larger --eps or raise --max-prefix")

@@ -136,7 +136,7 @@ def test_decide_le_does_not_depend_on_global_precision():
 
 # --------------------------------------------------------------------------- ClaimResult / claim_le / claim_holds
 
-JSON_KEYS = {"id", "statement", "kind", "verdict", "value", "bound", "method", "witness", "detail"}
+JSON_KEYS = {"id", "statement", "kind", "verdict", "value", "bound", "method", "witness", "detail", "evidence"}
 
 
 def test_claim_le_builds_result_and_json():
@@ -257,3 +257,21 @@ def test_a_value_not_reproduced_at_the_check_precision_is_inconclusive():
     c = claim_le("x", "0.1 ≤ 1", 0.1, 1, 1e-25, Kind.PROOF_STEP, "m", precision_agrees=False)
     assert c.verdict is I and "raise --dps" in c.detail
     assert claim_le("x", "0.1 ≤ 1", 0.1, 1, 1e-25, Kind.PROOF_STEP, "m").verdict is P
+
+
+def test_evidence_weakest_and_labels():
+    from verifier.claims import Evidence
+
+    assert Evidence.weakest([Evidence.EXACT, Evidence.CERTIFIED]) is Evidence.CERTIFIED
+    assert Evidence.weakest([Evidence.EXACT, Evidence.SAMPLED, Evidence.CERTIFIED]) is Evidence.SAMPLED
+    assert Evidence.weakest([]) is Evidence.SAMPLED
+    assert Evidence.SAMPLED.label == "sampled — not a proof" and Evidence.CERTIFIED.label == "certified"
+
+
+def test_deciders_state_their_evidence():
+    from verifier.claims import Evidence
+
+    assert claim_holds("a", "s", True, Kind.PAPER, "sympy").evidence is Evidence.EXACT
+    assert claim_le("a", "s", 0.1, 1, 1e-20, Kind.PROOF_STEP, "scan").evidence is Evidence.SAMPLED
+    assert claim_exact_le("a", "s", sympy.Rational(1, 3), sympy.Rational(1, 2), 1e-20, Kind.PROOF_STEP, "m").evidence \
+        is Evidence.EXACT

@@ -37,7 +37,7 @@ def test_table_lists_every_claim_and_verdict(passed):
     for c in passed.claims:
         assert any(line.strip().startswith(c.id + " ") for line in lines), c.id
     n = len(passed.claims)
-    assert lines[-1].startswith(f"VERDICT: PASS ({n} claims: {n} PASS)")
+    assert lines[-1].startswith(f"VERDICT: PASS (sampled — not a proof) ({n} claims: {n} PASS)")
     assert "wall time" in lines[-1]
     assert lines[0].startswith("single-head: ")
     assert "dim=1" in lines[0] and "tamper" not in lines[0]  # None-valued parameters are left out
@@ -71,10 +71,10 @@ def test_framework_error_banner(framework_broken):
 def test_markdown(passed):
     md = render_markdown(passed, "single-head-m1-eps0.2")
     lines = md.splitlines()
-    assert lines[0] == "# single-head-m1-eps0.2: PASS"
+    assert lines[0] == "# single-head-m1-eps0.2: PASS (sampled — not a proof)"
     assert "## Claims" in lines
     start = lines.index("## Claims")
-    assert lines[start + 2] == "| id | kind | verdict | value | bound | statement |"
+    assert lines[start + 2] == "| id | kind | verdict | evidence | value | bound | statement |"
     rows = [line for line in lines[start + 4:] if line.startswith("| `")]
     assert [row.split("`")[1] for row in rows] == [c.id for c in passed.claims]
     assert all("**PASS**" in row for row in rows)
@@ -115,8 +115,8 @@ def test_write_report_overwrites(passed, failed, tmp_path):
 
 
 def test_summary_line(passed, failed):
-    assert summary_line([passed, failed]) == "2 instances: 1 PASS, 1 FAIL, 0 INCONCLUSIVE"
-    assert summary_line([passed, passed, failed]) == "3 instances: 2 PASS, 1 FAIL, 0 INCONCLUSIVE"
+    assert summary_line([passed, failed]) == "2 instances: 1 PASS, 1 FAIL, 0 INCONCLUSIVE (PASS evidence: 1 sampled)"
+    assert summary_line([passed, passed, failed]) == "3 instances: 2 PASS, 1 FAIL, 0 INCONCLUSIVE (PASS evidence: 2 sampled)"
     inconclusive = dataclasses.replace(passed, verdict=Verdict.INCONCLUSIVE)
     one = summary_line([inconclusive])
     assert one.startswith("1 instance") and one.endswith(": 0 PASS, 0 FAIL, 1 INCONCLUSIVE")

@@ -35,6 +35,27 @@ class Verdict(str, Enum):
         return Verdict.PASS
 
 
+class Evidence(str, Enum):
+    """How a claim was decided, strongest first: ``exact`` (symbolic or integer arithmetic),
+    ``certified`` (a rigorous enclosure over the whole domain), ``sampled`` (held at every point
+    examined; not a proof). A run's evidence is the weakest of its claims'."""
+
+    EXACT = "exact"
+    CERTIFIED = "certified"
+    SAMPLED = "sampled"
+
+    @staticmethod
+    def weakest(evidences: Iterable["Evidence"]) -> "Evidence":
+        """The weakest evidence among ``evidences`` (none: sampled, which claims nothing)."""
+        order = list(Evidence)
+        return max(evidences, key=order.index, default=Evidence.SAMPLED)
+
+    @property
+    def label(self) -> str:
+        """How a PASS on this evidence reads: 'certified', or 'sampled — not a proof'."""
+        return "sampled — not a proof" if self is Evidence.SAMPLED else self.value
+
+
 class Kind(str, Enum):
     """What a claim is about: the input's hypotheses, a proof step, the theorem, a paper claim, or the framework."""
 
@@ -47,7 +68,8 @@ class Kind(str, Enum):
 
 @dataclass(frozen=True)
 class ClaimResult:
-    """One checked claim: its statement, verdict, the measured value against the bound, and how."""
+    """One checked claim: its statement, verdict, the measured value against the bound, how it was
+    decided (``method``) and on what evidence (sampled unless a decider says more)."""
 
     id: str
     statement: str
@@ -58,6 +80,7 @@ class ClaimResult:
     bound: Optional[float] = None
     witness: Optional[tuple[float, ...]] = None
     detail: str = ""
+    evidence: Evidence = Evidence.SAMPLED
 
     def to_json(self) -> dict:
         return {
@@ -65,6 +88,7 @@ class ClaimResult:
             "statement": self.statement,
             "kind": self.kind.value,
             "verdict": self.verdict.value,
+            "evidence": self.evidence.value,
             "value": self.value,
             "bound": self.bound,
             "method": self.method,
@@ -96,6 +120,7 @@ def claim_le(
     witness: Optional[Sequence[float]] = None,
     detail: str = "",
     precision_agrees: bool = True,
+    evidence: Evidence = Evidence.SAMPLED,
 ) -> ClaimResult:
     """The claim 'value ≤ bound', decided by :func:`decide_le`; INCONCLUSIVE when the value was not
     reproduced at the check precision (``precision_agrees`` false)."""
@@ -111,6 +136,7 @@ def claim_le(
         bound=float(bound),
         witness=tuple(float(w) for w in witness) if witness is not None else None,
         detail=_join(detail, disagreement, _underflow_note(value)),
+        evidence=evidence,
     )
 
 
@@ -125,8 +151,10 @@ def _join(*notes: str) -> str:
     return "; ".join(n for n in notes if n)
 
 
-def claim_holds(id: str, statement: str, holds: bool, kind: Kind, method: str, detail: str = "", **numbers) -> ClaimResult:
-    """A claim decided exactly (symbolic identity, integer count): PASS iff ``holds``."""
+def claim_holds(id: str, statement: str, holds: bool, kind: Kind, method: str, detail: str = "",
+                evidence: Evidence = Evidence.EXACT, **numbers) -> ClaimResult:
+    """A claim decided by a yes/no fact: PASS iff ``holds``; exact (symbolic identity, integer count)
+    unless the caller says the fact was only sampled."""
     return ClaimResult(
         id=id,
         statement=statement,
@@ -134,6 +162,7 @@ def claim_holds(id: str, statement: str, holds: bool, kind: Kind, method: str, d
         kind=kind,
         method=method,
         detail=detail,
+        evidence=evidence,
         **numbers,
     )
 
@@ -157,4 +186,4 @@ def claim_exact_le(id: str, statement: str, value: sympy.Expr, bound: sympy.Expr
         return claim_holds(id, statement, True, kind, method + "; equality proved symbolically (sympy)", **numbers)
     verdict = decide_le(sympy.N(difference, digits), 0, tolerance)
     return ClaimResult(id, statement, verdict, kind, method + f"; sign of the difference at {digits} digits",
-                       detail=_underflow_note(value), **numbers)
+                       detail=_underflow_note(value), evidence=Evidence.EXACT, **numbers)

@@ -1,6 +1,6 @@
 """Command line: ``verifier list | check THEOREM … | report``.
 
-Exit status: 0 every claim PASS; 1 some claim FAIL; 2 bad input; 3 INCONCLUSIVE.
+Exit status: 0 every claim PASS; 1 some claim FAIL; 2 bad input; 3 INCONCLUSIVE; 4 internal error.
 """
 from __future__ import annotations
 
@@ -16,33 +16,34 @@ from .claims import Verdict
 from .errors import InputError
 from .report import render_table, summary_line, write_report
 from .run import run
-from .theorem import registry
+from .theorem import Theorem, get, registry
 
 EXIT = {Verdict.PASS: 0, Verdict.FAIL: 1, Verdict.INCONCLUSIVE: 3}
 EXIT_BAD_INPUT = 2
-CHECK_OPTIONS = ("dim", "eps", "target", "lipschitz", "bound", "context", "dps", "seed", "points", "tamper", "max_prefix")
+EXIT_INTERNAL = 4
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="verifier", description="Check prefix-tuning universality theorems.")
+    parser = argparse.ArgumentParser(prog="verifier", description="Check prefix-tuning universality theorems.",
+                                     epilog="exit status: 0 PASS, 1 FAIL, 2 bad input, 3 INCONCLUSIVE, 4 internal error")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list the registered theorems")
-    check = sub.add_parser("check", help="check one theorem instance")
+    check = sub.add_parser("check", help="check one theorem instance (verifier check THEOREM --help: its options)",
+                           add_help=False)
     check.add_argument("theorem", help="a name from `verifier list`")
-    check.add_argument("--dim", help="sphere dimension m (S^m ⊂ R^(m+1)); default 1")
-    check.add_argument("--eps", help="target accuracy ε > 0")
-    check.add_argument("--target", help="sympy expression in x0..xm (a tuple for d > 1); default sin(2*x0)/2")
-    check.add_argument("--lipschitz", help="claimed Lipschitz constant L of the target (chordal metric)")
-    check.add_argument("--bound", help="claimed bound B ≥ sup ‖f‖")
-    check.add_argument("--context", help="number T of content tokens (copies of x: the worst case); default 1")
-    check.add_argument("--dps", help="working decimal digits for verdicts (checked at 2·dps); default 30")
-    check.add_argument("--seed", help="seed of every random step; default 0")
-    check.add_argument("--points", help="float64 scan points of the sup search; default 20000")
-    check.add_argument("--tamper", help="negative control: short-prefix | small-lambda | wrong-values")
-    check.add_argument("--max-prefix", dest="max_prefix", help="refuse constructions with more prefix tokens; default 20000 (m = 3, N = 8080 takes about 80 s)")
-    check.add_argument("--json", type=Path, help="write the result as JSON to this path")
+    check.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     report = sub.add_parser("report", help="check the embedded default instances and write reports")
     report.add_argument("--out", type=Path, default=Path("reports"), help="output folder; default ./reports")
+    return parser
+
+
+def theorem_parser(theorem: Theorem) -> argparse.ArgumentParser:
+    """The flags of ``verifier check THEOREM``, built from the theorem's declared options."""
+    parser = argparse.ArgumentParser(prog=f"verifier check {theorem.name}", description=theorem.statement)
+    for option in theorem.options:
+        default = f"; default {option.default}" if option.default is not None else ""
+        parser.add_argument(option.flag, dest=option.name, help=option.help + default)
+    parser.add_argument("--json", type=Path, help="write the result as JSON to this path")
     return parser
 
 
@@ -55,13 +56,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 print(f"{name}: {theorem.statement} [realises {', '.join(theorem.realises)}]")
             return 0
         if args.command == "check":
-            options = {k: getattr(args, k) for k in CHECK_OPTIONS if getattr(args, k) is not None}
-            if args.json:
-                _writable_folder(args.json.parent)
-            result = run(args.theorem, options, command=shlex.join(["verifier", *argv]))
+            theorem = get(args.theorem)
+            flags = theorem_parser(theorem).parse_args(args.rest)
+            options = {o.name: getattr(flags, o.name) for o in theorem.options if getattr(flags, o.name) is not None}
+            if flags.json:
+                _writable_file(flags.json)
+            result = run(theorem.name, options, command=shlex.join(["verifier", *argv]))
             print(render_table(result))
-            if args.json:
-                args.json.write_text(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
+            if flags.json:
+                flags.json.write_text(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
             return EXIT[result.verdict]
         return _report(args.out, argv)
     except InputError as error:
@@ -71,6 +74,28 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"verifier: error: cannot write {error.filename}: {error.strerror}; choose a writable --json/--out path",
               file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("verifier: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - the one place an unexpected exception becomes exit 4, never FAIL
+        summary = str(error).splitlines()[0][:300] if str(error) else ""
+        print(f"verifier: internal error: {type(error).__name__}: {summary}\n"
+              "This is a bug in the verifier, not a verdict on the theorem; please report it with the command above.",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _writable_file(path: Path) -> None:
+    """Open ``path`` for writing (creating its folder) before any expensive work: /sys, /proc, a folder
+    or a read-only place fail here, not after the check has run."""
+    if path.is_dir():
+        raise InputError(f"--json {path} is a folder; give a file path such as {path / 'result.json'}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    existed = path.exists()
+    with open(path, "a"):
+        pass
+    if not existed:
+        path.unlink()
 
 
 def _writable_folder(folder: Path) -> None:

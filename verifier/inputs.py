@@ -1,35 +1,98 @@
-"""Raw option values (command-line strings or numbers) turned into exact, validated numbers.
+"""Raw option values (command-line strings, numbers from a configuration file) read as exact data.
 
-Each parser raises InputError with a message that names the option and the fix.
+No reader evaluates its text: numbers are matched against a literal grammar and built with integer
+arithmetic. Each reader raises InputError with a message that names the option and the fix.
+
+    number   := [sign] digits [. digits] [e [sign] digits]   |   [sign] digits / digits
 """
 from __future__ import annotations
 
-from typing import Any
+import re
+from fractions import Fraction
+from typing import Any, Callable, Optional
 
 import sympy
 
 from .errors import InputError
 
+MAX_EXPONENT = 10_000  # |e| of a scientific literal; 10^±10000 is far past any meaningful ε, L or B
+MAX_DIGITS = 400  # digits of a literal (beyond that, it is a pasted blob, not a number)
+_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_FRACTION = re.compile(r"[+-]?\d+/\d+")
 
-def parse_number(text, name: str) -> sympy.Number:
-    """An exact positive finite number from the command line ('0.05' → 1/20)."""
+
+def clip(text: Any, width: int = 60) -> str:
+    """``repr(text)`` cut to about ``width`` characters, for messages that echo user input."""
+    shown = repr(text)
+    return shown if len(shown) <= width else f"{shown[:width]}…' ({len(str(text))} characters)"
+
+
+def read_rational(raw: Any, name: str) -> sympy.Rational:
+    """The exact rational written by ``raw``: '0.049999999999999' is 49999999999999/10^15, '1e-300' is
+    10^−300, '3/4' is 3/4; a Python int or float (from a configuration file) is read by its shortest repr."""
+    if isinstance(raw, bool):
+        raise InputError(f"{name} must be a number; got {raw!r}")
+    if isinstance(raw, (sympy.Rational, Fraction)):
+        return sympy.Rational(raw)
+    text = repr(raw) if isinstance(raw, float) else str(raw).strip()
+    example = f"e.g. {name} 0.05, 1/20 or 5e-2"
+    if isinstance(raw, float) and not (raw == raw and abs(raw) != float("inf")):
+        raise InputError(f"{name} must be a finite number; got {text}; {example}")
+    if not (_DECIMAL.fullmatch(text) or _FRACTION.fullmatch(text)):
+        raise InputError(f"{name} must be a finite positive number written as a decimal, an integer, a fraction p/q or in scientific "
+                         f"notation; cannot read {clip(text)}; {example}")
+    mantissa, _, exponent = text.lower().partition("e")
+    if exponent and abs(int(exponent)) > MAX_EXPONENT:
+        raise InputError(f"{name}: the exponent of {clip(text)} is beyond ±{MAX_EXPONENT}; give a number of sensible size")
+    if sum(ch.isdigit() for ch in mantissa) > MAX_DIGITS:
+        raise InputError(f"{name}: {clip(text)} has more than {MAX_DIGITS} digits; give a shorter number")
+    value = Fraction(text)
+    if value.denominator == 0:
+        raise InputError(f"{name}: {clip(text)} divides by zero; give a finite positive number, {example}")
+    return sympy.Rational(value.numerator, value.denominator)
+
+
+def parse_number(raw: Any, name: str) -> sympy.Rational:
+    """An exact positive number (see :func:`read_rational`)."""
     try:
-        value = sympy.nsimplify(sympy.sympify(str(text)), rational=True)
-    except (sympy.SympifyError, TypeError, ValueError) as exc:
-        raise InputError(f"{name} must be a positive number; cannot read {text!r} ({exc})") from None
-    if not value.is_number or not value.is_finite or value.is_real is not True:
-        raise InputError(f"{name} must be a finite real number; got {text!r}")
+        value = read_rational(raw, name)
+    except ZeroDivisionError:
+        raise InputError(f"{name}: {clip(raw)} divides by zero; give a finite positive number") from None
     if not value.is_positive:
-        raise InputError(f"{name} must be > 0; got {text!r}. Pass a positive value, e.g. {name} 0.1")
+        raise InputError(f"{name} must be > 0; got {clip(raw)}. Pass a positive value, e.g. {name} 0.1")
     return value
 
 
-def parse_integer(value: Any, name: str, minimum: int) -> int:
-    """An integer ≥ ``minimum`` from the command line."""
-    try:
-        number = int(str(value))
-    except ValueError:
-        raise InputError(f"{name} must be an integer ≥ {minimum}; got {value!r}") from None
+def parse_integer(value: Any, name: str, minimum: int, maximum: Optional[int] = None, hint: str = "") -> int:
+    """An integer in [minimum, maximum], written in decimal digits."""
+    text = str(value).strip()
+    bound = f"≥ {minimum}" + (f" and ≤ {maximum}" if maximum is not None else "")
+    if isinstance(value, bool) or not re.fullmatch(r"[+-]?\d{1,30}", text):
+        raise InputError(f"{name} must be an integer {bound}, written in digits; got {clip(value)}")
+    number = int(text)
     if number < minimum:
         raise InputError(f"{name} must be ≥ {minimum}; got {number}")
+    if maximum is not None and number > maximum:
+        raise InputError(f"{name} must be ≤ {maximum}; got {number}" + (f". {hint}" if hint else ""))
     return number
+
+
+def integer(minimum: int, maximum: Optional[int] = None, hint: str = "") -> Callable[[Any, str], int]:
+    """A reader of integers in [minimum, maximum] for an :class:`~verifier.options.Option`."""
+    return lambda raw, name: parse_integer(raw, name, minimum, maximum, hint)
+
+
+def text(raw: Any, name: str) -> str:
+    """A string option (its meaning is read later, e.g. by the safe expression reader)."""
+    if not isinstance(raw, str):
+        raise InputError(f"{name} must be text; got {clip(raw)}")
+    return raw
+
+
+def choice(*values: str) -> Callable[[Any, str], str]:
+    """A reader that accepts exactly one of ``values``."""
+    def read(raw: Any, name: str) -> str:
+        if raw not in values:
+            raise InputError(f"unknown {name} {clip(raw)}; choose one of {', '.join(values)}")
+        return raw
+    return read

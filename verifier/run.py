@@ -10,7 +10,7 @@ from typing import Any, Mapping, Optional
 
 import numpy as np
 
-from .claims import ClaimResult, Verdict
+from .claims import ClaimResult, Evidence, Verdict
 from .errors import InputError
 from .theorem import get
 
@@ -49,10 +49,16 @@ class TheoremResult:
     wall_time_s: float
     command: Optional[str] = None
 
+    @property
+    def evidence(self) -> Evidence:
+        """The weakest evidence of the claims: a PASS says no more than its weakest claim."""
+        return Evidence.weakest(c.evidence for c in self.claims)
+
     def to_json(self) -> dict:
         return {
             "theorem": self.theorem,
             "verdict": self.verdict.value,
+            "evidence": self.evidence.value,
             "parameters": dict(self.parameters),
             **self.facts,
             "claims": [c.to_json() for c in self.claims],

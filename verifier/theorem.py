@@ -13,6 +13,7 @@ from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
 
 from .claims import ClaimResult
 from .errors import InputError
+from .options import Option
 
 ENTRY_POINT_GROUP = "verifier.theorems"
 
@@ -32,9 +33,11 @@ class Theorem(Protocol):
     name: str
     statement: str
     realises: tuple[str, ...]  # the paper's claims (P1, P2, …) this theorem verifies
+    options: tuple[Option, ...]  # declared once; the CLI, sweep and report configuration read them
 
     def parameters(self, **options: Any) -> Any:
-        """Validate raw options (CLI strings or numbers) into a frozen parameter object; raise InputError.
+        """Validate raw options (CLI strings or numbers, read by ``read_options(self.options, …)``) into a
+        frozen parameter object; raise InputError.
 
         The object has ``policy`` (a PrecisionPolicy), ``seed: int`` and ``to_json() -> dict``."""
 

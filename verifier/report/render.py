@@ -6,7 +6,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from ..claims import ClaimResult, Kind, Verdict
+from ..claims import ClaimResult, Evidence, Kind, Verdict
 from ..run import TheoremResult
 
 FACT_LABELS = (("prefix_length", "prefix length N"), ("prefix_length_bound", "bound 2(m+1)(n+1)^m"),
@@ -26,6 +26,11 @@ def _counts(claims: Iterable[ClaimResult]) -> str:
     return ", ".join(f"{counts[v.value]} {v.value}" for v in Verdict if counts[v.value])
 
 
+def verdict_label(result: TheoremResult) -> str:
+    """'PASS (certified)', 'PASS (sampled — not a proof)', or the bare FAIL / INCONCLUSIVE."""
+    return f"PASS ({result.evidence.label})" if result.verdict is Verdict.PASS else result.verdict.value
+
+
 def render_table(result: TheoremResult) -> str:
     """A plain-text table of every claim, the key facts and the sup error, for the terminal."""
     p = result.parameters
@@ -34,9 +39,10 @@ def render_table(result: TheoremResult) -> str:
     if facts:
         lines.append("  " + "; ".join(facts))
     width = max((len(c.id) for c in result.claims), default=len("claim"))
-    lines.append(f"  {'claim'.ljust(width)}  {'verdict':<12}  {'value':>16}  {'bound':>16}")
+    lines.append(f"  {'claim'.ljust(width)}  {'verdict':<12}  {'evidence':<9}  {'value':>16}  {'bound':>16}")
     for c in result.claims:
-        lines.append(f"  {c.id.ljust(width)}  {c.verdict.value:<12}  {_number(c.value):>16}  {_number(c.bound):>16}")
+        lines.append(f"  {c.id.ljust(width)}  {c.verdict.value:<12}  {c.evidence.value:<9}  {_number(c.value):>16}  "
+                     f"{_number(c.bound):>16}")
         if c.verdict is not Verdict.PASS and c.witness is not None:
             lines.append(f"  {''.ljust(width)}  witness x = {[round(w, 12) for w in c.witness]}")
         if c.detail:
@@ -47,14 +53,14 @@ def render_table(result: TheoremResult) -> str:
         lines.append(f"    ({s['method']}; {s['points']} points; {s['dps']} digits, checked at {s['verify_dps']})")
     if any(c.kind is Kind.FRAMEWORK and c.verdict is Verdict.FAIL for c in result.claims):
         lines.append("  !!! FRAMEWORK ERROR: two independent computations disagree; the verdict is not trustworthy !!!")
-    lines.append(f"VERDICT: {result.verdict.value} ({len(result.claims)} claims: {_counts(result.claims)}); "
+    lines.append(f"VERDICT: {verdict_label(result)} ({len(result.claims)} claims: {_counts(result.claims)}); "
                  f"wall time {result.wall_time_s:.1f} s")
     return "\n".join(lines)
 
 
 def render_markdown(result: TheoremResult, name: str) -> str:
     """A Markdown report of one theorem instance: verdict, parameters, facts, every claim with its method."""
-    out = [f"# {name}: {result.verdict.value}", "",
+    out = [f"# {name}: {verdict_label(result)}", "",
            f"Theorem `{result.theorem}`. Claims: {_counts(result.claims)}. Wall time {result.wall_time_s:.1f} s.", ""]
     out += ["## Parameters", "", "| parameter | value |", "|---|---|"]
     out += [f"| {k} | `{v}` |" for k, v in result.parameters.items()]
@@ -66,9 +72,10 @@ def render_markdown(result: TheoremResult, name: str) -> str:
                 f"sup ‖H − f‖ = **{s['value_decimal']}** at x = `{s['argmax']}`  ",
                 f"method: {s['method']}; {s['points']} points; {s['dps']} digits, agreement with {s['verify_dps']} digits: "
                 f"{s['precision_agrees']}; float64 agrees: {s['float64_agrees']}"]
-    out += ["", "## Claims", "", "| id | kind | verdict | value | bound | statement |", "|---|---|---|---|---|---|"]
+    out += ["", "## Claims", "", "| id | kind | verdict | evidence | value | bound | statement |", "|---|---|---|---|---|---|---|"]
     for c in result.claims:
-        out.append(f"| `{c.id}` | {c.kind.value} | **{c.verdict.value}** | {_number(c.value)} | {_number(c.bound)} | {c.statement} |")
+        out.append(f"| `{c.id}` | {c.kind.value} | **{c.verdict.value}** | {c.evidence.value} | {_number(c.value)} | "
+                   f"{_number(c.bound)} | {c.statement} |")
     out += ["", "### How each claim was checked", ""]
     for c in result.claims:
         extra = f" Witness x = `{list(c.witness)}`." if c.witness is not None else ""
@@ -95,4 +102,7 @@ def summary_line(results: Sequence[TheoremResult]) -> str:
     """'4 instances: 4 PASS' style one-line summary of verdict counts."""
     counts = Counter(r.verdict.value for r in results)
     noun = "instance" if len(results) == 1 else "instances"
-    return f"{len(results)} {noun}: " + ", ".join(f"{counts[v.value]} {v.value}" for v in Verdict)
+    evidence = Counter(r.evidence.value for r in results if r.verdict is Verdict.PASS)
+    line = f"{len(results)} {noun}: " + ", ".join(f"{counts[v.value]} {v.value}" for v in Verdict)
+    return line + (" (PASS evidence: " + ", ".join(f"{evidence[e.value]} {e.value}" for e in Evidence if evidence[e.value]) + ")"
+                   if evidence else "")
