@@ -34,6 +34,7 @@ from verifier.domains import (CoveringRadius, CubeSurfaceGrid, Sphere, covering_
 from verifier.errors import InputError
 from verifier.precision import PrecisionPolicy
 from verifier.supnorm import SupResult, sup_search
+from verifier.sweep import Sizing
 from verifier.inputs import choice, integer, parse_number, text
 from verifier.options import Option, read_options
 from verifier.targets import Target, check_hypotheses
@@ -59,6 +60,7 @@ class E1Parameters:
     policy: PrecisionPolicy
     points: int
     tamper: Optional[str]
+    grid: Optional[int] = None  # n overriding ⌈√m/δ⌉ (N, λ, β re-derived from it): the sweep's construction family
 
     @property
     def substitutions(self) -> dict:
@@ -71,7 +73,7 @@ class E1Parameters:
             "target": self.target.text, "d": self.target.d,
             "lipschitz": float(self.target.lipschitz), "bound": float(self.target.bound),
             "context": self.context, "seed": self.seed, "dps": self.policy.dps, "verify_dps": self.policy.verify_dps,
-            "points": self.points, "tamper": self.tamper,
+            "points": self.points, "tamper": self.tamper, "grid": self.grid,
         }
 
 
@@ -88,7 +90,7 @@ class E1Construction:
 
     @cached_property
     def n(self) -> int:
-        return int(self.exact(F.CELLS))
+        return self.params.grid or int(self.exact(F.CELLS))
 
     @cached_property
     def N(self) -> int:
@@ -365,7 +367,11 @@ class SingleHead:
         Option("tamper", "negative control: " + " | ".join(TAMPER_MODES), choice(*TAMPER_MODES)),
         Option("max_prefix", "refuse constructions with more prefix tokens (m = 3, N = 8080 takes about 80 s)",
                integer(1), 20_000),
+        Option("grid", "grid size n overriding ⌈√m/δ⌉, with N, λ, β re-derived (the family `verifier sweep` bisects)",
+               integer(1)),
     )
+    sizing = Sizing(option="grid", fact="n", claim="E1.step5.sup", exponent=lambda m: m, exponent_label="m (E1)",
+                    temperature="lambda")
 
     def parameters(self, **raw: Any) -> E1Parameters:
         o = read_options(self.options, raw)
@@ -383,7 +389,8 @@ class SingleHead:
         f = Target.parse(target, dim, lipschitz, bound)
         if epsilon > 4 * f.lipschitz:
             raise InputError(f"E1 is stated for ε ∈ (0, 4L] = (0, {4 * f.lipschitz}]; pass a smaller --eps")
-        params = E1Parameters(dim, epsilon, f, o["context"], o["seed"], PrecisionPolicy(dps=o["dps"]), o["points"], o["tamper"])
+        params = E1Parameters(dim, epsilon, f, o["context"], o["seed"], PrecisionPolicy(dps=o["dps"]), o["points"], o["tamper"],
+                              o["grid"])
         N = E1Construction(params).N
         limit = o["max_prefix"]
         if N > limit:
