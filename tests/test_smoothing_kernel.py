@@ -112,3 +112,14 @@ def test_kappa_formula_solves_the_amos_bound():
             k = mpmath.mpf(str(F.KAPPA.subs({F.m: m, F.eps: F.sympy.Rational(1, 10), F.L: 1}).evalf(40)))
             c = mpmath.mpf(m + 1) / 2
             assert mpmath.almosteq(mpmath.sqrt(2 * (1 - k / (c + mpmath.sqrt(k * k + c * c)))), mpmath.mpf(4) / 100, 1e-25)
+
+
+@pytest.mark.parametrize("m", [1, 2])
+@pytest.mark.parametrize("kappa", ["1/100", "3", "389375/1248", "100000"])
+def test_normaliser_arb_enclosure_contains_the_mpmath_value(m, kappa):
+    k = F.sympy.Rational(kappa)
+    ball = K.normaliser_arb(m, k)
+    with mpmath.workdps(90):
+        value = K.normaliser_mp(m, mpmath.mpf(k.p) / k.q)
+        assert K.arb_consistent(ball, value, 90)
+        assert not K.arb_consistent(ball, value * (1 + mpmath.mpf(10) ** -60), 90)  # a wrong value is caught

@@ -193,7 +193,7 @@ def run_sweep(theorem_name: str, options: Mapping[str, Any], eps: Sequence[str],
     else:
         import logging
 
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                                silence_logs=logging.ERROR)
         client, where = Client(cluster), f"LocalCluster of {workers} worker(s)"
     rows: dict[str, dict] = {}

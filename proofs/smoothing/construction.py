@@ -23,7 +23,7 @@ from verifier.targets import Target
 
 from .. import e2_formulas as F
 from . import kernel
-from .rules import QuadratureRule, rule
+from .rules import QuadratureRule, minimal_size, rule
 
 TAMPER_MODES = ("few-nodes", "small-kappa")
 SCAN_CELLS = 4_000_000  # rows × prefix tokens per float64 scan chunk
@@ -63,7 +63,8 @@ def rational_mp(value: sympy.Rational) -> mpmath.mpf:
 
 
 def cell_radius_f64(name: str, m: int, size: int) -> float:
-    """h of a rule in float64 (for the size search; the claims use the rule's own mpmath h)."""
+    """h of a rule in float64, without building it (for the size search; the claims use the rule's own
+    mpmath h, and a test checks that the two agree)."""
     if name == "partition":
         return np.sqrt(m) / size
     if m == 1:
@@ -77,16 +78,12 @@ def cell_radius_f64(name: str, m: int, size: int) -> float:
     return float(np.sqrt(np.max(2 - 2 * inner)))
 
 
-def minimal_size(rule_name: str, m: int) -> int:
-    return 3 if (rule_name, m) == ("gauss", 1) else (2 if rule_name == "gauss" else 1)
-
-
 def kappa_of(params: E2Parameters) -> sympy.Expr:
     """κ(ε) = 2ac/(1−a²) (exact), or 1 under the small-kappa tamper."""
     if params.tamper == "small-kappa":
         return sympy.Integer(1)
     t = params.target
-    return sympy.nsimplify(F.KAPPA.subs({F.eps: params.eps, F.L: t.lipschitz, F.m: params.dim}))
+    return sympy.simplify(F.KAPPA.subs({F.eps: params.eps, F.L: t.lipschitz, F.m: params.dim}))
 
 
 def smallest_rule_size(params: E2Parameters) -> int:

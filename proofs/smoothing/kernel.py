@@ -41,6 +41,27 @@ def resultant_mp(m: int, kappa) -> mpmath.mpf:
     return _compiled("RESULTANT", m)(mpmath.mpf(kappa))
 
 
+def normaliser_arb(m: int, kappa: sympy.Rational, prec: int = 256):
+    """C_m(κ) as an arb ball (python-flint) at ``prec`` bits, for a rational κ: an enclosure of the true
+    value, independent of mpmath."""
+    from flint import arb, ctx
+
+    with ctx.workprec(prec):
+        k = arb(int(kappa.p)) / int(kappa.q)
+        order = arb(m - 1) / 2
+        return k**order / ((2 * arb.pi()) ** (arb(m + 1) / 2) * k.bessel_i(order))
+
+
+def arb_consistent(ball, value: mpmath.mpf, dps: int) -> bool:
+    """The ball meets [v − δ, v + δ], δ = |v|·10^(3−dps): a value computed to ``dps`` digits is consistent
+    with the enclosure (mid and radius read in mpmath at 100 digits, the radius rounded up)."""
+    with mpmath.workdps(100):
+        v = mpmath.mpf(value)
+        mid = mpmath.mpf(ball.mid().str(90, radius=False))
+        rad = mpmath.mpf(ball.rad().str(5, radius=False)) * (1 + mpmath.mpf(10) ** -4)
+        return abs(v - mid) <= rad + abs(v) * mpmath.mpf(10) ** (3 - dps)
+
+
 def smoothing_bound_mp(m: int, kappa, lipschitz) -> mpmath.mpf:
     """V1's bound L·√(2(1 − A_m(κ)))."""
     return mpmath.mpf(lipschitz) * mpmath.sqrt(2 * (1 - resultant_mp(m, kappa)))

@@ -59,13 +59,17 @@ class QuadratureRule:
         return len(self.float64[1])
 
 
+def minimal_size(name: str, m: int) -> int:
+    """The smallest size of a rule: 3 points on S^1, 2 Gauss nodes on S^2, 1 cell per cube edge."""
+    return 3 if (name, m) == ("gauss", 1) else (2 if name == "gauss" else 1)
+
+
 def rule(name: str, m: int, size: int) -> QuadratureRule:
     """The rule ``name`` of the given size on S^m (InputError for unknown or too small ones)."""
-    minimum = {("gauss", 1): 3, ("gauss", 2): 2, ("partition", 1): 1, ("partition", 2): 1}
-    if (name, m) not in minimum:
+    if name not in RULES or m not in (1, 2):
         raise InputError(f"--rule {name} is available for m = 1, 2 (choose {' | '.join(RULES)}); got m = {m}")
-    if size < minimum[name, m]:
-        raise InputError(f"the {name} rule on S^{m} needs size ≥ {minimum[name, m]}; got {size}")
+    if size < minimal_size(name, m):
+        raise InputError(f"the {name} rule on S^{m} needs --size ≥ {minimal_size(name, m)}; got {size}")
     build = {("gauss", 1): _equispaced, ("gauss", 2): _gauss_product}.get((name, m), _partition)
     return QuadratureRule(name, m, size, lambda: build(m, size))
 

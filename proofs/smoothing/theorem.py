@@ -27,9 +27,8 @@ from verifier.theorem import Outcome
 from .. import e2_formulas as F
 from ..single_head import DEFAULT_TARGET, closed_form_claim
 from . import kernel
-from .construction import (TAMPER_MODES, E2Construction, E2Evaluator, E2Parameters, minimal_size, rational_mp,
-                           smallest_rule_size)
-from .rules import RULES, exact_area_claim_value, rule_prefix_length, separation_holds
+from .construction import TAMPER_MODES, E2Construction, E2Evaluator, E2Parameters, rational_mp, smallest_rule_size
+from .rules import RULES, exact_area_claim_value, minimal_size, rule_prefix_length, separation_holds
 
 MAX_PREFIX = 60_000
 
@@ -37,10 +36,14 @@ MAX_PREFIX = 60_000
 def normaliser_claim(c: E2Construction, policy: PrecisionPolicy) -> ClaimResult:
     """∫_{S^m} K_κ(x, y) dσ(y) = 1 with C_m(κ) from Bessel functions and the integral by mpmath.quad."""
     low, high = policy.at_both(lambda _d: kernel.kernel_total_mp(c.m, c.kappa_mp()))
-    holds = policy.agree(low, 1) and policy.agree(high, 1)
+    with mpmath.workdps(policy.verify_dps):
+        enclosed = kernel.arb_consistent(kernel.normaliser_arb(c.m, sympy.Rational(c.kappa)), kernel.normaliser_mp(c.m, c.kappa_mp()),
+                                         policy.verify_dps)
+    holds = policy.agree(low, 1) and policy.agree(high, 1) and enclosed
     return claim_holds(
         "E2.normaliser", f"∫ K_κ dσ = 1 on S^{c.m} with C_m(κ) = κ^((m−1)/2)/((2π)^((m+1)/2) I_((m−1)/2)(κ)), κ = {float(c.kappa):.6g}",
-        holds, Kind.PROOF_STEP, f"mpmath.quad in the angle from x at {policy.dps} and {policy.verify_dps} digits",
+        holds, Kind.PROOF_STEP, f"mpmath.quad in the angle from x at {policy.dps} and {policy.verify_dps} digits; "
+        f"C_m(κ) in mpmath {'lies in' if enclosed else 'is NOT in'} its arb enclosure (python-flint, 256 bits)",
         detail="" if holds else f"integral {mpmath.nstr(high, 20)}", value=float(high), bound=1.0, evidence=Evidence.SAMPLED,
     )
 
