@@ -4,7 +4,8 @@ cluster by address).
 
 For a theorem that declares a :class:`Sizing`, row(ε) is
   - the instance the theorem builds from ε (its prefix length N(ε), size, λ or κ, explicit bound), and
-  - the minimal size s* with claim(s*) PASS, by bisection over [0, s(ε)] where every candidate is the
+  - the minimal size s* with claim(s*) PASS: sizes 1, 2, 4, … until one passes (or s(ε) is reached), then
+    bisection in the last bracket, where every candidate is the
     theorem's own instance with the size option set (everything else re-derived) and is decided by the
     same claim (bisection assumes that achieving ε is monotone in the size; every size tried is listed).
 Fits: least squares of log N against log(1/ε), slope ± its standard error
@@ -78,6 +79,15 @@ def sweep_row(theorem_name: str, options: Mapping[str, Any], eps: str) -> tuple[
     tried = {base["size"]: base}
     low, high = 0, base["size"]  # invariant: `high` achieves ε (if base does), sizes ≤ low do not
     if base["achieved"]:
+        # bracket from below (sizes 1, 2, 4, …): the candidates stay small where the minimum is far below
+        # the constructed size, and the cost of a check grows with the size
+        probe = 1
+        while probe < high:
+            tried[probe] = _attempt(theorem_name, {**options, "eps": eps, sizing.option: probe})
+            if tried[probe]["achieved"]:
+                high = probe
+                break
+            low, probe = probe, 2 * probe
         while high - low > 1:
             mid = (low + high) // 2
             tried[mid] = _attempt(theorem_name, {**options, "eps": eps, sizing.option: mid})

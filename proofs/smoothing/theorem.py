@@ -52,7 +52,7 @@ def amos_claim(policy: PrecisionPolicy) -> ClaimResult:
     """V2 over ν ∈ {0, ½, …, 5} × κ ∈ [10⁻³, 10⁶] (37 log-spaced values): the smallest relative margin ≥ 0."""
     low, high, order, kappa_value = kernel.v2_smallest_margin(policy.dps, policy.verify_dps)
     where = f"ν = {mpmath.nstr(order, 3)}, κ = {mpmath.nstr(kappa_value, 6)}"
-    claim = claim_le(
+    return claim_le(
         "E2.V2.amos", "V2 (Amos-type): I_(ν+1)(κ)/I_ν(κ) ≥ κ/(ν + 1 + √(κ² + (ν+1)²)) for ν ∈ [0, 5], κ ∈ [10⁻³, 10⁶]",
         -high, 0, policy.tolerance, Kind.PROOF_STEP,
         f"sampled grid of {len(kernel.v2_grid())} (ν, κ) at {policy.verify_dps} digits; value = −(smallest relative margin "
@@ -60,7 +60,6 @@ def amos_claim(policy: PrecisionPolicy) -> ClaimResult:
         precision_agrees=policy.agree(low, high),
         detail=f"smallest margin {mpmath.nstr(high, 6)} at {where}" + ("" if high > 0 else " — V2 FAILS here: CLAIMS.md is wrong"),
     )
-    return claim
 
 
 def rule_claim(c: E2Construction, policy: PrecisionPolicy) -> ClaimResult:
@@ -71,7 +70,7 @@ def rule_claim(c: E2Construction, policy: PrecisionPolicy) -> ClaimResult:
     holds = policy.agree(low, 0) and policy.agree(high, 0) and separated
     return claim_holds(
         "E2.V3.rule", f"the {c.rule.name} rule ({c.prefix_length} points) partitions S^{c.m} into cells of exact area w_i "
-        "with ‖y − p_i‖ ≤ h on cell i", holds, Kind.PROOF_STEP,
+        "(h, the largest ‖y − p_i‖ on cell i, from the cell geometry)", holds, Kind.PROOF_STEP,
         f"Σ w_i − σ(S^{c.m}) = {mpmath.nstr(high, 3)} at {policy.verify_dps} digits"
         + ("; Chebyshev–Markov–Stieltjes separation of the Gauss–Legendre nodes checked" if c.rule.name == "gauss" and c.m == 2 else ""),
         evidence=Evidence.SAMPLED,
