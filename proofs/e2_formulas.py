@@ -67,20 +67,21 @@ OFFSET = sympy.Max(0, 2 + sympy.log(4 * B * T / eps) - sympy.log(w_min) - kappa 
 LEAK_BOUND = B * T * sympy.exp(2 - beta - kappa * HALF_CHORD) / w_min
 
 
-def _breakpoints(kappa_value: float, pi) -> list:
-    """0, multiples of the kernel width 1/√κ below π, and π."""
+def _breakpoints(kappa_value: float, pi, kinks: tuple = ()) -> list:
+    """0, multiples of the kernel width 1/√κ below π, the given kinks of the integrand, and π."""
     width = 1 / kappa_value**0.5
-    return [0 * pi] + [j * width for j in (1, 2, 4, 8, 16, 32) if j * width < pi] + [pi]
+    inner = [j * width for j in (1, 2, 4, 8, 16, 32) if j * width < pi] + [k for k in kinks if 0 < k < pi]
+    return [0 * pi] + sorted(inner) + [pi]
 
 
-def kernel_means_mp(integrands, m_value: int, kappa_value) -> list:
+def kernel_means_mp(integrands, m_value: int, kappa_value, kinks: tuple = ()) -> list:
     """E[φ(ρ)] under K_κ(x, ·) at the current precision for each φ of ρ = ‖x − y‖ (mpf → mpf).
 
     In the geodesic angle θ from x (ρ = 2 sin(θ/2)), dσ ∝ sin^(m−1)θ dθ and the kernel is e^{κ cos θ}:
     E[φ] = ∫_0^π e^{κ(cos θ − 1)} sin^(m−1)θ φ(ρ) dθ / ∫_0^π e^{κ(cos θ − 1)} sin^(m−1)θ dθ,
-    integrated by mpmath.quad with breakpoints at multiples of the kernel width 1/√κ."""
+    integrated by mpmath.quad with breakpoints at multiples of the kernel width 1/√κ and at ``kinks``."""
     k = mpmath.mpf(kappa_value)
-    points = [mpmath.mpf(p) for p in _breakpoints(float(k), mpmath.pi)]
+    points = _breakpoints(k, mpmath.pi, kinks)
 
     def density(theta):
         return mpmath.exp(k * (mpmath.cos(theta) - 1)) * mpmath.sin(theta) ** (m_value - 1)
@@ -89,11 +90,11 @@ def kernel_means_mp(integrands, m_value: int, kappa_value) -> list:
     return [mpmath.quad(lambda th, f=f: density(th) * f(2 * mpmath.sin(th / 2)), points) / total for f in integrands]
 
 
-def kernel_means_f64(integrands, m_value: int, kappa_value: float) -> list:
+def kernel_means_f64(integrands, m_value: int, kappa_value: float, kinks: tuple = ()) -> list:
     """The same means in float64 by scipy.integrate.quad (for searching a rule size only)."""
     from scipy.integrate import quad
 
-    points = _breakpoints(kappa_value, np.pi)
+    points = _breakpoints(kappa_value, np.pi, kinks)
 
     def density(theta):
         return np.exp(kappa_value * (np.cos(theta) - 1)) * np.sin(theta) ** (m_value - 1)
@@ -111,18 +112,22 @@ def _quadrature_integrands(modules: str) -> tuple:
 
 
 def quadrature_bound(m_value: int, kappa_value, h_value, lipschitz, bound, float64: bool = False):
-    """L·h + E[(G−1)g] + E[G−1]·E[Gg]/E[1/G]: at the current mpmath precision, or in float64 (search only)."""
+    """L·h + E[(G−1)g] + E[G−1]·E[Gg]/E[1/G]: at the current mpmath precision, or in float64 (search only).
+    g = min(2B, L(ρ+h)) has its kink at ρ = 2B/L − h, i.e. θ = 2 asin(ρ/2): a breakpoint of the quadrature."""
     if float64:
         k, hh, ll, bb = (float(v) for v in (kappa_value, h_value, lipschitz, bound))
         fs = [lambda r, f=f: f(r, k, hh, ll, bb) for f in _quadrature_integrands("numpy")]
+        kink = 2 * bb / ll - hh
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            means = kernel_means_f64(fs, m_value, k)
+            means = kernel_means_f64(fs, m_value, k, (2 * np.arcsin(kink / 2),) if 0 < kink < 2 else ())
         if not (np.all(np.isfinite(means)) and means[3] > 0):
             return float("inf")  # e^{κh·ρ} beyond float64: far too coarse a rule
     else:
         k, hh, ll, bb = (mpmath.mpf(v) for v in (kappa_value, h_value, lipschitz, bound))
-        means = kernel_means_mp([lambda r, f=f: f(r, k, hh, ll, bb) for f in _quadrature_integrands("mpmath")], m_value, k)
+        kink = 2 * bb / ll - hh
+        means = kernel_means_mp([lambda r, f=f: f(r, k, hh, ll, bb) for f in _quadrature_integrands("mpmath")], m_value, k,
+                                (2 * mpmath.asin(kink / 2),) if 0 < kink < 2 else ())
     return ll * hh + means[0] + means[1] * means[2] / means[3]
 
 
