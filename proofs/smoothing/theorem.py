@@ -245,7 +245,8 @@ class Smoothing:
         return Outcome(tuple(claims), facts)
 
     def default_instances(self):
-        return [(f"smoothing-m{m}-eps{e}", {"dim": m, "eps": e}) for m, e in ((1, "0.2"), (1, "0.1"), (2, "0.5"), (2, "0.4"))]
+        # m = 2 instances take minutes (N ≈ 2·10⁴ at ε = 0.4): the report embeds the m = 1 ones
+        return [(f"smoothing-m1-eps{e}", {"dim": 1, "eps": e}) for e in ("0.2", "0.1")]
 
 
 THEOREM = Smoothing()
