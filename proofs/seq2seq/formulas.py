@@ -46,11 +46,11 @@ BUDGET = (
 )
 GOALS = (eps_h / 2, eps_h / 4, (n - 1) / n * eps_h / 8, eps_h / 8)
 
-eps, L_phi, Q = sympy.symbols("epsilon L_Phi Q", positive=True)
+eps, L_phi, Q, eps_psi = sympy.symbols("epsilon L_Phi Q epsilon_psi", positive=True)
 TERM_ACCURACY = eps / Q
 OUTER_ACCURACY = TERM_ACCURACY / 2
 INNER_ACCURACY = sympy.Min(MARGIN, TERM_ACCURACY / (2 * L_phi)) / n
-TERM_BOUND = OUTER_ACCURACY + L_phi * n * INNER_ACCURACY  # error of one term's output at any position
+TERM_BOUND = OUTER_ACCURACY + L_phi * n * eps_psi  # error of one term's output at any position, ε_ψ = INNER_ACCURACY
 
 
 def budget_identity_claim(temperature: sympy.Expr = TEMPERATURE, selection: sympy.Expr = SELECTION) -> ClaimResult:
@@ -73,16 +73,18 @@ def budget_identity_claim(temperature: sympy.Expr = TEMPERATURE, selection: symp
 
 
 def split_claim() -> ClaimResult:
-    """S1's split: every term's bound ε_Φ,q + L_Φ,q·n·ε_ψ,q ≤ ε/Q, identically in ε, Q, L_Φ, n (both branches of min)."""
-    small = TERM_BOUND.subs(INNER_ACCURACY, TERM_ACCURACY / (2 * L_phi) / n)  # branch ε_q/(2L_Φ) ≤ ρ
-    residual = sympy.simplify(small - TERM_ACCURACY)
-    # branch ρ < ε_q/(2L_Φ): L_Φ·ρ < ε_q/2, so the term is below ε_q/2 + ε_q/2.
-    holds = residual == 0
+    """S1's split: every term's bound ε_Φ,q + L_Φ,q·n·ε_ψ,q ≤ ε/Q on both branches of ε_ψ = min(ρ, ε_q/(2L_Φ))/n:
+    equal to ε_q where ε_q/(2L_Φ) ≤ ρ, and ε_q + L_Φ(ρ − ε_q/(2L_Φ)) < ε_q where ρ < ε_q/(2L_Φ)."""
+    small, large = (TERM_BOUND.subs(eps_psi, branch / n) for branch in (TERM_ACCURACY / (2 * L_phi), MARGIN))
+    residuals = (sympy.simplify(small - TERM_ACCURACY),
+                 sympy.simplify(large - TERM_ACCURACY - L_phi * (MARGIN - TERM_ACCURACY / (2 * L_phi))))
+    holds = all(r == 0 for r in residuals)
     return claim_holds(
         "S1.split",
         "S1: with ε_q = ε/Q, ε_Φ = ε_q/2 and ε_ψ = min(ρ, ε_q/(2L_Φ))/n, each term's error ε_Φ + L_Φ·n·ε_ψ ≤ ε_q, so the "
         "propagated bound Σ_q (ε_Φ,q + L_Φ,q·n·ε_ψ,q) ≤ ε",
         holds, Kind.PROOF_STEP,
-        "sympy: simplify(ε_Φ + L_Φ·n·ε_q/(2nL_Φ) − ε_q) = 0 on the branch ε_q/(2L_Φ) ≤ ρ; on the other L_Φ·ρ < ε_q/2",
-        detail="" if holds else f"residual {residual}",
+        "sympy: on the branch ε_q/(2L_Φ) ≤ ρ the term bound minus ε_q simplifies to 0; on the branch ρ < ε_q/(2L_Φ) to "
+        "L_Φ(ρ − ε_q/(2L_Φ)) < 0",
+        detail="" if holds else f"residuals {residuals}",
     )
