@@ -28,7 +28,8 @@ steps of z only; and a sympy forward pass for small n (:meth:`Transformer.forwar
 Window: with Δ = (hi − lo)/K and c the grid index nearest z (clipped to 0..K), every prefix token
 (i, q) with |i − c| > w scores at least λΔ²(w² + w)/2 below the token (c, p) (also for z outside
 [lo, hi]), so the tokens left out carry a fraction τ ≤ N·e^{−λΔ²(w²+w)/2} of the attention and move
-the output by at most 2·max|v|·τ; w is the least integer with τ ≤ 10^−TAIL_DIGITS.
+the output by at most 2·max|v|·τ; w is one more than the least integer with τ ≤ 10^−TAIL_DIGITS
+(the nearest index is found in float64).
 """
 from __future__ import annotations
 
@@ -306,32 +307,57 @@ def derive_tokenwise(stream: Stream, layer: Layer) -> TokenwiseClosedForm:
     )
 
 
-def _matrix_layer_numpy(head: Head, T: np.ndarray, prefix: Optional[np.ndarray]) -> np.ndarray:
-    """The plain matrix pass of one layer on streams T (P, n, D): every token, float64 log-sum-exp."""
+def _matrix_layer_numpy(head: Head, T: np.ndarray, prefix: Optional[np.ndarray], rows: Optional[Sequence[int]] = None) -> np.ndarray:
+    """The plain matrix pass of one layer on streams T (P, n, D): every token, float64 log-sum-exp; the
+    rows ``rows`` of W_V·(attention output) only, when given (the registers the layer can write)."""
     W_Q, W_K, W_V = head.numpy_weights
-    q = T @ W_Q.T
-    scores = np.einsum("pia,pja->pij", q, T @ W_K.T)
-    values = T @ W_V.T
+    if rows is not None:
+        W_V = W_V[list(rows)]
+    # np.einsum (its own loops, one thread) rather than BLAS matmul: these products are small, and threaded
+    # BLAS on a loaded machine made the dense pass 30× slower (18 s against 0.5 s, n = 6, 157 000 prefix tokens).
+    q = np.einsum("pia,ba->pib", T, W_Q)
+    scores = np.einsum("pia,pja->pij", q, np.einsum("pja,ba->pjb", T, W_K))
+    values = np.einsum("pja,da->pjd", T, W_V)
     if prefix is not None and len(prefix):
-        scores = np.concatenate([q @ (prefix @ W_K.T).T, scores], axis=-1)
+        keys, prefix_values = np.einsum("ka,ba->kb", prefix, W_K), np.einsum("ka,da->kd", prefix, W_V)
+        scores = np.concatenate([np.einsum("pib,kb->pik", q, keys), scores], axis=-1)
         w = softmax_numpy(scores)
         N = len(prefix)
-        return w[..., :N] @ (prefix @ W_V.T) + np.einsum("pij,pjd->pid", w[..., N:], values)
+        return np.einsum("pik,kd->pid", w[..., :N], prefix_values) + np.einsum("pij,pjd->pid", w[..., N:], values)
     return np.einsum("pij,pjd->pid", softmax_numpy(scores), values)
 
 
-def _matrix_layer_mp(head: Head, T: list[list]) -> list[list]:
-    """The plain matrix pass of a layer without prefix, at the current mpmath precision."""
-    W_Q, W_K, W_V = (mpmath.matrix(W.tolist()) for W in (head.W_Q, head.W_K, head.W_V))
-    cols = [mpmath.matrix(row) for row in T]
-    keys = [W_K * c for c in cols]
-    values = [W_V * c for c in cols]
+def _sparse_rows(W: sympy.Matrix) -> list[list[tuple[int, mpmath.mpf]]]:
+    """The non-zero entries of each row of W, as (column, mpf)."""
+    return [[(j, mpmath.mpf(int(W[i, j].p)) / int(W[i, j].q)) for j in range(W.cols) if W[i, j] != 0] for i in range(W.rows)]
+
+
+def _matrix_layer_mp(head: Head, T: list[list], write: int) -> list:
+    """The plain matrix pass of a layer without prefix at the current mpmath precision: register ``write``
+    of W_V·(attention output) at every position (the weights are exact rationals, applied row by row)."""
+    W_Q, W_K = _sparse_rows(head.W_Q), _sparse_rows(head.W_K)
+    W_V = _sparse_rows(head.W_V)[write]
+    apply = lambda W, t: [mpmath.fsum(c * t[j] for j, c in row) for row in W]  # noqa: E731
+    keys = [apply(W_K, t) for t in T]
+    values = [mpmath.fsum(c * t[j] for j, c in W_V) for t in T]
     out = []
-    for c in cols:
-        qv = W_Q * c
-        w = softmax_mp([mpmath.fsum(qv[a] * k[a] for a in range(k.rows)) for k in keys])
-        out.append([mpmath.fsum(wj * v[d] for wj, v in zip(w, values)) for d in range(len(T[0]))])
+    for t in T:
+        qv = apply(W_Q, t)
+        w = softmax_mp([mpmath.fsum(a * b for a, b in zip(qv, k)) for k in keys])
+        out.append(mpmath.fsum(wj * v for wj, v in zip(w, values)))
     return out
+
+
+@dataclass(frozen=True)
+class Attention:
+    """A token-wise head's attention at K queries: prefix tokens of the window (K, W, n) by grid index and
+    position q, their grid points a (K, W; NaN where the window runs past the grid), content tokens (K, n)."""
+
+    prefix_weights: np.ndarray
+    prefix_values: np.ndarray
+    grid: np.ndarray
+    content_weights: np.ndarray
+    content_values: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -374,35 +400,43 @@ class Transformer:
             if layer.kind == "tokenwise" and layer.prefix is not None:
                 inc = self._tokenwise_numpy(layer, T[..., self.stream.index(layer.read)], T[..., self.stream.index("slot")])
             else:
-                inc = _matrix_layer_numpy(layer.head, T, None)[..., w]
+                inc = _matrix_layer_numpy(layer.head, T, None, rows=(w,))[..., 0]
             increments.append(inc)
             T = T.copy()
             T[..., w] += inc
         return T, increments
 
     def _tokenwise_numpy(self, layer: Layer, z: np.ndarray, slots: np.ndarray) -> np.ndarray:
-        """Head output at every position, from the derived scores over the window (z, slots: (P, n))."""
+        """Head output at every position of streams whose registers (read, slot) are (z, slots), each (P, n)."""
+        P, n = z.shape
+        att = self.tokenwise_attention_numpy(layer, z.reshape(-1), np.tile(np.arange(n), P),
+                                             np.repeat(z, n, axis=0), np.repeat(slots, n, axis=0))
+        out = np.einsum("kwq,kwq->k", att.prefix_weights, att.prefix_values) + np.einsum("kc,kc->k", att.content_weights,
+                                                                                        att.content_values)
+        return out.reshape(P, n)
+
+    def tokenwise_attention_numpy(self, layer: Layer, zq: np.ndarray, p: np.ndarray, zc: np.ndarray,
+                                  slots: np.ndarray) -> "Attention":
+        """The attention of a token-wise head at K queries: query register zq (K,) at position p (K,, 0-based)
+        over the window's prefix tokens and the n content tokens with registers zc, slots (K, n), from
+        the derived scores and values (:func:`derive_tokenwise`), float64 log-sum-exp."""
         pre = layer.prefix
         score_p, score_same, score_other, nu_p, nu_c = self.closed_forms[layer.name].numeric["numpy"]
-        lo, hi, lam, beta, gamma = pre._numbers
+        _, _, lam, beta, gamma = pre._numbers
         n = self.stream.n
-        idx = pre.window_indices(z)  # (P, n, W)
+        idx = pre.window_indices(zq)  # (K, W)
         valid = idx >= 0
-        a = pre.grid_numpy[np.where(valid, idx, 0)]  # (P, n, W)
-        P = z.shape[0]
-        own = np.arange(n)[None, :, None, None] == np.arange(n)[None, None, None, :]  # (1, n, 1, n): q = p
-        zq = z[:, :, None, None]
-        scores = score_p(zq, lam * a[..., None], -lam * a[..., None] ** 2 / 2 + beta, gamma * own)  # (P, n, W, n)
-        scores = np.where(valid[..., None], np.broadcast_to(scores, (P, n, idx.shape[-1], n)), -np.inf)
-        values = np.asarray(nu_p(pre.values_numpy.T[np.where(valid, idx, 0)]), float)  # (P, n, W, n)
-        eye = np.eye(n, dtype=bool)[None]
-        content = np.where(eye, score_same(z[:, :, None], z[:, None, :]), score_other(z[:, :, None], z[:, None, :]))
-        flat = np.concatenate([scores.reshape(P, n, -1), np.broadcast_to(content, (P, n, n))], axis=-1)
-        weights = softmax_numpy(flat)
-        Np = scores.shape[2] * n
-        content_values = np.broadcast_to(np.asarray(nu_c(slots), float)[:, None, :], (P, n, n))
-        return np.einsum("pik,pik->pi", weights[..., :Np], np.broadcast_to(values, (P, n, idx.shape[-1], n)).reshape(P, n, -1)) \
-            + np.einsum("pik,pik->pi", weights[..., Np:], content_values)
+        a = pre.grid_numpy[np.where(valid, idx, 0)]  # (K, W)
+        own = (np.arange(n)[None, :] == p[:, None])[:, None, :]  # (K, 1, n): token position q = p
+        scores = score_p(zq[:, None, None], lam * a[..., None], -lam * a[..., None] ** 2 / 2 + beta, gamma * own)
+        scores = np.where(valid[..., None], np.broadcast_to(scores, (*idx.shape, n)), -np.inf)  # (K, W, n)
+        values = np.broadcast_to(np.asarray(nu_p(pre.values_numpy.T[np.where(valid, idx, 0)]), float), scores.shape)
+        same = np.arange(n)[None, :] == p[:, None]
+        content = np.where(same, score_same(zq[:, None], zc), score_other(zq[:, None], zc))  # (K, n)
+        weights = softmax_numpy(np.concatenate([scores.reshape(len(zq), -1), content], axis=-1))
+        split = scores.shape[1] * n
+        return Attention(weights[:, :split].reshape(scores.shape), values, np.where(valid, a, np.nan), weights[:, split:],
+                         np.broadcast_to(np.asarray(nu_c(slots), float), zc.shape))
 
     def forward_mp(self, x: Sequence) -> tuple[list[list], list[list]]:
         """The windowed closed form at the current mpmath precision for one sequence x (floats or mpf)."""
@@ -416,29 +450,37 @@ class Transformer:
                 slots = [row[self.stream.index("slot")] for row in T]
                 inc = [self._tokenwise_mp(layer, z, slots, p) for p in range(self.stream.n)]
             else:
-                inc = [row[w] for row in _matrix_layer_mp(layer.head, T)]
+                inc = _matrix_layer_mp(layer.head, T, w)
             increments.append(inc)
             for row, d in zip(T, inc):
                 row[w] += d
         return T, increments
 
     def _tokenwise_mp(self, layer: Layer, z: list, slots: list, p: int) -> mpmath.mpf:
+        prefix, content = self.tokenwise_attention_mp(layer, z[p], p, z, slots)
+        return mpmath.fsum(w * v for w, v, _, _ in prefix) + mpmath.fsum(w * v for w, v in content)
+
+    def tokenwise_attention_mp(self, layer: Layer, zq, p: int, zc: Sequence, slots: Sequence) -> tuple[list, list]:
+        """The same attention at the current mpmath precision for one query: ([(weight, value, a_i, q)] over the
+        window's prefix tokens, [(weight, value)] over the content tokens)."""
         pre = layer.prefix
         score_p, score_same, score_other, nu_p, nu_c = self.closed_forms[layer.name].numeric["mpmath"]
         lo, step, lam, beta, gamma = pre.constants_mp()
-        scores, values = [], []
-        for i in pre.window_indices(np.array([float(z[p])]))[0]:
+        scores, values, meta = [], [], []
+        for i in pre.window_indices(np.array([float(zq)]))[0]:
             if i < 0:
                 continue
             a = lo + int(i) * step
             for q in range(self.stream.n):
-                scores.append(score_p(z[p], lam * a, -lam * a * a / 2 + beta, gamma if q == p else 0))
+                scores.append(score_p(zq, lam * a, -lam * a * a / 2 + beta, gamma if q == p else 0))
                 values.append(nu_p(pre.value_mp(q, int(i))))
+                meta.append((a, q))
         for c in range(self.stream.n):
-            scores.append((score_same if c == p else score_other)(z[p], z[c]))
+            scores.append((score_same if c == p else score_other)(zq, zc[c]))
             values.append(nu_c(slots[c]))
         w = softmax_mp(scores)
-        return mpmath.fsum(wi * vi for wi, vi in zip(w, values))
+        k = len(meta)
+        return ([(wi, vi, a, q) for wi, vi, (a, q) in zip(w[:k], values[:k], meta)], list(zip(w[k:], values[k:])))
 
     def forward_sympy(self, x: Sequence[sympy.Expr], ideal: Mapping[str, Callable[[sympy.Expr, int], sympy.Expr]]) -> list[list]:
         """A sympy forward pass: layers without an entry in ``ideal`` run the plain matrix pass on the

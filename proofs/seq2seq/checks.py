@@ -307,18 +307,19 @@ def in_context_claims(c: Construction, X: np.ndarray, policy: PrecisionPolicy) -
         "S1.intervals", "every register a token-wise head reads stays in that head's interval I (so E1-I applies)",
         gap <= 0, Kind.PROOF_STEP, f"sampled: the {len(X)} sequences of the end-to-end search, float64",
         detail="" if gap <= 0 else f"{name} reads a value {gap:.3g} outside its interval",
-        value=gap, bound=0.0, witness=tuple(X[i]) if gap > 0 else None, evidence=Evidence.SAMPLED,
+        value=gap, bound=0.0, witness=tuple(float(v) for v in X[i]) if gap > 0 else None, evidence=Evidence.SAMPLED,
     )]
     _, name, i = max(ratios)
     plan, names = c.plan[name], [layer.name for layer in c.transformer.layers]
 
     def head_error(_dps):
         x = [mpmath.mpf(float(v)) for v in X[i]]
-        T, incs = c.transformer.forward_mp(x)
-        before, _ = Transformer(c.transformer.stream, c.transformer.layers[: names.index(name)]).forward_mp(x)
-        z = [row[c.transformer.stream.index(plan.read)] for row in before]
+        _, incs = c.transformer.forward_mp(x)
+        at = names.index(name)
+        z = x if plan.read == "x" else [mpmath.fsum(inc[p] for layer, inc in zip(c.transformer.layers[:at], incs)
+                                                    if layer.write == plan.read) for p in range(c.n)]
         f = [sympy.lambdify(Z, h, "mpmath") for h in plan.targets]
-        return max(abs(incs[names.index(name)][p] - f[p](z[p])) for p in range(c.n))
+        return max(abs(incs[at][p] - f[p](z[p])) for p in range(c.n))
 
     low, high = policy.at_both(head_error)
     claims.append(claim_le(

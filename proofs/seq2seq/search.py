@@ -43,7 +43,7 @@ def sup_over_sequences(
     name: str = "error",
 ) -> tuple[SupResult, np.ndarray]:
     """The sampled sup of ``error_f64`` (rows of X (P, n) → (P,)) over [0,1]^n, checked in mpmath
-    (``error_mp(x)`` at the current precision); returns the result and every sequence evaluated in float64."""
+    (``error_mp(x)`` at the current precision); returns the result and the scanned and refined sequences."""
     X = scan_sequences(n, points, seed)
     values = error_f64(X)
     rng = np.random.default_rng(seed + 1)
@@ -72,4 +72,4 @@ def sup_over_sequences(
         float64_agrees=bool(abs(value64 - float(high)) <= FLOAT64_AGREEMENT * max(1.0, abs(value64))),
         method=f"sampled: float64 scan of [0,1]^{n} (vertices, centre, {points} uniform) + batched local search "
                f"({refine} starts × {rounds} rounds × {trials} moves), mpmath at the best {verify}",
-    ), np.vstack(evaluated)
+    ), np.vstack([X, current])
