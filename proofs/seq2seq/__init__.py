@@ -45,14 +45,14 @@ import sympy
 
 from verifier.claims import ClaimResult, Kind, claim_holds
 from verifier.errors import InputError
-from verifier.inputs import choice, integer, parse_number
+from verifier.inputs import choice, integer, parse_number, text
 from verifier.options import Option, read_options
 from verifier.precision import PrecisionPolicy
 from verifier.theorem import Outcome
 
 from . import checks, formulas
 from .construction import TAMPER_MODES, Construction
-from .ridge import SHIPPED, RidgeForm, check_hypotheses
+from .ridge import SHIPPED, RidgeForm, check_hypotheses, typed_form
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,14 @@ class Seq2Seq:
     options = (
         Option("n", "sequence length n", integer(1, 12), None),
         Option("eps", "target accuracy ε > 0, read exactly (0.1 is 1/10)", parse_number),
-        Option("target", "ridge-form target: " + " | ".join(SHIPPED), choice(*SHIPPED)),
+        Option("target", "a shipped ridge-form target: " + " | ".join(SHIPPED) + " (or type one with --psi/--phi)",
+               choice(*SHIPPED)),
+        Option("psi", "a typed ridge form's inner functions: Q terms separated by ';', each a tuple of n expressions "
+               "in t, e.g. '(t, t); (t, -t)'", text),
+        Option("phi", "its outer functions: Q tuples of n expressions in t separated by ';', e.g. '(t**2/4, 0); (-t**2/4, 0)'",
+               text),
+        Option("lip_psi", "claimed Lipschitz constants of ψ_(·,q) on [0,1], one per term, separated by ','", text),
+        Option("lip_phi", "claimed Lipschitz constants of Φ_(·,q) on [S_min − 1/10, S_max + 1/10], one per term", text),
         Option("dps", "working decimal digits for verdicts (checked at 2·dps)", integer(15), 30),
         Option("seed", "seed of every random step", integer(0), 0),
         Option("points", "uniform sequences in the float64 scan of [0,1]^n", integer(10), 2000),
@@ -100,11 +107,17 @@ class Seq2Seq:
 
     def parameters(self, **raw: Any) -> S1Parameters:
         o = read_options(self.options, raw)
-        missing = [flag for flag, key in (("--n N", "n"), ("--eps E", "eps"), ("--target NAME", "target")) if o[key] is None]
-        if missing:
-            raise InputError(f"seq2seq needs {', '.join(missing)} (e.g. --n 4 --eps 0.1 --target running-mean; targets: "
-                             f"{', '.join(SHIPPED)})")
-        form = SHIPPED[o["target"]](o["n"])
+        typed = [o[k] for k in ("psi", "phi", "lip_psi", "lip_phi")]
+        if o["n"] is None or o["eps"] is None:
+            raise InputError("seq2seq needs --n N and --eps E (e.g. --n 4 --eps 0.1 --target running-mean)")
+        if o["target"] is not None:
+            if any(v is not None for v in typed):
+                raise InputError("give either --target NAME or a typed form (--psi, --phi, --lip-psi, --lip-phi), not both")
+            form = SHIPPED[o["target"]](o["n"])
+        elif all(v is not None for v in typed):
+            form = typed_form(o["n"], *typed)
+        else:
+            raise InputError(f"seq2seq needs --target NAME ({', '.join(SHIPPED)}) or all of --psi, --phi, --lip-psi, --lip-phi")
         params = S1Parameters(form, o["eps"], o["seed"], PrecisionPolicy(dps=o["dps"]), o["points"], o["tamper"])
         total = Construction(form, params.eps).total_prefix_length
         if total > o["max_prefix"]:

@@ -25,6 +25,8 @@ from sympy.calculus.util import maximum, minimum
 
 from verifier.claims import ClaimResult, Kind, Verdict, claim_exact_le, claim_le
 from verifier.errors import InputError
+from verifier.expressions import read_expression
+from verifier.inputs import parse_number
 from verifier.precision import PrecisionPolicy
 
 from .formulas import MARGIN
@@ -133,6 +135,30 @@ def running_mean(n: int) -> RidgeForm:
     x = sequence_symbols(n)
     return RidgeForm("running-mean", n, tuple(inner), tuple(outer), (sympy.Integer(1),) * n,
                      tuple(sympy.Rational(1, k + 1) for k in range(n)), tuple(sum(x[: j + 1]) / (j + 1) for j in range(n)))
+
+
+def typed_form(n: int, psi: str, phi: str, lip_psi: str, lip_phi: str) -> RidgeForm:
+    """A ridge form typed by the user, read by the safe reader (no eval): ``psi`` and ``phi`` are Q terms
+    separated by ';', each a tuple of n expressions in t (ψ_{1,q}..ψ_{n,q}, resp. Φ_{1,q}..Φ_{n,q}); ``lip_psi``
+    and ``lip_phi`` are Q claimed Lipschitz constants separated by ','. The target is the form itself."""
+    terms = {}
+    for option, text in (("--psi", psi), ("--phi", phi)):
+        parts = [part for part in text.split(";")]
+        if any(not part.strip() for part in parts):
+            raise InputError(f"{option} has an empty term; write Q terms separated by ';', each a tuple of n expressions in t")
+        terms[option] = [read_expression(part, {"t": T}, option) for part in parts]
+    Q = len(terms["--psi"])
+    if len(terms["--phi"]) != Q:
+        raise InputError(f"--psi has {Q} terms but --phi has {len(terms['--phi'])}; give one outer tuple per inner sum")
+    constants = {}
+    for option, text in (("--lip-psi", lip_psi), ("--lip-phi", lip_phi)):
+        values = [parse_number(v.strip(), option) for v in text.split(",")]
+        if len(values) != Q:
+            raise InputError(f"{option} has {len(values)} constants for Q = {Q} terms; give one per term, separated by ','")
+        constants[option] = tuple(values)
+    form = RidgeForm("typed", n, tuple(terms["--psi"]), tuple(terms["--phi"]), constants["--lip-psi"],
+                     constants["--lip-phi"], tuple(range(n)))
+    return replace(form, target=tuple(form.composed(sequence_symbols(n))))
 
 
 SHIPPED: dict[str, Callable[[int], RidgeForm]] = {
