@@ -163,7 +163,7 @@ class Seq2Seq:
         return Outcome(tuple(claims), facts)
 
     def default_instances(self):
-        return [(f"seq2seq-{t}-n{n}-eps0.1", {"n": n, "eps": "0.1", "target": t}) for t in SHIPPED for n in (2, 4)]
+        return [(f"seq2seq-{t}-n2-eps0.1", {"n": 2, "eps": "0.1", "target": t}) for t in SHIPPED]
 
 
 THEOREM = Seq2Seq()

@@ -11,7 +11,9 @@ from ..claims import ClaimResult, Evidence, Kind, Verdict
 from ..run import TheoremResult
 
 FACT_LABELS = (("prefix_length", "prefix length N"), ("prefix_length_bound", "bound 2(m+1)(n+1)^m"),
-               ("n", "grid cells n"), ("lambda", "λ"), ("beta", "β"), ("r", "r = ε/(2L)"), ("delta", "δ = r/√2"))
+               ("n", "grid cells n"), ("lambda", "λ"), ("beta", "β"), ("r", "r = ε/(2L)"), ("delta", "δ = r/√2"),
+               ("depth", "depth"), ("heads", "heads"), ("total_prefix_length", "total prefix length"),
+               ("propagated_bound", "propagated bound"))
 
 
 def _number(value) -> str:
