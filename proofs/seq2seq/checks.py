@@ -240,6 +240,12 @@ def head_claims(c: Construction, sups: dict, policy: PrecisionPolicy) -> list[Cl
              "leak": "step 5: content tokens contribute ≤ nB·e^{Z²+2+λδ²/2−β−γ}",
              "error": "E1-I: every token-wise head has sup_{z∈I, p} |H(z, p) − h_p(z)| ≤ ε_h"}
     for quantity in QUANTITIES:
+        if quantity == "other" and c.n == 1:
+            claims.append(claim_holds("E1I.other", names["other"] + " (n = 1: there are no other positions)", True,
+                                      Kind.PROOF_STEP, "exact: every prefix token belongs to the only position", value=0.0,
+                                      bound=0.0))
+            continue
+
         def bound_of(plan):
             if quantity == "error":
                 return plan.accuracy

@@ -94,8 +94,13 @@ class RidgeForm:
 
     def composed(self, x) -> list[sympy.Expr]:
         """Σ_q Φ_{j,q}(Σ_p ψ_{p,q}(x_p)) for j = 1..n, symbolically."""
-        sums = [sum(psi.subs(T, xp) for psi, xp in zip(self.inner[q], x)) for q in range(self.Q)]
-        return [sum(self.outer[q][j].subs(T, sums[q]) for q in range(self.Q)) for j in range(self.n)]
+        return compose(self.inner, self.outer, x)
+
+
+def compose(inner, outer, x) -> list[sympy.Expr]:
+    """g_j(x) = Σ_q Φ_{j,q}(Σ_p ψ_{p,q}(x_p)) from the lists of inner and outer functions in t."""
+    sums = [sum(psi.subs(T, xp) for psi, xp in zip(inner_q, x)) for inner_q in inner]
+    return [sum(outer_q[j].subs(T, s) for outer_q, s in zip(outer, sums)) for j in range(len(x))]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -156,9 +161,9 @@ def typed_form(n: int, psi: str, phi: str, lip_psi: str, lip_phi: str) -> RidgeF
         if len(values) != Q:
             raise InputError(f"{option} has {len(values)} constants for Q = {Q} terms; give one per term, separated by ','")
         constants[option] = tuple(values)
-    form = RidgeForm("typed", n, tuple(terms["--psi"]), tuple(terms["--phi"]), constants["--lip-psi"],
-                     constants["--lip-phi"], tuple(range(n)))
-    return replace(form, target=tuple(form.composed(sequence_symbols(n))))
+    inner, outer = tuple(terms["--psi"]), tuple(terms["--phi"])
+    target = tuple(compose(inner, outer, sequence_symbols(n))) if all(len(o) == n for o in outer) else ()
+    return RidgeForm("typed", n, inner, outer, constants["--lip-psi"], constants["--lip-phi"], target)
 
 
 SHIPPED: dict[str, Callable[[int], RidgeForm]] = {
