@@ -153,12 +153,12 @@ class TokenwisePrefix:
         return len(self.targets) * (self.cells + 1)
 
     @cached_property
-    def _numbers(self) -> tuple[float, ...]:
+    def constants_f64(self) -> tuple[float, ...]:
         return tuple(float(sympy.N(e, 20)) for e in (self.lo, self.hi, self.lam, self.beta, self.gamma))
 
     @cached_property
     def grid_numpy(self) -> np.ndarray:
-        lo, hi = self._numbers[:2]
+        lo, hi = self.constants_f64[:2]
         return lo + (hi - lo) * np.arange(self.cells + 1) / self.cells
 
     @cached_property
@@ -174,7 +174,7 @@ class TokenwisePrefix:
     @cached_property
     def window(self) -> int:
         """One more than the least w with N·e^{−λΔ²(w²+w)/2} ≤ 10^−TAIL_DIGITS (at most K)."""
-        lo, hi, lam = self._numbers[:3]
+        lo, hi, lam = self.constants_f64[:3]
         step2 = ((hi - lo) / self.cells) ** 2
         need = 2 * (TAIL_DIGITS * math.log(10) + math.log(len(self))) / (lam * step2)
         w = math.ceil((-1 + math.sqrt(1 + 4 * need)) / 2) + 1  # + 1: the nearest index is found in float64
@@ -183,7 +183,7 @@ class TokenwisePrefix:
     def window_indices(self, z: np.ndarray) -> np.ndarray:
         """Grid indices within ``window`` of the index nearest z (clipped), shape (*z.shape, 2w+1);
         duplicates at the ends are marked −1."""
-        lo, hi = self._numbers[:2]
+        lo, hi = self.constants_f64[:2]
         c = np.clip(np.rint((np.asarray(z, float) - lo) / (hi - lo) * self.cells), 0, self.cells).astype(np.int64)
         start = np.clip(c - self.window, 0, max(self.cells - 2 * self.window, 0))
         idx = start[..., None] + np.arange(2 * self.window + 1)
@@ -191,7 +191,7 @@ class TokenwisePrefix:
 
     def tokens_numpy(self, stream: Stream, read: str) -> np.ndarray:
         """Every prefix token as a D-vector, float64, shape (N, D)."""
-        lo, hi, lam, beta, gamma = self._numbers
+        lo, hi, lam, beta, gamma = self.constants_f64
         a = self.grid_numpy
         S = np.zeros((len(self), stream.dim))
         for q in range(len(self.targets)):
@@ -422,7 +422,7 @@ class Transformer:
         the derived scores and values (:func:`derive_tokenwise`), float64 log-sum-exp."""
         pre = layer.prefix
         score_p, score_same, score_other, nu_p, nu_c = self.closed_forms[layer.name].numeric["numpy"]
-        _, _, lam, beta, gamma = pre._numbers
+        _, _, lam, beta, gamma = pre.constants_f64
         n = self.stream.n
         idx = pre.window_indices(zq)  # (K, W)
         valid = idx >= 0
