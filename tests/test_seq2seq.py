@@ -28,7 +28,7 @@ def check_pass(target, n):
     assert result.verdict is Verdict.PASS, [(c.id, c.verdict, c.detail) for c in result.claims if c.verdict is not Verdict.PASS]
     claims = claims_of(result)
     assert E1I_STEPS | {"S1.depth", "S1.ideal-composition", "S1.sup", "S1.propagated-bound", "F.two-paths",
-                        "S1.heads-in-context", "S1.intervals", "P3.via-S1"} <= set(claims)
+                        "S1.heads-in-context", "S1.intervals", "P3.via-S1", "P4.via-E1I"} <= set(claims)
     sup = claims["S1.sup"]
     assert 0 < sup.value <= sup.bound <= 0.1
     assert result.facts["depth"] == 3 * result.facts["Q"] == result.facts["heads"]
@@ -62,7 +62,7 @@ def test_ridge_forms_equal_their_targets(target):
 
 
 @pytest.mark.parametrize("tamper, broken", [
-    ("drop-prefix", {"E1I.error", "S1.heads-in-context"}),
+    ("drop-prefix", {"E1I.error", "S1.heads-in-context", "P4.via-E1I"}),
     ("small-gamma", {"E1I.step4.other-bound", "E1I.error"}),
     ("single-token-mixing", {"S1.mixing.derived", "S1.ideal-composition", "S1.intervals"}),
 ])

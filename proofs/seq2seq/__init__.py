@@ -43,7 +43,7 @@ from typing import Any, Optional
 
 import sympy
 
-from verifier.claims import ClaimResult, Kind, claim_holds
+from verifier.claims import ClaimResult, Evidence, Kind, Verdict, claim_holds
 from verifier.errors import InputError
 from verifier.inputs import choice, integer, parse_number, text
 from verifier.options import Option, read_options
@@ -78,6 +78,19 @@ def paper_claim(c: Construction) -> ClaimResult:
         f"{c.form.name} at n = {n}); only prefixes are tuned, every head's weights are fixed",
         depth == 3 * Q and Q <= 2 * n + 1, Kind.PAPER, "exact integers: depth counted on the built transformer",
         value=float(depth), bound=float(6 * n + 3),
+    )
+
+
+def structure_claim(claims: list[ClaimResult]) -> ClaimResult:
+    """P4 through E1-I: the one fixed token-wise head realises every target h_p(z) of this instance to its ε_h
+    by its prefix alone; decided by the E1-I budget identity and the per-head error claim (no stronger evidence)."""
+    by_id = {c.id: c for c in claims}
+    basis = [by_id["E1I.budget-identity"], by_id["E1I.error"]]
+    verdict = Verdict.combine(c.verdict for c in basis)
+    return ClaimResult(
+        "P4.via-E1I", "P4: one head of the fixed token-wise structure (query (z, 1, e_p), W_V reading the slot) is a token-wise "
+        "approximator under prefix-tuning: every ψ_(p,q) and Φ_(j,q) here is met to its ε_h by a prefix alone",
+        verdict, Kind.PAPER, "from E1I.budget-identity and E1I.error", evidence=Evidence.weakest(c.evidence for c in basis),
     )
 
 
@@ -151,6 +164,7 @@ class Seq2Seq:
             formulas.split_claim(),
             *checks.head_claims(c, checks.head_sups(c, params.policy, params.seed), params.policy),
         ]
+        claims.append(structure_claim(claims))
         end_claims, facts = checks.end_to_end(c, params.policy, params.seed, params.points)
         claims += end_claims + [paper_claim(c)]
         facts = {
