@@ -4,10 +4,11 @@ import json
 import numpy as np
 import pytest
 import sympy
+from hypothesis import given, settings, strategies as st
 
 from proofs import seq2seq as s1
 from proofs.seq2seq import checks, formulas as F
-from proofs.seq2seq.construction import Construction
+from proofs.seq2seq.construction import Construction, HeadPlan
 from proofs.seq2seq.ridge import SHIPPED, sequence_symbols
 from verifier import cli
 from verifier.claims import Verdict
@@ -178,3 +179,26 @@ def test_cli_json_shape_and_exit_codes(tmp_path, capsys):
     assert "witness x = [" in out and "VERDICT: FAIL" in out
     assert cli.main(["check", "seq2seq", "--n", "0", "--eps", "0.1", "--target", "running-mean"]) == 2
     assert "--n must be ≥ 1" in capsys.readouterr().err
+
+
+@settings(max_examples=8, deadline=None, derandomize=True)
+@given(st.integers(1, 3), st.fractions(-2, 1), st.fractions(1, 3), st.fractions(1, 50), st.fractions(-2, 2),
+       st.fractions(1, 6), st.fractions(-1, 1))
+def test_e1i_holds_for_random_heads(n, lo, length, eps_h, a, b, c):
+    """E1-I on a random interval with random targets h_p(z) = a·sin(b(p+1)z) + c·z: the sampled error of the
+    head alone (worst-case content keys) stays below ε_h, with every part below its bound."""
+    from hypothesis import assume
+    from verifier.transformer import Layer, Stream, Transformer, Z, tokenwise_head
+    lo, hi, eps_h = sympy.Rational(lo), sympy.Rational(lo + length), sympy.Rational(eps_h)
+    a, b, c = sympy.Rational(a), sympy.Rational(b), sympy.Rational(c)
+    targets = tuple(a * sympy.sin(b * (p + 1) * Z) + c * Z for p in range(n))
+    lipschitz = abs(a * b) * n + abs(c)  # |h_p'| ≤ |a|·b(p+1) + |c|
+    plan = HeadPlan("h", "x", "y", targets, lo, hi, lipschitz, eps_h, sympy.Max(abs(lo), abs(hi)))
+    assume(plan.prefix_length <= 20_000)
+    stream = Stream(n, ("y",))
+    layer = Layer("h", "tokenwise", "x", "y", tokenwise_head(stream, "x", "y"), plan.prefix())
+    ev = checks.HeadEvaluator(Transformer(stream, (layer,)), layer, plan)
+    parts = ev.parts_f64(*ev.queries(0))
+    assert parts["error"].max() <= float(eps_h)
+    for k, part in enumerate(F.PARTS):
+        assert parts[part].max() <= float(sympy.N(plan.budget()[k], 20)) * (1 + 1e-9) + 1e-15
