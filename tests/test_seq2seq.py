@@ -129,6 +129,12 @@ def test_closed_form_claim_fails_for_a_different_head():
     broken = replace(c.transformer, layers=(doubled, *c.transformer.layers[1:]))
     assert checks.closed_form_claim(broken).verdict is Verdict.FAIL
     assert checks.gaussian_claim(broken).verdict is Verdict.FAIL
+    # A head that reads the position of token 2 with another weight: right at position 1, wrong at position 2.
+    W_K = layer.head.W_K.copy()
+    W_K[:, c.transformer.stream.index("pos_2")] *= 3
+    uneven = replace(layer, head=Head(layer.head.W_Q, W_K, layer.head.W_V))
+    claim = checks.closed_form_claim(replace(c.transformer, layers=(uneven, *c.transformer.layers[1:])))
+    assert claim.verdict is Verdict.FAIL and "psi1" in claim.detail
 
 
 TYPED = {"psi": "(t, t); (t, -t)", "phi": "(t**2/4, t**2/4); (-t**2/4, -t**2/4)", "lip_psi": "1, 1", "lip_phi": "21/20, 11/20"}

@@ -246,7 +246,7 @@ class TokenwiseClosedForm:
     z: sympy.Symbol
     s: tuple[sympy.Symbol, ...]  # generic prefix token (D symbols)
     t: tuple[sympy.Symbol, ...]  # generic content token (D symbols)
-    prefix_score: sympy.Expr  # at a query of position 1 (the stream's one-hot e_1)
+    prefix_score: sympy.Expr  # at a query of the derivation's position p
     content_score_same: sympy.Expr  # content token at the query's own position
     content_score_other: sympy.Expr  # content token at another position (n ≥ 2; else None)
     prefix_value: sympy.Expr  # the written register's increment per unit attention
@@ -270,14 +270,16 @@ class TokenwiseClosedForm:
         return out
 
 
-def derive_tokenwise(stream: Stream, layer: Layer) -> TokenwiseClosedForm:
+def derive_tokenwise(stream: Stream, layer: Layer, position: int = 1) -> TokenwiseClosedForm:
     """Derive the per-token scores and values of a token-wise layer from (W_Q, W_K, W_V) in sympy.
 
-    Query: a generic stream token at position 1 (one = 1, pos = e_1, every other register a symbol);
-    prefix token: D symbols; content token: a generic stream token at position 1 (same) or 2 (other).
-    The symbols are ordered (read, one, pos_1, slot, the rest) so that the derived expressions are
-    functions of (z, s_read, s_one, s_pos_1) etc."""
-    order = [layer.read, "one", "pos_1", "slot"] + [nm for nm in stream.names if nm not in (layer.read, "one", "pos_1", "slot")]
+    Query: a generic stream token at ``position`` (one = 1, pos = e_position, every other register a
+    symbol); prefix token: D symbols; content token: a generic stream token at the same position or at
+    another one. The symbols are ordered (read, one, pos_position, slot, the rest) so that the derived
+    expressions are functions of (z, s_read, s_one, s_pos) etc. (The passes use the form derived at
+    position 1; proofs check that every position gives the same.)"""
+    pos = f"pos_{position}"
+    order = [layer.read, "one", pos, "slot"] + [nm for nm in stream.names if nm not in (layer.read, "one", pos, "slot")]
     def generic(prefix: str) -> list:
         symbols = {nm: sympy.Symbol(f"{prefix}_{nm}", real=True) for nm in order}
         return [symbols[nm] for nm in stream.names], tuple(symbols[nm] for nm in order)
@@ -289,13 +291,13 @@ def derive_tokenwise(stream: Stream, layer: Layer) -> TokenwiseClosedForm:
         return vec, syms
 
     head = layer.head
-    query, qsyms = stream_token("q", 1)
+    query, qsyms = stream_token("q", position)
     s_vec, s_syms = generic("s")
     q = head.W_Q * sympy.Matrix(query)
     def score(token):
         return sympy.expand((q.T * head.W_K * sympy.Matrix(token))[0, 0])
-    same, t_syms = stream_token("t", 1)
-    other = stream_token("t", 2)[0] if stream.n >= 2 else None
+    same, t_syms = stream_token("t", position)
+    other = stream_token("t", position % stream.n + 1)[0] if stream.n >= 2 else None
     w = stream.index(layer.write)
     return TokenwiseClosedForm(
         z=qsyms[0], s=s_syms, t=t_syms,

@@ -23,7 +23,7 @@ import sympy
 from verifier.attention import forward_matrix_sympy
 from verifier.claims import ClaimResult, Evidence, Kind, Verdict, claim_exact_le, claim_holds, claim_le, claim_sup_le
 from verifier.precision import PrecisionPolicy
-from verifier.transformer import Layer, Transformer, Z
+from verifier.transformer import Layer, Transformer, Z, derive_tokenwise
 
 from . import formulas as F
 from .construction import Construction, HeadPlan
@@ -41,7 +41,9 @@ def closed_form_claim(transformer: Transformer) -> ClaimResult:
     σ_prefix = z·s_read + s_one + s_pos_p, σ_content = z·z_c + 1 + [c = p], ν_prefix = s_slot, ν_content = t_slot;
     and no layer writes x, one, pos or slot (so ν_content = 0 throughout)."""
     residuals = []
-    for name, cf in transformer.closed_forms.items():
+    layers = {layer.name: layer for layer in transformer.layers}
+    for name, cf in ((name, derive_tokenwise(transformer.stream, layers[name], p)) for name in transformer.closed_forms
+                     for p in range(1, transformer.stream.n + 1)):
         s_read, s_one, s_pos, s_slot = cf.s[:4]
         z_c, t_slot = cf.t[0], cf.t[3]
         stated = [cf.prefix_score - (cf.z * s_read + s_one + s_pos), cf.content_score_same - (cf.z * z_c + 2),
@@ -57,7 +59,8 @@ def closed_form_claim(transformer: Transformer) -> ClaimResult:
         "each token-wise head, derived from (W_Q, W_K, W_V) with a generic prefix token and generic stream tokens, scores "
         "z·s_read + s_one + s_pos_p (prefix) and z·z_c + 1 + [c = p] (content) with values s_slot and t_slot; no layer writes "
         "x, one, pos or slot, so content values are 0",
-        holds, Kind.THEOREM, f"sympy: expand(derived − stated) = 0 for {len(transformer.closed_forms)} token-wise layers",
+        holds, Kind.THEOREM, f"sympy: expand(derived − stated) = 0 for {len(transformer.closed_forms)} token-wise layers, "
+        f"each derived at every query position p = 1..{transformer.stream.n}",
         detail="" if holds else f"residuals {residuals[:4]}; layers writing fixed registers: {writers}",
     )
 
