@@ -157,6 +157,8 @@ def test_typed_ridge_form_passes():
     ({"n": "2", "eps": "0.1", **{**TYPED, "lip_phi": "1"}}, "--lip-phi has 1 constants for Q = 2"),
     ({"n": "2", "eps": "0.1", **{**TYPED, "psi": "(t, __import__('os')); (t, t)"}}, "not allowed"),
     ({"n": "6", "eps": "0.001", "target": "neighbour-products"}, "--max-prefix"),
+    ({"n": "2", "eps": "0.1", **{**TYPED, "psi": "(log(t), t); (t, -t)"}}, "log(t) is not finite at t = 0"),
+    ({"n": "2", "eps": "0.1", **{**TYPED, "psi": "(1/(t - 1/2), t); (t, -t)"}}, "is not finite at t = 0.5"),
 ])
 def test_bad_input_names_the_fix(options, fix):
     with pytest.raises(InputError, match=fix.replace("(", r"\(").replace(")", r"\)").replace("*", r"\*")):

@@ -131,6 +131,7 @@ class Seq2Seq:
             form = typed_form(o["n"], *typed)
         else:
             raise InputError(f"seq2seq needs --target NAME ({', '.join(SHIPPED)}) or all of --psi, --phi, --lip-psi, --lip-phi")
+        form.require_finite()
         params = S1Parameters(form, o["eps"], o["seed"], PrecisionPolicy(dps=o["dps"]), o["points"], o["tamper"])
         total = Construction(form, params.eps).total_prefix_length
         if total > o["max_prefix"]:

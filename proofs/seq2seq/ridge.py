@@ -34,6 +34,7 @@ from .formulas import MARGIN
 T = sympy.Symbol("t", real=True)
 HALF = sympy.Rational(1, 2)
 LIPSCHITZ_SAMPLES = 4096
+EXACT_OPS = 12  # larger functions get only the sampled Lipschitz test
 
 
 def sequence_symbols(n: int) -> tuple[sympy.Symbol, ...]:
@@ -73,6 +74,21 @@ class RidgeForm:
             raise InputError(f"ridge form {self.name!r}: the target has {len(self.target)} outputs, but n = {self.n}")
         if any(L < 0 for L in (*self.lip_inner, *self.lip_outer)):
             raise InputError(f"ridge form {self.name!r}: Lipschitz constants must be ≥ 0")
+
+    def require_finite(self) -> None:
+        """InputError naming a ψ_{p,q} (on [0,1]) or Φ_{j,q} (on D_q) that is not finite at a point of the grid
+        of LIPSCHITZ_SAMPLES + 1 points k/LIPSCHITZ_SAMPLES of its interval (which holds ½, ¼, … exactly)."""
+        for q in range(self.Q):
+            for symbol, functions, (lo, hi) in (("ψ", self.inner[q], (0, 1)), ("Φ", self.outer[q], self.outer_domain(q))):
+                t = float(lo) + (float(hi) - float(lo)) * np.arange(LIPSCHITZ_SAMPLES + 1) / LIPSCHITZ_SAMPLES
+                for k, f in enumerate(functions, start=1):
+                    with np.errstate(all="ignore"):
+                        values = np.broadcast_to(np.asarray(sympy.lambdify(T, f, "numpy")(t), float), t.shape)
+                    bad = ~np.isfinite(values)
+                    if bad.any():
+                        raise InputError(f"ridge form {self.name!r}: {symbol}_({k},{q + 1}) = {f} is not finite at t = "
+                                         f"{t[int(np.argmax(bad))]:.6g} in [{lo}, {hi}]; give functions that are finite and "
+                                         "Lipschitz on the whole interval")
 
     @property
     def Q(self) -> int:
@@ -178,7 +194,7 @@ def _sampled_lipschitz(functions, lo, hi, policy: PrecisionPolicy) -> tuple[mpma
     """The largest difference quotient |f(t') − f(t)|/|t' − t| over neighbouring points of a grid of
     LIPSCHITZ_SAMPLES points on [lo, hi], for every f (a lower bound on max Lip f), recomputed in mpmath
     at both precisions at the steepest pair; returns (working, check, t)."""
-    t = np.linspace(float(lo), float(hi), LIPSCHITZ_SAMPLES)
+    t = float(lo) + (float(hi) - float(lo)) * np.arange(LIPSCHITZ_SAMPLES + 1) / LIPSCHITZ_SAMPLES
     best = (-1.0, None, 0)
     for f in functions:
         if f == 0:
@@ -203,9 +219,12 @@ def _sampled_lipschitz(functions, lo, hi, policy: PrecisionPolicy) -> tuple[mpma
 
 def exact_lipschitz(functions, lo, hi) -> Optional[sympy.Expr]:
     """max_f sup_{[lo, hi]} |f'| computed by sympy (the Lipschitz constant of piecewise-C¹ functions), or None
-    when sympy cannot find it (a non-differentiable or non-elementary f: then only sampling is possible)."""
+    when sympy cannot find it (a non-differentiable or non-elementary f, or one with more than EXACT_OPS
+    operations, for which sympy's search may not end: then only sampling is possible)."""
     domain = sympy.Interval(lo, hi)
     best = sympy.Integer(0)
+    if any(sympy.count_ops(f) > EXACT_OPS for f in functions):
+        return None
     for f in set(functions):
         try:
             d = sympy.diff(f, T)
@@ -236,7 +255,7 @@ def check_hypotheses(form: RidgeForm, policy: PrecisionPolicy) -> list[ClaimResu
             else:
                 low, high, at = _sampled_lipschitz(functions, lo, hi, policy)
                 claim = claim_le(cid, statement, high, claimed, policy.tolerance, Kind.HYPOTHESIS,
-                                 f"sampled lower bound: difference quotients on a grid of {LIPSCHITZ_SAMPLES} points, the steepest "
+                                 f"sampled lower bound: difference quotients on a grid of {LIPSCHITZ_SAMPLES + 1} points, the steepest "
                                  f"one recomputed in mpmath at {policy.dps} and {policy.verify_dps} digits",
                                  witness=(at,), precision_agrees=policy.agree(low, high))
             if claim.verdict is Verdict.FAIL:
