@@ -135,8 +135,6 @@ class HeadEvaluator:
         self.transformer, self.layer, self.plan = transformer, layer, plan
         self.n = transformer.stream.n
         self.r = float(sympy.N(plan.exact(F.R), 20))
-        self._h = [sympy.lambdify(Z, h, "numpy") for h in plan.targets]
-        self._h_mp = [sympy.lambdify(Z, h, "mpmath") for h in plan.targets]
 
     def queries(self, seed: int) -> tuple[np.ndarray, np.ndarray]:
         """(z, p) over the grid, the grid midpoints and random points of I, at every position p (0-based)."""
@@ -151,15 +149,8 @@ class HeadEvaluator:
         zc[np.arange(len(z)), p] = z
         return zc
 
-    def target(self, z: np.ndarray, p: np.ndarray) -> np.ndarray:
-        out = np.empty(len(z))
-        for q, h in enumerate(self._h):
-            sel = p == q
-            out[sel] = np.broadcast_to(np.asarray(h(z[sel]), float), (int(sel.sum()),))
-        return out
-
     def parts_f64(self, z: np.ndarray, p: np.ndarray) -> dict[str, np.ndarray]:
-        h = self.target(z, p)
+        h = self.plan.targets_numpy(z, p)
         if self.layer.prefix is None:  # attention on content tokens only, whose values are 0
             zero = np.zeros(len(z))
             return {"error": np.abs(h), "near": zero, "far": zero, "other": zero, "leak": np.abs(h)}
@@ -175,7 +166,7 @@ class HeadEvaluator:
 
     def parts_mp(self, z: float, p: int) -> dict[str, mpmath.mpf]:
         zm = mpmath.mpf(z)
-        h = mpmath.mpf(self._h_mp[p](zm))
+        h = mpmath.mpf(self.plan.targets_mp[p](zm))
         if self.layer.prefix is None:
             return {"error": abs(h), "near": mpmath.mpf(0), "far": mpmath.mpf(0), "other": mpmath.mpf(0), "leak": abs(h)}
         zc = [mpmath.mpf(float(v)) for v in self.content(np.array([z]), np.array([p]))[0]]
@@ -305,8 +296,7 @@ def in_context_claims(c: Construction, X: np.ndarray, policy: PrecisionPolicy) -
             out = np.maximum(lo - z, z - hi).max(axis=1)
             i = int(np.argmax(out))
             excess.append((float(out[i]), layer.name, i))
-            h = np.column_stack([np.broadcast_to(np.asarray(sympy.lambdify(Z, f, "numpy")(z[:, p]), float), (len(z),))
-                                 for p, f in enumerate(plan.targets)])
+            h = plan.targets_numpy(z, np.broadcast_to(np.arange(c.n), z.shape))
             err = np.abs(inc - h).max(axis=1)
             i = int(np.argmax(err))
             ratios.append((float(err[i]) / float(plan.accuracy), layer.name, i))
@@ -327,8 +317,7 @@ def in_context_claims(c: Construction, X: np.ndarray, policy: PrecisionPolicy) -
         at = names.index(name)
         z = x if plan.read == "x" else [mpmath.fsum(inc[p] for layer, inc in zip(c.transformer.layers[:at], incs)
                                                     if layer.write == plan.read) for p in range(c.n)]
-        f = [sympy.lambdify(Z, h, "mpmath") for h in plan.targets]
-        return max(abs(incs[at][p] - f[p](z[p])) for p in range(c.n))
+        return max(abs(incs[at][p] - plan.targets_mp[p](z[p])) for p in range(c.n))
 
     low, high = policy.at_both(head_error)
     claims.append(claim_le(

@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Optional
 
+import numpy as np
 import sympy
 
 from verifier.transformer import (Layer, Stream, TokenwisePrefix, Transformer, Z, mixing_head, single_token_head,
                                   tokenwise_head)
 
 from . import formulas as F
-from .ridge import T, RidgeForm
+from .ridge import T, RidgeForm, values_numpy
 
 TAMPER_MODES = ("drop-prefix", "small-gamma", "single-token-mixing")
 
@@ -49,6 +50,18 @@ class HeadPlan:
     @property
     def n(self) -> int:
         return len(self.targets)
+
+    @cached_property
+    def targets_mp(self) -> tuple:
+        """h_1..h_n as functions at the current mpmath precision."""
+        return tuple(sympy.lambdify(Z, h, "mpmath") for h in self.targets)
+
+    def targets_numpy(self, z: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """h_{p_k}(z_k) in float64 for positions p (0-based), z and p of one shape."""
+        out = np.empty(np.shape(z))
+        for q, h in enumerate(self.targets):
+            out[p == q] = values_numpy(h, z[p == q], Z)
+        return out
 
     @cached_property
     def lipschitz(self) -> sympy.Rational:

@@ -37,6 +37,11 @@ LIPSCHITZ_SAMPLES = 4096
 EXACT_OPS = 12  # larger functions get only the sampled Lipschitz test
 
 
+def values_numpy(f: sympy.Expr, t: np.ndarray, symbol: sympy.Symbol = T) -> np.ndarray:
+    """f at the points t in float64, as an array of t's shape (also for a constant f)."""
+    return np.broadcast_to(np.asarray(sympy.lambdify(symbol, f, "numpy")(t), float), np.shape(t))
+
+
 def sequence_symbols(n: int) -> tuple[sympy.Symbol, ...]:
     return sympy.symbols(f"x1:{n + 1}", real=True)
 
@@ -83,7 +88,7 @@ class RidgeForm:
                 t = float(lo) + (float(hi) - float(lo)) * np.arange(LIPSCHITZ_SAMPLES + 1) / LIPSCHITZ_SAMPLES
                 for k, f in enumerate(functions, start=1):
                     with np.errstate(all="ignore"):
-                        values = np.broadcast_to(np.asarray(sympy.lambdify(T, f, "numpy")(t), float), t.shape)
+                        values = values_numpy(f, t)
                     bad = ~np.isfinite(values)
                     if bad.any():
                         raise InputError(f"ridge form {self.name!r}: {symbol}_({k},{q + 1}) = {f} is not finite at t = "
@@ -199,7 +204,7 @@ def _sampled_lipschitz(functions, lo, hi, policy: PrecisionPolicy) -> tuple[mpma
     for f in functions:
         if f == 0:
             continue
-        values = np.broadcast_to(np.asarray(sympy.lambdify(T, f, "numpy")(t), float), t.shape)
+        values = values_numpy(f, t)
         quotients = np.abs(np.diff(values)) / np.diff(t)
         k = int(np.argmax(quotients))
         if quotients[k] > best[0]:
