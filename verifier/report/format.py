@@ -1,0 +1,38 @@
+"""How values read in every report format: numbers, facts (flat rows and tables), claim margins."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+
+def number(value: Any) -> str:
+    """'—' for None; scientific notation for floats below 1e-3 or from 1e5 on; 12 significant digits otherwise."""
+    if value is None:
+        return "—"
+    if isinstance(value, float) and value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5):
+        return f"{value:.6e}"
+    return f"{value:.12g}" if isinstance(value, float) else str(value)
+
+
+def is_table(value: Any) -> bool:
+    """A fact that is a list of records with the same keys (e.g. a depth table or a sweep) reads as a table."""
+    return (isinstance(value, list) and bool(value) and all(isinstance(v, Mapping) for v in value)
+            and all(list(v) == list(value[0]) for v in value))
+
+
+def fact_rows(facts: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(name, value) rows of the facts that are not tables; a nested record becomes 'name.key' rows."""
+    rows = []
+    for name, value in facts.items():
+        if is_table(value):
+            continue
+        if isinstance(value, Mapping):
+            rows += [(f"{name}.{k}", number(v)) for k, v in value.items()]
+        else:
+            rows.append((name, number(value)))
+    return rows
+
+
+def fact_tables(facts: Mapping[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
+    """(name, columns, rows) for every fact that is a table."""
+    return [(name, list(value[0]), [[number(v) for v in row.values()] for row in value])
+            for name, value in facts.items() if is_table(value)]
