@@ -57,11 +57,13 @@ def _precision(result: TheoremResult, claim: ClaimResult) -> Optional[dict]:
 
 
 def claim_record(result: TheoremResult, claim: ClaimResult) -> dict:
+    """The claim as in ``ClaimResult.to_json`` plus its margin, precision and docs link (its own section, else
+    the theorem's)."""
     record = claim.to_json()
     has_numbers = claim.value is not None and claim.bound is not None
     record["margin"] = claim.bound - claim.value if has_numbers else None
     record["precision"] = _precision(result, claim)
-    record["docs"] = docs_links.link(claim.id)
+    record["docs"] = docs_links.link(claim.id) or docs_links.link(result.theorem)
     return record
 
 
