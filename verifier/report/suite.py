@@ -200,8 +200,8 @@ def _read_entry(table: Mapping[str, Any], k: int, where, seed: Optional[int]) ->
 
 
 def _validate(entry: SuiteEntry, where) -> None:
-    """Every value through its declared reader, then the theorem's own cross-checks (``parameters``),
-    before any computation."""
+    """Every value through its declared reader, then the theorem's own cross-checks (``parameters``: e.g.
+    a target's text through the safe expression reader), before any computation."""
     theorem: Theorem = get(entry.theorem)
     for key, value in entry.options.items():
         try:
@@ -210,5 +210,6 @@ def _validate(entry: SuiteEntry, where) -> None:
             raise InputError(f"{where(key)}: {error} (change this value)") from None
     try:
         theorem.parameters(**entry.options)
-    except InputError as error:
-        raise InputError(f"{where()}: instance {entry.name!r}: {error}") from None
+    except InputError as error:  # at the line of the one option the message names, else at the instance's header
+        named = [o.name for o in theorem.options if o.name in entry.options and re.search(rf"{o.flag}\b", str(error))]
+        raise InputError(f"{where(named[0] if len(named) == 1 else None)}: instance {entry.name!r}: {error}") from None
