@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+FACT_LABELS = (("prefix_length", "prefix length N"), ("prefix_length_bound", "bound 2(m+1)(n+1)^m"),
+               ("n", "grid cells n"), ("lambda", "λ"), ("beta", "β"), ("r", "r = ε/(2L)"), ("delta", "δ = r/√2"))
 
 def number(value: Any) -> str:
     """'—' for None; scientific notation for floats below 1e-3 or from 1e5 on; 12 significant digits otherwise."""
@@ -20,15 +22,16 @@ def is_table(value: Any) -> bool:
 
 
 def fact_rows(facts: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(name, value) rows of the facts that are not tables; a nested record becomes 'name.key' rows."""
-    rows = []
+    """(label, value) rows of the facts that are not tables (labelled by FACT_LABELS where known); a
+    nested record becomes 'name.key' rows."""
+    labels, rows = dict(FACT_LABELS), []
     for name, value in facts.items():
         if is_table(value):
             continue
         if isinstance(value, Mapping):
             rows += [(f"{name}.{k}", number(v)) for k, v in value.items()]
         else:
-            rows.append((name, number(value)))
+            rows.append((labels.get(name, name), number(value)))
     return rows
 
 

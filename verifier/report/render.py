@@ -6,10 +6,9 @@ from typing import Iterable, Sequence
 
 from ..claims import ClaimResult, Evidence, Kind, Verdict
 from ..run import TheoremResult
+from .format import FACT_LABELS
 from .format import number as _number
 
-FACT_LABELS = (("prefix_length", "prefix length N"), ("prefix_length_bound", "bound 2(m+1)(n+1)^m"),
-               ("n", "grid cells n"), ("lambda", "λ"), ("beta", "β"), ("r", "r = ε/(2L)"), ("delta", "δ = r/√2"))
 
 
 def _counts(claims: Iterable[ClaimResult]) -> str:

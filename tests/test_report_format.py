@@ -1,0 +1,16 @@
+"""verifier.report.format: numbers, fact rows and fact tables as every report format shows them."""
+from verifier.report.format import fact_rows, fact_tables, is_table, number
+
+
+def test_numbers():
+    assert number(None) == "—" and number(3) == "3" and number(0.0) == "0"
+    assert number(0.25) == "0.25" and number(1e-5) == "1.000000e-05" and number(123456.0) == "1.234560e+05"
+
+
+def test_facts_split_into_rows_and_tables():
+    facts = {"prefix_length": 60, "sup_error": {"value": 0.05, "points": 10}, "depths": [{"n": 1, "depth": 9}, {"n": 2, "depth": 15}],
+             "ragged": [{"a": 1}, {"b": 2}]}
+    assert fact_rows(facts) == [("prefix length N", "60"), ("sup_error.value", "0.05"), ("sup_error.points", "10"),
+                                ("ragged", "[{'a': 1}, {'b': 2}]")]
+    assert fact_tables(facts) == [("depths", ["n", "depth"], [["1", "9"], ["2", "15"]])]
+    assert is_table(facts["depths"]) and not is_table(facts["ragged"]) and not is_table([])
