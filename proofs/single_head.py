@@ -35,7 +35,7 @@ from verifier.errors import InputError
 from verifier.precision import PrecisionPolicy
 from verifier.supnorm import SupResult, sup_search
 from verifier.budget import DEFAULT_MEMORY_GB, DEFAULT_SECONDS, Estimate, check_budget
-from verifier.inputs import choice, clip, integer, parse_number, text
+from verifier.inputs import choice, integer, parse_number, show, text
 from verifier.options import Option, read_options
 from verifier.targets import Target, check_hypotheses
 from verifier.theorem import Outcome
@@ -426,11 +426,11 @@ class SingleHead:
         N = E1Construction(params).N if cells < 1e7 else None
         if N is None or N > limit:
             size = f"N = {N}" if N is not None else f"N ≈ {float(sympy.N(F.PREFIX_LENGTH_BOUND.subs({F.n: cells, F.m: dim}), 3)):.3g}"
-            raise InputError(f"E1 needs {size} prefix tokens for m = {dim}, ε = {clip(eps)}, L = {clip(f.lipschitz)} "
+            raise InputError(f"E1 needs {size} prefix tokens for m = {dim}, ε = {show(eps)}, L = {show(f.lipschitz)} "
                              f"(over the budget --max-prefix {limit}); use a larger --eps or raise --max-prefix")
         if 8 * f.bound * N <= epsilon:
             raise InputError(
-                f"λ = (4/r²)·ln(8BN/ε) would be ≤ 0 because 8BN = {clip(8 * f.bound * N)} ≤ ε = {clip(epsilon)}: E1's "
+                f"λ = (4/r²)·ln(8BN/ε) would be ≤ 0 because 8BN = {show(8 * f.bound * N)} ≤ ε = {show(epsilon)}: E1's "
                 "construction needs 8BN > ε. Here ‖f‖ ≤ B < ε/(8N), so f is within ε of 0 everywhere and the claim is "
                 "trivial; if B is the true bound nothing needs checking, otherwise pass the real --bound")
         check_budget(cost_estimate(params, N), float(o["max_seconds"]), float(o["max_memory"]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterable, Sequence
 
+from ..inputs import clip
 from ..claims import ClaimResult, Evidence, Kind, Verdict
 from ..run import TheoremResult
 from .format import FACT_LABELS
@@ -24,7 +25,7 @@ def verdict_label(result: TheoremResult) -> str:
 def render_table(result: TheoremResult) -> str:
     """A plain-text table of every claim, the key facts and the sup error, for the terminal."""
     p = result.parameters
-    lines = [f"{result.theorem}: " + ", ".join(f"{k}={v}" for k, v in p.items() if v is not None)]
+    lines = [f"{result.theorem}: " + ", ".join(f"{k}={clip(v, 80, quoted=False)}" for k, v in p.items() if v is not None)]
     facts = [f"{label} = {_number(result.facts[key])}" for key, label in FACT_LABELS if key in result.facts]
     if facts:
         lines.append("  " + "; ".join(facts))
