@@ -1,5 +1,5 @@
 """verifier.report.format: numbers, fact rows and fact tables as every report format shows them."""
-from verifier.report.format import fact_rows, fact_tables, is_table, number
+from verifier.report.format import fact_rows, fact_tables, is_table, number, paper_claims
 
 
 def test_numbers():
@@ -14,3 +14,14 @@ def test_facts_split_into_rows_and_tables():
                                 ("ragged", "[{'a': 1}, {'b': 2}]")]
     assert fact_tables(facts) == [("depths", ["n", "depth"], [["1", "9"], ["2", "15"]])]
     assert is_table(facts["depths"]) and not is_table(facts["ragged"]) and not is_table([])
+
+
+def test_paper_claims_gather_the_claims_that_realise_them():
+    claim = lambda cid, v="PASS": {"id": cid, "verdict": v, "evidence": "exact"}  # noqa: E731
+    doc = {"theorems": [
+        {"name": "a", "realises": ["P2", "P1"], "instances": [{"name": "a1", "claims": [claim("P1.via-E1"), claim("E1.size"),
+                                                                                          claim("P2.via-E1", "FAIL")]}]},
+        {"name": "b", "realises": ["P1"], "instances": [{"name": "b1", "claims": [claim("P10.x")]}]},
+    ]}
+    assert paper_claims(doc) == [("P1", ["a", "b"], [("a1", "P1.via-E1", "PASS", "exact")]),
+                                 ("P2", ["a"], [("a1", "P2.via-E1", "FAIL", "exact")])]

@@ -39,3 +39,16 @@ def fact_tables(facts: Mapping[str, Any]) -> list[tuple[str, list[str], list[lis
     """(name, columns, rows) for every fact that is a table."""
     return [(name, list(value[0]), [[number(v) for v in row.values()] for row in value])
             for name, value in facts.items() if is_table(value)]
+
+
+def paper_claims(doc: Mapping) -> list[tuple[str, list[str], list[tuple[str, str, str, str]]]]:
+    """For every paper claim (P1, P2, …) some theorem realises: (claim, the theorems, and the checked claims
+    whose id starts with it as (instance, claim id, verdict, evidence))."""
+    found: dict[str, tuple[list, list]] = {}
+    for theorem in doc["theorems"]:
+        for p in theorem["realises"]:
+            theorems, checked = found.setdefault(p, ([], []))
+            theorems.append(theorem["name"])
+            checked += [(i["name"], c["id"], c["verdict"], c["evidence"]) for i in theorem["instances"] for c in i["claims"]
+                        if c["id"].split(".")[0] == p]
+    return [(p, theorems, checked) for p, (theorems, checked) in sorted(found.items())]

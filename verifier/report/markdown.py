@@ -6,7 +6,7 @@ from typing import Mapping
 
 from .docs_links import relative
 
-from .format import fact_rows, fact_tables, number
+from .format import fact_rows, fact_tables, number, paper_claims
 from .html import verdict_label
 
 
@@ -26,6 +26,10 @@ def render_markdown(doc: Mapping, folder: Path) -> str:
            f"Instances: {', '.join(f'{n} {v}' for v, n in counts['instances'].items())}; claims: "
            f"{', '.join(f'{n} {v}' for v, n in counts['claims'].items())}. Generated {doc['generated_at']} in "
            f"{number(doc['wall_time_s'])} s. Reproduce with `{doc['command']}`.", ""]
+    out += ["## The paper's claims", "", "Each is checked through the explicit theorems that realise it.", ""]
+    out += _table(["claim", "realised by", "checked as"], [
+        (p, ", ".join(theorems), "; ".join(f"{i}: `{cid}` **{v}** ({e})" for i, cid, v, e in checked) or "—")
+        for p, theorems, checked in paper_claims(doc)]) + [""]
     for t in doc["theorems"]:
         out += [f"## {t['name']}", "", t["statement"], "",
                 f"Realises {', '.join(t['realises']) or '—'}." + (f" Statement and proof steps: [{t['docs']}]({relative(t['docs'], folder)})."
