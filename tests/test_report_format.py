@@ -10,10 +10,10 @@ def test_numbers():
 def test_facts_split_into_rows_and_tables():
     facts = {"prefix_length": 60, "sup_error": {"value": 0.05, "points": 10}, "depths": [{"n": 1, "depth": 9}, {"n": 2, "depth": 15}],
              "ragged": [{"a": 1}, {"b": 2}]}
-    assert fact_rows(facts) == [("prefix length N", "60"), ("sup_error.value", "0.05"), ("sup_error.points", "10"),
-                                ("ragged", "[{'a': 1}, {'b': 2}]")]
-    assert fact_tables(facts) == [("depths", ["n", "depth"], [["1", "9"], ["2", "15"]])]
-    assert is_table(facts["depths"]) and not is_table(facts["ragged"]) and not is_table([])
+    assert fact_rows(facts) == [("prefix length N", "60"), ("sup_error.value", "0.05"), ("sup_error.points", "10")]
+    assert fact_tables(facts) == [("depths", ["n", "depth"], [["1", "9"], ["2", "15"]]),
+                                  ("ragged", ["a", "b"], [["1", "—"], ["—", "2"]])]
+    assert is_table(facts["depths"]) and not is_table([]) and not is_table([1, 2]) and not is_table(facts["sup_error"])
 
 
 def test_paper_claims_gather_the_claims_that_realise_them():

@@ -16,9 +16,9 @@ def number(value: Any) -> str:
 
 
 def is_table(value: Any) -> bool:
-    """A fact that is a list of records with the same keys (e.g. a depth table or a sweep) reads as a table."""
-    return (isinstance(value, list) and bool(value) and all(isinstance(v, Mapping) for v in value)
-            and all(list(v) == list(value[0]) for v in value))
+    """A fact that is a non-empty list of records (e.g. a depth table, a sweep, the layers of a network) reads as
+    a table whose columns are the records' keys."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, Mapping) for v in value)
 
 
 def fact_rows(facts: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -36,9 +36,14 @@ def fact_rows(facts: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def fact_tables(facts: Mapping[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
-    """(name, columns, rows) for every fact that is a table."""
-    return [(name, list(value[0]), [[number(v) for v in row.values()] for row in value])
-            for name, value in facts.items() if is_table(value)]
+    """(name, columns, rows) for every fact that is a table; the columns are all keys in order of appearance,
+    a record without a key shows '—' there."""
+    tables = []
+    for name, value in facts.items():
+        if is_table(value):
+            columns = list(dict.fromkeys(k for record in value for k in record))
+            tables.append((name, columns, [[number(record.get(k)) for k in columns] for record in value]))
+    return tables
 
 
 def paper_claims(doc: Mapping) -> list[tuple[str, list[str], list[tuple[str, str, str, str]]]]:
