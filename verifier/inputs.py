@@ -55,18 +55,16 @@ def read_rational(raw: Any, name: str) -> sympy.Rational:
         raise InputError(f"{name}: the exponent of {clip(text)} is beyond ±{MAX_EXPONENT}; give a number of sensible size")
     if sum(ch.isdigit() for ch in mantissa) > MAX_DIGITS:
         raise InputError(f"{name}: {clip(text)} has more than {MAX_DIGITS} digits; give a shorter number")
-    value = Fraction(text)
-    if value.denominator == 0:
-        raise InputError(f"{name}: {clip(text)} divides by zero; give a finite positive number, {example}")
+    try:
+        value = Fraction(text)
+    except ZeroDivisionError:
+        raise InputError(f"{name}: {clip(text)} divides by zero; give a finite positive number, {example}") from None
     return sympy.Rational(value.numerator, value.denominator)
 
 
 def parse_number(raw: Any, name: str) -> sympy.Rational:
     """An exact positive number (see :func:`read_rational`)."""
-    try:
-        value = read_rational(raw, name)
-    except ZeroDivisionError:
-        raise InputError(f"{name}: {clip(raw)} divides by zero; give a finite positive number") from None
+    value = read_rational(raw, name)
     if not value.is_positive:
         raise InputError(f"{name} must be > 0; got {clip(raw)}. Pass a positive value, e.g. {name} 0.1")
     return value
