@@ -79,6 +79,7 @@ def test_digest_follows_the_options():
     (GOOD.replace('name = "m1"', 'name = "single-head-2"'), r"suite.toml:10: instance name 'single-head-2' is used twice \(first at .*suite.toml:6\)"),
     (GOOD.replace('theorem = "single-head"\nname = "m1"', 'name = "m1"'), r"suite.toml:4: this \[\[instance\]\] has no theorem"),
     ('name = "x"\n', r"no instances; add at least one \[\[instance\]\]"),
+    ('name = "x"\n\n[instance]\ntheorem = "single-head"\n', r"suite.toml:3: write each instance as an \[\[instance\]\] table"),
     ("[[instance]\n", r"not valid TOML: .*line 1"),
 ])
 def test_bad_configuration_names_the_line_and_the_fix(tmp_path, text, message):
@@ -100,3 +101,11 @@ def test_cli_rejects_a_bad_configuration_before_any_computation(tmp_path, capsys
     assert not (tmp_path / "out").exists()
     assert cli.main(["report", "--config", str(path), "--quick"]) == 2
     assert "--quick selects the reduced default suite" in capsys.readouterr().err
+
+
+def test_a_hypothesis_refuted_while_running_is_bad_input_naming_the_instance(tmp_path, capsys):
+    path = write(tmp_path, '[[instance]]\ntheorem = "single-head"\nname = "steep"\neps = 0.1\ntarget = "sin(30*x0)"\n'
+                           'lipschitz = 3\nbound = 1\n')
+    assert cli.main(["report", "--config", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "instance 'steep': the theorem's hypotheses do not hold" in err and "Fix: pass --lipschitz" in err

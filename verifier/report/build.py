@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Optional
 
+from ..errors import InputError
 from ..run import run
 from ..theorem import get
 from . import document
@@ -26,7 +27,10 @@ def run_suite(suite: Suite, command: str, progress: Optional[Progress] = None) -
     for k, entry in enumerate(suite.entries):
         if progress:
             progress(k, entry, "check")
-        result = run(entry.theorem, entry.options, command=command)
+        try:
+            result = run(entry.theorem, entry.options, command=command)
+        except InputError as error:  # e.g. a refuted hypothesis: found by sampling, so only now
+            raise InputError(f"instance {entry.name!r}: {error}") from None
         theorem = get(entry.theorem)
         figures: tuple = ()
         if hasattr(theorem, "report_figures"):

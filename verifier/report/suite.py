@@ -114,6 +114,9 @@ class _Lines:
                 self.blocks.append((number, {}))
                 current = self.blocks[-1][1]
             elif stripped.startswith("["):
+                table = re.match(r"\[\s*([A-Za-z0-9_-]+)\s*\]", stripped)
+                if table:
+                    self.top.setdefault(table.group(1), number)
                 current = {}
             else:
                 key = re.match(r"""\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_-]+))\s*=""", line)
@@ -154,6 +157,9 @@ def read_suite(path: Path) -> Suite:
     name = _read_name(data, "name", lines.at(None, "name")) if "name" in data else None
     seed = integer(0)(data["seed"], f"{lines.at(None, 'seed')}: seed") if "seed" in data else None
     instances = data.get("instance", [])
+    if isinstance(instances, dict):
+        raise InputError(f"{lines.at(None, 'instance')}: write each instance as an [[instance]] table (double brackets), "
+                         "not [instance]")
     if not isinstance(instances, list) or not instances or not all(isinstance(i, dict) for i in instances):
         raise InputError(f"{path}: no instances; add at least one [[instance]] table with theorem = \"NAME\" "
                          f"(known theorems: {', '.join(registry())})")
