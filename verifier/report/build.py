@@ -58,13 +58,12 @@ def write_report(runs: list[InstanceRun], suite: Suite, out: Path, command: str,
     folder = Path(out) / name
     doc = document.build(runs, suite, name, command, now.isoformat(timespec="seconds"), time.perf_counter() - started)
     validate(doc)
-    svg = {f"{r.entry.name}/{f['id']}": to_svg(f, salt=f"{r.entry.name}/{f['id']}")
-           for r in runs for f in r.figures if f["kind"] != "table"}
+    svg = {path: to_svg(f, salt=path) for r in runs for f in r.figures if (path := document.figure_file(r.entry.name, f))}
     (folder / "figures").mkdir(parents=True, exist_ok=True)
     for old in (folder / "figures").glob("*.svg"):
         old.unlink()
-    for key, text in svg.items():
-        (folder / "figures" / (key.replace("/", "-") + ".svg")).write_text(text, encoding="utf-8")
+    for path, text in svg.items():
+        (folder / path).write_text(text, encoding="utf-8")
     (folder / "report.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
     (folder / "report.md").write_text(render_markdown(doc, folder), encoding="utf-8")
     (folder / "index.html").write_text(render_html(doc, svg, folder), encoding="utf-8")

@@ -79,9 +79,13 @@ def instance_record(run: InstanceRun) -> dict:
         "seed": result.parameters.get("seed"),
         "facts": dict(result.facts),
         "claims": [claim_record(result, c) for c in result.claims],
-        "figures": [{**summary(f), "file": f"figures/{run.entry.name}-{f['id']}.svg" if f["kind"] != "table" else None}
-                    for f in run.figures],
+        "figures": [{**summary(f), "file": figure_file(run.entry.name, f)} for f in run.figures],
     }
+
+
+def figure_file(instance: str, figure: dict) -> Optional[str]:
+    """Where a drawn figure's SVG is written, relative to the report folder (tables are not drawn: None)."""
+    return None if figure["kind"] == "table" else f"figures/{instance}-{figure['id']}.svg"
 
 
 def _counts(items, key) -> dict:

@@ -24,7 +24,7 @@ def _environment() -> jinja2.Environment:
 
 
 def render_html(doc: Mapping, svg: Mapping[str, str], folder: Path) -> str:
-    """The page for report data ``doc``; ``svg`` maps 'instance/figure-id' to an SVG document; links to
+    """The page for report data ``doc``; ``svg`` maps a figure's file (as in report.json) to its SVG document; links to
     docs/ are made relative to ``folder``, where the page is written."""
     env = _environment()
     return env.get_template("report.html.j2").render(
