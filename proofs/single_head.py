@@ -35,14 +35,23 @@ from verifier.errors import InputError
 from verifier.precision import PrecisionPolicy
 from verifier.supnorm import SupResult, sup_search
 from verifier.inputs import choice, integer, parse_number, text
+from verifier.certify import Budget, automatic_value, certified_hypotheses
+from . import e1_certify
 from verifier.options import Option, read_options
-from verifier.targets import Target, check_hypotheses
+from verifier.targets import Target
 from verifier.theorem import Outcome
 
 from . import e1_formulas as F
 
 DEFAULT_TARGET = ("sin(2*x0)/2", sympy.Integer(1), sympy.Integer(1))  # (expression, Lipschitz constant L, bound B): |∇f| = |cos 2x0| ≤ 1
 TAMPER_MODES = ("short-prefix", "small-lambda", "wrong-values")
+EVIDENCE_MODES = ("auto", "certified", "sampled")
+AUTO = "auto"
+
+
+def number_or_auto(raw: Any, name: str):
+    """An exact positive number, or ``auto`` (the theorem computes a certified value)."""
+    return AUTO if raw == AUTO else parse_number(raw, name)
 SCAN_CELLS = 4_000_000  # rows × prefix tokens per float64 scan chunk (32 MB per array)
 TWO_PATH_AGREEMENT = 1e-10  # float64: closed form vs matrix forward pass, relative to max(1, B)
 
@@ -59,6 +68,14 @@ class E1Parameters:
     policy: PrecisionPolicy
     points: int
     tamper: Optional[str]
+    evidence: str = "auto"
+    budget: Budget = Budget()
+    tight: bool = False
+
+    @property
+    def certify(self) -> bool:
+        """Whether certification is attempted (``--evidence`` auto or certified)."""
+        return self.evidence != "sampled"
 
     @property
     def substitutions(self) -> dict:
@@ -71,7 +88,8 @@ class E1Parameters:
             "target": self.target.text, "d": self.target.d,
             "lipschitz": float(self.target.lipschitz), "bound": float(self.target.bound),
             "context": self.context, "seed": self.seed, "dps": self.policy.dps, "verify_dps": self.policy.verify_dps,
-            "points": self.points, "tamper": self.tamper,
+            "points": self.points, "tamper": self.tamper, "evidence_mode": self.evidence,
+            "cert_cells": self.budget.cells, "cert_seconds": self.budget.seconds, "tight": self.tight,
         }
 
 
@@ -356,13 +374,20 @@ class SingleHead:
         Option("dim", "sphere dimension m (S^m ⊂ R^(m+1))", integer(1, 10), 1),
         Option("eps", "target accuracy ε > 0, read exactly (0.05 is 1/20)", parse_number),
         Option("target", "expression in x0..xm (a tuple for d > 1); default sin(2*x0)/2 with L = B = 1", text),
-        Option("lipschitz", "claimed Lipschitz constant L of the target (chordal metric)", parse_number),
-        Option("bound", "claimed bound B ≥ sup ‖f‖", parse_number),
+        Option("lipschitz", "claimed Lipschitz constant L of the target (chordal metric), or auto (a certified bound)",
+               number_or_auto),
+        Option("bound", "claimed bound B ≥ sup ‖f‖, or auto (a certified bound)", number_or_auto),
         Option("context", "number T of content tokens (copies of x: the worst case for leakage)", integer(1), 1),
         Option("dps", "working decimal digits for verdicts (checked at 2·dps)", integer(15), 30),
         Option("seed", "seed of every random step", integer(0), 0),
         Option("points", "float64 scan points of the sup search", integer(100), 20_000),
         Option("tamper", "negative control: " + " | ".join(TAMPER_MODES), choice(*TAMPER_MODES)),
+        Option("evidence", "auto: certify where possible (m = 1, 2, 3 within the budget), else sample; certified: "
+               "an error if the instance cannot be certified; sampled: skip certification", choice(*EVIDENCE_MODES), "auto"),
+        Option("cert_cells", "budget of the certified branch and bound: cells evaluated", integer(1), 400_000),
+        Option("cert_seconds", "budget of the certified branch and bound: seconds", integer(1), 300),
+        Option("tight", "on: keep splitting until the certified upper bound of the sup error is within 5% of the "
+               "sampled lower bound", choice("on", "off"), "off"),
         Option("max_prefix", "refuse constructions with more prefix tokens (m = 3, N = 8080 takes about 80 s)",
                integer(1), 20_000),
     )
@@ -380,10 +405,17 @@ class SingleHead:
         elif lipschitz is None or bound is None:
             raise InputError("a custom --target needs its hypotheses: --lipschitz L and --bound B "
                              "(‖f(x)−f(y)‖ ≤ L‖x−y‖ and ‖f(x)‖ ≤ B on the sphere)")
-        f = Target.parse(target, dim, lipschitz, bound)
+        policy, budget = PrecisionPolicy(dps=o["dps"]), Budget(o["cert_cells"], o["cert_seconds"])
+        f = Target.parse(target, dim, 1 if lipschitz == AUTO else lipschitz, 1 if bound == AUTO else bound)
+        for name, value in (("lipschitz", lipschitz), ("bound", bound)):
+            if value == AUTO:
+                f = replace(f, **{name: automatic_value(f, name, policy, o["seed"], o["points"], budget)})
         if epsilon > 4 * f.lipschitz:
             raise InputError(f"E1 is stated for ε ∈ (0, 4L] = (0, {4 * f.lipschitz}]; pass a smaller --eps")
-        params = E1Parameters(dim, epsilon, f, o["context"], o["seed"], PrecisionPolicy(dps=o["dps"]), o["points"], o["tamper"])
+        params = E1Parameters(dim, epsilon, f, o["context"], o["seed"], policy, o["points"], o["tamper"],
+                              o["evidence"], budget, o["tight"] == "on")
+        if params.evidence == "certified" and e1_certify.why_not_certifiable(params):
+            raise InputError(f"--evidence certified: {e1_certify.why_not_certifiable(params)}; use --evidence auto")
         N = E1Construction(params).N
         limit = o["max_prefix"]
         if N > limit:
@@ -392,7 +424,8 @@ class SingleHead:
         return params
 
     def hypotheses(self, params: E1Parameters) -> list[ClaimResult]:
-        return check_hypotheses(params.target, params.policy, params.seed)
+        return certified_hypotheses(params.target, params.policy, params.seed, params.points, params.budget,
+                                    certify=params.certify)
 
     def check(self, params: E1Parameters) -> Outcome:
         m, tol = params.dim, params.policy.tolerance
@@ -429,6 +462,13 @@ class SingleHead:
             F.budget_identity_claim(),
             F.rate_claim(m, params.target.lipschitz),
         ]
+        sup_error = sups["error"].to_json()
+        reason = e1_certify.why_not_certifiable(params) if params.certify else "certification skipped (--evidence sampled)"
+        if reason is None:
+            claims, certified = e1_certify.certified_claims(claims, c, params, evaluator, sups)
+            sup_error.update(certified)
+        else:
+            sup_error["not_certified"] = reason
         facts = {
             "prefix_length": c.prefix_length,
             "prefix_length_bound": c.N_bound,
@@ -437,7 +477,7 @@ class SingleHead:
             "beta": float(sympy.N(c.beta, 17)),
             "r": float(c.r),
             "delta": float(c.delta),
-            "sup_error": sups["error"].to_json(),
+            "sup_error": sup_error,
         }
         return Outcome(tuple(claims), facts)
 

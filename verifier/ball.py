@@ -172,14 +172,17 @@ def _root(a: arb, s: int) -> arb:
 
 
 def upper(a: arb) -> float:
-    """The least float u found with u ≥ every number in the ball a (+inf if a is not finite); checked
-    by arb's comparison, which is true only when it holds for the whole ball."""
+    """A float ≥ every number in the ball a = [m ± r] (+inf if a is not finite): m + r in float64 if
+    arb confirms it (then it is the exact end point whenever that is a float), else padded: float(r)
+    is exact (30-bit radii), float(m) and the sum each round by at most half an ulp, so adding
+    2·(ulp(m) + ulp(u)) and rounding once more upwards covers both."""
     if not a.is_finite():
         return math.inf
-    u = float(a.mid()) + float(a.rad())
-    while not arb(u) >= a:
-        u = math.nextafter(u, math.inf)
-    return u
+    m = float(a.mid())
+    u = m + float(a.rad())
+    if arb(u) >= a:
+        return u
+    return math.nextafter(u + 2 * (math.ulp(m) + math.ulp(u)), math.inf)
 
 
 def lower(a: arb) -> float:
@@ -188,15 +191,18 @@ def lower(a: arb) -> float:
 
 
 def interval(lo: float, hi: float) -> arb:
-    """The ball containing the float interval [lo, hi] (floats are exact binary numbers)."""
+    """A ball containing the float interval [lo, hi] (its ends may widen by arb's radius rounding,
+    about 2⁻³⁰ of the radius)."""
     if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi:
         raise InputError(f"interval [{lo}, {hi}] is not a finite interval")
     return arb(lo).union(arb(hi))
 
 
 def acos(a: arb) -> arb:
-    """A ball containing arccos(t) for every t ∈ a ∩ [−1, 1] (arccos is decreasing: the union of its
-    values at the clamped float end points)."""
+    """A ball containing arccos(t) for every t ∈ a ∩ [−1, 1] (arccos is decreasing: where the ball
+    reaches past ±1, the union of its values at the clamped float end points)."""
+    if a.is_finite() and a > -1 and a < 1:
+        return a.acos()
     low, high = max(-1.0, lower(a)), min(1.0, upper(a))
     return arb(high).acos().union(arb(low).acos())
 

@@ -28,6 +28,7 @@ from .precision import PrecisionPolicy
 from .targets import Target, check_hypotheses, coordinates
 
 Cell = TypeVar("Cell")
+TIE = 1e-6  # a certified bound this close above the claim: the claim is tight, ball radii cannot reach it
 
 
 @dataclass(frozen=True)
@@ -174,16 +175,30 @@ def certified_hypotheses(target: Target, policy: PrecisionPolicy, seed: int, sam
 
 
 def decide_certified(claim: ClaimResult, bounded: Bounded, claimed, name: str, flag: str) -> ClaimResult:
-    """Combine a sampled (not refuted) claim 'q ≤ claimed' with a certified upper bound of q."""
+    """A hypothesis 'q ≤ claimed', sampled and not refuted, combined with a certified upper bound of q."""
+    return combine(claim, bounded, claimed, f"claimed {name} = {claimed}",
+                   f"pass {flag} auto, or a value ≥ the certified bound")
+
+
+def combine(claim: ClaimResult, bounded: Bounded, bound, what: str, fix: str, index: int = 0) -> ClaimResult:
+    """A sampled claim 'sup q ≤ bound' with the certified upper bound u = bounded.uppers[index]:
+    a sampled FAIL (a witness confirmed in mpmath) stays FAIL; u ≤ bound → PASS (certified);
+    otherwise INCONCLUSIVE with both numbers, never PASS."""
+    if claim.verdict is Verdict.FAIL:
+        return claim
+    u = bounded.uppers[index]
     how = f"certified: branch and bound in ball arithmetic, {bounded.cells} cells, {bounded.seconds:.2f} s"
-    if bounded.decided and _le_exact(bounded.upper, claimed):
-        return replace(claim, verdict=Verdict.PASS, evidence=Evidence.CERTIFIED, value=bounded.upper,
-                       method=f"{how}; certified upper bound {bounded.upper:.6g} ≤ {float(claimed):.6g}; {claim.method}")
+    if math.isfinite(u) and _le_exact(u, bound):
+        return replace(claim, verdict=Verdict.PASS, evidence=Evidence.CERTIFIED, value=u,
+                       method=f"{how}; certified upper bound {u:.6g} ≤ {float(bound):.6g}; {claim.method}")
     budget = "" if bounded.decided else " (budget exhausted)"
+    if claim.verdict is Verdict.PASS and u <= float(bound) * (1 + TIE):
+        return replace(claim, method=f"{how}; {claim.method}", detail=(
+            f"{what}: certified ≤ {u:.12g}, within {TIE:g} of the claim, which ball arithmetic cannot settle when the "
+            "claim equals the true value; the claim stays sampled"))
     return replace(
         claim, verdict=Verdict.INCONCLUSIVE, evidence=Evidence.SAMPLED, method=f"{how}; {claim.method}",
-        detail=f"claimed {name} = {claimed} is neither refuted nor proved: certified ≤ {bounded.upper:.6g}{budget}, "
-               f"sampled ≥ {claim.value:.6g}; pass {flag} auto, or a value ≥ the certified bound")
+        detail=f"{what} is neither refuted nor proved: certified ≤ {u:.6g}{budget}, sampled ≥ {claim.value:.6g}; {fix}")
 
 
 def _le_exact(value: float, claimed) -> bool:
