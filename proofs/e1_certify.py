@@ -114,6 +114,9 @@ def certified_claims(claims: list, construction, params, evaluator, sups: dict) 
     c = construction
     by_id = {claim.id: k for k, claim in enumerate(claims)}
     lower_error = float(sups["error"].value)
+    if claims[by_id["E1.step5.sup"]].verdict is Verdict.FAIL:  # refuted by a witness confirmed in mpmath
+        return list(claims), {"lower": lower_error, "certified_upper": None,
+                              "not_certified": "the sampled witness already refutes the sup claim"}
     result = certify_sups(c, params.budget, lower_error, params.tight)
     fix = "raise --cert-cells/--cert-seconds, or use a smaller --eps"
     parts = {"E1.step2.near": ("near", "ε/2"), "E1.step3.far": ("far", "ε/4"), "E1.step4.leak": ("leak", "ε/4"),

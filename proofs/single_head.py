@@ -22,9 +22,12 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Optional
 
+import math
+
 import mpmath
 import numpy as np
 import sympy
+from scipy.spatial import cKDTree
 
 from verifier.attention import (ClosedForm, Head, Prefix, derive_closed_form, forward_matrix_mp, forward_matrix_numpy,
                                 h0_embedding, h0_embedding_numpy)
@@ -47,6 +50,7 @@ DEFAULT_TARGET = ("sin(2*x0)/2", sympy.Integer(1), sympy.Integer(1))  # (express
 TAMPER_MODES = ("short-prefix", "small-lambda", "wrong-values")
 EVIDENCE_MODES = ("auto", "certified", "sampled")
 AUTO = "auto"
+HYPOTHESIS_BUDGET = Budget(50_000, 30)  # hypotheses run before the construction: keep them cheap
 
 
 def number_or_auto(raw: Any, name: str):
@@ -205,8 +209,9 @@ CONTINUOUS_PARTS = ("error", "leak")  # continuous in x; near/far are split by t
 class E1Evaluator:
     """Evaluates ‖H − f‖, ‖near‖, ‖far‖, ‖leak‖ on the H0 head through the derived closed form."""
 
-    def __init__(self, construction: E1Construction, closed_form: ClosedForm):
+    def __init__(self, construction: E1Construction, closed_form: ClosedForm, truncate: bool = True):
         self.c = construction
+        self.truncate = truncate  # mpmath sums over the tokens near x only (see near_tokens)
         self.cf = closed_form
         self.target = construction.params.target
         self.T = construction.params.context
@@ -242,15 +247,23 @@ class E1Evaluator:
         }
         return {k: np.linalg.norm(v, axis=1) for k, v in vectors.items()}
 
-    def parts_mp(self, x) -> dict[str, mpmath.mpf]:
-        """The same four norms at the current mpmath precision (x: floats or mpf)."""
+    def parts_mp(self, x, truncate: Optional[bool] = None) -> dict[str, mpmath.mpf]:
+        """The same four norms at the current mpmath precision (x: floats or mpf), over the prefix
+        tokens near x only (see :meth:`near_tokens`); ``truncate=False`` sums over all N tokens
+        (default: the evaluator's ``truncate``)."""
+        truncate = self.truncate if truncate is None else truncate
         points, prefix = self.c.at_precision()
         xm = to_sphere_mp(x)
+        index = self.near_tokens(np.array([float(v) for v in xm])) if truncate else range(len(points))
+        sub = Prefix([prefix.keys[i] for i in index], [prefix.biases[i] for i in index], [prefix.values[i] for i in index])
         content = [xm] * self.T
-        wp, wc = self.cf.weights_mp(xm, prefix, content)
-        vp, vc = self._prefix_values_mp(), self.cf.values_mp(prefix, content)[1]
+        wp, wc = self.cf.weights_mp(xm, sub, content)
+        values = self._prefix_values_mp()
+        vp, vc = [values[i] for i in index], self.cf.values_mp(sub, content)[1]
         fx = self.target.mp(xm)
-        is_near = self._near_mp(xm, points)
+        is_near = self._near_mp(xm, [points[i] for i in index], index)
+        if len(index) < len(points):
+            self._check_truncation(xm, sub, len(points) - len(index), fx)
 
         def part(weights, values) -> list:
             """Σ_j w_j (ν_j − f(x)) as a vector."""
@@ -265,6 +278,46 @@ class E1Evaluator:
         vectors["error"] = [mpmath.fsum(parts) for parts in zip(*vectors.values())]  # H − f = near + far + leak
         return {name: mpmath.norm(v) for name, v in vectors.items()}
 
+    def near_tokens(self, x: np.ndarray) -> list[int]:
+        """The prefix tokens that matter at x at the current precision: those with
+        ⟨x, p⟩ ≥ c_cut = ⟨x, p*⟩ − G/λ (p* the nearest), G = ln(3N(V + B + 1)) + (dps + 6)·ln 10,
+        found by a cKDTree ball query of chord radius (2 − 2c_cut)^(1/2). The others weigh, all
+        together, less than 10^−(dps+5) relative to the best token (checked after the evaluation by
+        :meth:`_check_truncation`), so dropping them changes no digit the verdict reads."""
+        points = self.c.float64[0]
+        lam = float(sympy.N(self.c.lam, 17))
+        tree = self._cache.get("tree")
+        if tree is None:
+            tree = self._cache["tree"] = cKDTree(points)
+        distance, _ = tree.query(x)
+        best = 1 - distance**2 / 2
+        gap = (math.log(3 * len(points) * (self._value_bound + float(self.target.bound) + 1)) + (mpmath.mp.dps + 6) * math.log(10)) / lam
+        cut = best - gap - 1e-9
+        if cut <= -1:
+            return list(range(len(points)))
+        return sorted(tree.query_ball_point(x, math.sqrt(2 - 2 * cut)))
+
+    @cached_property
+    def _value_bound(self) -> float:
+        return float(np.max(np.abs(self.c.float64[1].values))) * (1 + 1e-9)
+
+    def _check_truncation(self, xm: list, sub: Prefix, dropped: int, fx: list) -> None:
+        """Raise if the dropped tokens could weigh more than 10^−(dps+3) (then the cut was wrong):
+        each has ⟨x, p⟩ < c_cut + 10⁻⁹, so their weight is at most dropped·e^{λ(c_cut + 10⁻⁹) + β}."""
+        points = self.c.float64[0]
+        lam_mp = mpmath.mpf(str(sympy.N(self.c.lam, mpmath.mp.dps + 10)))
+        beta_mp = mpmath.mpf(str(sympy.N(self.c.beta, mpmath.mp.dps + 10)))
+        x = np.array([float(v) for v in xm])
+        distance = np.sqrt(np.maximum(0.0, 2 - 2 * (points @ x)))
+        kept = len(sub)
+        outside = np.sort(distance)[kept] if kept < len(points) else 2.0
+        c_out = mpmath.mpf(1) - mpmath.mpf(max(0.0, outside - 1e-9)) ** 2 / 2
+        best = max(mpmath.fsum(k * v for k, v in zip(key, xm)) for key in sub.keys) + beta_mp
+        scale = self._value_bound + mpmath.norm(fx) + 1
+        tail = 3 * dropped * mpmath.exp(lam_mp * c_out + beta_mp - best) * scale
+        if tail > mpmath.mpf(10) ** (-(mpmath.mp.dps + 3)):
+            raise AssertionError(f"truncation of the mpmath sum too coarse: tail {mpmath.nstr(tail, 3)}")
+
     def _prefix_values_mp(self) -> list:
         """ν_prefix of every prefix token at the current precision (independent of x: cached)."""
         key = ("values", mpmath.mp.dps)
@@ -273,14 +326,14 @@ class E1Evaluator:
             self._cache[key] = self.cf.values_mp(prefix, [])[0]
         return self._cache[key]
 
-    def _near_mp(self, xm: list, points: list) -> list[bool]:
-        """‖x − p_i‖ ≤ r ⇔ ⟨x, p_i⟩ ≥ 1 − r²/2, decided in float64 where the margin exceeds 1e-9 and in
-        mpmath otherwise."""
+    def _near_mp(self, xm: list, points: list, index) -> list[bool]:
+        """‖x − p_i‖ ≤ r ⇔ ⟨x, p_i⟩ ≥ 1 − r²/2 for the tokens ``index`` (``points`` are theirs), decided in
+        float64 where the margin exceeds 1e-9 and in mpmath otherwise."""
         key = ("threshold", mpmath.mp.dps)
         if key not in self._cache:
             self._cache[key] = 1 - mpmath.mpf(str(sympy.N(self.c.r**2 / 2, mpmath.mp.dps + 10)))
         threshold = self._cache[key]
-        margin = self.c.float64[0] @ np.array([float(v) for v in xm]) - float(threshold)
+        margin = self.c.float64[0][list(index)] @ np.array([float(v) for v in xm]) - float(threshold)
         return [bool(gap > 0) if abs(gap) > 1e-9 else mpmath.fdot(xm, p) >= threshold for gap, p in zip(margin, points)]
 
 
@@ -385,7 +438,7 @@ class SingleHead:
         Option("evidence", "auto: certify where possible (m = 1, 2, 3 within the budget), else sample; certified: "
                "an error if the instance cannot be certified; sampled: skip certification", choice(*EVIDENCE_MODES), "auto"),
         Option("cert_cells", "budget of the certified branch and bound: cells evaluated", integer(1), 400_000),
-        Option("cert_seconds", "budget of the certified branch and bound: seconds", integer(1), 300),
+        Option("cert_seconds", "budget of the certified branch and bound: seconds", integer(1), 120),
         Option("tight", "on: keep splitting until the certified upper bound of the sup error is within 5% of the "
                "sampled lower bound", choice("on", "off"), "off"),
         Option("max_prefix", "refuse constructions with more prefix tokens (m = 3, N = 8080 takes about 80 s)",
@@ -424,8 +477,8 @@ class SingleHead:
         return params
 
     def hypotheses(self, params: E1Parameters) -> list[ClaimResult]:
-        return certified_hypotheses(params.target, params.policy, params.seed, params.points, params.budget,
-                                    certify=params.certify)
+        budget = Budget(min(params.budget.cells, HYPOTHESIS_BUDGET.cells), min(params.budget.seconds, HYPOTHESIS_BUDGET.seconds))
+        return certified_hypotheses(params.target, params.policy, params.seed, params.points, budget, certify=params.certify)
 
     def check(self, params: E1Parameters) -> Outcome:
         m, tol = params.dim, params.policy.tolerance
