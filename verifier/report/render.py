@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from ..inputs import clip
 from ..claims import ClaimResult, Evidence, Kind, Verdict
 from ..run import TheoremResult
 
@@ -34,7 +35,7 @@ def verdict_label(result: TheoremResult) -> str:
 def render_table(result: TheoremResult) -> str:
     """A plain-text table of every claim, the key facts and the sup error, for the terminal."""
     p = result.parameters
-    lines = [f"{result.theorem}: " + ", ".join(f"{k}={v}" for k, v in p.items() if v is not None)]
+    lines = [f"{result.theorem}: " + ", ".join(f"{k}={clip(v, 80, quoted=False)}" for k, v in p.items() if v is not None)]
     facts = [f"{label} = {_number(result.facts[key])}" for key, label in FACT_LABELS if key in result.facts]
     if facts:
         lines.append("  " + "; ".join(facts))
@@ -53,6 +54,9 @@ def render_table(result: TheoremResult) -> str:
         lines.append(f"    ({s['method']}; {s['points']} points; {s['dps']} digits, checked at {s['verify_dps']})")
     if any(c.kind is Kind.FRAMEWORK and c.verdict is Verdict.FAIL for c in result.claims):
         lines.append("  !!! FRAMEWORK ERROR: two independent computations disagree; the verdict is not trustworthy !!!")
+    undecided = [c.id for c in result.claims if c.verdict is Verdict.INCONCLUSIVE]
+    if undecided:
+        lines.append(f"  INCONCLUSIVE: {', '.join(undecided)} could not be decided; the note under each says why and what to change")
     lines.append(f"VERDICT: {verdict_label(result)} ({len(result.claims)} claims: {_counts(result.claims)}); "
                  f"wall time {result.wall_time_s:.1f} s")
     return "\n".join(lines)
