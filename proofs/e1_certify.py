@@ -134,7 +134,7 @@ def certified_claims(claims: list, construction, params, evaluator, sups: dict) 
     if out[k].verdict is not Verdict.FAIL:
         out[k] = combine(out[k], covering, c.delta, "covering radius ≤ δ", fix)
     facts = {"lower": lower_error, "certified_upper": result.upper("error"), "cells": result.bounded.cells,
-             "certified_seconds": round(result.bounded.seconds, 3), "decided": result.bounded.decided,
+             "decided": result.bounded.decided,
              "worst_cell": result.worst_cell(),
              "parts_certified_upper": {name: result.upper(name) for name in NAMES}}
     if params.tight:

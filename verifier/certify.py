@@ -28,7 +28,7 @@ from .precision import PrecisionPolicy
 from .targets import Target, check_hypotheses, coordinates
 
 Cell = TypeVar("Cell")
-TIE = 1e-6  # a certified bound this close above the claim: the claim is tight, ball radii cannot reach it
+TIE = 1e-4  # a certified bound this close above the claim: a tie ball radii cannot settle; the claim stays sampled
 
 
 @dataclass(frozen=True)
@@ -203,15 +203,15 @@ def combine(claim: ClaimResult, bounded: Bounded, bound, what: str, fix: str, in
     if claim.verdict is Verdict.FAIL:
         return claim
     u = bounded.uppers[index]
-    how = f"certified: branch and bound in ball arithmetic, {bounded.cells} cells, {bounded.seconds:.2f} s"
+    how = f"certified: branch and bound in ball arithmetic, {bounded.cells} cells"
     if math.isfinite(u) and _le_exact(u, bound):
         return replace(claim, verdict=Verdict.PASS, evidence=Evidence.CERTIFIED, value=u,
                        method=f"{how}; certified upper bound {u:.6g} ≤ {float(bound):.6g}; {claim.method}")
     budget = "" if bounded.decided else " (budget exhausted)"
-    if claim.verdict is Verdict.PASS and u <= float(bound) * (1 + TIE):
-        return replace(claim, method=f"{how}; {claim.method}", detail=(
-            f"{what}: certified ≤ {u:.12g}, within {TIE:g} of the claim, which ball arithmetic cannot settle when the "
-            "claim equals the true value; the claim stays sampled"))
+    if u <= float(bound) * (1 + TIE):  # a tie: keep the sampled verdict and its advice
+        note = (f"certified ≤ {u:.12g}, within {TIE:g} of the claim: ball arithmetic cannot settle a claim equal to the "
+                "true value, so the claim stays sampled")
+        return replace(claim, method=f"{how}; {claim.method}", detail="; ".join(filter(None, (claim.detail, note))))
     return replace(
         claim, verdict=Verdict.INCONCLUSIVE, evidence=Evidence.SAMPLED, method=f"{how}; {claim.method}",
         detail=f"{what} is neither refuted nor proved: certified ≤ {u:.6g}{budget}, sampled ≥ {claim.value:.6g}; {fix}")
