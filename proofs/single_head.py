@@ -22,9 +22,12 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Optional
 
+import math
+
 import mpmath
 import numpy as np
 import sympy
+from scipy.spatial import cKDTree
 
 from verifier.attention import (ClosedForm, Head, Prefix, derive_closed_form, forward_matrix_mp, forward_matrix_numpy,
                                 h0_embedding, h0_embedding_numpy)
@@ -36,15 +39,25 @@ from verifier.precision import PrecisionPolicy
 from verifier.supnorm import SupResult, sup_search
 from verifier.sweep import Sizing
 from verifier.budget import DEFAULT_MEMORY_GB, DEFAULT_SECONDS, Estimate, check_budget
+from verifier.certify import Budget, automatic_value, certified_hypotheses
 from verifier.inputs import choice, integer, parse_number, show, text
 from verifier.options import Option, read_options
-from verifier.targets import Target, check_hypotheses
+from verifier.targets import Target
 from verifier.theorem import Outcome
 
+from . import e1_certify
 from . import e1_formulas as F
 
 DEFAULT_TARGET = ("sin(2*x0)/2", sympy.Integer(1), sympy.Integer(1))  # (expression, Lipschitz constant L, bound B): |∇f| = |cos 2x0| ≤ 1
 TAMPER_MODES = ("short-prefix", "small-lambda", "wrong-values")
+EVIDENCE_MODES = ("auto", "certified", "sampled")
+AUTO = "auto"
+HYPOTHESIS_BUDGET = Budget(50_000, 30)  # hypotheses run before the construction: keep them cheap
+
+
+def number_or_auto(raw: Any, name: str):
+    """An exact positive number, or ``auto`` (the theorem computes a certified value)."""
+    return AUTO if raw == AUTO else parse_number(raw, name)
 SCAN_CELLS = 4_000_000  # rows × prefix tokens per float64 scan chunk (32 MB per array)
 TWO_PATH_AGREEMENT = 1e-10  # float64: closed form vs matrix forward pass, relative to max(1, B)
 
@@ -62,6 +75,14 @@ class E1Parameters:
     points: int
     tamper: Optional[str]
     grid: Optional[int] = None  # n overriding ⌈√m/δ⌉ (N, λ, β re-derived from it): the sweep's construction family
+    evidence: str = "auto"
+    budget: Budget = Budget()
+    tight: bool = False
+
+    @property
+    def certify(self) -> bool:
+        """Whether certification is attempted (``--evidence`` auto or certified)."""
+        return self.evidence != "sampled"
 
     @property
     def substitutions(self) -> dict:
@@ -78,7 +99,8 @@ class E1Parameters:
             "target": self.target.text, "d": self.target.d,
             "lipschitz": float(self.target.lipschitz), "bound": float(self.target.bound),
             "context": self.context, "seed": self.seed, "dps": self.policy.dps, "verify_dps": self.policy.verify_dps,
-            "points": self.points, "tamper": self.tamper, "grid": self.grid,
+            "points": self.points, "tamper": self.tamper, "grid": self.grid, "evidence_mode": self.evidence,
+            "cert_cells": self.budget.cells, "cert_seconds": self.budget.seconds, "tight": self.tight,
         }
 
 
@@ -223,8 +245,9 @@ CONTINUOUS_PARTS = ("error", "leak")  # continuous in x; near/far are split by t
 class E1Evaluator:
     """Evaluates ‖H − f‖, ‖near‖, ‖far‖, ‖leak‖ on the H0 head through the derived closed form."""
 
-    def __init__(self, construction: E1Construction, closed_form: ClosedForm):
+    def __init__(self, construction: E1Construction, closed_form: ClosedForm, truncate: bool = True):
         self.c = construction
+        self.truncate = truncate  # mpmath sums over the tokens near x only (see near_tokens)
         self.cf = closed_form
         self.target = construction.params.target
         self.T = construction.params.context
@@ -260,15 +283,23 @@ class E1Evaluator:
         }
         return {k: np.linalg.norm(v, axis=1) for k, v in vectors.items()}
 
-    def parts_mp(self, x) -> dict[str, mpmath.mpf]:
-        """The same four norms at the current mpmath precision (x: floats or mpf)."""
+    def parts_mp(self, x, truncate: Optional[bool] = None) -> dict[str, mpmath.mpf]:
+        """The same four norms at the current mpmath precision (x: floats or mpf), over the prefix
+        tokens near x only (see :meth:`near_tokens`); ``truncate=False`` sums over all N tokens
+        (default: the evaluator's ``truncate``)."""
+        truncate = self.truncate if truncate is None else truncate
         points, prefix = self.c.at_precision()
         xm = to_sphere_mp(x)
+        index = self.near_tokens(np.array([float(v) for v in xm])) if truncate else range(len(points))
+        sub = Prefix([prefix.keys[i] for i in index], [prefix.biases[i] for i in index], [prefix.values[i] for i in index])
         content = [xm] * self.T
-        wp, wc = self.cf.weights_mp(xm, prefix, content)
-        vp, vc = self._prefix_values_mp(), self.cf.values_mp(prefix, content)[1]
+        wp, wc = self.cf.weights_mp(xm, sub, content)
+        values = self._prefix_values_mp()
+        vp, vc = [values[i] for i in index], self.cf.values_mp(sub, content)[1]
         fx = self.target.mp(xm)
-        is_near = self._near_mp(xm, points)
+        is_near = self._near_mp(xm, [points[i] for i in index], index)
+        if len(index) < len(points):
+            self._check_truncation(xm, sub, len(points) - len(index), fx)
 
         def part(weights, values) -> list:
             """Σ_j w_j (ν_j − f(x)) as a vector."""
@@ -283,6 +314,46 @@ class E1Evaluator:
         vectors["error"] = [mpmath.fsum(parts) for parts in zip(*vectors.values())]  # H − f = near + far + leak
         return {name: mpmath.norm(v) for name, v in vectors.items()}
 
+    def near_tokens(self, x: np.ndarray) -> list[int]:
+        """The prefix tokens that matter at x at the current precision: those with
+        ⟨x, p⟩ ≥ c_cut = ⟨x, p*⟩ − G/λ (p* the nearest), G = ln(3N(V + B + 1)) + (dps + 6)·ln 10,
+        found by a cKDTree ball query of chord radius (2 − 2c_cut)^(1/2). The others weigh, all
+        together, less than 10^−(dps+5) relative to the best token (checked after the evaluation by
+        :meth:`_check_truncation`), so dropping them changes no digit the verdict reads."""
+        points = self.c.float64[0]
+        lam = float(sympy.N(self.c.lam, 17))
+        tree = self._cache.get("tree")
+        if tree is None:
+            tree = self._cache["tree"] = cKDTree(points)
+        distance, _ = tree.query(x)
+        best = 1 - distance**2 / 2
+        gap = (math.log(3 * len(points) * (self._value_bound + float(self.target.bound) + 1)) + (mpmath.mp.dps + 6) * math.log(10)) / lam
+        cut = best - gap - 1e-9
+        if cut <= -1:
+            return list(range(len(points)))
+        return sorted(tree.query_ball_point(x, math.sqrt(2 - 2 * cut)))
+
+    @cached_property
+    def _value_bound(self) -> float:
+        return float(np.max(np.abs(self.c.float64[1].values))) * (1 + 1e-9)
+
+    def _check_truncation(self, xm: list, sub: Prefix, dropped: int, fx: list) -> None:
+        """Raise if the dropped tokens could weigh more than 10^−(dps+3) (then the cut was wrong):
+        each has ⟨x, p⟩ < c_cut + 10⁻⁹, so their weight is at most dropped·e^{λ(c_cut + 10⁻⁹) + β}."""
+        points = self.c.float64[0]
+        lam_mp = mpmath.mpf(str(sympy.N(self.c.lam, mpmath.mp.dps + 10)))
+        beta_mp = mpmath.mpf(str(sympy.N(self.c.beta, mpmath.mp.dps + 10)))
+        x = np.array([float(v) for v in xm])
+        distance = np.sqrt(np.maximum(0.0, 2 - 2 * (points @ x)))
+        kept = len(sub)
+        outside = np.sort(distance)[kept] if kept < len(points) else 2.0
+        c_out = mpmath.mpf(1) - mpmath.mpf(max(0.0, outside - 1e-9)) ** 2 / 2
+        best = max(mpmath.fsum(k * v for k, v in zip(key, xm)) for key in sub.keys) + beta_mp
+        scale = self._value_bound + mpmath.norm(fx) + 1
+        tail = 3 * dropped * mpmath.exp(lam_mp * c_out + beta_mp - best) * scale
+        if tail > mpmath.mpf(10) ** (-(mpmath.mp.dps + 3)):
+            raise AssertionError(f"truncation of the mpmath sum too coarse: tail {mpmath.nstr(tail, 3)}")
+
     def _prefix_values_mp(self) -> list:
         """ν_prefix of every prefix token at the current precision (independent of x: cached)."""
         key = ("values", mpmath.mp.dps)
@@ -291,14 +362,14 @@ class E1Evaluator:
             self._cache[key] = self.cf.values_mp(prefix, [])[0]
         return self._cache[key]
 
-    def _near_mp(self, xm: list, points: list) -> list[bool]:
-        """‖x − p_i‖ ≤ r ⇔ ⟨x, p_i⟩ ≥ 1 − r²/2, decided in float64 where the margin exceeds 1e-9 and in
-        mpmath otherwise."""
+    def _near_mp(self, xm: list, points: list, index) -> list[bool]:
+        """‖x − p_i‖ ≤ r ⇔ ⟨x, p_i⟩ ≥ 1 − r²/2 for the tokens ``index`` (``points`` are theirs), decided in
+        float64 where the margin exceeds 1e-9 and in mpmath otherwise."""
         key = ("threshold", mpmath.mp.dps)
         if key not in self._cache:
             self._cache[key] = 1 - mpmath.mpf(str(sympy.N(self.c.r**2 / 2, mpmath.mp.dps + 10)))
         threshold = self._cache[key]
-        margin = self.c.float64[0] @ np.array([float(v) for v in xm]) - float(threshold)
+        margin = self.c.float64[0][list(index)] @ np.array([float(v) for v in xm]) - float(threshold)
         return [bool(gap > 0) if abs(gap) > 1e-9 else mpmath.fdot(xm, p) >= threshold for gap, p in zip(margin, points)]
 
 
@@ -392,14 +463,21 @@ class SingleHead:
         Option("dim", "sphere dimension m (S^m ⊂ R^(m+1))", integer(1, 10), 1),
         Option("eps", "target accuracy ε > 0, read exactly (0.05 is 1/20)", parse_number),
         Option("target", "expression in x0..xm (a tuple for d > 1); default sin(2*x0)/2 with L = B = 1", text),
-        Option("lipschitz", "claimed Lipschitz constant L of the target (chordal metric)", parse_number),
-        Option("bound", "claimed bound B ≥ sup ‖f‖", parse_number),
+        Option("lipschitz", "claimed Lipschitz constant L of the target (chordal metric), or auto (a certified bound)",
+               number_or_auto),
+        Option("bound", "claimed bound B ≥ sup ‖f‖, or auto (a certified bound)", number_or_auto),
         Option("context", "number T of content tokens (copies of x: the worst case for leakage)", integer(1), 1),
         Option("dps", "working decimal digits for verdicts (checked at 2·dps)",
                integer(15, 1000, "verdicts at 30–100 digits are checked at twice that; use --dps ≤ 1000"), 30),
         Option("seed", "seed of every random step", integer(0), 0),
         Option("points", "float64 scan points of the sup search", integer(100), 20_000),
         Option("tamper", "negative control: " + " | ".join(TAMPER_MODES), choice(*TAMPER_MODES)),
+        Option("evidence", "auto: certify where possible (m = 1, 2, 3 within the budget), else sample; certified: "
+               "an error if the instance cannot be certified; sampled: skip certification", choice(*EVIDENCE_MODES), "auto"),
+        Option("cert_cells", "budget of the certified branch and bound: cells evaluated", integer(1), 400_000),
+        Option("cert_seconds", "budget of the certified branch and bound: seconds", integer(1), 120),
+        Option("tight", "on: keep splitting until the certified upper bound of the sup error is within 5% of the "
+               "sampled lower bound", choice("on", "off"), "off"),
         Option("max_prefix", "refuse constructions with more prefix tokens (m = 3, N = 8080 takes about 80 s)",
                integer(1), 20_000),
         Option("max_seconds", "refuse a run whose estimated time exceeds this many seconds", parse_number, DEFAULT_SECONDS),
@@ -423,11 +501,17 @@ class SingleHead:
         elif lipschitz is None or bound is None:
             raise InputError("a custom --target needs its hypotheses: --lipschitz L and --bound B "
                              "(‖f(x)−f(y)‖ ≤ L‖x−y‖ and ‖f(x)‖ ≤ B on the sphere)")
-        f = Target.parse(target, dim, lipschitz, bound)
+        policy, budget = PrecisionPolicy(dps=o["dps"]), Budget(o["cert_cells"], o["cert_seconds"])
+        f = Target.parse(target, dim, 1 if lipschitz == AUTO else lipschitz, 1 if bound == AUTO else bound)
+        for name, value in (("lipschitz", lipschitz), ("bound", bound)):
+            if value == AUTO:
+                f = replace(f, **{name: automatic_value(f, name, policy, o["seed"], o["points"], budget)})
         if epsilon > 4 * f.lipschitz:
             raise InputError(f"E1 is stated for ε ∈ (0, 4L] = (0, {4 * f.lipschitz}]; pass a smaller --eps")
-        params = E1Parameters(dim, epsilon, f, o["context"], o["seed"], PrecisionPolicy(dps=o["dps"]), o["points"], o["tamper"],
-                              o["grid"])
+        params = E1Parameters(dim, epsilon, f, o["context"], o["seed"], policy, o["points"], o["tamper"],
+                              o["grid"], o["evidence"], budget, o["tight"] == "on")
+        if params.evidence == "certified" and e1_certify.why_not_certifiable(params):
+            raise InputError(f"--evidence certified: {e1_certify.why_not_certifiable(params)}; use --evidence auto")
         limit = o["max_prefix"]
         cells = float(sympy.N(params.exact(F.CELLS.args[0]), 30))  # √m/δ, before the exact ceiling
         N = E1Construction(params).N if cells < 1e7 else None
@@ -445,7 +529,8 @@ class SingleHead:
         return params
 
     def hypotheses(self, params: E1Parameters) -> list[ClaimResult]:
-        return check_hypotheses(params.target, params.policy, params.seed)
+        budget = Budget(min(params.budget.cells, HYPOTHESIS_BUDGET.cells), min(params.budget.seconds, HYPOTHESIS_BUDGET.seconds))
+        return certified_hypotheses(params.target, params.policy, params.seed, params.points, budget, certify=params.certify)
 
     def check(self, params: E1Parameters) -> Outcome:
         m, tol = params.dim, params.policy.tolerance
@@ -482,6 +567,13 @@ class SingleHead:
             F.budget_identity_claim(),
             F.rate_claim(m, params.target.lipschitz),
         ]
+        sup_error = sups["error"].to_json()
+        reason = e1_certify.why_not_certifiable(params) if params.certify else "certification skipped (--evidence sampled)"
+        if reason is None:
+            claims, certified = e1_certify.certified_claims(claims, c, params, evaluator, sups)
+            sup_error.update(certified)
+        else:
+            sup_error["not_certified"] = reason
         facts = {
             "prefix_length": c.prefix_length,
             "prefix_length_bound": c.N_bound,
@@ -490,7 +582,7 @@ class SingleHead:
             "beta": float(sympy.N(c.beta, 17)),
             "r": float(c.r),
             "delta": float(c.delta),
-            "sup_error": sups["error"].to_json(),
+            "sup_error": sup_error,
         }
         return Outcome(tuple(claims), facts)
 

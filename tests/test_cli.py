@@ -159,7 +159,7 @@ def _main_catching_argparse(argv):
         return exit_.code
 
 
-def _validate_only(name, options, command=None):
+def _validate_only(name, options, command=None, require=None):
     """run() reduced to validation: bad input must be refused there, before any work."""
     from verifier.theorem import get
 

@@ -87,7 +87,9 @@ def test_to_json_structure(result):
     s = j["sup_error"]
     for key in ("value", "argmax", "method", "points", "dps"):
         assert key in s, key
-    assert s["value"] == pytest.approx(_claim(result, "E1.step5.sup").value)
+    step5 = _claim(result, "E1.step5.sup")  # certified: the claim's value is the certified upper bound
+    assert step5.value == pytest.approx(s["certified_upper"] if step5.evidence.value == "certified" else s["value"])
+    assert s["lower"] == pytest.approx(s["value"]) and s["certified_upper"] >= s["lower"]
     assert len(s["argmax"]) == 2 and abs(np.linalg.norm(s["argmax"]) - 1) < 1e-9
     assert s["dps"] == 30 and s["points"] >= 20_000
     assert len(j["claims"]) == len(result.claims)

@@ -8,7 +8,7 @@ import pytest
 from verifier import cli, sweep
 from verifier.errors import InputError
 
-SMALL = ["sweep", "single-head", "--dim", "1", "--eps", "0.4,0.35", "--points", "200", "--no-progress"]
+SMALL = ["sweep", "single-head", "--dim", "1", "--eps", "0.4,0.35", "--points", "200", "--evidence", "sampled", "--no-progress"]
 
 
 def test_loglog_fit_recovers_a_power_law_and_its_stderr():

@@ -16,7 +16,7 @@ from typing import Optional, Sequence
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .claims import Verdict
+from .claims import Evidence, Verdict
 from .errors import InputError
 from .report import render_table, summary_line, verdict_label
 from .report.build import run_suite, write_report
@@ -59,6 +59,8 @@ def theorem_parser(theorem: Theorem) -> argparse.ArgumentParser:
         default = f"; default {option.default}" if option.default is not None else ""
         parser.add_argument(option.flag, dest=option.name, help=option.help + default)
     parser.add_argument("--json", type=Path, help="write the result as JSON to this path")
+    parser.add_argument("--require", choices=[e.value for e in Evidence],
+                        help="a PASS on weaker evidence becomes INCONCLUSIVE (exit 3), e.g. --require certified")
     return parser
 
 
@@ -76,7 +78,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             options = {o.name: getattr(flags, o.name) for o in theorem.options if getattr(flags, o.name) is not None}
             if flags.json:
                 _writable_file(flags.json)
-            result = run(theorem.name, options, command=shlex.join(["verifier", *argv]))
+            result = run(theorem.name, options, command=shlex.join(["verifier", *argv]),
+                         require=Evidence(flags.require) if flags.require else None)
             print(render_table(result))
             if flags.json:
                 flags.json.write_text(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")

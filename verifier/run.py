@@ -10,7 +10,7 @@ from typing import Any, Mapping, Optional
 
 import numpy as np
 
-from .claims import ClaimResult, Evidence, Verdict
+from .claims import ClaimResult, Evidence, Kind, Verdict
 from .errors import InputError
 from .theorem import get
 
@@ -51,8 +51,8 @@ class TheoremResult:
 
     @property
     def evidence(self) -> Evidence:
-        """The weakest evidence of the claims: a PASS says no more than its weakest claim."""
-        return Evidence.weakest(c.evidence for c in self.claims)
+        """The weakest evidence of the claims the verdict rests on (see :func:`verdict_evidence`)."""
+        return verdict_evidence(self.claims)
 
     def to_json(self) -> dict:
         return {
@@ -68,6 +68,20 @@ class TheoremResult:
         }
 
 
+def verdict_evidence(claims) -> Evidence:
+    """The weakest evidence among the claims that are not framework self-tests: a PASS says no more
+    than its weakest claim. Framework claims (Kind.FRAMEWORK, e.g. two implementations agreeing at
+    sampled points) cross-check the code, they are no premise of the theorem's verdict; they still
+    count for the verdict (a framework FAIL fails the run) and show their own evidence."""
+    return Evidence.weakest(c.evidence for c in claims if c.kind is not Kind.FRAMEWORK)
+
+
+def meets(evidence: Evidence, required: Evidence) -> bool:
+    """True iff ``evidence`` is at least as strong as ``required`` (exact ≥ certified ≥ sampled)."""
+    order = list(Evidence)
+    return order.index(evidence) <= order.index(required)
+
+
 def refutation_message(failed: list[ClaimResult]) -> str:
     lines = ["the theorem's hypotheses do not hold for this input; nothing else was checked:"]
     for c in failed:
@@ -79,8 +93,11 @@ def refutation_message(failed: list[ClaimResult]) -> str:
     return "\n".join(lines)
 
 
-def run(theorem_name: str, options: Mapping[str, Any], command: Optional[str] = None) -> TheoremResult:
-    """Check one theorem instance. InputError (incl. HypothesisRefuted) comes before any expensive work."""
+def run(theorem_name: str, options: Mapping[str, Any], command: Optional[str] = None,
+        require: Optional[Evidence] = None) -> TheoremResult:
+    """Check one theorem instance. InputError (incl. HypothesisRefuted) comes before any expensive work.
+
+    With ``require`` (e.g. certified), a PASS resting on weaker evidence becomes INCONCLUSIVE."""
     start = time.perf_counter()
     theorem = get(theorem_name)
     params = theorem.parameters(**options)
@@ -90,12 +107,18 @@ def run(theorem_name: str, options: Mapping[str, Any], command: Optional[str] = 
         raise HypothesisRefuted(refutation_message(failed), hypotheses)
     outcome = theorem.check(params)
     claims = hypotheses + tuple(outcome.claims)
+    verdict = Verdict.combine(c.verdict for c in claims)
+    facts = dict(outcome.facts)
+    if require is not None and verdict is Verdict.PASS and not meets(verdict_evidence(claims), require):
+        verdict = Verdict.INCONCLUSIVE
+        facts["required_evidence"] = (f"PASS rests on {verdict_evidence(claims).value} evidence; "
+                                      f"--require {require.value} makes it INCONCLUSIVE")
     return TheoremResult(
         theorem=theorem.name,
-        verdict=Verdict.combine(c.verdict for c in claims),
+        verdict=verdict,
         parameters=params.to_json(),
         claims=claims,
-        facts=dict(outcome.facts),
+        facts=facts,
         environment=environment(),
         wall_time_s=time.perf_counter() - start,
         command=command,

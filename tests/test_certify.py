@@ -1,0 +1,194 @@
+"""Ball back-end, cells, head enclosures and certified verdicts: soundness against mpmath at 50 digits."""
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import sympy
+from flint import arb
+
+from proofs import e1_certify
+from proofs.single_head import THEOREM, E1Construction, E1Evaluator
+from verifier.attention import Head, derive_closed_form
+from verifier.ball import CannotCertify, compile_arb, lower, upper
+from verifier.cells import face_cells
+from verifier.certify import Budget, automatic_value, certified_hypotheses, lipschitz_upper
+from verifier.claims import Evidence, Verdict
+from verifier.head_enclosure import enclose_parts, ratio_range
+from verifier.precision import PrecisionPolicy
+from verifier.run import run
+from verifier.targets import Target, coordinates
+
+POLICY = PrecisionPolicy(dps=30)
+RNG = np.random.default_rng(5)
+
+
+def _random_point(cell, rng) -> list:
+    """A random point of a face cell at 50 digits."""
+    t = [a + (b - a) * rng.random() for a, b in zip(cell.lo, cell.hi)]
+    y = [mpmath.mpf(v) for v in t]
+    y.insert(cell.axis, mpmath.mpf(cell.sign))
+    norm = mpmath.norm(y)
+    return [v / norm for v in y]
+
+
+@pytest.mark.parametrize("text,m", [("sin(2*x0)/2 + exp(-3*(x1-0.2)**2)", 1), ("Max(x0, Abs(x1)) * cosh(x2) + atan(x0*x2)", 2),
+                                    ("sqrt(2 + x0) * log(3 + x1) + tanh(x3)", 3)])
+def test_target_enclosure_contains_mpmath_value(text, m):
+    xs = coordinates(m)
+    expr = Target.parse(text, m, 1, 1).components[0]
+    f = compile_arb(expr, xs)
+    exact = sympy.lambdify(xs, expr, modules="mpmath")
+    cells = face_cells(m, 4)
+    with mpmath.workdps(50):
+        for cell in [cells[i] for i in RNG.integers(len(cells), size=12)]:
+            ball = f(cell.enclosure)
+            for _ in range(3):
+                x = _random_point(cell, RNG)
+                assert all(lower(e) <= float(v) + 1e-300 for e, v in zip(cell.enclosure, x))
+                value = exact(*x)
+                assert lower(ball) <= value <= upper(ball)
+
+
+def test_unsupported_function_cannot_certify():
+    x0 = coordinates(1)[0]
+    with pytest.raises(CannotCertify, match="floor"):
+        compile_arb(sympy.floor(x0), coordinates(1))
+
+
+def test_ratio_range_contains_random_weightings():
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        k = rng.integers(1, 8)
+        a = rng.random(k)
+        b = a + rng.random(k)
+        u_lo = rng.normal(size=k)
+        u_hi = u_lo + 0.1 * rng.random(k)
+        lo, hi = ratio_range(a, b, u_lo, u_hi)
+        for _ in range(50):
+            w = a + (b - a) * rng.random(k)
+            u = u_lo + (u_hi - u_lo) * rng.random(k)
+            r = float(np.dot(w, u) / np.sum(w))
+            assert lo - 1e-12 <= r <= hi + 1e-12
+        # the bound is attained at a vertex (the threshold): within 1e-9 of the brute-force maximum
+        best = max(float(np.dot(np.where(bits, b, a), u_hi) / np.sum(np.where(bits, b, a)))
+                   for bits in np.array(np.meshgrid(*[[0, 1]] * k)).T.reshape(-1, k).astype(bool))
+        assert hi - best <= 1e-9 * max(1, abs(best))
+
+
+def _instance(dim, eps, **extra):
+    params = THEOREM.parameters(dim=dim, eps=eps, **extra)
+    c = E1Construction(params)
+    return params, c, E1Evaluator(c, derive_closed_form(Head.h0(dim, params.target.d), dim, params.target.d))
+
+
+@pytest.mark.parametrize("dim,eps", [(1, "0.2"), (2, "0.5")])
+def test_head_enclosure_contains_mpmath_parts(dim, eps):
+    """Soundness: at random points of random cells, the 50-digit parts lie below the cell's bounds."""
+    params, c, evaluator = _instance(dim, eps)
+    prefix = e1_certify.prefix_balls(c)
+    functions = [compile_arb(e, coordinates(dim)) for e in params.target.components]
+    cells = e1_certify.initial_cells(dim, c.n)
+    cells = [child for cell in cells for child in cell.split()]
+    for cell in [cells[i] for i in RNG.integers(len(cells), size=10)]:
+        bounds = enclose_parts(prefix, cell, functions)
+        with mpmath.workdps(50):
+            for _ in range(2):
+                parts = evaluator.parts_mp(_random_point(cell, RNG))
+                for name, bound in zip(("error", "near", "far", "leak"), bounds):
+                    assert parts[name] <= bound, (name, cell)
+
+
+def test_weakened_enclosure_is_caught(monkeypatch):
+    """A deliberately weakened enclosure (the tail bound dropped) makes the soundness check fail."""
+    from verifier import head_enclosure
+
+    params, c, evaluator = _instance(1, "0.2", context=1)
+    original = head_enclosure._neighbours
+
+    def no_tail(prefix, cell):  # keep only the single nearest token, and claim nothing else weighs anything
+        index, _ = original(prefix, cell)
+        _, nearest = prefix.tree.query(cell.centre_f64)
+        return [int(nearest)], arb(-1e6)  # a 'tail' cosine so low its weight is 0
+
+    monkeypatch.setattr(head_enclosure, "_neighbours", no_tail)
+    prefix = e1_certify.prefix_balls(c)
+    functions = [compile_arb(e, coordinates(1)) for e in params.target.components]
+    violated = False
+    for cell in face_cells(1, 64):
+        bounds = enclose_parts(prefix, cell, functions)
+        with mpmath.workdps(50):
+            x = _random_point(cell, RNG)
+            if evaluator.parts_mp(x)["error"] > bounds[0]:
+                violated = True
+                break
+    assert violated
+
+
+def test_certified_upper_is_above_dense_sampling():
+    params, c, evaluator = _instance(1, "0.2")
+    certified = e1_certify.certify_sups(c, params.budget, 0.0, False)
+    assert certified.bounded.decided
+    dense = max(evaluator.parts_f64(np.column_stack([np.cos(t), np.sin(t)]))["error"].max()
+                for t in np.array_split(np.linspace(0, 2 * np.pi, 40_000), 10))
+    assert certified.upper("error") >= dense
+
+
+@pytest.mark.parametrize("text,m,true", [("x0", 1, 1.0), ("sin(3*x0)", 1, 3.0), ("x0*x1", 2, 1.0)])
+def test_lipschitz_auto_within_factor_two(text, m, true):
+    value = automatic_value(Target.parse(text, m, 1, 1), "lipschitz", POLICY, 0, 2048, Budget(20_000, 30))
+    assert true <= float(value) <= 2 * true
+
+
+def test_false_lipschitz_claim_narrow_bump_is_inconclusive_not_pass():
+    target = Target.parse("sin(2*x0)/2 + 0.3*exp(-1e10*(x0-0.3)**2)", 1, 1, 1)
+    claims = {c.id: c for c in certified_hypotheses(target, POLICY, 0, 2048, Budget(5_000, 20))}
+    assert claims["H.lipschitz"].verdict is Verdict.INCONCLUSIVE
+    assert "neither refuted nor proved" in claims["H.lipschitz"].detail
+
+
+def test_pole_bound_never_certified():
+    target = Target.parse("1e-9/(x0-0.3)", 1, 1, 1)
+    claims = certified_hypotheses(target, POLICY, 0, 2048, Budget(5_000, 20))
+    assert all(c.verdict is not Verdict.PASS or c.evidence is not Evidence.CERTIFIED for c in claims)
+    assert all(c.verdict is not Verdict.PASS for c in claims)
+
+
+def test_certified_hypotheses_pass():
+    target = Target.parse("sin(2*x0)/2", 2, "1.01", 1)
+    claims = {c.id: c for c in certified_hypotheses(target, POLICY, 0, 2048, Budget(50_000, 30))}
+    assert claims["H.lipschitz"].verdict is Verdict.PASS and claims["H.lipschitz"].evidence is Evidence.CERTIFIED
+    assert claims["H.bound"].verdict is Verdict.PASS and claims["H.bound"].evidence is Evidence.CERTIFIED
+
+
+def test_run_certified_pass_and_require():
+    result = run("single-head", {"dim": 1, "eps": "0.2", "lipschitz": "1.001", "target": "sin(2*x0)/2", "bound": "1",
+                                 "points": 2000}, require=Evidence.CERTIFIED)
+    assert result.verdict is Verdict.PASS, [(c.id, c.verdict, c.detail) for c in result.claims]
+    assert result.to_json()["sup_error"]["certified_upper"] <= 0.2
+    sampled = run("single-head", {"dim": 1, "eps": "0.2", "points": 2000, "evidence": "sampled"}, require=Evidence.CERTIFIED)
+    assert sampled.verdict is Verdict.INCONCLUSIVE
+
+
+@pytest.mark.parametrize("mode", ["small-lambda", "wrong-values", "short-prefix"])
+def test_tamper_never_certified(mode):
+    result = run("single-head", {"dim": 1, "eps": "0.2", "points": 2000, "tamper": mode})
+    assert result.verdict is Verdict.FAIL
+    step5 = {c.id: c for c in result.claims}["E1.step5.sup"]
+    assert step5.verdict is not Verdict.PASS and step5.evidence is not Evidence.CERTIFIED
+
+
+@pytest.mark.slow
+def test_narrow_bump_s1_never_pass():
+    result = run("single-head", {"dim": 1, "eps": "0.05", "target": "sin(2*x0)/2 + 0.3*exp(-1e10*(x0-0.3)**2)",
+                                 "lipschitz": "1", "bound": "1", "cert_seconds": "30"})
+    assert result.verdict is not Verdict.PASS
+
+
+@pytest.mark.slow
+def test_narrow_bump_s2_never_pass():
+    result = run("single-head", {"dim": 2, "eps": "0.3", "lipschitz": "1", "bound": "1", "cert_seconds": "30",
+                                 "target": "sin(2*x0)/2 + 0.5*exp(-1e6*((x0-0.3)**2 + (x1-0.2)**2))"})
+    assert result.verdict is not Verdict.PASS

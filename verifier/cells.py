@@ -1,0 +1,160 @@
+"""Cells for branch and bound: boxes of the cube-face parametrisation of S^m, and boxes of R^(m+1).
+
+A face cell is the gnomonic image on S^m of a box on a face of the cube [−1, 1]^(m+1):
+
+    C = { y/‖y‖ : y_a = s, y_k ∈ [lo_k, hi_k] for k ≠ a }   (face axis a, sign s = ±1).
+
+The 2(m+1) faces cover S^m (m = 1: the cells are arcs of the circle). Box corners are dyadic
+floats, so bisection is exact. Geometry used by the enclosures, every number a ball:
+
+* centre ĉ = y_c/‖y_c‖ of the box's centre y_c; angular radius ρ = max_{x∈C} ∠(ĉ, x), attained at a
+  vertex: {y : ⟨ĉ, y⟩ ≥ cos ρ·‖y‖} is a convex cone for ρ ≤ π/2, so it contains the box once it
+  contains its corners (all of a face lies within 90° of any point of it);
+* for any p ∈ S^m with θ_p = ∠(ĉ, p), the triangle inequality of angles gives, for every x ∈ C,
+  ⟨x, p⟩ ∈ [cos(min(π, θ_p + ρ)), cos(max(0, θ_p − ρ))].
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from flint import arb, ctx
+
+from .ball import PRECISION_BITS, acos, interval, lower, upper
+
+
+@dataclass(frozen=True)
+class FaceCell:
+    """The gnomonic image of the box Π_k [lo_k, hi_k] on the face y_axis = sign (see the module)."""
+
+    axis: int
+    sign: int
+    lo: tuple[float, ...]
+    hi: tuple[float, ...]
+
+    @property
+    def m(self) -> int:
+        return len(self.lo)
+
+    def _lift(self, free) -> list:
+        """The point of R^(m+1) with y_axis = sign and the free coordinates ``free``."""
+        out = list(free)
+        out.insert(self.axis, self.sign)
+        return out
+
+    def split(self) -> list["FaceCell"]:
+        """The 2^m boxes of the bisected box (exact: dyadic midpoints)."""
+        mid = [(a + b) / 2 for a, b in zip(self.lo, self.hi)]
+        children = []
+        for choice in itertools.product((0, 1), repeat=self.m):
+            lo = tuple(self.lo[k] if c == 0 else mid[k] for k, c in enumerate(choice))
+            hi = tuple(mid[k] if c == 0 else self.hi[k] for k, c in enumerate(choice))
+            children.append(FaceCell(self.axis, self.sign, lo, hi))
+        return children
+
+    @property
+    def centre_f64(self) -> np.ndarray:
+        y = np.array(self._lift((a + b) / 2 for a, b in zip(self.lo, self.hi)), dtype=float)
+        return y / np.linalg.norm(y)
+
+    @cached_property
+    def geometry(self) -> tuple[list[arb], arb, arb]:
+        """(ĉ as balls, cos ρ as a ball whose lower end bounds cos ρ from below, ρ as a ball ∋ an upper
+        bound of the angular radius)."""
+        with ctx.workprec(PRECISION_BITS):
+            centre = _normalise([arb(v) for v in self._lift((a + b) / 2 for a, b in zip(self.lo, self.hi))])
+            cosines = [_dot(centre, _normalise([arb(v) for v in self._lift(corner)]))
+                       for corner in itertools.product(*zip(self.lo, self.hi))]
+            cos_rho_low = arb(min(1.0, min(lower(c) for c in cosines)))
+            rho = arb(upper(acos(cos_rho_low)))
+            return centre, cos_rho_low, rho
+
+    @property
+    def rho(self) -> arb:
+        return self.geometry[2]
+
+    @cached_property
+    def enclosure(self) -> list[arb]:
+        """Balls containing every point x of the cell: the interval extension of y/‖y‖ intersected
+        with the box ĉ ± 2 sin(ρ/2) (the chord radius)."""
+        with ctx.workprec(PRECISION_BITS):
+            squares = [sorted((a * a, b * b)) if a * b > 0 else (0.0, max(a * a, b * b)) for a, b in zip(self.lo, self.hi)]
+            norm = (1 + arb(sum(sq[0] for sq in squares))).union(1 + arb(sum(sq[1] for sq in squares))).sqrt()
+            y = self._lift(interval(a, b) for a, b in zip(self.lo, self.hi))
+            centre, _, rho = self.geometry
+            chord = 2 * (rho / 2).sin()
+            return [(arb(v) / norm).intersection(ck + arb(0, 1) * chord) for v, ck in zip(y, centre)]
+
+
+def face_cells(m: int, per_edge: int) -> list[FaceCell]:
+    """All 2(m+1)·per_edge^m face cells of an even subdivision (per_edge a power of two keeps the
+    corners dyadic)."""
+    edges = np.linspace(-1.0, 1.0, per_edge + 1)
+    cells = []
+    for axis in range(m + 1):
+        for sign in (-1, 1):
+            for index in itertools.product(range(per_edge), repeat=m):
+                cells.append(FaceCell(axis, sign, tuple(float(edges[i]) for i in index),
+                                      tuple(float(edges[i + 1]) for i in index)))
+    return cells
+
+
+@dataclass(frozen=True)
+class Box:
+    """An axis-parallel box Π_k [lo_k, hi_k] of R^(m+1) (for bounds over the unit ball)."""
+
+    lo: tuple[float, ...]
+    hi: tuple[float, ...]
+
+    def split(self) -> list["Box"]:
+        mid = [(a + b) / 2 for a, b in zip(self.lo, self.hi)]
+        return [Box(tuple(self.lo[k] if c == 0 else mid[k] for k, c in enumerate(choice)),
+                    tuple(mid[k] if c == 0 else self.hi[k] for k, c in enumerate(choice)))
+                for choice in itertools.product((0, 1), repeat=len(self.lo))]
+
+    @property
+    def enclosure(self) -> list[arb]:
+        return [interval(a, b) for a, b in zip(self.lo, self.hi)]
+
+    def meets_unit_ball(self) -> bool:
+        """False only if every point of the box has ‖z‖ > 1 (decided exactly on the float corners)."""
+        nearest = [0.0 if a <= 0 <= b else min(abs(a), abs(b)) for a, b in zip(self.lo, self.hi)]
+        with ctx.workprec(PRECISION_BITS):
+            return not sum((arb(v) ** 2 for v in nearest), arb(0)) > 1
+
+    @property
+    def centre_f64(self) -> np.ndarray:
+        return np.array([(a + b) / 2 for a, b in zip(self.lo, self.hi)])
+
+
+def ball_boxes(m: int, per_edge: int) -> list[Box]:
+    """The boxes of an even subdivision of [−1, 1]^(m+1) that meet the closed unit ball."""
+    edges = np.linspace(-1.0, 1.0, per_edge + 1)
+    boxes = [Box(tuple(float(edges[i]) for i in index), tuple(float(edges[i + 1]) for i in index))
+             for index in itertools.product(range(per_edge), repeat=m + 1)]
+    return [b for b in boxes if b.meets_unit_ball()]
+
+
+def _dot(a: list[arb], b: list[arb]) -> arb:
+    out = arb(0)
+    for u, v in zip(a, b):
+        out += u * v
+    return out
+
+
+def _normalise(y: list[arb]) -> list[arb]:
+    norm = _dot(y, y).sqrt()
+    return [v / norm for v in y]
+
+
+def angle_range(centre: list[arb], rho: arb, p: list[arb]) -> tuple[arb, arb]:
+    """Balls (lo, hi) with lo ≤ ⟨x, p⟩ ≤ hi for every x within angle ρ of ĉ (see the module)."""
+    theta = acos(_dot(centre, p))
+    far = theta + rho
+    low = arb(-1) if not far < math.pi else far.cos()
+    near = theta - rho
+    high = arb(1) if not near > 0 else near.cos()
+    return low, high
