@@ -13,19 +13,23 @@ and detail, INCONCLUSIVE is skipped with the reason. The items carry the ``proof
 item ``theorem::run[instance]``.
 
 The claim names of an instance are known only after its run, so instances are run while pytest
-collects. Before running one, the plugin asks whether the ``-k`` and ``-m`` expressions could select
-any of its items (the claim part of the name is left open), and skips the run when they cannot.
+collects. Choose what runs with ``--proofs-theorem`` and ``--proofs-instance``; ``-k`` then selects
+among the items. Before running an instance, the plugin asks whether ``-k`` and ``-m`` could select
+any of its items with the claim part of the name left open (``-k "not single-head"`` or
+``-k "not m2"`` do skip runs; ``-k step5`` cannot, since any claim might be called so).
 """
 from __future__ import annotations
 
 import fnmatch
 import itertools
+import re
 from typing import Any, Callable, Optional
 
 import pytest
 
 MARK = "proof"
 REQUIRE = ("sampled", "certified", "exact")  # weakest first: the evidence a PASS needs
+IDENT = re.compile(r"(?:\w|:|\+|-|\.|\[|\]|\\|/)+")  # an identifier of pytest's -k/-m grammar
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -68,7 +72,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                 continue
             if not _may_select(config, name, instance):
                 continue
-            items.extend(instance_items(session, theorems[name], instance, options))
+            made = instance_items(session, theorems[name], instance, options)
+            # reported like collected nodes, so that pytest's "collected N items" counts them
+            config.hook.pytest_collectreport(report=pytest.CollectReport(f"{name}[{instance}]", "passed", None, made))
+            items.extend(made)
 
 
 def _theorems(config: pytest.Config) -> list[str]:
@@ -197,19 +204,22 @@ def _satisfiable(text: str, known: Callable[[str], Optional[bool]]) -> bool:
     """Whether some truth values of the open identifiers (``known`` gives None) make the match
     expression true; True when the expression cannot be analysed (the safe side: run)."""
     try:
-        from _pytest.mark.expression import IDENT_PREFIX, Expression
+        from _pytest.mark.expression import Expression
 
         expression = Expression.compile(text)
-        idents = [n[len(IDENT_PREFIX):] for n in expression.code.co_names if n.startswith(IDENT_PREFIX)]
-    except Exception:  # noqa: BLE001 - a pytest without this parser: do not pre-filter
+    except Exception:  # noqa: BLE001 - a pytest without this parser (or a bad expression, which pytest reports): run
         return True
+    idents = sorted(set(IDENT.findall(text)) - {"and", "or", "not"})
     open_idents = [i for i in idents if known(i) is None]
     if len(open_idents) > 12:
         return True
-    for values in itertools.product((False, True), repeat=len(open_idents)):
-        choice = dict(zip(open_idents, values))
-        if expression.evaluate(lambda ident, **_: choice[ident] if ident in choice else bool(known(ident))):
-            return True
+    try:
+        for values in itertools.product((False, True), repeat=len(open_idents)):
+            choice = dict(zip(open_idents, values))
+            if expression.evaluate(lambda ident, **_: choice[ident] if ident in choice else bool(known(ident))):
+                return True
+    except Exception:  # noqa: BLE001 - e.g. keyword arguments in the expression: run
+        return True
     return False
 
 
