@@ -34,7 +34,8 @@ from verifier.domains import (CoveringRadius, CubeSurfaceGrid, Sphere, covering_
 from verifier.errors import InputError
 from verifier.precision import PrecisionPolicy
 from verifier.supnorm import SupResult, sup_search
-from verifier.inputs import choice, integer, parse_number, text
+from verifier.budget import DEFAULT_MEMORY_GB, DEFAULT_SECONDS, Estimate, check_budget
+from verifier.inputs import choice, clip, integer, parse_number, text
 from verifier.options import Option, read_options
 from verifier.targets import Target, check_hypotheses
 from verifier.theorem import Outcome
@@ -64,6 +65,10 @@ class E1Parameters:
     def substitutions(self) -> dict:
         """Values of the E1 symbols; V_c = 0 because H0's content value W_V e(u) is 0 (claim H0.closed-form)."""
         return {F.eps: self.eps, F.L: self.target.lipschitz, F.B: self.target.bound, F.T: self.context, F.V_c: 0, F.m: self.dim}
+
+    def exact(self, expr) -> sympy.Expr:
+        """An E1 formula with this instance's exact values substituted."""
+        return sympy.sympify(expr).subs(self.substitutions)
 
     def to_json(self) -> dict:
         return {
@@ -105,7 +110,7 @@ class E1Construction:
         return CubeSurfaceGrid.build(self.m, self.n)
 
     def exact(self, expr) -> sympy.Expr:
-        return sympy.sympify(expr).subs(self.params.substitutions)
+        return self.params.exact(expr)
 
     @cached_property
     def lam(self) -> sympy.Expr:
@@ -179,6 +184,35 @@ def regular_simplex_mp(m: int) -> list[list]:
     return out
 
 
+# Cost model of one check (seconds, bytes), fitted on this 2-core machine to
+# `verifier check single-head --eps 0.05 [--dps 100|300|1000] [--points 200000] [--context 1000|10000]`,
+# `--eps 0.02`, `--dim 2 --eps 0.3`, `--dim 3 --eps 0.5` and sums of 50–2000 sines as --target:
+# mpmath work is ~MP_EVALUATIONS evaluations of all N + T tokens, each costing MP_TOKEN·(1 + (dps/140)²)
+# per coordinate; the float64 scan costs SCAN_CELL per (point, token, coordinate); the target costs
+# TARGET_NODE_F64 per (node, point) in float64 and TARGET_NODE_MP per node and mpmath evaluation.
+MP_EVALUATIONS, MP_TOKEN, SCAN_CELL = 400, 4.2e-6, 1.5e-9
+TARGET_NODE_F64, TARGET_NODE_MP = 1e-8, 6e-6
+BYTES_PER_POINT, BYTES_PER_CELL = 100, 64
+
+
+def cost_estimate(params: E1Parameters, N: int) -> Estimate:
+    """The estimated seconds and bytes of checking ``params`` with N prefix tokens (see the constants)."""
+    tokens, width = N + params.context, params.dim + 1 + params.target.d
+    scan_points = params.points + 4096 + 512  # the sup scan, the hypothesis samples, the two-paths points
+    nodes = params.target.size
+    seconds = {
+        "the float64 scan (--points, --context)": scan_points * tokens * width * SCAN_CELL,
+        "the mpmath evaluations (--dps, --context)": MP_EVALUATIONS * tokens * width * MP_TOKEN * (1 + (params.policy.dps / 140) ** 2),
+        "evaluating the target (--target)": nodes * (scan_points * TARGET_NODE_F64 + (2 * N + MP_EVALUATIONS) * TARGET_NODE_MP),
+    }
+    memory = {
+        "the scan points (--points)": scan_points * BYTES_PER_POINT * (params.dim + 1),
+        "the scan chunks": SCAN_CELLS * BYTES_PER_CELL * width,
+        "the prefix in mpmath (--dps)": tokens * width * 4 * (80 + params.policy.dps),
+    }
+    return Estimate(seconds, memory)
+
+
 # ---------------------------------------------------------------------------------------------
 PARTS = ("error", "near", "far", "leak")  # ‖H − f‖ and the norms of its three parts
 CONTINUOUS_PARTS = ("error", "leak")  # continuous in x; near/far are split by the hard threshold ‖x − p_i‖ ≤ r
@@ -202,7 +236,7 @@ class E1Evaluator:
         extra = np.vstack([rho.witness[None, :], farthest[0] if farthest is not None else np.empty((0, params.dim + 1))])
         return sup_search(self.parts_f64, self.parts_mp, PARTS, Sphere(params.dim), params.policy, params.seed,
                           scan_points=params.points, extra_points=extra, polish=("error",),
-                          chunk_rows=max(1, SCAN_CELLS // self.c.prefix_length))
+                          chunk_rows=max(1, SCAN_CELLS // (self.c.prefix_length + self.T)))
 
     def content_f64(self, X: np.ndarray) -> np.ndarray:
         """The content tokens: T copies of x itself (score ⟨x,x⟩+1 = 2, the worst case for leakage)."""
@@ -359,12 +393,15 @@ class SingleHead:
         Option("lipschitz", "claimed Lipschitz constant L of the target (chordal metric)", parse_number),
         Option("bound", "claimed bound B ≥ sup ‖f‖", parse_number),
         Option("context", "number T of content tokens (copies of x: the worst case for leakage)", integer(1), 1),
-        Option("dps", "working decimal digits for verdicts (checked at 2·dps)", integer(15), 30),
+        Option("dps", "working decimal digits for verdicts (checked at 2·dps)",
+               integer(15, 1000, "verdicts at 30–100 digits are checked at twice that; use --dps ≤ 1000"), 30),
         Option("seed", "seed of every random step", integer(0), 0),
         Option("points", "float64 scan points of the sup search", integer(100), 20_000),
         Option("tamper", "negative control: " + " | ".join(TAMPER_MODES), choice(*TAMPER_MODES)),
         Option("max_prefix", "refuse constructions with more prefix tokens (m = 3, N = 8080 takes about 80 s)",
                integer(1), 20_000),
+        Option("max_seconds", "refuse a run whose estimated time exceeds this many seconds", parse_number, DEFAULT_SECONDS),
+        Option("max_memory", "refuse a run whose estimated memory exceeds this many GiB", parse_number, DEFAULT_MEMORY_GB),
     )
 
     def parameters(self, **raw: Any) -> E1Parameters:
@@ -384,11 +421,20 @@ class SingleHead:
         if epsilon > 4 * f.lipschitz:
             raise InputError(f"E1 is stated for ε ∈ (0, 4L] = (0, {4 * f.lipschitz}]; pass a smaller --eps")
         params = E1Parameters(dim, epsilon, f, o["context"], o["seed"], PrecisionPolicy(dps=o["dps"]), o["points"], o["tamper"])
-        N = E1Construction(params).N
         limit = o["max_prefix"]
-        if N > limit:
-            raise InputError(f"E1 needs N = {N} prefix tokens for m = {dim}, ε = {eps} (over the budget --max-prefix {limit}); "
-                             "use a larger --eps or raise --max-prefix")
+        cells = float(sympy.N(params.exact(F.CELLS.args[0]), 30))  # √m/δ, before the exact ceiling
+        N = E1Construction(params).N if cells < 1e7 else None
+        if N is None or N > limit:
+            size = f"N = {N}" if N is not None else f"N ≈ {float(sympy.N(F.PREFIX_LENGTH_BOUND.subs({F.n: cells, F.m: dim}), 3)):.3g}"
+            raise InputError(f"E1 needs {size} prefix tokens for m = {dim}, ε = {clip(eps)}, L = {clip(f.lipschitz)} "
+                             f"(over the budget --max-prefix {limit}); use a larger --eps or raise --max-prefix")
+        if 8 * f.bound * N <= epsilon:
+            raise InputError(
+                f"λ = (4/r²)·ln(8BN/ε) would be ≤ 0 because 8BN = {clip(8 * f.bound * N)} ≤ ε = {clip(epsilon)}: E1's "
+                "construction needs 8BN > ε. Here ‖f‖ ≤ B < ε/(8N), so f is within ε of 0 everywhere and the claim is "
+                "trivial; if B is the true bound nothing needs checking, otherwise pass the real --bound")
+        check_budget(cost_estimate(params, N), float(o["max_seconds"]), float(o["max_memory"]),
+                     "use a larger --eps, fewer --points, a smaller --context or --dps, or a shorter --target")
         return params
 
     def hypotheses(self, params: E1Parameters) -> list[ClaimResult]:

@@ -44,7 +44,7 @@ def test_tamper_exits_1_with_witness(tamper, capsys):
     (["check", "single-head", "--eps", "0"], "--eps must be > 0"),
     (["check", "single-head", "--eps", "-1"], "--eps must be > 0"),
     (["check", "single-head", "--dim", "0", "--eps", "0.1"], "--dim must be ≥ 1"),
-    (["check", "single-head", "--eps", "0.1", "--target", "nan*x0", "--lipschitz", "1", "--bound", "1"], "NaN"),
+    (["check", "single-head", "--eps", "0.1", "--target", "nan*x0", "--lipschitz", "1", "--bound", "1"], "'nan' is not allowed"),
     (["check", "single-head", "--eps", "0.1", "--target", "log(x0)", "--lipschitz", "1", "--bound", "1"], "not finite"),
     (["check", "nope", "--eps", "0.1"], "known theorems: single-head"),
     (["check", "single-head", "--eps", "0.1", "--target", "sin(30*x0)", "--lipschitz", "3", "--bound", "1"],

@@ -74,7 +74,14 @@ def test_unknown_symbol_is_rejected():
 
 def test_target_containing_infinity_is_rejected():
     with pytest.raises(InputError, match="infinity"):
+        Target.parse("x0 + log(0)", 1, 1, 1)
+    with pytest.raises(InputError, match="'oo' is not allowed"):
         Target.parse("x0 + oo", 1, 1, 1)
+
+
+def test_complex_valued_target_is_rejected():
+    with pytest.raises(InputError, match="complex values"):
+        Target.parse("x0 + sqrt(-1)", 1, 1, 1)
 
 
 def test_undefined_function_is_rejected_at_parse_time():

@@ -121,11 +121,16 @@ def claim_le(
     detail: str = "",
     precision_agrees: bool = True,
     evidence: Evidence = Evidence.SAMPLED,
+    tie: str = "",
 ) -> ClaimResult:
     """The claim 'value ≤ bound', decided by :func:`decide_le`; INCONCLUSIVE when the value was not
-    reproduced at the check precision (``precision_agrees`` false)."""
+    reproduced at the check precision (``precision_agrees`` false), or when value and bound agree
+    within the tolerance (then the note ``tie``, or a generic one, says what the user can do)."""
     verdict = decide_le(value, bound, tolerance) if precision_agrees else Verdict.INCONCLUSIVE
     disagreement = "" if precision_agrees else "the value differs between the working and the check precision: raise --dps"
+    if precision_agrees and verdict is Verdict.INCONCLUSIVE:
+        disagreement = tie or (f"value and bound agree within the tolerance {mpmath.nstr(mpmath.mpf(tolerance), 3)}, so this "
+                               "precision cannot separate them: raise --dps, or the bound is attained (tight)")
     return ClaimResult(
         id=id,
         statement=statement,

@@ -80,7 +80,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except Exception as error:  # noqa: BLE001 - the one place an unexpected exception becomes exit 4, never FAIL
         summary = str(error).splitlines()[0][:300] if str(error) else ""
         print(f"verifier: internal error: {type(error).__name__}: {summary}\n"
-              "This is a bug in the verifier, not a verdict on the theorem; please report it with the command above.",
+              "This is a bug in the verifier, not a verdict on the theorem; please report it with the command you ran.",
               file=sys.stderr)
         return EXIT_INTERNAL
 

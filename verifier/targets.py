@@ -15,12 +15,12 @@ from functools import cached_property
 import mpmath
 import numpy as np
 import sympy
-from sympy.core.function import AppliedUndef
 
 from .claims import ClaimResult, Kind, Verdict, claim_le
 from .domains import CubeSurfaceGrid, Sphere, normalise_rows, to_sphere_mp
 from .errors import InputError
-from .inputs import parse_number
+from .expressions import deep_recursion, read_expression
+from .inputs import clip, parse_number
 from .precision import PrecisionPolicy
 
 
@@ -41,61 +41,59 @@ class Target:
 
     @classmethod
     def parse(cls, text: str, m: int, lipschitz, bound) -> "Target":
-        """Parse ``text`` (one expression, or a tuple/list for d > 1) in the symbols x0..xm."""
+        """Read ``text`` (one expression, or a tuple/list for d > 1) in the symbols x0..xm with the safe
+        reader (verifier.expressions: no eval), and the claimed L and B exactly."""
         Sphere(m)
         xs = coordinates(m)
-        names = {str(s): s for s in xs}
-        try:
-            parsed = sympy.parse_expr(str(text), local_dict=names)
-        except Exception as exc:  # sympy raises many types for bad syntax
-            raise InputError(
-                f"cannot parse target {text!r} ({type(exc).__name__}: {exc}); "
-                f"write a sympy expression in {', '.join(names)}, e.g. 'sin(2*x0)/2'"
-            ) from None
-        components = tuple(sympy.sympify(c) for c in parsed) if isinstance(parsed, (tuple, list, sympy.Tuple)) else (sympy.sympify(parsed),)
-        if not components:
-            raise InputError("the target has no components; give at least one expression")
+        components = read_expression(text, {str(s): s for s in xs}, "--target")
         for c in components:
-            if not isinstance(c, sympy.Expr):
-                raise InputError(f"target component {c!r} is not an expression in {', '.join(names)}")
-            extra = sorted(str(s) for s in c.free_symbols if s not in xs)
-            if extra:
-                raise InputError(
-                    f"target uses {', '.join(extra)} but on S^{m} the coordinates are {', '.join(names)}; "
-                    f"rewrite the target or pass a larger --dim"
-                )
-            unknown = sorted(str(f.func) for f in c.atoms(AppliedUndef))
-            if unknown:
-                raise InputError(f"target uses unknown function(s) {', '.join(unknown)}; use sympy functions "
-                                 "such as sin, cos, exp, log, sqrt, Abs")
             if c.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
-                raise InputError(f"target component {c} contains NaN or infinity; give a finite expression")
+                raise InputError(f"target component {clip(str(c))} contains NaN or infinity; give a finite expression")
+            if c.has(sympy.I):
+                raise InputError(f"target component {clip(str(c))} takes complex values; give a real-valued expression")
         return cls(str(text), m, components, parse_number(lipschitz, "--lipschitz"), parse_number(bound, "--bound"))
 
     @property
     def d(self) -> int:
         return len(self.components)
 
+    def _compile(self, expressions, modules: str):
+        """lambdify of the already-built (reader-checked) expressions; long chains compile deep."""
+        with deep_recursion():
+            return sympy.lambdify(coordinates(self.m), expressions, modules=modules)
+
     @cached_property
     def _numpy(self):
-        return sympy.lambdify(coordinates(self.m), list(self.components), modules="numpy")
+        return self._compile(list(self.components), "numpy")
 
     @cached_property
     def _mp(self):
-        return sympy.lambdify(coordinates(self.m), list(self.components), modules="mpmath")
+        return self._compile(list(self.components), "mpmath")
+
+    @cached_property
+    def _jacobian_expressions(self) -> list:
+        return sympy.Matrix(self.components).jacobian(coordinates(self.m)).tolist()
 
     @cached_property
     def _jacobian(self):
-        xs = coordinates(self.m)
-        jac = sympy.Matrix(self.components).jacobian(xs)
-        return sympy.lambdify(xs, jac.tolist(), modules="numpy")
+        return self._compile(self._jacobian_expressions, "numpy")
+
+    @cached_property
+    def _jacobian_mp(self):
+        return self._compile(self._jacobian_expressions, "mpmath")
+
+    @cached_property
+    def size(self) -> int:
+        """The number of nodes of the expression trees (the cost of one evaluation, roughly)."""
+        return sum(1 for c in self.components for _ in sympy.preorder_traversal(c))
 
     def numpy(self, X: np.ndarray) -> np.ndarray:
-        """f at the rows of X, shape (P, d), float64."""
+        """f at the rows of X, shape (P, d), float64 (rows that overflow in float64 recomputed in mpmath)."""
         X = np.asarray(X, dtype=float)
         with np.errstate(all="ignore"):
             out = self._numpy(*X.T)
-        return np.column_stack([np.broadcast_to(np.asarray(c, dtype=float), (len(X),)) for c in out])
+        values = np.column_stack([np.broadcast_to(np.asarray(c, dtype=float), (len(X),)) for c in out])
+        return _repair_overflow(values, X, self._mp)
 
     def mp(self, x) -> list:
         """f(x) at the current mpmath precision, as a list of d mpf."""
@@ -103,10 +101,12 @@ class Target:
 
     def jacobian(self, X: np.ndarray) -> np.ndarray:
         """The ambient Jacobian ∂f/∂x at the rows of X, shape (P, d, m+1)."""
+        X = np.asarray(X, dtype=float)
         with np.errstate(all="ignore"):
-            J = self._jacobian(*np.asarray(X, dtype=float).T)
-        P = len(X)
-        return np.stack([np.stack([np.broadcast_to(np.asarray(e, dtype=float), (P,)) for e in row], axis=-1) for row in J], axis=1)
+            J = self._jacobian(*X.T)
+        P, shape = len(X), (self.d, self.m + 1)
+        flat = np.stack([np.broadcast_to(np.asarray(e, dtype=float), (P,)) for row in J for e in row], axis=1)
+        return _repair_overflow(flat, X, lambda *x: [e for row in self._jacobian_mp(*x) for e in row]).reshape(P, *shape)
 
     def require_finite(self, X: np.ndarray) -> None:
         """Raise InputError naming a point where f is not finite (NaN/inf, e.g. log(0) or 1/0)."""
@@ -115,16 +115,40 @@ class Target:
         if bad.any():
             x = X[int(np.argmax(bad))]
             raise InputError(
-                f"target {self.text!r} is not finite at x = {np.round(x, 6).tolist()} on S^{self.m}; "
+                f"target {clip(self.text)} is not finite at x = {np.round(x, 6).tolist()} on S^{self.m}; "
                 "give a target defined (and continuous) on the whole sphere"
             )
 
 
+def _repair_overflow(values: np.ndarray, X: np.ndarray, exact, dps: int = 30) -> np.ndarray:
+    """Rows of ``values`` (P, k) that are not finite in float64 recomputed by ``exact`` (an mpmath
+    function of the coordinates) at ``dps`` digits: exp(800·x0)·exp(−800) overflows in float64 but is
+    at most 1 on the sphere. Where mpmath fails too (a pole, a complex value) the row stays NaN."""
+    bad = np.flatnonzero(~np.all(np.isfinite(values), axis=1))
+    if bad.size == 0:
+        return values
+    values = values.copy()
+    with mpmath.workdps(dps):
+        for i in bad:
+            try:
+                row = [mpmath.mpf(v) for v in exact(*(mpmath.mpf(float(c)) for c in X[i]))]
+                values[i] = [float(v) for v in row]
+            except (ValueError, TypeError, ZeroDivisionError, OverflowError):
+                values[i] = np.nan
+    return values
+
+
+QUOTIENT_GUARD_DIGITS = 20  # a quotient over ‖x − y‖ ~ 10^−6 cancels ~6 + log10(L) digits
+
+
 def _quotient_mp(target: Target, x: np.ndarray, y: np.ndarray) -> mpmath.mpf:
-    """‖f(x̂) − f(ŷ)‖/‖x̂ − ŷ‖ for x̂, ŷ the normalisations of x, y at the current precision."""
-    xm, ym = to_sphere_mp(x), to_sphere_mp(y)
-    df = mpmath.norm([a - b for a, b in zip(target.mp(xm), target.mp(ym))])
-    return df / mpmath.norm([a - b for a, b in zip(xm, ym)])
+    """‖f(x̂) − f(ŷ)‖/‖x̂ − ŷ‖ for x̂, ŷ the normalisations of x, y, accurate to the current precision:
+    the differences cancel leading digits, so they are taken with QUOTIENT_GUARD_DIGITS extra digits."""
+    with mpmath.workdps(mpmath.mp.dps + QUOTIENT_GUARD_DIGITS):
+        xm, ym = to_sphere_mp(x), to_sphere_mp(y)
+        df = mpmath.norm([a - b for a, b in zip(target.mp(xm), target.mp(ym))])
+        quotient = df / mpmath.norm([a - b for a, b in zip(xm, ym)])
+    return +quotient
 
 
 def check_hypotheses(target: Target, policy: PrecisionPolicy, seed: int, samples: int = 4096) -> list[ClaimResult]:
@@ -169,6 +193,7 @@ def check_hypotheses(target: Target, policy: PrecisionPolicy, seed: int, samples
         f"and 256 random pairs; quotient in mpmath at {policy.dps} and {policy.verify_dps} digits",
         witness=pairs[k][0],
         precision_agrees=policy.agree(lip_low, lip_high),
+        tie=_tie("--lipschitz", target.lipschitz),
     )
     lip_claim = _with_fix(lip_claim, "--lipschitz")
 
@@ -185,12 +210,21 @@ def check_hypotheses(target: Target, policy: PrecisionPolicy, seed: int, samples
         f"sampled maximum over {samples} points, re-evaluated in mpmath at {policy.dps} and {policy.verify_dps} digits",
         witness=X[top],
         precision_agrees=policy.agree(b_low, b_high),
+        tie=_tie("--bound", target.bound),
     )
     return [lip_claim, _with_fix(bound_claim, "--bound")]
 
 
 def _with_fix(claim: ClaimResult, option: str) -> ClaimResult:
-    """A refuted hypothesis names the fix: the option and the smallest value sampling allows."""
+    """A refuted hypothesis names the fix: the option and the smallest value sampling allows; a claim
+    that sampling cannot separate from its value (a tight constant) says so and what to pass."""
     if claim.verdict is not Verdict.FAIL:
         return claim
     return replace(claim, detail=f"pass {option} ≥ {claim.value:.10g} (a sampled lower bound), or change the target")
+
+
+def _tie(option: str, claimed) -> str:
+    """What to do when a claimed constant equals the sampled value to the working precision."""
+    return (f"the claimed {option} {float(claimed):.10g} equals the sampled value to the working precision, so sampling "
+            f"can neither refute nor confirm it (a tight constant); pass a slightly larger {option} "
+            f"(e.g. {float(claimed) * 1.000001:.10g}) to check the theorem with a margin")

@@ -53,6 +53,9 @@ def render_table(result: TheoremResult) -> str:
         lines.append(f"    ({s['method']}; {s['points']} points; {s['dps']} digits, checked at {s['verify_dps']})")
     if any(c.kind is Kind.FRAMEWORK and c.verdict is Verdict.FAIL for c in result.claims):
         lines.append("  !!! FRAMEWORK ERROR: two independent computations disagree; the verdict is not trustworthy !!!")
+    undecided = [c.id for c in result.claims if c.verdict is Verdict.INCONCLUSIVE]
+    if undecided:
+        lines.append(f"  INCONCLUSIVE: {', '.join(undecided)} could not be decided; the note under each says why and what to change")
     lines.append(f"VERDICT: {verdict_label(result)} ({len(result.claims)} claims: {_counts(result.claims)}); "
                  f"wall time {result.wall_time_s:.1f} s")
     return "\n".join(lines)

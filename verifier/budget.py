@@ -1,0 +1,58 @@
+"""Resource guards: a run's estimated time and memory, checked against a budget before any work.
+
+A theorem estimates its cost from its parameters (prefix length, scan points, context, precision,
+target size) as a sum of named terms; :func:`check_budget` refuses, with InputError naming the
+option to raise and the options that shrink the run, an estimate over the budget. Defaults are
+fitted to a 2-core, 24 GiB machine.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from .errors import InputError
+
+DEFAULT_SECONDS = 900
+DEFAULT_MEMORY_GB = 12
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Estimated cost of a run: seconds and bytes, each a sum of named terms (for the message)."""
+
+    seconds: Mapping[str, float]
+    bytes: Mapping[str, float]
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(self.seconds.values())
+
+    @property
+    def total_bytes(self) -> float:
+        return sum(self.bytes.values())
+
+
+def _largest(terms: Mapping[str, float]) -> str:
+    return max(terms, key=terms.get)
+
+
+def check_budget(estimate: Estimate, max_seconds: float, max_memory_gb: float, shrink: str) -> None:
+    """InputError if the estimate exceeds ``max_seconds`` or ``max_memory_gb``; ``shrink`` names the
+    options that make the run smaller."""
+    seconds, gigabytes = estimate.total_seconds, estimate.total_bytes / 2**30
+    if gigabytes > max_memory_gb:
+        raise InputError(
+            f"this run would need about {gigabytes:.3g} GiB of memory (mostly {_largest(estimate.bytes)}), over the "
+            f"budget --max-memory {max_memory_gb:g}; {shrink}, or raise --max-memory if the machine has the memory")
+    if seconds > max_seconds:
+        raise InputError(
+            f"this run would take about {_duration(seconds)} (mostly {_largest(estimate.seconds)}), over the budget "
+            f"--max-seconds {max_seconds:g}; {shrink}, or raise --max-seconds")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.3g} h"
