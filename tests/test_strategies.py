@@ -57,10 +57,11 @@ def _formula(terms) -> tuple[float, float]:
 @given(st.integers(1, 3).flatmap(lambda m: st.integers(1, 3).flatmap(lambda d: lipschitz_targets(m, d))))
 def test_constants_are_tight_upper_bounds_of_the_formula(f):
     per = [_formula(terms) for terms in f.components]
-    L = math.sqrt(sum(l * l for l, _ in per))
-    B = math.sqrt(sum(b * b for _, b in per))
-    assert L <= float(f.lipschitz) <= L + 1e-4 * (1 + L)
-    assert B <= float(f.bound) <= B + 1e-5 * (1 + B)
+    L = math.sqrt(sum(l * l for l, _ in per)) * 1.01  # the default margin 1/100
+    B = math.sqrt(sum(b * b for _, b in per)) * 1.01
+    assert L * (1 - 1e-12) <= float(f.lipschitz) <= L + 0.01 + 1e-4 * (1 + L)  # rounded up to hundredths
+    assert B * (1 - 1e-12) <= float(f.bound) <= B + 0.01 + 1e-5 * (1 + B)
+    assert (f.lipschitz * 100).denominator == 1 and (f.bound * 100).denominator == 1
 
 
 @FAST
@@ -88,6 +89,15 @@ def test_sampled_quotients_never_exceed_the_guaranteed_constant(f):
     quotients = np.linalg.norm(target.numpy(X) - target.numpy(Y), axis=1) / np.linalg.norm(X - Y, axis=1)
     assert quotients.max() <= float(f.lipschitz) * (1 + 1e-9)
     assert np.abs(target.numpy(X)).max() <= float(f.bound) * (1 + 1e-12)
+
+
+def test_without_margin_an_attained_bound_is_inconclusive():
+    """cos(x1) reaches its bound 1 at (1, 0), a point of the scan: with margin 0 the check cannot PASS."""
+    f = LipschitzTarget(1, ((RidgeTerm(Fraction(1), 1, (0, 1), "cos"),),), margin=Fraction(0))
+    bound = check_hypotheses(f.target(), PrecisionPolicy(dps=20), seed=0, samples=512)[1]
+    assert bound.id == "H.bound" and bound.verdict is Verdict.INCONCLUSIVE
+    with_margin = LipschitzTarget(1, f.components)
+    assert check_hypotheses(with_margin.target(), PrecisionPolicy(dps=20), seed=0, samples=512)[1].verdict is Verdict.PASS
 
 
 def test_a_claim_below_the_guarantee_is_refuted():

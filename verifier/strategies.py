@@ -15,7 +15,9 @@ rational amplitudes a_t, integer frequencies ω_t ≥ 1 and integer directions w
     |f_k(x) − f_k(y)| ≤ L_k‖x − y‖,  L_k = Σ_t |a_t|·ω_t·‖w_t‖,     |f_k| ≤ B_k = Σ_t |a_t|,
     ‖f(x) − f(y)‖ ≤ (Σ_k L_k²)^½ ‖x − y‖,                             ‖f‖ ≤ (Σ_k B_k²)^½,
 
-and the constants handed out are rational upper bounds of these square roots. A target's text uses
+and the constants handed out are rational upper bounds of these square roots, raised by a relative
+``margin`` (default 1/100) and rounded up to hundredths: the bound of cos(x1) is attained at x = (1, 0), and a constant that a
+sampled value reaches is INCONCLUSIVE by design (the check cannot separate value and bound). A target's text uses
 only integers, fractions p/q, + − * ( ) and sin, cos, so the project's target reader accepts it.
 """
 from __future__ import annotations
@@ -79,6 +81,7 @@ class LipschitzTarget:
 
     m: int
     components: tuple[tuple[RidgeTerm, ...], ...]
+    margin: Fraction = Fraction(1, 100)
 
     @property
     def d(self) -> int:
@@ -102,7 +105,9 @@ class LipschitzTarget:
         return self._combine([sum(abs(t.amplitude) for t in terms) for terms in self.components])
 
     def _combine(self, values: list[Fraction]) -> Fraction:
-        return values[0] if self.d == 1 else sqrt_upper(sum(v * v for v in values))
+        """(Σ_k v_k²)^½ rounded up (v_1 itself for d = 1), times 1 + margin, rounded up to hundredths."""
+        combined = values[0] if self.d == 1 else sqrt_upper(sum(v * v for v in values))
+        return _hundredths_up(combined * (1 + self.margin))
 
     def target(self) -> Target:
         """The :class:`~verifier.targets.Target` read from ``text`` with the guaranteed constants."""
@@ -110,7 +115,13 @@ class LipschitzTarget:
 
     def rotated(self, matrix: Sequence[Sequence[int]]) -> "LipschitzTarget":
         """f∘Rᵀ for an integer orthogonal R (same constants up to the rounding of ‖Rw‖ = ‖w‖)."""
-        return LipschitzTarget(self.m, tuple(tuple(t.rotated(matrix) for t in terms) for terms in self.components))
+        return LipschitzTarget(self.m, tuple(tuple(t.rotated(matrix) for t in terms) for terms in self.components), self.margin)
+
+
+def _hundredths_up(value: Fraction) -> Fraction:
+    """The smallest k/100 ≥ value: constants with short denominators (E1's exact sympy arithmetic with
+    a constant like 71417807/20000000 did not finish in 60 s, see the README)."""
+    return Fraction(math.ceil(value * 100), 100)
 
 
 def _signed_sum(terms: Sequence[tuple[int, str]]) -> str:
@@ -152,14 +163,14 @@ def ridge_terms(m: int, max_frequency: int = 3, max_direction: int = 2) -> st.Se
 
 
 def lipschitz_targets(m: int = 1, d: int = 1, max_terms: int = 3, max_frequency: int = 3,
-                      max_direction: int = 2) -> st.SearchStrategy[LipschitzTarget]:
+                      max_direction: int = 2, margin: Fraction = Fraction(1, 100)) -> st.SearchStrategy[LipschitzTarget]:
     """Ridge-sine targets S^m → R^d with 1..``max_terms`` terms per component and guaranteed
-    ``lipschitz`` and ``bound`` (see :class:`LipschitzTarget`)."""
+    ``lipschitz`` and ``bound``, raised by the relative ``margin`` (see :class:`LipschitzTarget`)."""
     _dimension(m)
-    if d < 1 or max_terms < 1:
-        raise ValueError(f"need d ≥ 1 and max_terms ≥ 1; got d={d}, max_terms={max_terms}")
+    if d < 1 or max_terms < 1 or margin < 0:
+        raise ValueError(f"need d ≥ 1, max_terms ≥ 1 and margin ≥ 0; got d={d}, max_terms={max_terms}, margin={margin}")
     component = st.lists(ridge_terms(m, max_frequency, max_direction), min_size=1, max_size=max_terms).map(tuple)
-    return st.lists(component, min_size=d, max_size=d).map(lambda cs: LipschitzTarget(m, tuple(cs)))
+    return st.lists(component, min_size=d, max_size=d).map(lambda cs: LipschitzTarget(m, tuple(cs), Fraction(margin)))
 
 
 def prefixes(m: int, d: int = 1, min_length: int = 1, max_length: int = 8,
