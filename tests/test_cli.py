@@ -1,6 +1,7 @@
 """The command line: exit codes 0/1/2/3, the table, --json, list and report."""
 import dataclasses
 import json
+import re
 import shutil
 import subprocess
 
@@ -8,12 +9,16 @@ import pytest
 
 from verifier import cli
 from verifier.claims import Verdict
+from verifier.report.suite import default_suite
+from verifier.theorem import registry
 
 
 def test_list_names_every_theorem(capsys):
     assert cli.main(["list"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("single-head: E1:") and "realises P1, P2" in out
+    lines = out.splitlines()
+    assert [line.split(":")[0] for line in lines] == list(registry())  # one line per theorem, sorted by name
+    assert any(line.startswith("single-head: E1:") and "realises P1, P2" in line for line in lines)
 
 
 def test_check_pass_writes_json(tmp_path, capsys):
@@ -46,7 +51,7 @@ def test_tamper_exits_1_with_witness(tamper, capsys):
     (["check", "single-head", "--dim", "0", "--eps", "0.1"], "--dim must be ≥ 1"),
     (["check", "single-head", "--eps", "0.1", "--target", "nan*x0", "--lipschitz", "1", "--bound", "1"], "'nan' is not allowed"),
     (["check", "single-head", "--eps", "0.1", "--target", "log(x0)", "--lipschitz", "1", "--bound", "1"], "not finite"),
-    (["check", "nope", "--eps", "0.1"], "known theorems: single-head"),
+    (["check", "nope", "--eps", "0.1"], "unknown theorem 'nope'; known theorems:"),
     (["check", "single-head", "--eps", "0.1", "--target", "sin(30*x0)", "--lipschitz", "3", "--bound", "1"],
      "pass --lipschitz ≥ 30"),
 ])
@@ -67,13 +72,27 @@ def test_inconclusive_exits_3(monkeypatch, capsys):
     assert cli.main(["check", "single-head", "--eps", "0.2"]) == 3
 
 
-def test_report_writes_every_default_instance(tmp_path, capsys):
+def test_quick_report_covers_every_theorem(tmp_path, capsys):
+    assert cli.main(["report", "--quick", "--out", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.rstrip().splitlines()
+    (folder,) = tmp_path.iterdir()
+    names = [e.name for e in default_suite(quick=True).entries]
+    assert {"single-head-m1-eps0.2", "single-head-m2-eps0.5"} <= set(names)
+    assert lines[-1].startswith(f"{len(names)} instances: {len(names)} PASS, 0 FAIL, 0 INCONCLUSIVE (PASS evidence: ")
+    assert lines[-1].endswith(f" -> {folder / 'index.html'}")
+    assert [line.split(":")[0] for line in lines[:-1]] == names
+    data = json.loads((folder / "report.json").read_text())
+    assert [i["name"] for t in data["theorems"] for i in t["instances"]] == names
+    assert [t["name"] for t in data["theorems"]] == list(registry())
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d-[0-9a-f]{8}", folder.name) and data["configuration"]["source"] == "quick"
+
+
+@pytest.mark.slow
+def test_report_runs_every_default_instance(tmp_path, capsys):
     assert cli.main(["report", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert out.rstrip().splitlines()[-1] == "4 instances: 4 PASS, 0 FAIL, 0 INCONCLUSIVE (PASS evidence: 4 sampled)"
-    for name in ("single-head-m1-eps0.2", "single-head-m1-eps0.05", "single-head-m2-eps0.5", "single-head-m2-eps0.3"):
-        assert json.loads((tmp_path / name / "report.json").read_text())["verdict"] == "PASS"
-        assert (tmp_path / name / "report.md").read_text().startswith(f"# {name}: PASS (sampled — not a proof)")
+    n = len(default_suite().entries)
+    assert out.rstrip().splitlines()[-1].startswith(f"{n} instances: {n} PASS, 0 FAIL, 0 INCONCLUSIVE (PASS evidence: ")
 
 
 def test_console_script_is_installed():
@@ -90,3 +109,102 @@ def test_unwritable_output_is_bad_input_before_any_work(tmp_path, capsys, monkey
     assert cli.main(["check", "single-head", "--eps", "0.2", "--json", str(blocker / "r.json")]) == 2
     assert "choose a writable --json/--out path" in capsys.readouterr().err
     assert cli.main(["report", "--out", str(blocker / "reports")]) == 2
+
+
+# --- input safety (issue: no user string is executed; every bad input is exit 2 before any work) ---------
+INJECTION = "__import__('os').system('touch {path}')"
+
+
+@pytest.mark.parametrize("option", ["--target", "--eps", "--lipschitz", "--bound"])
+def test_injection_strings_never_run_in_any_option(option, tmp_path, capsys):
+    path = tmp_path / "pwned"
+    values = {"--target": "x0", "--eps": "0.1", "--lipschitz": "1", "--bound": "1"}
+    values[option] = INJECTION.format(path=path)
+    argv = ["check", "single-head", "--dim", "1"] + [a for item in values.items() for a in item]
+    assert cli.main(argv) == 2
+    assert not path.exists()
+    assert option in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--eps", "1e-300"], ["N ≈ 1.13e+301", "--max-prefix"]),
+    (["--target", "x0", "--lipschitz", "1e300", "--bound", "1", "--eps", "0.1"], ["N ≈", "--max-prefix"]),
+    (["--eps", "0.1", "--dps", "2200"], ["--dps must be ≤ 1000"]),
+    (["--eps", "0.1", "--target", "sign(x0)", "--lipschitz", "1", "--bound", "1"], ["'sign' is not allowed"]),
+    (["--eps", "0.1", "--target", "Heaviside(x0-0.3)", "--lipschitz", "1", "--bound", "1"], ["'Heaviside' is not allowed"]),
+    (["--eps", "0.1", "--target", "floor(10*x0)/100", "--lipschitz", "1", "--bound", "1"], ["'floor' is not allowed"]),
+    (["--eps", "0.1", "--target", "Integral(x0*t,(t,0,1))", "--lipschitz", "1", "--bound", "1"], ["'Integral' is not allowed"]),
+    (["--eps", "0.1", "--target", "I*x0", "--lipschitz", "1", "--bound", "1"], ["'I' is not allowed"]),
+    (["--eps", "0.1", "--target", "Matrix([x0])", "--lipschitz", "1", "--bound", "1"], ["'Matrix' is not allowed"]),
+    (["--eps", "0.1", "--context", "1000000"], ["--max-seconds", "--context"]),
+    (["--eps", "0.1", "--context", "10**30"], ["--context must be an integer", "written in digits"]),
+    (["--eps", "0.1", "--points", "1000000000"], ["--max-memory", "--points"]),
+    (["--eps", "0.1", "--dps", "900", "--max-seconds", "10"], ["--max-seconds 10", "--dps"]),
+    (["--eps", "0.1", "--target", "0*x0", "--lipschitz", "1", "--bound", "1e-300"], ["8BN", "≤ ε", "--bound"]),
+    (["--eps", "0.1", "--max-prefx", "3"], ["unrecognized arguments: --max-prefx"]),
+])
+def test_former_tracebacks_are_exit_2_with_the_fix(argv, words, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "run", _validate_only)
+    code = _main_catching_argparse(["check", "single-head", *argv])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert all(w in err for w in words), err
+    assert "Traceback" not in err
+
+
+def _main_catching_argparse(argv):
+    try:
+        return cli.main(argv)
+    except SystemExit as exit_:  # argparse itself exits 2 on unknown flags
+        return exit_.code
+
+
+def _validate_only(name, options, command=None):
+    """run() reduced to validation: bad input must be refused there, before any work."""
+    from verifier.theorem import get
+
+    get(name).parameters(**options)
+    pytest.fail("bad input was accepted")
+
+
+def test_finite_target_that_overflows_float64_is_accepted(capsys):
+    # exp(800·x0)·exp(−800) ≤ 1 on the sphere although exp(800) overflows float64
+    argv = ["check", "single-head", "--eps", "10", "--target", "exp(800*x0)*exp(-800)", "--lipschitz", "800", "--bound", "2"]
+    assert cli.main(argv) == 0
+    assert "VERDICT: PASS" in capsys.readouterr().out
+
+
+def test_tight_constant_says_which_claim_and_what_to_do(capsys):
+    assert cli.main(["check", "single-head", "--eps", "0.1", "--target", "x0", "--lipschitz", "1", "--bound", "1"]) == 3
+    out = capsys.readouterr().out
+    assert "INCONCLUSIVE: H.bound could not be decided" in out
+    assert "pass a slightly larger --bound (e.g. 1.000001)" in out
+
+
+@pytest.mark.parametrize("path, word", [("/sys/r.json", "cannot write /sys/r.json"), ("/proc/r.json", "cannot write /proc/r.json")])
+def test_unwritable_system_paths_are_refused_before_the_check(path, word, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "run", lambda *a, **k: pytest.fail("ran the check before validating the output path"))
+    assert cli.main(["check", "single-head", "--eps", "0.2", "--json", path]) == 2
+    assert word in capsys.readouterr().err
+
+
+def test_a_folder_as_json_is_refused_before_the_check(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "run", lambda *a, **k: pytest.fail("ran the check before validating the output path"))
+    assert cli.main(["check", "single-head", "--eps", "0.2", "--json", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+
+
+def test_unexpected_exception_is_internal_error_exit_4(monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero somewhere deep")
+
+    monkeypatch.setattr(cli, "run", broken)
+    assert cli.main(["check", "single-head", "--eps", "0.2"]) == 4
+    err = capsys.readouterr().err
+    assert "internal error: ZeroDivisionError: division by zero somewhere deep" in err and "report it" in err
+
+
+def test_long_inputs_are_cut_in_messages(capsys):
+    target = "x0 + " * 20_000 + "bad"
+    assert cli.main(["check", "single-head", "--eps", "0.1", "--target", target, "--lipschitz", "1", "--bound", "1"]) == 2
+    assert len(capsys.readouterr().err) < 500

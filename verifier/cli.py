@@ -9,12 +9,18 @@ import json
 import os
 import shlex
 import sys
+import time
 from pathlib import Path
 from typing import Optional, Sequence
 
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
 from .claims import Verdict
 from .errors import InputError
-from .report import render_table, summary_line, write_report
+from .report import render_table, summary_line, verdict_label
+from .report.build import run_suite, write_report
+from .report.suite import default_suite, read_suite
 from .run import run
 from .theorem import Theorem, get, registry
 
@@ -32,8 +38,13 @@ def _parser() -> argparse.ArgumentParser:
                            add_help=False)
     check.add_argument("theorem", help="a name from `verifier list`")
     check.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-    report = sub.add_parser("report", help="check the embedded default instances and write reports")
+    report = sub.add_parser("report", help="check a suite of theorem instances and write one HTML/Markdown/JSON report",
+                            description="Check every instance of a suite (default: every registered theorem's default "
+                                        "instances) and write OUT/NAME/index.html, report.md, report.json and figures/.")
     report.add_argument("--out", type=Path, default=Path("reports"), help="output folder; default ./reports")
+    report.add_argument("--config", type=Path, help="a TOML suite: [[instance]] tables with theorem = NAME and its options "
+                                                    "(see docs/reports.md)")
+    report.add_argument("--quick", action="store_true", help="the reduced default suite (under a minute on 2 cores)")
     return parser
 
 
@@ -66,7 +77,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             if flags.json:
                 flags.json.write_text(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
             return EXIT[result.verdict]
-        return _report(args.out, argv)
+        return _report(args.out, args.config, args.quick, argv)
     except InputError as error:
         print(f"verifier: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -105,16 +116,24 @@ def _writable_folder(folder: Path) -> None:
         raise PermissionError(13, "permission denied", str(folder))
 
 
-def _report(out: Path, argv: Sequence[str]) -> int:
+def _report(out: Path, config: Optional[Path], quick: bool, argv: Sequence[str]) -> int:
+    """Read and check the suite, run it with a progress bar (stderr), write the report, print the summary."""
+    if config is not None and quick:
+        raise InputError("--quick selects the reduced default suite; it does not apply to --config FILE: drop one of them")
+    suite = read_suite(config) if config is not None else default_suite(quick)
     _writable_folder(out)
-    results = []
-    for name, theorem in registry().items():
-        for instance, options in theorem.default_instances():
-            result = run(name, options, command=shlex.join(["verifier", *argv]))
-            folder = write_report(result, instance, out)
-            print(f"{instance}: {result.verdict.value} ({result.wall_time_s:.1f} s) -> {folder / 'report.md'}")
-            results.append(result)
-    print(summary_line(results))
+    started = time.perf_counter()
+    command = shlex.join(["verifier", *argv])
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("report", total=len(suite.entries))
+        runs = run_suite(suite, command, lambda k, entry, step: bar.update(task, completed=k, description=f"{entry.name}: {step}"))
+        bar.update(task, completed=len(suite.entries), description="writing the report")
+        folder = write_report(runs, suite, out, command, started)
+    results = [r.result for r in runs]
+    for r in runs:
+        print(f"{r.entry.name}: {verdict_label(r.result)} ({r.result.wall_time_s:.1f} s)")
+    print(f"{summary_line(results)} -> {folder / 'index.html'}")
     return EXIT[Verdict.combine(r.verdict for r in results)]
 
 

@@ -126,10 +126,20 @@ class _Reader:
     """Builds sympy from a checked tree, node by node."""
 
     def __init__(self, text: str, variables: Mapping[str, sympy.Symbol], option: str):
-        self.text, self.variables, self.option = text, dict(variables), option
+        self.variables, self.option = dict(variables), option
+        self.source = text.strip().encode()  # ast offsets count UTF-8 bytes of the parsed text
+        self.line_starts = [0]
+        for line in self.source.splitlines(keepends=True):
+            self.line_starts.append(self.line_starts[-1] + len(line))
+
+    def segment(self, node: ast.AST) -> str:
+        """The source text of ``node`` (ast.get_source_segment re-splits the text on every call)."""
+        start = self.line_starts[node.lineno - 1] + node.col_offset
+        end = self.line_starts[node.end_lineno - 1] + node.end_col_offset
+        return self.source[start:end].decode()
 
     def piece(self, node: ast.AST) -> str:
-        return clip(ast.get_source_segment(self.text, node) or type(node).__name__, 40)
+        return clip(self.segment(node), 40)
 
     def refuse(self, node: ast.AST, what: str, fix: str) -> InputError:
         return InputError(f"{self.option}: {what} {self.piece(node)} is not allowed; {fix}")
@@ -162,7 +172,7 @@ class _Reader:
             kind = "the imaginary number" if isinstance(node.value, complex) else "the literal"
             raise self.refuse(node, kind, "give real numbers only")
         # The literal's own text, read exactly: 0.3 is 3/10, 1e400 is 10^400 (not float inf).
-        return read_rational(ast.get_source_segment(self.text, node), f"{self.option} number")
+        return read_rational(self.segment(node), f"{self.option} number")
 
     def name(self, node: ast.Name) -> sympy.Expr:
         if node.id in self.variables:

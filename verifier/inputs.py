@@ -21,10 +21,19 @@ _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _FRACTION = re.compile(r"[+-]?\d+/\d+")
 
 
-def clip(text: Any, width: int = 60) -> str:
-    """``repr(text)`` cut to about ``width`` characters, for messages that echo user input."""
-    shown = repr(text)
-    return shown if len(shown) <= width else f"{shown[:width]}…' ({len(str(text))} characters)"
+def clip(text: Any, width: int = 60, quoted: bool = True) -> str:
+    """``repr(text)`` (or ``str`` when not ``quoted``) cut to about ``width`` characters, for messages
+    and tables that echo user input (a pasted 90 KB target is not echoed whole)."""
+    shown = repr(text) if quoted else str(text)
+    if len(shown) <= width:
+        return shown
+    return f"{shown[:width]}…{chr(39) if quoted else ''} ({len(str(text))} characters)"
+
+
+def show(value: sympy.Rational) -> str:
+    """An exact number in a message: '1/10' as it is, one with many digits as '1.00000e-300'."""
+    text = str(value)
+    return text if len(text) <= 24 else str(sympy.N(value, 6))
 
 
 def read_rational(raw: Any, name: str) -> sympy.Rational:
@@ -46,18 +55,16 @@ def read_rational(raw: Any, name: str) -> sympy.Rational:
         raise InputError(f"{name}: the exponent of {clip(text)} is beyond ±{MAX_EXPONENT}; give a number of sensible size")
     if sum(ch.isdigit() for ch in mantissa) > MAX_DIGITS:
         raise InputError(f"{name}: {clip(text)} has more than {MAX_DIGITS} digits; give a shorter number")
-    value = Fraction(text)
-    if value.denominator == 0:
-        raise InputError(f"{name}: {clip(text)} divides by zero; give a finite positive number, {example}")
+    try:
+        value = Fraction(text)
+    except ZeroDivisionError:
+        raise InputError(f"{name}: {clip(text)} divides by zero; give a finite positive number, {example}") from None
     return sympy.Rational(value.numerator, value.denominator)
 
 
 def parse_number(raw: Any, name: str) -> sympy.Rational:
     """An exact positive number (see :func:`read_rational`)."""
-    try:
-        value = read_rational(raw, name)
-    except ZeroDivisionError:
-        raise InputError(f"{name}: {clip(raw)} divides by zero; give a finite positive number") from None
+    value = read_rational(raw, name)
     if not value.is_positive:
         raise InputError(f"{name} must be > 0; got {clip(raw)}. Pass a positive value, e.g. {name} 0.1")
     return value

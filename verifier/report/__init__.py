@@ -1,4 +1,4 @@
-"""Reports: a TheoremResult rendered as JSON, Markdown and a terminal table."""
-from .render import render_markdown, render_table, summary_line, write_report
+"""Reports: the terminal table and summary line of a run, and the suite report (HTML, Markdown, JSON + SVG plots)."""
+from .render import render_table, summary_line, verdict_label
 
-__all__ = ["render_markdown", "render_table", "summary_line", "write_report"]
+__all__ = ["render_table", "summary_line", "verdict_label"]

@@ -1,0 +1,162 @@
+"""verifier.report.build and the `report` command: the folder it writes, its schema, and reproducibility."""
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import json
+import re
+from html.parser import HTMLParser
+
+import jsonschema
+import pytest
+
+from verifier import cli
+from verifier.report.document import without_timing
+from verifier.report.schema import validate
+
+CONFIG = '''\
+name = "small"
+
+[[instance]]
+theorem = "single-head"
+name = "m1"
+dim = 1
+eps = "0.2"
+points = 2000
+
+[[instance]]
+theorem = "single-head"
+name = "m2"
+dim = 2
+eps = "0.5"
+points = 2000
+
+[[instance]]
+theorem = "single-head"
+name = "m1-tampered"
+dim = 1
+eps = "0.2"
+points = 2000
+tamper = "wrong-values"
+'''
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    """Run the small suite once: (exit status, stdout, report folder, arguments)."""
+    base = tmp_path_factory.mktemp("report")
+    (base / "suite.toml").write_text(CONFIG)
+    args = ["report", "--config", str(base / "suite.toml"), "--out", str(base / "out")]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = cli.main(args)
+    return status, out.getvalue(), base / "out" / "small", args
+
+
+def test_exit_status_and_summary_line(made):
+    status, out, folder, _ = made
+    assert status == 1  # the tampered instance FAILs, as `check` would
+    lines = out.rstrip().splitlines()
+    assert [line.split(" (")[0] for line in lines[:2]] == ["m1: PASS", "m2: PASS"]
+    assert lines[0].startswith("m1: PASS (sampled — not a proof) (") and lines[2].startswith("m1-tampered: FAIL (")
+    assert lines[-1] == f"3 instances: 2 PASS, 1 FAIL, 0 INCONCLUSIVE (PASS evidence: 2 sampled) -> {folder / 'index.html'}"
+
+
+def test_folder_has_every_file(made):
+    folder = made[2]
+    assert {p.name for p in folder.iterdir()} == {"index.html", "report.md", "report.json", "figures"}
+    assert sorted(p.name for p in (folder / "figures").iterdir()) == ["m1-error-s1.svg", "m1-tampered-error-s1.svg",
+                                                                       "m2-error-s2.svg"]
+    for svg in (folder / "figures").iterdir():
+        assert svg.read_text().startswith("<svg") and svg.read_text().rstrip().endswith("</svg>")
+
+
+@pytest.fixture(scope="module")
+def doc(made):
+    return json.loads((made[2] / "report.json").read_text())
+
+
+def test_report_json_is_valid_and_complete(doc, made):
+    validate(doc)
+    assert doc["verdict"] == "FAIL" and doc["counts"]["instances"] == {"PASS": 2, "FAIL": 1, "INCONCLUSIVE": 0}
+    assert doc["command"] == "verifier " + " ".join(made[3])
+    (theorem,) = doc["theorems"]
+    assert theorem["name"] == "single-head" and theorem["realises"] == ["P1", "P2"]
+    assert any(f["mathml"].startswith('<math xmlns="http://www.w3.org/1998/Math/MathML"') and "<mfrac>" in f["mathml"]
+               for f in theorem["formulas"])
+    assert [i["name"] for i in theorem["instances"]] == ["m1", "m2", "m1-tampered"]
+    claims = [c for i in theorem["instances"] for c in i["claims"]]
+    assert doc["counts"]["claims"]["FAIL"] == sum(c["verdict"] == "FAIL" for c in claims) > 0
+    for c in claims:
+        if c["value"] is not None and c["bound"] is not None:
+            assert c["margin"] == pytest.approx(c["bound"] - c["value"])
+        assert (c["precision"] is None) == (c["evidence"] == "exact")
+    tampered = theorem["instances"][2]
+    assert tampered["verdict"] == "FAIL" and tampered["parameters"]["tamper"] == "wrong-values"
+    assert next(c for c in tampered["claims"] if c["id"] == "E1.step5.sup")["verdict"] == "FAIL"
+    figure = theorem["instances"][1]["figures"][0]
+    assert figure["kind"] == "map" and figure["file"] == "figures/m2-error-s2.svg" and 0 < figure["max_abs"] < 0.5
+
+
+@pytest.mark.parametrize("corrupt", [
+    lambda d: d.update(verdict="MAYBE"),
+    lambda d: d["theorems"][0]["instances"][0]["claims"][0].update(evidence="proved"),
+    lambda d: d["theorems"][0]["instances"][0]["claims"][0].pop("margin"),
+    lambda d: d["theorems"][0]["instances"][0]["figures"][0].update(kind="table"),
+    lambda d: d["counts"]["instances"].update(PASS=-1),
+    lambda d: d.update(extra=1),
+])
+def test_schema_rejects_a_corrupted_report(doc, corrupt):
+    broken = copy.deepcopy(doc)
+    corrupt(broken)
+    with pytest.raises(jsonschema.ValidationError):
+        validate(broken)
+
+
+def test_two_runs_give_the_same_json_apart_from_timing(made):
+    _, _, folder, args = made
+    first = json.loads((folder / "report.json").read_text())
+    svgs = {p.name: p.read_text() for p in (folder / "figures").iterdir()}
+    assert cli.main(args) == 1
+    second = json.loads((folder / "report.json").read_text())
+    assert without_timing(first) == without_timing(second)
+    assert first["generated_at"] <= second["generated_at"] and "wall_time_s" not in json.dumps(without_timing(first))
+    assert svgs == {p.name: p.read_text() for p in (folder / "figures").iterdir()}
+
+
+def test_markdown_has_the_same_content(made, doc):
+    md = (made[2] / "report.md").read_text()
+    assert md.startswith("# prefix-verifier report `small`: FAIL")
+    instances = doc["theorems"][0]["instances"]
+    for i in instances:
+        assert f"### {i['name']}: " in md
+        for c in i["claims"]:
+            assert re.search(rf"\| \[?`{re.escape(c['id'])}`", md), c["id"]
+    assert "![‖H − f‖ on S² (ε = 0.5, N = 386)](figures/m2-error-s2.svg)" in md
+    assert md.count("$") >= 2 * len(doc["theorems"][0]["formulas"])
+    assert "```toml\nname = \"small\"" in md
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.urls = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.urls += [v for k, v in attrs if k in ("href", "src", "xlink:href", "action", "data") and v is not None]
+
+
+def test_html_is_self_contained_without_script(made, doc):
+    page = (made[2] / "index.html").read_text()
+    parser = _Links()
+    parser.feed(page)
+    assert "script" not in parser.tags and "link" not in parser.tags and "img" not in parser.tags
+    external = [u for u in parser.urls if re.match(r"[a-z]+:", u) and not u.startswith("data:image/png;base64,")]
+    assert external == []  # fragments, relative links to docs/, and the map's inline raster only
+    assert parser.tags.count("math") == len(doc["theorems"][0]["formulas"])
+    assert parser.tags.count("svg") == 3
+    for i in doc["theorems"][0]["instances"]:
+        for c in i["claims"]:
+            assert f'id="{i["name"]}-{c["id"]}"' in page

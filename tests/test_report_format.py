@@ -1,0 +1,27 @@
+"""verifier.report.format: numbers, fact rows and fact tables as every report format shows them."""
+from verifier.report.format import fact_rows, fact_tables, is_table, number, paper_claims
+
+
+def test_numbers():
+    assert number(None) == "—" and number(3) == "3" and number(0.0) == "0"
+    assert number(0.25) == "0.25" and number(1e-5) == "1.000000e-05" and number(123456.0) == "1.234560e+05"
+
+
+def test_facts_split_into_rows_and_tables():
+    facts = {"prefix_length": 60, "sup_error": {"value": 0.05, "points": 10}, "depths": [{"n": 1, "depth": 9}, {"n": 2, "depth": 15}],
+             "ragged": [{"a": 1}, {"b": 2}]}
+    assert fact_rows(facts) == [("prefix length N", "60"), ("sup_error.value", "0.05"), ("sup_error.points", "10")]
+    assert fact_tables(facts) == [("depths", ["n", "depth"], [["1", "9"], ["2", "15"]]),
+                                  ("ragged", ["a", "b"], [["1", "—"], ["—", "2"]])]
+    assert is_table(facts["depths"]) and not is_table([]) and not is_table([1, 2]) and not is_table(facts["sup_error"])
+
+
+def test_paper_claims_gather_the_claims_that_realise_them():
+    claim = lambda cid, v="PASS": {"id": cid, "verdict": v, "evidence": "exact"}  # noqa: E731
+    doc = {"theorems": [
+        {"name": "a", "realises": ["P2", "P1"], "instances": [{"name": "a1", "claims": [claim("P1.via-E1"), claim("E1.size"),
+                                                                                          claim("P2.via-E1", "FAIL")]}]},
+        {"name": "b", "realises": ["P1"], "instances": [{"name": "b1", "claims": [claim("P10.x")]}]},
+    ]}
+    assert paper_claims(doc) == [("P1", ["a", "b"], [("a1", "P1.via-E1", "PASS", "exact")]),
+                                 ("P2", ["a"], [("a1", "P2.via-E1", "FAIL", "exact")])]

@@ -1,0 +1,49 @@
+"""Links from a report to the project's docs/: every claim to the section that states it.
+
+docs/*.md mark their sections with explicit anchors ``<a id="e1-step3-far"></a>``. A claim id
+``E1.step3.far`` is looked up as ``e1-step3-far``, then ``e1-step3``, then ``e1``: the most specific
+section that exists. Links are project-relative (``docs/e1.md#e1-step3-far``); the HTML makes them
+relative to its own folder.
+"""
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DOCS = PROJECT_ROOT / "docs"
+_ANCHOR = re.compile(r'<a id="([a-z0-9-]+)"></a>')
+
+
+@lru_cache(maxsize=1)
+def anchors() -> dict[str, str]:
+    """anchor → 'docs/FILE.md' for every explicit anchor in docs/ (empty if docs/ is not beside the package)."""
+    found: dict[str, str] = {}
+    for path in sorted(DOCS.glob("*.md")) if DOCS.is_dir() else ():
+        for anchor in _ANCHOR.findall(path.read_text(encoding="utf-8")):
+            found.setdefault(anchor, f"docs/{path.name}")
+    return found
+
+
+def slug(identifier: str) -> str:
+    """'E1.step3.far-bound' → 'e1-step3-far-bound'."""
+    return re.sub(r"[^a-z0-9]+", "-", identifier.lower()).strip("-")
+
+
+def link(identifier: str) -> Optional[str]:
+    """'docs/FILE.md#ANCHOR' of the most specific documented section for a claim id or theorem name."""
+    parts = slug(identifier).split("-")
+    for k in range(len(parts), 0, -1):
+        anchor = "-".join(parts[:k])
+        if anchor in anchors():
+            return f"{anchors()[anchor]}#{anchor}"
+    return None
+
+
+def relative(link: str, folder: Path) -> str:
+    """A project-relative docs link as seen from ``folder`` (where a report file is written)."""
+    path, _, anchor = link.partition("#")
+    return Path(os.path.relpath(PROJECT_ROOT / path, Path(folder).resolve())).as_posix() + "#" + anchor

@@ -1,0 +1,33 @@
+"""index.html: the report as one self-contained page (inline stylesheet, MathML, inline SVG, no script)."""
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+from typing import Mapping
+
+import jinja2
+
+from ..claims import Evidence
+from .docs_links import relative
+from .format import fact_rows, fact_tables, number, paper_claims
+
+
+def verdict_label(verdict: str, evidence: str) -> str:
+    """'PASS (exact)', 'PASS (sampled — not a proof)', or the bare FAIL / INCONCLUSIVE."""
+    return f"PASS ({Evidence(evidence).label})" if verdict == "PASS" else verdict
+
+
+def _environment() -> jinja2.Environment:
+    templates = files(__package__).joinpath("templates")
+    return jinja2.Environment(loader=jinja2.FunctionLoader(lambda name: templates.joinpath(name).read_text(encoding="utf-8")),
+                              autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+
+
+def render_html(doc: Mapping, svg: Mapping[str, str], folder: Path) -> str:
+    """The page for report data ``doc``; ``svg`` maps a figure's file (as in report.json) to its SVG document; links to
+    docs/ are made relative to ``folder``, where the page is written."""
+    env = _environment()
+    return env.get_template("report.html.j2").render(
+        doc=doc, svg=svg, stylesheet=env.loader.get_source(env, "report.css")[0].strip(),
+        num=number, fact_rows=fact_rows, paper_claims=paper_claims, fact_tables=fact_tables, verdict_label=verdict_label, docs_href=lambda link: relative(link, folder),
+    )

@@ -1,0 +1,108 @@
+"""Figures of a report: plain data from a theorem, drawn as SVG with matplotlib.
+
+A theorem may offer ``report_figures(params) -> Sequence[Mapping]``; each mapping is one figure
+(plain numbers, so theorem modules need not import the report layer), of one of three kinds:
+
+- ``curve``: ``x = {"label", "values"}``, ``series = [{"label", "values"}, …]``, optional
+  ``band = {"low", "high", "label"}`` (a shaded horizontal band, e.g. ±ε) and
+  ``markers = {"label", "x", "y"}`` (points drawn on top, e.g. the prefix points);
+- ``map``: ``x`` and ``y`` axes as above, ``z`` a len(y) × len(x) grid, ``z_label``, optional
+  ``markers`` (an equirectangular map of a function on S² is one: x longitude, y latitude);
+- ``table``: ``columns`` (names) and ``rows`` (lists of numbers or text), drawn as a table, not a plot.
+
+Every figure has ``id`` (a short slug, unique in its instance), ``title`` and an optional ``caption``.
+Drawing is deterministic: fixed SVG ids and no date in the metadata, so the same data gives the same file.
+"""
+from __future__ import annotations
+
+import io
+from typing import Any, Mapping
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+KINDS = ("curve", "map", "table")
+STYLE = {"svg.fonttype": "none", "font.size": 9, "axes.grid": True, "grid.alpha": 0.3}
+
+
+def check_figure(figure: Mapping[str, Any]) -> None:
+    """Raise ValueError if ``figure`` is not a figure of a known kind with consistent data."""
+    kind = figure.get("kind")
+    if kind not in KINDS or not figure.get("id") or not figure.get("title"):
+        raise ValueError(f"a figure needs id, title and kind in {KINDS}; got keys {sorted(figure)}")
+    if kind == "curve":
+        n = len(figure["x"]["values"])
+        if not figure["series"] or any(len(s["values"]) != n for s in figure["series"]):
+            raise ValueError(f"figure {figure['id']}: every series needs {n} values, one per x")
+    elif kind == "map":
+        z = np.asarray(figure["z"])
+        if z.shape != (len(figure["y"]["values"]), len(figure["x"]["values"])):
+            raise ValueError(f"figure {figure['id']}: z must be len(y) × len(x)")
+    elif any(len(row) != len(figure["columns"]) for row in figure["rows"]):
+        raise ValueError(f"figure {figure['id']}: every row needs {len(figure['columns'])} cells")
+
+
+def summary(figure: Mapping[str, Any]) -> dict:
+    """What report.json records of a figure: its description, and the data itself only for tables
+    (curves and maps are in their SVG file; their largest |value| is recorded)."""
+    out = {k: figure[k] for k in ("id", "kind", "title") if k in figure}
+    out["caption"] = figure.get("caption", "")
+    if figure["kind"] == "table":
+        out["columns"], out["rows"] = list(figure["columns"]), [list(r) for r in figure["rows"]]
+    else:
+        values = np.asarray(figure["z"]) if figure["kind"] == "map" else np.concatenate(
+            [np.asarray(s["values"], dtype=float) for s in figure["series"]])
+        out["max_abs"] = float(np.max(np.abs(values)))
+    return out
+
+
+def to_svg(figure: Mapping[str, Any], salt: str) -> str:
+    """The figure drawn as an SVG document (curves and maps; tables are rendered as HTML/Markdown)."""
+    check_figure(figure)
+    with plt.rc_context({**STYLE, "svg.hashsalt": salt}):
+        fig, ax = plt.subplots(figsize=(7.5, 3.4 if figure["kind"] == "curve" else 3.9))
+        try:
+            (_curve if figure["kind"] == "curve" else _map)(fig, ax, figure)
+            ax.set_title(figure["title"])
+            fig.tight_layout()
+            buffer = io.StringIO()
+            fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+        finally:
+            plt.close(fig)
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]  # drop the XML prologue and DOCTYPE so it can sit inline in HTML
+
+
+def _curve(fig, ax, figure) -> None:
+    x = np.asarray(figure["x"]["values"], dtype=float)
+    if "band" in figure:
+        band = figure["band"]
+        ax.axhspan(band["low"], band["high"], color="tab:green", alpha=0.12, label=band.get("label"))
+        for level in (band["low"], band["high"]):
+            ax.axhline(level, color="tab:green", lw=0.8, ls="--")
+    for series in figure["series"]:
+        ax.plot(x, np.asarray(series["values"], dtype=float), lw=0.9, label=series["label"])
+    _markers(ax, figure)
+    ax.set_xlabel(figure["x"]["label"])
+    ax.set_xlim(x.min(), x.max())
+    ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
+
+
+def _map(fig, ax, figure) -> None:
+    x, y = (np.asarray(figure[a]["values"], dtype=float) for a in ("x", "y"))
+    image = ax.imshow(np.asarray(figure["z"], dtype=float), origin="lower", aspect="auto", cmap="viridis",
+                      extent=(x.min(), x.max(), y.min(), y.max()), interpolation="nearest")
+    fig.colorbar(image, ax=ax, label=figure.get("z_label", ""))
+    _markers(ax, figure, color="white")
+    ax.set_xlabel(figure["x"]["label"])
+    ax.set_ylabel(figure["y"]["label"])
+    ax.grid(False)
+
+
+def _markers(ax, figure, color: str = "tab:red") -> None:
+    if "markers" in figure:
+        marks = figure["markers"]
+        ax.plot(marks["x"], marks["y"], ls="none", marker=".", ms=3, color=color, label=marks.get("label"))

@@ -1,0 +1,221 @@
+"""The suite of theorem instances a report runs: the embedded default, the quick one, or a TOML file.
+
+A configuration file names instances of registered theorems, with option values read by the
+options each theorem declares (``theorem.options``)::
+
+    name = "e1-small"        # optional: the report's folder under --out
+    seed = 0                 # optional: the seed of every instance whose theorem takes --seed
+
+    [[instance]]
+    theorem = "single-head"
+    name = "m1-eps0.05"      # optional; default <theorem>-<k>
+    dim = 1
+    eps = "0.05"             # read exactly: 0.05 and "0.05" are both 1/20
+
+Everything is checked before any computation: an unknown key, theorem or option, or a value its
+reader rejects is an InputError that names the file's line and what to change.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+from ..errors import InputError
+from ..inputs import clip, integer, text
+from ..options import read_options
+from ..theorem import Theorem, get, registry
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+TOP_KEYS = ("name", "seed", "instance")
+INSTANCE_KEYS = ("theorem", "name")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
+
+
+@dataclass(frozen=True)
+class SuiteEntry:
+    """One instance: a theorem, a name for it, and its raw option values (read by the theorem's readers)."""
+
+    name: str
+    theorem: str
+    options: Mapping[str, Any]
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "theorem": self.theorem, "options": dict(self.options)}
+
+
+@dataclass(frozen=True)
+class Suite:
+    """The instances of a report; ``source`` says where they came from ('default', 'quick' or a path)."""
+
+    entries: tuple[SuiteEntry, ...]
+    source: str
+    name: Optional[str] = None
+
+    @property
+    def digest(self) -> str:
+        """A short hash of the configuration (the entries and their options), for the default report name."""
+        canonical = json.dumps([e.to_json() for e in self.entries], sort_keys=True, default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:8]
+
+    def to_toml(self) -> str:
+        """The suite as a configuration file that ``--config`` reads back to the same suite."""
+        lines = [f"name = {_toml_value(self.name)}"] if self.name else []
+        for e in self.entries:
+            lines += ["", "[[instance]]", f"theorem = {_toml_value(e.theorem)}", f"name = {_toml_value(e.name)}"]
+            lines += [f"{key} = {_toml_value(value)}" for key, value in e.options.items()]
+        return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a TOML basic string
+
+
+def default_suite(quick: bool = False) -> Suite:
+    """Every registered theorem's ``default_instances()``; with ``quick``, its ``quick_instances()`` where
+    it declares them, else its first default instance."""
+    entries = []
+    for name, theorem in registry().items():
+        instances = list(theorem.default_instances())
+        if quick:
+            instances = list(theorem.quick_instances()) if hasattr(theorem, "quick_instances") else instances[:1]
+        entries += [SuiteEntry(instance, name, dict(options)) for instance, options in instances]
+    suite = Suite(tuple(entries), "quick" if quick else "default")
+    for entry in suite.entries:
+        _validate(entry, _no_lines)
+    return suite
+
+
+# ---------------------------------------------------------------------------------------------
+class _Lines:
+    """Line numbers of keys in a TOML text, for error messages only (tomllib has already parsed it):
+    the line of ``key =`` at the top level or inside the k-th ``[[instance]]`` block."""
+
+    def __init__(self, source: str, text_: str):
+        self.source = source
+        self.top: dict[str, int] = {}
+        self.blocks: list[tuple[int, dict[str, int]]] = []
+        current = self.top
+        for number, line in enumerate(text_.splitlines(), start=1):
+            stripped = line.strip()
+            if re.fullmatch(r"\[\[\s*instance\s*\]\]\s*(#.*)?", stripped):
+                self.blocks.append((number, {}))
+                current = self.blocks[-1][1]
+            elif stripped.startswith("["):
+                table = re.match(r"\[\s*([A-Za-z0-9_-]+)\s*\]", stripped)
+                if table:
+                    self.top.setdefault(table.group(1), number)
+                current = {}
+            else:
+                key = re.match(r"""\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_-]+))\s*=""", line)
+                if key:
+                    current.setdefault(next(g for g in key.groups() if g), number)
+
+    def at(self, block: Optional[int], key: Optional[str] = None) -> str:
+        """'FILE:LINE' of ``key`` in instance ``block`` (None: the top level), or of the block's header."""
+        if block is None:
+            number = self.top.get(key, 1)
+        else:
+            header, keys = self.blocks[block] if block < len(self.blocks) else (1, {})
+            number = keys.get(key, header) if key else header
+        return f"{self.source}:{number}"
+
+
+def _no_lines(block: Optional[int] = None, key: Optional[str] = None) -> str:
+    return "default suite"
+
+
+def read_suite(path: Path) -> Suite:
+    """The suite a TOML configuration file describes, with every value checked (see the module docstring)."""
+    try:
+        raw_text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"--config {path}: cannot read it ({error.strerror}); give the path of a TOML file") from None
+    except UnicodeDecodeError:
+        raise InputError(f"--config {path}: not UTF-8 text; save the configuration as UTF-8 TOML") from None
+    try:
+        data = tomllib.loads(raw_text)
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(f"{path}: not valid TOML: {error}; fix the syntax there (see `verifier report --help`)") from None
+    lines = _Lines(str(path), raw_text)
+    for key in data:
+        if key not in TOP_KEYS:
+            raise InputError(f"{lines.at(None, key)}: unknown key {clip(key)}; the top level takes "
+                             f"{', '.join(TOP_KEYS)} (instances go in [[instance]] tables)")
+    name = _read_name(data, "name", lines.at(None, "name")) if "name" in data else None
+    seed = integer(0)(data["seed"], f"{lines.at(None, 'seed')}: seed") if "seed" in data else None
+    instances = data.get("instance", [])
+    if isinstance(instances, dict):
+        raise InputError(f"{lines.at(None, 'instance')}: write each instance as an [[instance]] table (double brackets), "
+                         "not [instance]")
+    if not isinstance(instances, list) or not instances or not all(isinstance(i, dict) for i in instances):
+        raise InputError(f"{path}: no instances; add at least one [[instance]] table with theorem = \"NAME\" "
+                         f"(known theorems: {', '.join(registry())})")
+    entries, seen = [], {}
+    for k, table in enumerate(instances):
+        where = lambda key=None, k=k: lines.at(k, key)  # noqa: E731
+        entry = _read_entry(table, k, where, seed)
+        if entry.name in seen:
+            raise InputError(f"{where('name')}: instance name {entry.name!r} is used twice (first at {seen[entry.name]}); "
+                             "give each [[instance]] its own name")
+        seen[entry.name] = where("name")
+        _validate(entry, where)
+        entries.append(entry)
+    return Suite(tuple(entries), str(path), name)
+
+
+def _read_name(table: Mapping[str, Any], key: str, where: str) -> str:
+    value = text(table[key], f"{where}: {key}")
+    if not _NAME.fullmatch(value):
+        raise InputError(f"{where}: {key} {clip(value)} must be 1–80 letters, digits, '.', '_' or '-' "
+                         "(it becomes a folder name), e.g. name = \"e1-small\"")
+    return value
+
+
+def _read_entry(table: Mapping[str, Any], k: int, where, seed: Optional[int]) -> SuiteEntry:
+    if "theorem" not in table:
+        raise InputError(f"{where()}: this [[instance]] has no theorem; add theorem = \"NAME\" "
+                         f"(known theorems: {', '.join(registry())})")
+    theorem_name = text(table["theorem"], f"{where('theorem')}: theorem")
+    try:
+        theorem = get(theorem_name)
+    except InputError as error:
+        raise InputError(f"{where('theorem')}: {error}") from None
+    name = _read_name(table, "name", where("name")) if "name" in table else f"{theorem_name}-{k + 1}"
+    options = {key: value for key, value in table.items() if key not in INSTANCE_KEYS}
+    declared = {o.name for o in theorem.options}
+    for key in options:
+        if key not in declared:
+            raise InputError(f"{where(key)}: theorem {theorem_name} has no option {clip(key)}; it takes "
+                             f"{', '.join(o.name for o in theorem.options)} (change or remove this key)")
+    if seed is not None and "seed" in declared and "seed" not in options:
+        options["seed"] = seed
+    return SuiteEntry(name, theorem_name, options)
+
+
+def _validate(entry: SuiteEntry, where) -> None:
+    """Every value through its declared reader, then the theorem's own cross-checks (``parameters``: e.g.
+    a target's text through the safe expression reader), before any computation."""
+    theorem: Theorem = get(entry.theorem)
+    for key, value in entry.options.items():
+        try:
+            read_options(theorem.options, {key: value})
+        except InputError as error:
+            raise InputError(f"{where(key)}: {error} (change this value)") from None
+    try:
+        theorem.parameters(**entry.options)
+    except InputError as error:  # at the line of the one option the message names, else at the instance's header
+        named = [o.name for o in theorem.options if o.name in entry.options and re.search(rf"{o.flag}\b", str(error))]
+        raise InputError(f"{where(named[0] if len(named) == 1 else None)}: instance {entry.name!r}: {error}") from None
