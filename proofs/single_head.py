@@ -34,6 +34,7 @@ from verifier.domains import (CoveringRadius, CubeSurfaceGrid, Sphere, covering_
 from verifier.errors import InputError
 from verifier.precision import PrecisionPolicy
 from verifier.supnorm import SupResult, sup_search
+from verifier.sweep import Sizing
 from verifier.budget import DEFAULT_MEMORY_GB, DEFAULT_SECONDS, Estimate, check_budget
 from verifier.inputs import choice, integer, parse_number, show, text
 from verifier.options import Option, read_options
@@ -60,6 +61,7 @@ class E1Parameters:
     policy: PrecisionPolicy
     points: int
     tamper: Optional[str]
+    grid: Optional[int] = None  # n overriding ⌈√m/δ⌉ (N, λ, β re-derived from it): the sweep's construction family
 
     @property
     def substitutions(self) -> dict:
@@ -76,7 +78,7 @@ class E1Parameters:
             "target": self.target.text, "d": self.target.d,
             "lipschitz": float(self.target.lipschitz), "bound": float(self.target.bound),
             "context": self.context, "seed": self.seed, "dps": self.policy.dps, "verify_dps": self.policy.verify_dps,
-            "points": self.points, "tamper": self.tamper,
+            "points": self.points, "tamper": self.tamper, "grid": self.grid,
         }
 
 
@@ -93,7 +95,7 @@ class E1Construction:
 
     @cached_property
     def n(self) -> int:
-        return int(self.exact(F.CELLS))
+        return self.params.grid or int(self.exact(F.CELLS))
 
     @cached_property
     def N(self) -> int:
@@ -402,7 +404,11 @@ class SingleHead:
                integer(1), 20_000),
         Option("max_seconds", "refuse a run whose estimated time exceeds this many seconds", parse_number, DEFAULT_SECONDS),
         Option("max_memory", "refuse a run whose estimated memory exceeds this many GiB", parse_number, DEFAULT_MEMORY_GB),
+        Option("grid", "grid size n overriding ⌈√m/δ⌉, with N, λ, β re-derived (the family `verifier sweep` bisects)",
+               integer(1)),
     )
+    sizing = Sizing(option="grid", fact="n", claim="E1.step5.sup", exponent=lambda m: m, exponent_label="m (E1)",
+                    temperature="lambda")
 
     def parameters(self, **raw: Any) -> E1Parameters:
         o = read_options(self.options, raw)
@@ -420,7 +426,8 @@ class SingleHead:
         f = Target.parse(target, dim, lipschitz, bound)
         if epsilon > 4 * f.lipschitz:
             raise InputError(f"E1 is stated for ε ∈ (0, 4L] = (0, {4 * f.lipschitz}]; pass a smaller --eps")
-        params = E1Parameters(dim, epsilon, f, o["context"], o["seed"], PrecisionPolicy(dps=o["dps"]), o["points"], o["tamper"])
+        params = E1Parameters(dim, epsilon, f, o["context"], o["seed"], PrecisionPolicy(dps=o["dps"]), o["points"], o["tamper"],
+                              o["grid"])
         limit = o["max_prefix"]
         cells = float(sympy.N(params.exact(F.CELLS.args[0]), 30))  # √m/δ, before the exact ceiling
         N = E1Construction(params).N if cells < 1e7 else None

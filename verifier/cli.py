@@ -38,6 +38,10 @@ def _parser() -> argparse.ArgumentParser:
                            add_help=False)
     check.add_argument("theorem", help="a name from `verifier list`")
     check.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    sweep = sub.add_parser("sweep", help="tightness sweep over ε on Dask (verifier sweep THEOREM --help: its options)",
+                           add_help=False)
+    sweep.add_argument("theorem", help="a name from `verifier list`")
+    sweep.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     report = sub.add_parser("report", help="check a suite of theorem instances and write one HTML/Markdown/JSON report",
                             description="Check every instance of a suite (default: every registered theorem's default "
                                         "instances) and write OUT/NAME/index.html, report.md, report.json and figures/.")
@@ -77,6 +81,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             if flags.json:
                 flags.json.write_text(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
             return EXIT[result.verdict]
+        if args.command == "sweep":
+            return _sweep(get(args.theorem), args.rest, argv)
         return _report(args.out, args.config, args.quick, argv)
     except InputError as error:
         print(f"verifier: error: {error}", file=sys.stderr)
@@ -94,6 +100,70 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
               "This is a bug in the verifier, not a verdict on the theorem; please report it with the command you ran.",
               file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def sweep_parser(theorem: Theorem) -> argparse.ArgumentParser:
+    """The flags of ``verifier sweep THEOREM``: the theorem's declared options (but ε, a list here, and the
+    size option, which the sweep bisects) and the sweep's own."""
+    from .sweep import sizing_of
+
+    sizing = sizing_of(theorem)
+    parser = argparse.ArgumentParser(prog=f"verifier sweep {theorem.name}",
+                                     description=f"Tightness sweep of {theorem.name}: constructed and smallest prefix "
+                                                 "lengths over a list of ε, log-log fits, plot; checks run on Dask.")
+    parser.add_argument("--eps", required=True, help="comma-separated accuracies, e.g. 0.2,0.1,0.05")
+    for option in theorem.options:
+        if option.name not in ("eps", sizing.option):
+            default = f"; default {option.default}" if option.default is not None else ""
+            parser.add_argument(option.flag, dest=option.name, help=option.help + default)
+    parser.add_argument("--json", type=Path, help="write the sweep as JSON to this path")
+    parser.add_argument("--plot", type=Path, help="write the log-log plot to PATH.png and PATH.svg")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", help="LocalCluster worker processes; default: the number of cores")
+    where.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def _sweep(theorem: Theorem, rest: Sequence[str], argv: Sequence[str]) -> int:
+    from .inputs import parse_integer
+    from .sweep import parse_eps_list, plot, run_sweep
+
+    flags = sweep_parser(theorem).parse_args(rest)
+    options = {o.name: getattr(flags, o.name) for o in theorem.options
+               if getattr(flags, o.name, None) is not None and o.name != "eps"}
+    eps = parse_eps_list(flags.eps)
+    workers = parse_integer(flags.workers, "--workers", 1, 256) if flags.workers else (os.cpu_count() or 1)
+    for path in (flags.json, flags.plot):
+        if path:
+            _writable_file(path)
+    result = run_sweep(theorem.name, options, eps, workers=workers, scheduler=flags.scheduler,
+                       progress=not flags.no_progress, command=shlex.join(["verifier", *argv]))
+    print(render_sweep(result))
+    if flags.json:
+        flags.json.write_text(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
+    if flags.plot and result.rows:
+        for path in plot(result, flags.plot):
+            print(f"plot: {path}")
+    if not result.complete:
+        print("verifier: interrupted; the rows finished so far were written", file=sys.stderr)
+        return 130
+    return EXIT[Verdict.combine(Verdict(r["verdict"]) for r in result.rows)]
+
+
+def render_sweep(result) -> str:
+    """The sweep's table and fits for the terminal."""
+    lines = [f"sweep {result.theorem} m={result.dim} ({result.workers}; {result.wall_time_s:.1f} s)",
+             f"  {'eps':>8}  {'N':>8}  {'bound':>8}  {'min N':>8}  {'temperature':>12}  {'sup error':>12}  {'min sup':>12}  verdict"]
+    for r in result.rows:
+        lines.append(f"  {r['eps']:>8g}  {r['prefix_length']:>8}  {r['bound']:>8}  {r['minimal_prefix_length'] or '—':>8}  "
+                     f"{r['temperature']:>12.6g}  {r['sup_error']:>12.6g}  {r['minimal_sup_error'] or float('nan'):>12.6g}  "
+                     f"{r['verdict']} ({r['evidence']})")
+    for name, fit in result.fits.items():
+        slope = "—" if fit["slope"] is None else f"{fit['slope']:.3f}"
+        err = "" if fit["stderr"] is None else f" ± {fit['stderr']:.3f}"
+        lines.append(f"  slope of {name}: {slope}{err} (reference {fit['reference_exponent']:g}: {fit['reference']})")
+    return "\n".join(lines)
 
 
 def _writable_file(path: Path) -> None:

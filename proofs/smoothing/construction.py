@@ -1,0 +1,244 @@
+"""E2's construction: κ from ε, the rule's size from the quadrature bound, the prefix, and the
+evaluator of H − f = (f_κ − f) + (Q_f/Q_1 − f_κ) + (H − Q_f/Q_1)  (smoothing + quadrature + leakage).
+
+Prefix token i = (κ p_i, ln w_i + β, f(p_i)); with T content tokens of score ⟨x, x⟩ + 1 = 2,
+H(x) = Q_f(x)/(Q_1(x) + T e^{2−β}), Q_f = Σ w_i e^{κ⟨x,p_i⟩} f(p_i), Q_1 = Σ w_i e^{κ⟨x,p_i⟩}.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Optional
+
+import mpmath
+import numpy as np
+import sympy
+
+from verifier.attention import ClosedForm, Prefix
+from verifier.domains import Sphere, to_sphere_mp
+from verifier.errors import InputError
+from verifier.precision import PrecisionPolicy
+from verifier.supnorm import SupResult, sup_search
+from verifier.targets import Target
+
+from .. import e2_formulas as F
+from . import kernel
+from .rules import QuadratureRule, minimal_size, rule
+
+TAMPER_MODES = ("few-nodes", "small-kappa")
+SCAN_CELLS = 4_000_000  # rows × prefix tokens per float64 scan chunk
+MAX_SIZE = 1 << 16
+
+
+@dataclass(frozen=True)
+class E2Parameters:
+    """A validated instance of E2."""
+
+    dim: int
+    eps: sympy.Rational
+    target: Target
+    context: int
+    seed: int
+    policy: PrecisionPolicy
+    points: int
+    rule: str
+    size: int  # the rule's size
+    size_source: str  # "given", or how it was derived ("quadrature bound", "few-nodes tamper")
+    tamper: Optional[str]
+
+    def to_json(self) -> dict:
+        return {
+            "dim": self.dim, "eps": float(self.eps), "eps_exact": str(self.eps),
+            "target": self.target.text, "d": self.target.d,
+            "lipschitz": float(self.target.lipschitz), "bound": float(self.target.bound),
+            "context": self.context, "seed": self.seed, "dps": self.policy.dps, "verify_dps": self.policy.verify_dps,
+            "points": self.points, "rule": self.rule, "size": self.size, "size_source": self.size_source,
+            "tamper": self.tamper,
+        }
+
+
+def rational_mp(value: sympy.Rational) -> mpmath.mpf:
+    """An exact rational at the current precision."""
+    return mpmath.mpf(value.p) / value.q
+
+
+def cell_radius_f64(name: str, m: int, size: int) -> float:
+    """h of a rule in float64, without building it (for the size search; the claims use the rule's own
+    mpmath h, and a test checks that the two agree)."""
+    if name == "partition":
+        return np.sqrt(m) / size
+    if m == 1:
+        return 2 * np.sin(np.pi / (2 * size))
+    z, omega = np.polynomial.legendre.leggauss(size)
+    edges = np.clip(np.concatenate([[-1.0], -1 + np.cumsum(omega)]), -1, 1)
+    s = np.sqrt(1 - z**2)
+    half = np.pi / (2 * size)
+    inner = np.minimum(z * edges[:-1] + s * np.sqrt(1 - edges[:-1] ** 2) * np.cos(half),
+                       z * edges[1:] + s * np.sqrt(1 - edges[1:] ** 2) * np.cos(half))
+    return float(np.sqrt(np.max(2 - 2 * inner)))
+
+
+def kappa_of(params: E2Parameters) -> sympy.Expr:
+    """κ(ε) = 2ac/(1−a²) (exact), or 1 under the small-kappa tamper."""
+    if params.tamper == "small-kappa":
+        return sympy.Integer(1)
+    t = params.target
+    return sympy.simplify(F.KAPPA.subs({F.eps: params.eps, F.L: t.lipschitz, F.m: params.dim}))
+
+
+def smallest_rule_size(params: E2Parameters) -> int:
+    """The smallest rule size whose quadrature bound (float64 search, with a 10⁻⁶ relative margin that the
+    claim's mpmath value then confirms) is ≤ ε_q = 11ε/20: doubling, then bisection (the bound grows with h
+    and h falls with the size). The few-nodes tamper takes the smallest rule instead."""
+    m, name, t = params.dim, params.rule, params.target
+    if params.tamper == "few-nodes":
+        return minimal_size(name, m)
+    kappa_value = float(sympy.N(kappa_of(params), 17))
+    budget = float(F.SHARES[1].subs(F.eps, params.eps)) * (1 - 1e-6)
+
+    def enough(size: int) -> bool:
+        return F.quadrature_bound(m, kappa_value, cell_radius_f64(name, m, size), float(t.lipschitz), float(t.bound),
+                                  float64=True) <= budget
+
+    low, high = minimal_size(name, m) - 1, max(minimal_size(name, m), 4)
+    while not enough(high):
+        low, high = high, 2 * high
+        if high > MAX_SIZE:
+            raise InputError(f"no {name} rule up to size {MAX_SIZE} meets the quadrature bound; use a larger --eps")
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (low, mid) if enough(mid) else (mid, high)
+    return high
+
+
+@dataclass(frozen=True)
+class E2Construction:
+    """κ, the rule and the prefix of an instance (or a deliberately broken one under ``tamper``)."""
+
+    params: E2Parameters
+    _mp_cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def m(self) -> int:
+        return self.params.dim
+
+    def exact(self, expr) -> sympy.Expr:
+        p = self.params
+        return sympy.sympify(expr).subs({F.eps: p.eps, F.L: p.target.lipschitz, F.B: p.target.bound, F.T: p.context, F.m: p.dim})
+
+    @cached_property
+    def kappa(self) -> sympy.Expr:
+        return kappa_of(self.params)
+
+    def kappa_mp(self) -> mpmath.mpf:
+        return mpmath.mpf(str(sympy.N(self.kappa, mpmath.mp.dps + 10)))
+
+    def quadrature_bound(self, h) -> mpmath.mpf:
+        """The V3 quadrature bound at cell radius h, at the current precision."""
+        t = self.params.target
+        return F.quadrature_bound(self.m, self.kappa_mp(), h, rational_mp(t.lipschitz), rational_mp(t.bound))
+
+    @property
+    def size(self) -> int:
+        return self.params.size
+
+    @cached_property
+    def rule(self) -> QuadratureRule:
+        return rule(self.params.rule, self.m, self.size)
+
+    @property
+    def prefix_length(self) -> int:
+        return self.rule.prefix_length
+
+    def beta_of(self, h, w_min) -> sympy.Expr:
+        return self.exact(F.OFFSET.subs({F.kappa: self.kappa, F.h: h, F.w_min: w_min}))
+
+    def rule_constants(self) -> tuple[sympy.Expr, sympy.Expr]:
+        """(h, w_min) as exact-enough sympy Floats from 40 + dps digits of the rule."""
+        dps = self.params.policy.verify_dps + 10
+        with mpmath.workdps(dps):
+            _, weights, h = self.rule.at_precision()
+            return sympy.Float(mpmath.nstr(h, dps), dps), sympy.Float(mpmath.nstr(min(weights), dps), dps)
+
+    @cached_property
+    def beta(self) -> sympy.Expr:
+        return self.beta_of(*self.rule_constants())
+
+    def at_precision(self) -> Prefix:
+        """The prefix at the current precision, cached per precision."""
+        dps = mpmath.mp.dps
+        if dps not in self._mp_cache:
+            points, weights, _ = self.rule.at_precision()
+            k = self.kappa_mp()
+            b = mpmath.mpf(str(sympy.N(self.beta, dps + 10)))
+            self._mp_cache[dps] = Prefix(keys=[[k * c for c in p] for p in points],
+                                         biases=[mpmath.log(w) + b for w in weights],
+                                         values=[self.params.target.mp(p) for p in points])
+        return self._mp_cache[dps]
+
+    @cached_property
+    def float64(self) -> Prefix:
+        with mpmath.workdps(20):
+            prefix = self.at_precision()
+            rows = lambda a: np.array([[float(v) for v in r] for r in a])  # noqa: E731
+            return Prefix(rows(prefix.keys), np.array([float(b) for b in prefix.biases]), rows(prefix.values))
+
+
+class E2Evaluator:
+    """‖H − f‖ and the norms of its three parts, through the derived closed form of the head."""
+
+    def __init__(self, construction: E2Construction, closed_form: ClosedForm):
+        self.c = construction
+        self.cf = closed_form
+        self.target = construction.params.target
+        self.T = construction.params.context
+        self._smoothed: dict = {}
+
+    def sups(self) -> dict[str, SupResult]:
+        """Sampled sups of the four norms: (error, leakage) from the head alone, then (smoothing, quadrature),
+        which need f_κ (by mpmath.quad at the verified points: the costly part, so one point each)."""
+        p = self.c.params
+        common = dict(sphere=Sphere(p.dim), policy=p.policy, seed=p.seed, scan_points=p.points,
+                      extra_points=self.c.rule.float64[0], chunk_rows=max(1, SCAN_CELLS // self.c.prefix_length))
+        head = sup_search(lambda X: self.parts_f64(X, smoothed=False), lambda x: self.parts_mp(x, smoothed=False),
+                          ("error", "leakage"), verify=2, **common)
+        return {**head, **sup_search(self.parts_f64, self.parts_mp, ("smoothing", "quadrature"), verify=1, **common)}
+
+    def parts_f64(self, X: np.ndarray, smoothed: bool = True) -> dict[str, np.ndarray]:
+        prefix = self.c.float64
+        content = np.repeat(X[:, None, :], self.T, axis=1)
+        wp, wc = self.cf.weights_numpy(X, prefix, content)
+        vp, vc = self.cf.values_numpy(prefix, content)
+        head = wp @ vp + np.einsum("pt,ptd->pd", wc, vc)
+        ratio = (wp @ vp) / wp.sum(axis=1, keepdims=True)  # Q_f/Q_1: the prefix tokens alone
+        fx = self.target.numpy(X)
+        # H − Q_f/Q_1 = Σ_c w_c (ν_c − Q_f/Q_1): no cancellation, however small the content weights
+        vectors = {"error": head - fx, "leakage": np.einsum("pt,ptd->pd", wc, vc - ratio[:, None, :])}
+        if smoothed:
+            f_kappa = kernel.smoothed_f64(self.target, X, float(self.c.kappa))
+            vectors.update(smoothing=f_kappa - fx, quadrature=ratio - f_kappa)
+        return {k: np.linalg.norm(v, axis=1) for k, v in vectors.items()}
+
+    def parts_mp(self, x, smoothed: bool = True) -> dict[str, mpmath.mpf]:
+        prefix = self.c.at_precision()
+        xm = to_sphere_mp(x)
+        wp, wc = self.cf.weights_mp(xm, prefix, [xm] * self.T)
+        vp, vc = self.cf.values_mp(prefix, [xm] * self.T)
+        d = self.target.d
+        head = [mpmath.fsum(w * v[i] for w, v in zip(wp + wc, vp + vc)) for i in range(d)]
+        total = mpmath.fsum(wp)
+        ratio = [mpmath.fsum(w * v[i] for w, v in zip(wp, vp)) / total for i in range(d)]
+        fx = self.target.mp(xm)
+        diff = lambda a, b: mpmath.norm([u - v for u, v in zip(a, b)])  # noqa: E731
+        parts = {"error": diff(head, fx),
+                 "leakage": mpmath.norm([mpmath.fsum(w * (v[i] - ratio[i]) for w, v in zip(wc, vc)) for i in range(d)])}
+        if smoothed:
+            f_kappa = self.smoothed_mp(xm)
+            parts.update(smoothing=diff(f_kappa, fx), quadrature=diff(ratio, f_kappa))
+        return parts
+
+    def smoothed_mp(self, xm: list) -> list:
+        key = (tuple(float(v) for v in xm), mpmath.mp.dps)
+        if key not in self._smoothed:
+            self._smoothed[key] = kernel.smoothed_mp(self.target, xm, self.c.kappa_mp())
+        return self._smoothed[key]

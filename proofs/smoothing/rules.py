@@ -1,0 +1,175 @@
+"""Quadrature rules on S^m that are partitions: points p_i in cells V_i with weights w_i = σ(V_i).
+
+Every rule here comes with a cell radius h: ‖y − p_i‖ ≤ h for every y ∈ V_i (the quadrature bound of
+V3 rests on it) and its smallest weight w_min (the leakage offset rests on it).
+
+- ``gauss`` on S^1: N equispaced points θ_i = 2πi/N, arcs of length 2π/N, h = 2 sin(π/(2N)).
+- ``gauss`` on S^2: Gauss–Legendre nodes z_j (weights ω_j) in cos θ × n_φ = 2n equispaced φ. By the
+  Chebyshev–Markov–Stieltjes separation theorem z_j lies in the band c_(j−1) < z < c_j with
+  c_j = −1 + Σ_(k≤j) ω_k, whose area is ω_j (Archimedes), so the weights ω_j·2π/n_φ are exact cell
+  areas; h is the largest distance from a node to a corner of its band × sector (the farthest point,
+  since ⟨p, y⟩ is concave in z along the sector's edge).
+- ``partition`` (the paper's route), m = 1, 2: the faces of the cube [−1, 1]^(m+1) cut into n^m
+  cells of side 2/n, projected to S^m; p_i is the projected centre and w_i the exact spherical area
+  (m = 1: arctan b − arctan a; m = 2: the solid angle Σ ± arctan(xy/√(1+x²+y²)) over the corners),
+  h = √m/n (the half-diagonal; radial projection to S^m is non-expansive outside the ball).
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Callable
+
+import mpmath
+import numpy as np
+
+from verifier.errors import InputError
+
+RULES = ("gauss", "partition")
+
+
+@dataclass(frozen=True)
+class QuadratureRule:
+    """A partition rule on S^m of a given size; points, weights and h are computed at any precision."""
+
+    name: str
+    m: int
+    size: int  # N points (gauss, m = 1), n nodes in cos θ (gauss, m = 2), n cells per cube edge (partition)
+    _build: Callable[[], tuple[list, list, mpmath.mpf]] = field(repr=False, compare=False)
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def at_precision(self) -> tuple[list, list, mpmath.mpf]:
+        """(points, weights, h) at the current mpmath precision, cached per precision."""
+        dps = mpmath.mp.dps
+        if dps not in self._cache:
+            self._cache[dps] = self._build()
+        return self._cache[dps]
+
+    @property
+    def float64(self) -> tuple[np.ndarray, np.ndarray]:
+        """(points (N, m+1), weights (N,)) rounded from 20-digit values."""
+        if "f64" not in self._cache:
+            with mpmath.workdps(20):
+                points, weights, _ = self.at_precision()
+                self._cache["f64"] = (np.array([[float(c) for c in p] for p in points]), np.array([float(w) for w in weights]))
+        return self._cache["f64"]
+
+    @property
+    def prefix_length(self) -> int:
+        return len(self.float64[1])
+
+
+def minimal_size(name: str, m: int) -> int:
+    """The smallest size of a rule: 3 points on S^1, 2 Gauss nodes on S^2, 1 cell per cube edge."""
+    return 3 if (name, m) == ("gauss", 1) else (2 if name == "gauss" else 1)
+
+
+def rule(name: str, m: int, size: int) -> QuadratureRule:
+    """The rule ``name`` of the given size on S^m (InputError for unknown or too small ones)."""
+    if name not in RULES or m not in (1, 2):
+        raise InputError(f"--rule {name} is available for m = 1, 2 (choose {' | '.join(RULES)}); got m = {m}")
+    if size < minimal_size(name, m):
+        raise InputError(f"the {name} rule on S^{m} needs --size ≥ {minimal_size(name, m)}; got {size}")
+    build = {("gauss", 1): _equispaced, ("gauss", 2): _gauss_product}.get((name, m), _partition)
+    return QuadratureRule(name, m, size, lambda: build(m, size))
+
+
+def rule_prefix_length(name: str, m: int, size: int) -> int:
+    """The number of points of a rule, without building it."""
+    if name == "gauss":
+        return size if m == 1 else 2 * size * size
+    return 2 * (m + 1) * size**m
+
+
+def _equispaced(m: int, N: int) -> tuple[list, list, mpmath.mpf]:
+    points = [[mpmath.cos(2 * mpmath.pi * i / N), mpmath.sin(2 * mpmath.pi * i / N)] for i in range(N)]
+    return points, [2 * mpmath.pi / N] * N, 2 * mpmath.sin(mpmath.pi / (2 * N))
+
+
+def gauss_legendre_mp(n: int) -> tuple[list, list]:
+    """Gauss–Legendre nodes and weights on [−1, 1] at the current precision (Newton from numpy's nodes):
+    P_n(z_j) = 0, ω_j = 2 / ((1 − z_j²) P_n'(z_j)²), P_n'(z) = n(z P_n(z) − P_(n−1)(z))/(z² − 1)."""
+    start, _ = np.polynomial.legendre.leggauss(n)
+    nodes, weights = [], []
+    for z0 in start:
+        z = mpmath.mpf(float(z0))
+        for _ in range(100):
+            p, q = mpmath.legendre(n, z), mpmath.legendre(n - 1, z)
+            dp = n * (z * p - q) / (z * z - 1)
+            step = p / dp
+            z -= step
+            if abs(step) < mpmath.eps * 4:
+                break
+        p, q = mpmath.legendre(n, z), mpmath.legendre(n - 1, z)
+        dp = n * (z * p - q) / (z * z - 1)
+        nodes.append(z)
+        weights.append(2 / ((1 - z * z) * dp * dp))
+    return nodes, weights
+
+
+def band_edges(weights: list) -> list:
+    """c_0 = −1, c_j = −1 + Σ_(k≤j) ω_k: the bands of the Gauss rule (c_n = 1 up to rounding)."""
+    edges = [mpmath.mpf(-1)]
+    for w in weights:
+        edges.append(edges[-1] + w)
+    return edges
+
+
+def _gauss_product(m: int, n: int) -> tuple[list, list, mpmath.mpf]:
+    z, omega = gauss_legendre_mp(n)
+    edges = band_edges(omega)
+    n_phi = 2 * n
+    half = mpmath.pi / n_phi
+    points, weights, h = [], [], mpmath.mpf(0)
+    for j in range(n):
+        s = mpmath.sqrt(1 - z[j] ** 2)
+        for c in (edges[j], edges[j + 1]):
+            c = min(max(c, mpmath.mpf(-1)), mpmath.mpf(1))
+            inner = z[j] * c + s * mpmath.sqrt(1 - c * c) * mpmath.cos(half)
+            h = max(h, mpmath.sqrt(max(2 - 2 * inner, 0)))
+        for k in range(n_phi):
+            phi = 2 * mpmath.pi * (k + mpmath.mpf(1) / 2) / n_phi
+            points.append([s * mpmath.cos(phi), s * mpmath.sin(phi), z[j]])
+            weights.append(omega[j] * 2 * mpmath.pi / n_phi)
+    return points, weights, h
+
+
+def _cell_area(m: int, lower: list, upper: list) -> mpmath.mpf:
+    """σ of the projection of the face cell Π[lower_k, upper_k] (on a face at distance 1) to S^m."""
+    if m == 1:
+        return mpmath.atan(upper[0]) - mpmath.atan(lower[0])
+
+    def corner(x, y):
+        return mpmath.atan(x * y / mpmath.sqrt(1 + x * x + y * y))
+
+    (a1, a2), (b1, b2) = lower, upper
+    return corner(b1, b2) - corner(a1, b2) - corner(b1, a2) + corner(a1, a2)
+
+
+def _partition(m: int, n: int) -> tuple[list, list, mpmath.mpf]:
+    points, weights = [], []
+    for axis in range(m + 1):
+        for sign in (-1, 1):
+            for cell in itertools.product(range(n), repeat=m):
+                lower = [mpmath.mpf(-n + 2 * j) / n for j in cell]
+                upper = [mpmath.mpf(-n + 2 * j + 2) / n for j in cell]
+                centre = [(a + b) / 2 for a, b in zip(lower, upper)]
+                x = centre[:axis] + [mpmath.mpf(sign)] + centre[axis:]
+                norm = mpmath.norm(x)
+                points.append([c / norm for c in x])
+                weights.append(_cell_area(m, lower, upper))
+    return points, weights, mpmath.sqrt(m) / n
+
+
+def exact_area_claim_value(rule_: QuadratureRule) -> mpmath.mpf:
+    """|Σ w_i − σ(S^m)| at the current precision (σ(S^1) = 2π, σ(S^2) = 4π): the cells tile the sphere."""
+    _, weights, _ = rule_.at_precision()
+    area = 2 * mpmath.pi if rule_.m == 1 else 4 * mpmath.pi
+    return abs(mpmath.fsum(weights) - area)
+
+
+def separation_holds(n: int) -> bool:
+    """Chebyshev–Markov–Stieltjes for the n-point Gauss–Legendre rule: c_(j−1) < z_j < c_j for every j."""
+    z, omega = gauss_legendre_mp(n)
+    edges = band_edges(omega)
+    return all(edges[j] < z[j] < edges[j + 1] for j in range(n))

@@ -1,0 +1,252 @@
+"""E2 on H0: the claims of the smoothing route and the registered theorem object ``smoothing``.
+
+    |f_κ − f| ≤ L√(2(1 − A_m(κ))) ≤ ε_s   (V1, with V2 making it explicit in κ),
+    ‖Q_f/Q_1 − f_κ‖ ≤ quadrature bound(κ, h) ≤ ε_q   (V3),   ‖H − Q_f/Q_1‖ ≤ leakage bound ≤ ε_l,
+    ε_s + ε_q + ε_l = 2ε/5 + 11ε/20 + ε/20 = ε,   so   sup ‖H − f‖ ≤ ε.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy
+
+from verifier.attention import Head, derive_closed_form, forward_matrix_mp, h0_embedding
+from verifier.claims import ClaimResult, Evidence, Kind, claim_exact_le, claim_holds, claim_le, claim_sup_le
+from verifier.domains import to_sphere_mp
+from verifier.errors import InputError
+from verifier.inputs import choice, integer, parse_number, text
+from verifier.options import Option, read_options
+from verifier.precision import PrecisionPolicy
+from verifier.sweep import Sizing
+from verifier.targets import Target, check_hypotheses
+from verifier.theorem import Outcome
+
+from .. import e2_formulas as F
+from ..single_head import DEFAULT_TARGET, closed_form_claim
+from . import kernel
+from .construction import TAMPER_MODES, E2Construction, E2Evaluator, E2Parameters, rational_mp, smallest_rule_size
+from .rules import RULES, exact_area_claim_value, minimal_size, rule_prefix_length, separation_holds
+
+MAX_PREFIX = 60_000
+
+
+def normaliser_claim(c: E2Construction, policy: PrecisionPolicy) -> ClaimResult:
+    """∫_{S^m} K_κ(x, y) dσ(y) = 1 with C_m(κ) from Bessel functions and the integral by mpmath.quad."""
+    low, high = policy.at_both(lambda _d: kernel.kernel_total_mp(c.m, c.kappa_mp()))
+    with mpmath.workdps(policy.verify_dps):
+        enclosed = kernel.arb_consistent(kernel.normaliser_arb(c.m, sympy.Rational(c.kappa)), kernel.normaliser_mp(c.m, c.kappa_mp()),
+                                         policy.verify_dps)
+    holds = policy.agree(low, 1) and policy.agree(high, 1) and enclosed
+    return claim_holds(
+        "E2.normaliser", f"∫ K_κ dσ = 1 on S^{c.m} with C_m(κ) = κ^((m−1)/2)/((2π)^((m+1)/2) I_((m−1)/2)(κ)), κ = {float(c.kappa):.6g}",
+        holds, Kind.PROOF_STEP, f"mpmath.quad in the angle from x at {policy.dps} and {policy.verify_dps} digits; "
+        f"C_m(κ) in mpmath {'lies in' if enclosed else 'is NOT in'} its arb enclosure (python-flint, 256 bits)",
+        detail="" if holds else f"integral {mpmath.nstr(high, 20)}", value=float(high), bound=1.0, evidence=Evidence.SAMPLED,
+    )
+
+
+def amos_claim(policy: PrecisionPolicy) -> ClaimResult:
+    """V2 over ν ∈ {0, ½, …, 5} × κ ∈ [10⁻³, 10⁶] (37 log-spaced values): the smallest relative margin ≥ 0."""
+    low, high, order, kappa_value = kernel.v2_smallest_margin(policy.dps, policy.verify_dps)
+    where = f"ν = {mpmath.nstr(order, 3)}, κ = {mpmath.nstr(kappa_value, 6)}"
+    return claim_le(
+        "E2.V2.amos", "V2 (Amos-type): I_(ν+1)(κ)/I_ν(κ) ≥ κ/(ν + 1 + √(κ² + (ν+1)²)) for ν ∈ [0, 5], κ ∈ [10⁻³, 10⁶]",
+        -high, 0, policy.tolerance, Kind.PROOF_STEP,
+        f"sampled grid of {len(kernel.v2_grid())} (ν, κ) at {policy.verify_dps} digits; value = −(smallest relative margin "
+        f"ratio/bound − 1) = −{mpmath.nstr(high, 6)} at {where}, re-evaluated at {policy.dps} digits",
+        precision_agrees=policy.agree(low, high),
+        detail=f"smallest margin {mpmath.nstr(high, 6)} at {where}" + ("" if high > 0 else " — V2 FAILS here: CLAIMS.md is wrong"),
+    )
+
+
+def rule_claim(c: E2Construction, policy: PrecisionPolicy) -> ClaimResult:
+    """The rule is a partition with exact cell areas: Σ w_i = σ(S^m) (and, for Gauss–Legendre, the
+    separation c_(j−1) < z_j < c_j that makes the bands cells of their nodes)."""
+    low, high = policy.at_both(lambda _d: exact_area_claim_value(c.rule))
+    separated = separation_holds(c.size) if (c.rule.name, c.m) == ("gauss", 2) else True
+    holds = policy.agree(low, 0) and policy.agree(high, 0) and separated
+    return claim_holds(
+        "E2.V3.rule", f"the {c.rule.name} rule ({c.prefix_length} points) partitions S^{c.m} into cells of exact area w_i "
+        "(h, the largest ‖y − p_i‖ on cell i, from the cell geometry)", holds, Kind.PROOF_STEP,
+        f"Σ w_i − σ(S^{c.m}) = {mpmath.nstr(high, 3)} at {policy.verify_dps} digits"
+        + ("; Chebyshev–Markov–Stieltjes separation of the Gauss–Legendre nodes checked" if c.rule.name == "gauss" and c.m == 2 else ""),
+        evidence=Evidence.SAMPLED,
+    )
+
+
+def two_paths_claim(evaluator: E2Evaluator, head: Head, sups: dict, params: E2Parameters) -> ClaimResult:
+    """Framework: closed form vs the plain matrix forward pass at the sup's argmax (mpmath), and float64
+    vs mpmath at every sup argmax."""
+    c, cf, d = evaluator.c, evaluator.cf, params.target.d
+    with mpmath.workdps(params.policy.dps):
+        prefix = c.at_precision()
+        xm = to_sphere_mp(np.array(sups["error"].argmax))
+        tokens = [list(k) + [b] + list(v) for k, b, v in zip(prefix.keys, prefix.biases, prefix.values)]
+        tokens += [h0_embedding(xm, d)] * params.context
+        gap = mpmath.norm([a - b for a, b in zip(cf.output_mp(xm, prefix, [xm] * params.context),
+                                                  forward_matrix_mp(head, h0_embedding(xm, d), tokens))])
+    disagreeing = [name for name, s in sups.items() if not s.float64_agrees]
+    holds = gap <= params.policy.tolerance and not disagreeing
+    return claim_holds(
+        "F.two-paths", "the derived closed form and the matrix forward pass agree at the argmax (mpmath); float64 and mpmath "
+        "agree at every sup argmax", holds, Kind.FRAMEWORK, f"mpmath gap {mpmath.nstr(gap, 3)}",
+        detail="" if holds else f"FRAMEWORK ERROR: gap {mpmath.nstr(gap, 5)}; float64 vs mpmath disagree for {disagreeing}",
+        evidence=Evidence.SAMPLED,
+    )
+
+
+def resolved(low, high, bound, policy: PrecisionPolicy) -> bool:
+    """The two precisions agree, or both put the value above the bound by more than their difference
+    (a violation that the disagreement cannot undo, e.g. a quadrature bound of 10^60 against 0.1)."""
+    with mpmath.workdps(policy.verify_dps):
+        return policy.agree(low, high) or min(low, high) > bound + abs(low - high) + policy.tolerance * max(1, abs(bound))
+
+
+def leakage_claim(sup, leak_bound: sympy.Expr, policy: PrecisionPolicy) -> ClaimResult:
+    """‖H − Q_f/Q_1‖ ≤ its bound, decided on the ratio sup/bound ≤ 1 (both may lie far below 10^−dps)."""
+    with mpmath.workdps(policy.verify_dps):
+        bound = mpmath.mpf(sympy.N(leak_bound, policy.verify_dps))
+        low, high = sup.value_working / bound, sup.value / bound
+    return claim_le(
+        "E2.V3.leakage", "‖H − Q_f/Q_1‖ ≤ B·T·e^{2−β−κ(1−h²/2)}/w_min (value: sup/bound, must be ≤ 1)", high, 1,
+        policy.tolerance, Kind.PROOF_STEP,
+        f"{sup.method}; {sup.points} points; mpmath at {sup.dps} and {sup.verify_dps} digits; sup {mpmath.nstr(sup.value, 6)}, "
+        f"bound {mpmath.nstr(bound, 6)}", witness=sup.argmax, precision_agrees=sup.precision_agrees and policy.agree(low, high),
+    )
+
+
+def split_claims(c: E2Construction, sups: dict, policy: PrecisionPolicy) -> tuple[list[ClaimResult], dict]:
+    """Each part of the error against its own bound, and each bound against its share of ε."""
+    p, tol = c.params, policy.tolerance
+    target = p.target
+    smoothing_bound = F.SMOOTHING_BOUND.subs({F.kappa: c.kappa, F.L: target.lipschitz, F.m: c.m})
+    h, w_min = c.rule_constants()
+    q_low, q_high = policy.at_both(lambda _d: c.quadrature_bound(mpmath.mpf(str(h))))
+    leak_bound = c.exact(F.LEAK_BOUND.subs({F.kappa: c.kappa, F.h: h, F.w_min: w_min, F.beta: c.beta}))
+    shares = [c.exact(s) for s in F.SHARES]
+    claims = [
+        claim_exact_le("E2.budget.smoothing", "V1's bound L√(2(1 − A_m(κ))) ≤ ε_s = 2ε/5", smoothing_bound, shares[0], tol,
+                       Kind.PROOF_STEP, "Bessel functions by sympy/mpmath"),
+        claim_sup_le("E2.V1.smoothing", "V1: |f_κ(x) − f(x)| ≤ L√(2(1 − A_m(κ))) (f_κ by mpmath.quad)", sups["smoothing"],
+                     sympy.N(smoothing_bound, 40), tol, Kind.PROOF_STEP),
+        claim_le("E2.budget.quadrature", f"the quadrature bound at h = {float(h):.6g} is ≤ ε_q = 11ε/20", q_high,
+                 rational_mp(shares[1]), tol, Kind.PROOF_STEP,
+                 f"L·h + E[(G−1)g] + E[G−1]E[Gg]/E[1/G], means by mpmath.quad at {policy.dps} and {policy.verify_dps} digits",
+                 precision_agrees=resolved(q_low, q_high, rational_mp(shares[1]), policy)),
+        claim_sup_le("E2.V3.quadrature", "V3: ‖Q_f/Q_1 − f_κ‖ ≤ the quadrature bound", sups["quadrature"], q_high, tol, Kind.PROOF_STEP),
+        claim_exact_le("E2.budget.leakage", "B·T·e^{2−β−κ(1−h²/2)}/w_min ≤ ε_l = ε/20", leak_bound, shares[2], tol,
+                       Kind.PROOF_STEP, "exact sympy numbers with the rule's h, w_min"),
+        leakage_claim(sups["leakage"], leak_bound, policy),
+        claim_holds("E2.budget", "ε_s + ε_q + ε_l = 2ε/5 + 11ε/20 + ε/20 = ε", sympy.simplify(sum(F.SHARES) - F.eps) == 0,
+                    Kind.PROOF_STEP, "sympy"),
+    ]
+    split = {
+        "smoothing": {"sup": float(sups["smoothing"].value), "bound": float(sympy.N(smoothing_bound, 17))},
+        "quadrature": {"sup": float(sups["quadrature"].value), "bound": float(q_high)},
+        "leakage": {"sup": float(sups["leakage"].value), "bound": float(sympy.N(leak_bound, 17))},
+    }
+    return claims, split
+
+
+# ---------------------------------------------------------------------------------------------
+class Smoothing:
+    """The registered theorem object for E2 (the von Mises–Fisher smoothing route) on H0."""
+
+    name = "smoothing"
+    statement = ("E2: smoothing f with the von Mises–Fisher kernel (κ from ε by V1 and V2) and replacing the convolution "
+                 "by a partition quadrature rule, the prefix (κp_i, ln w_i + β, f(p_i)) gives sup_{S^m} ‖H − f‖ ≤ ε "
+                 "for L-Lipschitz f")
+    realises = ("P1",)
+    sizing = Sizing(option="size", fact="rule_size", claim="E2.sup", exponent=lambda m: sympy.Rational(m, 2),
+                    exponent_label="m/2 (smooth-target rate)", temperature="kappa")
+
+    options = (
+        Option("dim", "sphere dimension m (1 or 2)", integer(1, 2, "the rules are implemented on S^1 and S^2"), 1),
+        Option("eps", "target accuracy ε ∈ (0, L], read exactly", parse_number),
+        Option("target", "expression in x0..xm (a tuple for d > 1); default sin(2*x0)/2 with L = B = 1", text),
+        Option("lipschitz", "claimed Lipschitz constant L of the target (chordal metric)", parse_number),
+        Option("bound", "claimed bound B ≥ sup ‖f‖", parse_number),
+        Option("rule", "quadrature rule: gauss (S^1: equispaced; S^2: Gauss–Legendre × equispaced) | partition (cube faces)",
+               choice(*RULES), "gauss"),
+        Option("size", "the rule's size (S^1 gauss: points; S^2 gauss: nodes in cos θ; partition: cells per cube edge); "
+               "default: the smallest the quadrature bound allows", integer(1, 1 << 16)),
+        Option("context", "number T of content tokens (copies of x)", integer(1), 1),
+        Option("dps", "working decimal digits for verdicts (checked at 2·dps; f_κ by quadrature costs most at 2·dps)",
+               integer(15), 20),
+        Option("seed", "seed of every random step", integer(0), 0),
+        Option("points", "float64 scan points of the sup search", integer(100), 8_000),
+        Option("tamper", "negative control: " + " | ".join(TAMPER_MODES), choice(*TAMPER_MODES)),
+        Option("max_prefix", "refuse rules with more points", integer(1), MAX_PREFIX),
+    )
+
+    def parameters(self, **raw: Any) -> E2Parameters:
+        o = read_options(self.options, raw)
+        dim, eps, target, lipschitz, bound = (o[k] for k in ("dim", "eps", "target", "lipschitz", "bound"))
+        if eps is None:
+            raise InputError("smoothing needs --eps, the target accuracy ε > 0 (e.g. --eps 0.2)")
+        if target is None:
+            if lipschitz is not None or bound is not None:
+                raise InputError("--lipschitz/--bound describe a --target; give the target too")
+            target, lipschitz, bound = DEFAULT_TARGET
+        elif lipschitz is None or bound is None:
+            raise InputError("a custom --target needs its hypotheses: --lipschitz L and --bound B")
+        f = Target.parse(target, dim, lipschitz, bound)
+        if eps > f.lipschitz:
+            raise InputError(f"E2 is stated for ε ∈ (0, L] = (0, {f.lipschitz}]; pass a smaller --eps")
+        params = E2Parameters(dim, eps, f, o["context"], o["seed"], PrecisionPolicy(dps=o["dps"]), o["points"], o["rule"],
+                              o["size"] or 0, "given" if o["size"] else "quadrature bound", o["tamper"])
+        if o["tamper"] == "few-nodes" or not o["size"]:
+            source = "few-nodes tamper" if o["tamper"] == "few-nodes" else "quadrature bound"
+            params = replace(params, size=smallest_rule_size(params), size_source=source)
+        if params.size < minimal_size(o["rule"], dim):
+            raise InputError(f"the {o['rule']} rule on S^{dim} needs --size ≥ {minimal_size(o['rule'], dim)}")
+        N = rule_prefix_length(o["rule"], dim, params.size)
+        if N > o["max_prefix"]:
+            raise InputError(f"the {o['rule']} rule needs {N} points for m = {dim}, ε = {eps} (over --max-prefix "
+                             f"{o['max_prefix']}); use a larger --eps or raise --max-prefix")
+        return params
+
+    def hypotheses(self, params: E2Parameters) -> list[ClaimResult]:
+        return check_hypotheses(params.target, params.policy, params.seed)
+
+    def check(self, params: E2Parameters) -> Outcome:
+        m, tol, policy = params.dim, params.policy.tolerance, params.policy
+        head = Head.h0(m, params.target.d)
+        cf = derive_closed_form(head, m, params.target.d)
+        c = E2Construction(params)
+        evaluator = E2Evaluator(c, cf)
+        sups = evaluator.sups()
+        split, error_split = split_claims(c, sups, policy)
+        claims = [
+            closed_form_claim(cf),
+            two_paths_claim(evaluator, head, sups, params),
+            normaliser_claim(c, policy),
+            amos_claim(policy),
+            F.kappa_claim(),
+            rule_claim(c, policy),
+            *split,
+            claim_sup_le("E2.sup", f"E2: sup over S^{m} of ‖H(x) − f(x)‖ ≤ ε", sups["error"], params.eps, tol, Kind.THEOREM),
+        ]
+        h, w_min = c.rule_constants()
+        facts = {
+            "kappa": float(sympy.N(c.kappa, 17)),
+            "rule": c.rule.name,
+            "rule_size": c.size,
+            "prefix_length": c.prefix_length,
+            "prefix_length_bound": c.prefix_length,
+            "cell_radius": float(h),
+            "beta": float(sympy.N(c.beta, 17)),
+            "error_split": error_split,
+            "sup_error": sups["error"].to_json(),
+        }
+        return Outcome(tuple(claims), facts)
+
+    def default_instances(self):
+        # m = 2 instances take minutes (N ≈ 2·10⁴ at ε = 0.4): the report embeds the m = 1 ones
+        return [(f"smoothing-m1-eps{e}", {"dim": 1, "eps": e}) for e in ("0.2", "0.1")]
+
+
+THEOREM = Smoothing()

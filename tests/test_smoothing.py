@@ -1,0 +1,88 @@
+"""E2 (`verifier check smoothing`): instances PASS with the error split, both negative controls FAIL."""
+import json
+
+import numpy as np
+import pytest
+
+from verifier import cli
+from verifier.claims import Verdict
+from verifier.errors import InputError
+from verifier.run import run
+
+FAST = {"points": 2000}
+
+
+def claims_of(result):
+    return {c.id: c for c in result.claims}
+
+
+@pytest.fixture(scope="module")
+def honest_m1():
+    return run("smoothing", {"dim": 1, "eps": "0.2", **FAST})
+
+
+def test_m1_passes_every_claim_with_the_split(honest_m1):
+    result = honest_m1
+    assert result.verdict is Verdict.PASS, [(c.id, c.verdict, c.detail) for c in result.claims]
+    claims = claims_of(result)
+    assert {"H0.closed-form", "F.two-paths", "E2.normaliser", "E2.V2.amos", "E2.kappa", "E2.V3.rule", "E2.budget.smoothing",
+            "E2.V1.smoothing", "E2.budget.quadrature", "E2.V3.quadrature", "E2.budget.leakage", "E2.V3.leakage",
+            "E2.budget", "E2.sup"} <= set(claims)
+    split = result.facts["error_split"]
+    assert set(split) == {"smoothing", "quadrature", "leakage"}
+    assert all(0 <= part["sup"] <= part["bound"] for part in split.values())
+    # the parts bound the whole: sup ‖H − f‖ ≤ Σ sup of the parts
+    assert claims["E2.sup"].value <= sum(p["sup"] for p in split.values()) * (1 + 1e-9)
+    assert result.facts["rule"] == "gauss" and result.facts["prefix_length"] == result.facts["rule_size"]
+
+
+def test_m1_second_eps_and_the_partition_rule():
+    result = run("smoothing", {"dim": 1, "eps": "0.1", "rule": "partition", **FAST})
+    assert result.verdict is Verdict.PASS, [(c.id, c.verdict, c.detail) for c in result.claims]
+    assert result.facts["rule"] == "partition" and result.facts["prefix_length"] == 4 * result.facts["rule_size"]
+
+
+@pytest.mark.parametrize("tamper, broken", [("few-nodes", "E2.budget.quadrature"), ("small-kappa", "E2.budget.smoothing")])
+def test_negative_controls_fail_with_witness(tamper, broken):
+    result = run("smoothing", {"dim": 1, "eps": "0.2", "tamper": tamper, **FAST})
+    claims = claims_of(result)
+    assert result.verdict is Verdict.FAIL
+    assert claims[broken].verdict is Verdict.FAIL
+    sup = claims["E2.sup"]
+    assert sup.verdict is Verdict.FAIL and sup.value > sup.bound
+    assert len(sup.witness) == 2 and np.isclose(np.linalg.norm(sup.witness), 1)
+    assert claims["F.two-paths"].verdict is Verdict.PASS
+
+
+def test_cli_json_shape(tmp_path, capsys):
+    path = tmp_path / "e2.json"
+    assert cli.main(["check", "smoothing", "--dim", "1", "--eps", "0.2", "--points", "1000", "--json", str(path)]) == 0
+    data = json.loads(path.read_text())
+    assert {"theorem", "verdict", "evidence", "parameters", "kappa", "rule", "prefix_length", "error_split", "sup_error",
+            "claims", "environment", "wall_time_s", "command"} <= set(data)
+    assert data["evidence"] == "sampled" and data["parameters"]["size_source"] == "quadrature bound"
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"dim": 3, "eps": "0.2"}, "--dim must be ≤ 2"),
+    ({"dim": 1, "eps": "2"}, "ε ∈ (0, L]"),
+    ({"dim": 1, "eps": "0.2", "size": 2}, "--size ≥ 3"),
+    ({"dim": 2, "eps": "0.2", "max_prefix": 1000}, "--max-prefix"),
+])
+def test_bad_input_is_refused_before_work(options, message):
+    with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)").replace("]", r"\]")):
+        run("smoothing", options)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("eps", ["0.4", "0.3"])
+def test_m2_passes(eps):
+    result = run("smoothing", {"dim": 2, "eps": eps})
+    assert result.verdict is Verdict.PASS, [(c.id, c.verdict, c.detail) for c in result.claims]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("tamper", ["few-nodes", "small-kappa"])
+def test_m2_negative_controls_fail(tamper):
+    result = run("smoothing", {"dim": 2, "eps": "0.4", "tamper": tamper})
+    assert result.verdict is Verdict.FAIL and claims_of(result)["E2.sup"].verdict is Verdict.FAIL

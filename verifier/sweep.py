@@ -1,0 +1,273 @@
+"""Tightness sweeps: for each ε, the constructed prefix length, the smallest one that still achieves ε,
+and log–log fits; the checks run on Dask's distributed scheduler (an in-process LocalCluster or a
+cluster by address).
+
+For a theorem that declares a :class:`Sizing`, row(ε) is
+  - the instance the theorem builds from ε (its prefix length N(ε), size, λ or κ, explicit bound), and
+  - the minimal size s* with claim(s*) PASS: sizes 1, 2, 4, … until one passes (or s(ε) is reached), then
+    bisection in the last bracket, where every candidate is the
+    theorem's own instance with the size option set (everything else re-derived) and is decided by the
+    same claim (bisection assumes that achieving ε is monotone in the size; every size tried is listed).
+Fits: least squares of log N against log(1/ε), slope ± its standard error
+√(Σr²/(k−2) / Σ(u−ū)²) (none for k = 2 points), next to the reference exponent of each curve; the
+paper's rate N_P2(ε) = N(ε_max)·(ε_max/ε)^(4m²+14m+10) has its constant normalised at the largest ε.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Optional, Sequence
+
+import sympy
+
+from .claims import Verdict
+from .errors import InputError
+from .theorem import get
+
+P2_EXPONENT = lambda m: 4 * m * m + 14 * m + 10  # noqa: E731 - the paper's Jackson rate exponent (CLAIMS.md P2)
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """How a theorem exposes its construction family to the sweep: the declared option that sets the
+    size (with everything else re-derived), the fact that reports the size used, the claim that decides
+    'achieves ε', the fact holding λ or κ, and the reference exponents of N in 1/ε."""
+
+    option: str
+    fact: str
+    claim: str
+    exponent: Callable[[int], Any]  # the rate the minimal prefix lengths are compared with
+    exponent_label: str
+    temperature: str
+    construction_exponent: Callable[[int], Any] = lambda m: m  # the rate of the bound-driven construction
+
+
+def sizing_of(theorem) -> Sizing:
+    sizing = getattr(theorem, "sizing", None)
+    if not isinstance(sizing, Sizing):
+        raise InputError(f"theorem {theorem.name!r} does not declare a construction family (Sizing); it cannot be swept")
+    return sizing
+
+
+def _attempt(theorem_name: str, options: Mapping[str, Any]) -> dict:
+    """Run one instance and report the deciding claim (InputError at this size: not achieved)."""
+    from .run import run  # run imports the registry; keep the module import light for workers
+
+    sizing = sizing_of(get(theorem_name))
+    try:
+        result = run(theorem_name, options)
+    except InputError as error:
+        return {"achieved": False, "verdict": "NOT BUILT", "reason": str(error).splitlines()[0][:200]}
+    claim = {c.id: c for c in result.claims}[sizing.claim]
+    return {
+        "achieved": claim.verdict is Verdict.PASS, "verdict": claim.verdict.value, "evidence": claim.evidence.value,
+        "sup_error": claim.value, "prefix_length": result.facts["prefix_length"], "size": result.facts[sizing.fact],
+        "facts": result.facts,
+    }
+
+
+def sweep_row(theorem_name: str, options: Mapping[str, Any], eps: str) -> tuple[dict, float]:
+    """One row (plain data, the same on any worker) and its wall time: the constructed instance at ε,
+    then bisection for the smallest size achieving ε."""
+    start = time.perf_counter()
+    sizing = sizing_of(get(theorem_name))
+    base = _attempt(theorem_name, {**options, "eps": eps})
+    if base["verdict"] == "NOT BUILT":
+        raise InputError(f"ε = {eps}: {base['reason']}")
+    facts = base["facts"]
+    tried = {base["size"]: base}
+    low, high = 0, base["size"]  # invariant: `high` achieves ε (if base does), sizes ≤ low do not
+    if base["achieved"]:
+        # bracket from below (sizes 1, 2, 4, …): the candidates stay small where the minimum is far below
+        # the constructed size, and the cost of a check grows with the size
+        probe = 1
+        while probe < high:
+            tried[probe] = _attempt(theorem_name, {**options, "eps": eps, sizing.option: probe})
+            if tried[probe]["achieved"]:
+                high = probe
+                break
+            low, probe = probe, 2 * probe
+        while high - low > 1:
+            mid = (low + high) // 2
+            tried[mid] = _attempt(theorem_name, {**options, "eps": eps, sizing.option: mid})
+            low, high = (low, mid) if tried[mid]["achieved"] else (mid, high)
+    best = tried[high] if base["achieved"] else None
+    return {
+        "eps": float(sympy.Rational(eps)), "eps_exact": str(sympy.Rational(eps)),
+        "prefix_length": base["prefix_length"], "size": base["size"], "temperature": facts[sizing.temperature],
+        "bound": facts.get("prefix_length_bound", base["prefix_length"]),
+        "sup_error": base["sup_error"], "verdict": base["verdict"], "evidence": base["evidence"],
+        "minimal_prefix_length": best["prefix_length"] if best else None,
+        "minimal_size": best["size"] if best else None,
+        "minimal_sup_error": best["sup_error"] if best else None,
+        "minimal_evidence": best["evidence"] if best else None,
+        "tried": [{"size": s, "prefix_length": a.get("prefix_length"), "verdict": a["verdict"], "sup_error": a.get("sup_error")}
+                  for s, a in sorted(tried.items())],
+    }, time.perf_counter() - start
+
+
+def loglog_fit(eps: Sequence[float], lengths: Sequence[float]) -> dict:
+    """Slope of log N against log(1/ε) by least squares, with its standard error (None below 3 points)."""
+    pairs = [(math.log(1 / e), math.log(n)) for e, n in zip(eps, lengths) if n]
+    k = len(pairs)
+    if k < 2:
+        return {"slope": None, "stderr": None, "points": k}
+    ubar = sum(u for u, _ in pairs) / k
+    vbar = sum(v for _, v in pairs) / k
+    sxx = sum((u - ubar) ** 2 for u, _ in pairs)
+    slope = sum((u - ubar) * (v - vbar) for u, v in pairs) / sxx
+    residual = sum((v - vbar - slope * (u - ubar)) ** 2 for u, v in pairs)
+    stderr = math.sqrt(residual / (k - 2) / sxx) if k > 2 else None
+    return {"slope": slope, "stderr": stderr, "points": k}
+
+
+def paper_rate(rows: Sequence[dict], m: int) -> list[float]:
+    """N_P2(ε) = N(ε_max)·(ε_max/ε)^(4m²+14m+10): the paper's rate with its constant fixed at the largest ε."""
+    top = max(rows, key=lambda r: r["eps"])
+    return [top["prefix_length"] * (top["eps"] / r["eps"]) ** P2_EXPONENT(m) for r in rows]
+
+
+def fits(rows: Sequence[dict], m: int, sizing: Sizing) -> dict:
+    eps = [r["eps"] for r in rows]
+    out = {
+        "prefix_length": {**loglog_fit(eps, [r["prefix_length"] for r in rows]),
+                          "reference_exponent": float(sizing.construction_exponent(m)), "reference": "the theorem's rate"},
+        "minimal_prefix_length": {**loglog_fit(eps, [r["minimal_prefix_length"] for r in rows]),
+                                  "reference_exponent": float(sizing.exponent(m)), "reference": sizing.exponent_label},
+        "paper_rate": {**loglog_fit(eps, paper_rate(rows, m)), "reference_exponent": float(P2_EXPONENT(m)),
+                       "reference": "P2: 4m²+14m+10"},
+    }
+    return out
+
+
+def parse_eps_list(text: str) -> list[str]:
+    """'0.2,0.1,0.05' → ['0.2', '0.1', '0.05'] (each read exactly later); distinct positive numbers."""
+    from .inputs import parse_number
+
+    items = [t.strip() for t in str(text).split(",") if t.strip()]
+    if not items:
+        raise InputError("--eps needs a comma-separated list, e.g. --eps 0.2,0.1,0.05")
+    values = [parse_number(t, "--eps") for t in items]
+    if len(set(values)) != len(values):
+        raise InputError(f"--eps lists a value twice: {text}; give distinct values")
+    return [items[i] for i in sorted(range(len(items)), key=lambda i: -values[i])]
+
+
+@dataclass
+class SweepResult:
+    theorem: str
+    dim: int
+    options: dict
+    eps: list
+    rows: list
+    fits: dict
+    complete: bool
+    workers: str
+    wall_time_s: float
+    row_wall_times: dict  # ε → seconds (kept out of the rows, which must not depend on where they ran)
+    command: Optional[str] = None
+
+    def to_json(self) -> dict:
+        from .run import environment
+
+        return {"theorem": self.theorem, "dim": self.dim, "options": self.options, "eps": self.eps, "rows": self.rows,
+                "fits": self.fits, "complete": self.complete, "workers": self.workers, "command": self.command,
+                "environment": environment(), "wall_time_s": round(self.wall_time_s, 3),
+                "row_wall_times_s": {k: round(v, 3) for k, v in self.row_wall_times.items()}}
+
+
+def check_sweep_options(theorem_name: str, options: Mapping[str, Any], eps: Sequence[str]) -> tuple[int, Sizing]:
+    """Validate every instance's options before any work: bad input fails here (exit 2), not on a worker."""
+    theorem = get(theorem_name)
+    sizing = sizing_of(theorem)
+    if "eps" in options or sizing.option in options:
+        raise InputError(f"the sweep sets --eps and --{sizing.option} itself; do not pass them as theorem options")
+    for e in eps:
+        params = theorem.parameters(**options, eps=e)
+    return params.to_json()["dim"], sizing
+
+
+def run_sweep(theorem_name: str, options: Mapping[str, Any], eps: Sequence[str], workers: int = 1,
+              scheduler: Optional[str] = None, progress: bool = True, command: Optional[str] = None) -> SweepResult:
+    """Run the rows on Dask (``scheduler`` address, else a LocalCluster of ``workers`` processes).
+
+    Ctrl-C cancels the outstanding futures and returns the rows finished so far (``complete`` false)."""
+    from dask.distributed import Client, LocalCluster, as_completed
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    start = time.perf_counter()
+    dim, sizing = check_sweep_options(theorem_name, options, eps)
+    if scheduler:
+        client, cluster, where = Client(scheduler), None, f"scheduler {scheduler}"
+    else:
+        import logging
+
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                               silence_logs=logging.ERROR)
+        client, where = Client(cluster), f"LocalCluster of {workers} worker(s)"
+    rows: dict[str, dict] = {}
+    times: dict[str, float] = {}
+    futures = [client.submit(sweep_row, theorem_name, dict(options), e, key=f"sweep-{theorem_name}-{e}-{time.time_ns()}",
+                             pure=False) for e in eps]
+    complete = False
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, disable=not progress, transient=False) as bar:
+            task = bar.add_task(f"{theorem_name} m={dim}: rows", total=len(eps))
+            for future in as_completed(futures):
+                row, seconds = future.result()
+                rows[row["eps_exact"]], times[row["eps_exact"]] = row, seconds
+                running = sum(1 for f in futures if f.status == "pending")
+                bar.update(task, advance=1, description=f"{theorem_name} m={dim}: rows ({running} running/queued)")
+        complete = True
+    except KeyboardInterrupt:
+        client.cancel(futures)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    ordered = sorted(rows.values(), key=lambda r: -r["eps"])
+    return SweepResult(theorem_name, dim, dict(options), list(eps), ordered, fits(ordered, dim, sizing) if ordered else {},
+                       complete, where, time.perf_counter() - start, times, command)
+
+
+def plot(result: SweepResult, path) -> list:
+    """Log–log plot of N against 1/ε: constructed, minimal, the paper's rate, reference slopes. PNG and SVG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from pathlib import Path
+
+    rows = result.rows
+    x = [1 / r["eps"] for r in rows]
+    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    ax.loglog(x, [r["prefix_length"] for r in rows], "o-", label="constructed N(ε)")
+    minimal = [(xi, r["minimal_prefix_length"]) for xi, r in zip(x, rows) if r["minimal_prefix_length"]]
+    if minimal:
+        ax.loglog(*zip(*minimal), "s-", label="smallest N achieving ε")
+    if len(rows) > 1:
+        ax.loglog(x, paper_rate(rows, result.dim), "k--", label=f"paper's rate ε^−{P2_EXPONENT(result.dim)} (normalised)")
+        for name, style in (("prefix_length", ":"), ("minimal_prefix_length", "-.")):
+            fit = result.fits.get(name, {})
+            anchor = rows[0]["prefix_length"] if name == "prefix_length" else (minimal[0][1] if minimal else None)
+            if anchor:
+                e = fit["reference_exponent"]
+                ax.loglog(x, [anchor * (xi / x[0]) ** e for xi in x], "C7" + style, lw=1, label=f"slope {e:g} ({fit['reference']})")
+        top = max(max(r["prefix_length"] for r in rows), max((n for _, n in minimal), default=1))
+        ax.set_ylim(min(n for _, n in minimal) / 2 if minimal else 1, top * 20)
+    ax.set_xlabel("1/ε")
+    ax.set_ylabel("prefix length N")
+    ax.set_title(f"{result.theorem}, m = {result.dim}")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7)
+    base = Path(path)
+    written = []
+    for suffix in (".png", ".svg"):
+        out = base.with_suffix(suffix)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(out, dpi=120)
+        written.append(out)
+    plt.close(fig)
+    return written
