@@ -49,6 +49,7 @@ from . import e1_certify
 from . import e1_formulas as F
 
 DEFAULT_TARGET = ("sin(2*x0)/2", sympy.Integer(1), sympy.Integer(1))  # (expression, Lipschitz constant L, bound B): |∇f| = |cos 2x0| ≤ 1
+CERTIFIED_DEFAULT = {"target": DEFAULT_TARGET[0], "lipschitz": "auto", "bound": "auto"}
 TAMPER_MODES = ("short-prefix", "small-lambda", "wrong-values")
 EVIDENCE_MODES = ("auto", "certified", "sampled")
 AUTO = "auto"
@@ -587,13 +588,16 @@ class SingleHead:
         return Outcome(tuple(claims), facts)
 
     def default_instances(self):
-        return [(f"single-head-m{m}-eps{e}", {"dim": m, "eps": e}) for m, e in
+        """The default target with certified constants (``auto``): the claimed L = 1 is tight, and a tight
+        constant can be sampled but not certified, so the report instances let the back-end bound L and B."""
+        return [(f"single-head-m{m}-eps{e}", {"dim": m, "eps": e, **CERTIFIED_DEFAULT}) for m, e in
                 ((1, "0.2"), (1, "0.05"), (2, "0.5"), (2, "0.3"))]
 
     # --- for `verifier report` (optional methods; see verifier/report/plots.py for the figure data) ---
     def quick_instances(self):
         """The reduced suite of ``verifier report --quick``: one instance on S¹ and one on S²."""
-        return [(f"single-head-m{m}-eps{e}", {"dim": m, "eps": e, "points": "5000"}) for m, e in ((1, "0.2"), (2, "0.5"))]
+        return [(f"single-head-m{m}-eps{e}", {"dim": m, "eps": e, "points": "5000", **CERTIFIED_DEFAULT})
+                for m, e in ((1, "0.2"), (2, "0.5"))]
 
     def report_formulas(self) -> list[tuple[str, sympy.Basic]]:
         """The closed forms a report shows: H0's per-token terms and H derived from the matrices (for
