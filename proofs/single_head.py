@@ -494,7 +494,6 @@ class SingleHead:
         dim, eps, target, lipschitz, bound = (o[k] for k in ("dim", "eps", "target", "lipschitz", "bound"))
         if eps is None:
             raise InputError("single-head needs --eps, the target accuracy ε > 0 (e.g. --eps 0.1)")
-        epsilon = eps
         if target is None:
             if lipschitz is not None or bound is not None:
                 raise InputError("--lipschitz/--bound describe a --target; give the target too")
@@ -507,12 +506,13 @@ class SingleHead:
         for name, value in (("lipschitz", lipschitz), ("bound", bound)):
             if value == AUTO:
                 f = replace(f, **{name: automatic_value(f, name, policy, o["seed"], o["points"], budget)})
-        if epsilon > 4 * f.lipschitz:
+        if eps > 4 * f.lipschitz:
             raise InputError(f"E1 is stated for ε ∈ (0, 4L] = (0, {4 * f.lipschitz}]; pass a smaller --eps")
-        params = E1Parameters(dim, epsilon, f, o["context"], o["seed"], policy, o["points"], o["tamper"],
+        params = E1Parameters(dim, eps, f, o["context"], o["seed"], policy, o["points"], o["tamper"],
                               o["grid"], o["evidence"], budget, o["tight"] == "on")
-        if params.evidence == "certified" and e1_certify.why_not_certifiable(params):
-            raise InputError(f"--evidence certified: {e1_certify.why_not_certifiable(params)}; use --evidence auto")
+        uncertifiable = params.evidence == "certified" and e1_certify.why_not_certifiable(params)
+        if uncertifiable:
+            raise InputError(f"--evidence certified: {uncertifiable}; use --evidence auto")
         limit = o["max_prefix"]
         cells = float(sympy.N(params.exact(F.CELLS.args[0]), 30))  # √m/δ, before the exact ceiling
         N = E1Construction(params).N if cells < 1e7 else None
@@ -520,9 +520,9 @@ class SingleHead:
             size = f"N = {N}" if N is not None else f"N ≈ {float(sympy.N(F.PREFIX_LENGTH_BOUND.subs({F.n: cells, F.m: dim}), 3)):.3g}"
             raise InputError(f"E1 needs {size} prefix tokens for m = {dim}, ε = {show(eps)}, L = {show(f.lipschitz)} "
                              f"(over the budget --max-prefix {limit}); use a larger --eps or raise --max-prefix")
-        if 8 * f.bound * N <= epsilon:
+        if 8 * f.bound * N <= eps:
             raise InputError(
-                f"λ = (4/r²)·ln(8BN/ε) would be ≤ 0 because 8BN = {show(8 * f.bound * N)} ≤ ε = {show(epsilon)}: E1's "
+                f"λ = (4/r²)·ln(8BN/ε) would be ≤ 0 because 8BN = {show(8 * f.bound * N)} ≤ ε = {show(eps)}: E1's "
                 "construction needs 8BN > ε. Here ‖f‖ ≤ B < ε/(8N), so f is within ε of 0 everywhere and the claim is "
                 "trivial; if B is the true bound nothing needs checking, otherwise pass the real --bound")
         check_budget(cost_estimate(params, N), float(o["max_seconds"]), float(o["max_memory"]),

@@ -43,7 +43,7 @@ MAX_NODES = 50_000  # syntax-tree nodes (the run's cost estimate refuses large t
 MAX_DEPTH = 60  # nesting depth of the syntax tree; a chain a + b + … or a * b * … counts as one level
 MAX_POWER_DIGITS = 10_000  # a numeric power b**e is built only if |e|·|log10 |b|| stays below this
 
-_OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
 _NAMES = {  # what a refused node is, in the user's words
     ast.Attribute: "attribute access", ast.Subscript: "subscript", ast.Lambda: "lambda",
     ast.ListComp: "comprehension", ast.SetComp: "comprehension", ast.DictComp: "comprehension",
@@ -188,7 +188,7 @@ class _Reader:
                           f"{', '.join(FUNCTIONS)}")
 
     def binary(self, node: ast.BinOp) -> sympy.Expr:
-        if type(node.op) not in _OPERATORS:
+        if not isinstance(node.op, _OPERATORS):
             raise self.refuse(node, "the operator in", "use + - * / ** only")
         family = _family(node)
         if family is None:  # **
