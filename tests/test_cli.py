@@ -10,7 +10,7 @@ import pytest
 from verifier import cli
 from verifier.claims import Verdict
 from verifier.report.suite import default_suite
-from verifier.theorem import registry
+from verifier.theorem import get, registry
 
 
 def test_list_names_every_theorem(capsys):
@@ -208,3 +208,18 @@ def test_long_inputs_are_cut_in_messages(capsys):
     target = "x0 + " * 20_000 + "bad"
     assert cli.main(["check", "single-head", "--eps", "0.1", "--target", target, "--lipschitz", "1", "--bound", "1"]) == 2
     assert len(capsys.readouterr().err) < 500
+
+
+@pytest.mark.parametrize("command", ["check", "sweep"])
+@pytest.mark.parametrize("theorem", ["single-head", "smoothing", "seq2seq", "limitation"])
+def test_help_of_every_theorem_lists_its_flags(command, theorem, capsys):
+    """--help is exit 0 and lists every declared flag (a '%' in a help text once made argparse crash)."""
+    if command == "sweep" and getattr(get(theorem), "sizing", None) is None:
+        pytest.skip(f"{theorem} declares no construction family to sweep")
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([command, theorem, "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    swept = {"eps", get(theorem).sizing.option} if command == "sweep" else set()
+    flags = [option.flag for option in get(theorem).options if option.name not in swept]
+    assert flags and all(flag in out for flag in flags)

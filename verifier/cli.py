@@ -56,8 +56,7 @@ def theorem_parser(theorem: Theorem) -> argparse.ArgumentParser:
     """The flags of ``verifier check THEOREM``, built from the theorem's declared options."""
     parser = argparse.ArgumentParser(prog=f"verifier check {theorem.name}", description=theorem.statement)
     for option in theorem.options:
-        default = f"; default {option.default}" if option.default is not None else ""
-        parser.add_argument(option.flag, dest=option.name, help=option.help + default)
+        parser.add_argument(option.flag, dest=option.name, help=option.usage)
     parser.add_argument("--json", type=Path, help="write the result as JSON to this path")
     parser.add_argument("--require", choices=[e.value for e in Evidence],
                         help="a PASS on weaker evidence becomes INCONCLUSIVE (exit 3), e.g. --require certified")
@@ -117,8 +116,7 @@ def sweep_parser(theorem: Theorem) -> argparse.ArgumentParser:
     parser.add_argument("--eps", required=True, help="comma-separated accuracies, e.g. 0.2,0.1,0.05")
     for option in theorem.options:
         if option.name not in ("eps", sizing.option):
-            default = f"; default {option.default}" if option.default is not None else ""
-            parser.add_argument(option.flag, dest=option.name, help=option.help + default)
+            parser.add_argument(option.flag, dest=option.name, help=option.usage)
     parser.add_argument("--json", type=Path, help="write the sweep as JSON to this path")
     parser.add_argument("--plot", type=Path, help="write the log-log plot to PATH.png and PATH.svg")
     where = parser.add_mutually_exclusive_group()

@@ -28,6 +28,12 @@ class Option:
     def flag(self) -> str:
         return "--" + self.name.replace("_", "-")
 
+    @property
+    def usage(self) -> str:
+        """The help line of the flag, with its default; ``%`` doubled, since argparse formats help with ``%``."""
+        default = f"; default {self.default}" if self.default is not None else ""
+        return (self.help + default).replace("%", "%%")
+
 
 def read_options(declared: Sequence[Option], raw: Mapping[str, Any]) -> dict[str, Any]:
     """Checked values of every declared option: raw value (or the default) through its reader.
