@@ -31,10 +31,11 @@ from scipy.spatial import cKDTree
 
 from verifier.attention import (ClosedForm, Head, Prefix, derive_closed_form, forward_matrix_mp, forward_matrix_numpy,
                                 h0_embedding, h0_embedding_numpy)
-from verifier.claims import ClaimResult, Evidence, Kind, Verdict, claim_exact_le, claim_holds, claim_le, claim_sup_le
+from verifier.claims import ClaimResult, Evidence, Kind, Verdict, claim_exp_le, claim_holds, claim_le, claim_sup_le
 from verifier.domains import (CoveringRadius, CubeSurfaceGrid, Sphere, covering_radius, farthest_point_candidates,
                               to_sphere_mp)
 from verifier.errors import InputError
+from verifier.exact_sign import log_form
 from verifier.precision import PrecisionPolicy
 from verifier.supnorm import SupResult, sup_search
 from verifier.sweep import Sizing
@@ -541,7 +542,10 @@ class SingleHead:
         evaluator = E1Evaluator(c, cf)
         rho = covering_radius(c.float64[0], seed=params.seed)
         sups = evaluator.sups(rho)
-        near_b, far_b, leak_b = (c.exact(e.subs({F.lam: c.lam, F.beta: c.beta, F.N: c.prefix_length})) for e in F.BUDGET)
+        values = {F.lam: c.lam, F.beta: c.beta, F.N: c.prefix_length}
+        near_b = c.exact(F.BUDGET[0])
+        log_far_b, log_leak_b = (c.exact(log_form(e).subs(values)) for e in F.BUDGET[1:])  # powers never formed
+        log_goal = c.exact(log_form(F.eps / 4))
         claims = [
             closed_form_claim(cf),
             two_paths_claim(evaluator, head, sups, params),
@@ -555,12 +559,12 @@ class SingleHead:
             covering_claim(c, rho),
             claim_sup_le("E1.step2.near", "step 2: near points (‖x−p_i‖ ≤ r) contribute at most L·r = ε/2",
                          sups["near"], near_b, tol, Kind.PROOF_STEP),
-            claim_exact_le("E1.step3.far-bound", "step 3 (bound): 2BN·e^{−λr²/4} ≤ ε/4", far_b, params.eps / 4, tol,
-                           Kind.PROOF_STEP, "exact sympy numbers with the construction's N, λ"),
+            claim_exp_le("E1.step3.far-bound", "step 3 (bound): 2BN·e^{−λr²/4} ≤ ε/4", log_far_b, log_goal,
+                         Kind.PROOF_STEP, "exact sympy numbers with the construction's N, λ"),
             claim_sup_le("E1.step3.far", "step 3: far points (‖x−p_i‖ > r) contribute at most ε/4",
                          sups["far"], params.eps / 4, tol, Kind.PROOF_STEP),
-            claim_exact_le("E1.step4.leak-bound", "step 4 (bound): T(B+V_c)e²·e^{−λ(1−δ²/2)−β} ≤ ε/4", leak_b, params.eps / 4,
-                           tol, Kind.PROOF_STEP, "exact sympy numbers with the construction's λ, β"),
+            claim_exp_le("E1.step4.leak-bound", "step 4 (bound): T(B+V_c)e²·e^{−λ(1−δ²/2)−β} ≤ ε/4", log_leak_b, log_goal,
+                         Kind.PROOF_STEP, "exact sympy numbers with the construction's λ, β"),
             claim_sup_le("E1.step4.leak", "step 4: content-token leakage is at most ε/4", sups["leak"], params.eps / 4, tol,
                          Kind.PROOF_STEP),
             claim_sup_le("E1.step5.sup", f"step 5 / E1: sup over S^{m} of ‖H(x) − f(x)‖ ≤ ε", sups["error"], params.eps, tol,

@@ -275,3 +275,19 @@ def test_deciders_state_their_evidence():
     assert claim_le("a", "s", 0.1, 1, 1e-20, Kind.PROOF_STEP, "scan").evidence is Evidence.SAMPLED
     assert claim_exact_le("a", "s", sympy.Rational(1, 3), sympy.Rational(1, 2), 1e-20, Kind.PROOF_STEP, "m").evidence \
         is Evidence.EXACT
+
+
+def test_claim_exp_le_decides_from_the_logarithms():
+    from verifier.claims import claim_exp_le
+
+    log = sympy.log
+    equal = claim_exp_le("eq", "e^{ln 6} ≤ 2·3", log(sympy.Integer(6)), log(sympy.Integer(2)) + log(sympy.Integer(3)),
+                         Kind.PROOF_STEP, "exact")
+    below = claim_exp_le("lt", "e^{−10^6 ln 7} ≤ 1/2", -10**6 * log(sympy.Integer(7)), -log(sympy.Integer(2)), Kind.PROOF_STEP, "exact")
+    above = claim_exp_le("gt", "e ≤ 2", sympy.Integer(1), log(sympy.Integer(2)), Kind.PROOF_STEP, "exact")  # negative control
+    assert (equal.verdict, equal.evidence.value) == (P, "exact") and "rational" in equal.method
+    assert (below.verdict, below.evidence.value) == (P, "certified") and "below the float64 range" in below.detail
+    assert above.verdict is F and above.value == pytest.approx(mpmath.e) and above.bound == 2
+    undecided = claim_exp_le("u", "300 ln 2 vs 100 ln 8", 300 * log(sympy.Integer(2)), 100 * log(sympy.Integer(8)),
+                             Kind.PROOF_STEP, "exact")
+    assert undecided.verdict is I

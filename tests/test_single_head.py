@@ -166,3 +166,14 @@ def test_finer_instances_pass(m, eps):
     """Longer studies (about 10–30 s each): python -m pytest -m slow."""
     result = run("single-head", {"dim": m, "eps": eps})
     assert result.verdict is Verdict.PASS, [(c.id, c.verdict, c.detail) for c in result.claims]
+
+
+def test_awkward_rational_constants_are_decided_without_expanding_powers():
+    """L = 71417807/20000000 at ε = 0.1 made the leak bound e²·(8BN/ε)^(−λ-exponent) a rational power with a
+    numerator of millions, which sympy expanded without end; the budget bounds are now compared in log form."""
+    result = run("single-head", {"dim": 1, "eps": "0.1", "target": "sin(2*x0)/2", "lipschitz": "71417807/20000000",
+                                 "bound": "1", "evidence": "sampled"})
+    claims = claims_of(result)
+    assert result.verdict is Verdict.PASS
+    assert claims["E1.step3.far-bound"].evidence is Evidence.EXACT  # 2BN·e^{−λr²/4} = ε/4, by rationals
+    assert claims["E1.step4.leak-bound"].evidence is Evidence.CERTIFIED and "below the float64 range" in claims["E1.step4.leak-bound"].detail

@@ -181,6 +181,24 @@ def claim_sup_le(id: str, statement: str, sup: "SupResult", bound, tolerance, ki
     )
 
 
+def claim_exp_le(id: str, statement: str, log_value: sympy.Expr, log_bound: sympy.Expr, kind: Kind, method: str) -> ClaimResult:
+    """'e^a ≤ e^b' for exact numbers given by their logarithms a, b of the form s + Σ r_k·log q_k, decided
+    by the exact sign of a − b (:func:`verifier.exact_sign.sign`: arb balls, then an exact test of
+    equality), so that no power q^r is ever formed."""
+    from .exact_sign import sign
+
+    with mpmath.workdps(20):
+        value, bound = (mpmath.exp(mpmath.mpf(sympy.N(x, 20))) for x in (log_value, log_bound))
+    numbers = dict(value=float(value), bound=float(bound), detail=_underflow_note(value))
+    decided = sign(log_value - log_bound)
+    if decided is None:
+        return ClaimResult(id, statement, Verdict.INCONCLUSIVE, kind, method + "; ball arithmetic up to 2048 bits cannot "
+                           "separate the two and the exact equality test does not apply", evidence=Evidence.EXACT, **numbers)
+    how = "equality proved with rational arithmetic" if decided == 0 else "sign of ln(value) − ln(bound) by arb balls"
+    return ClaimResult(id, statement, Verdict.PASS if decided <= 0 else Verdict.FAIL, kind, f"{method}; {how}",
+                       evidence=Evidence.EXACT if decided == 0 else Evidence.CERTIFIED, **numbers)
+
+
 def claim_exact_le(id: str, statement: str, value: sympy.Expr, bound: sympy.Expr, tolerance, kind: Kind, method: str) -> ClaimResult:
     """'value ≤ bound' for exact sympy numbers: equality is recognised symbolically, else the sign of
     the difference is read at high precision (at 3·dps digits)."""
