@@ -10,6 +10,7 @@ The result is a lower estimate of the sup (sampled evidence), in the shape of ve
 from __future__ import annotations
 
 import itertools
+import time
 from typing import Callable
 
 import mpmath
@@ -44,6 +45,7 @@ def sup_over_sequences(
 ) -> tuple[SupResult, np.ndarray]:
     """The sampled sup of ``error_f64`` (rows of X (P, n) → (P,)) over [0,1]^n, checked in mpmath
     (``error_mp(x)`` at the current precision); returns the result and the scanned and refined sequences."""
+    start = time.perf_counter()
     X = scan_sequences(n, points, seed)
     values = error_f64(X)
     rng = np.random.default_rng(seed + 1)
@@ -72,4 +74,5 @@ def sup_over_sequences(
         float64_agrees=bool(abs(value64 - float(high)) <= FLOAT64_AGREEMENT * max(1.0, abs(value64))),
         method=f"sampled: float64 scan of [0,1]^{n} (vertices, centre, {points} uniform) + batched local search "
                f"({refine} starts × {rounds} rounds × {trials} moves), mpmath at the best {verify}",
+        seconds=time.perf_counter() - start,
     ), np.vstack([X, current])

@@ -23,7 +23,7 @@ from .plots import summary
 from .suite import Suite, SuiteEntry
 
 SCHEMA_VERSION = 1
-TIMING_KEYS = ("wall_time_s", "generated_at")  # the only fields that differ between two runs of one configuration
+TIMING_KEYS = ("wall_time_s", "generated_at", "seconds")  # the only fields that differ between two runs of one configuration
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from typing import Mapping
 
 from .docs_links import relative
 
-from .format import fact_rows, fact_tables, number, paper_claims
+from .format import effort, fact_rows, fact_tables, number, paper_claims
 from .html import verdict_label
 
 
@@ -43,11 +43,12 @@ def render_markdown(doc: Mapping, folder: Path) -> str:
             out += _table(["fact", "value"], fact_rows(i["facts"])) + [""]
             for name, columns, rows in fact_tables(i["facts"]):
                 out += [f"**{name}**", ""] + _table(columns, rows) + [""]
-            out += _table(["claim", "verdict", "evidence", "value", "bound", "margin", "precision", "method"], [
+            out += _table(["claim", "verdict", "evidence", "value", "bound", "margin", "precision",
+                                "points / cells, time", "method"], [
                 (f"[`{c['id']}`]({relative(c['docs'], folder)})" if c["docs"] else f"`{c['id']}`", f"**{c['verdict']}**", c["evidence"],
                  number(c["value"]), number(c["bound"]), number(c["margin"]),
                  f"{c['precision']['dps']}/{c['precision']['verify_dps']} digits" if c["precision"] else "exact",
-                 c["method"] + (f"; **{c['detail']}**" if c["detail"] else ""))
+                 effort(c), c["method"] + (f"; **{c['detail']}**" if c["detail"] else ""))
                 for c in i["claims"]]) + [""]
             for f in i["figures"]:
                 if f["kind"] == "table":
