@@ -55,7 +55,7 @@ def plot(m: int, sweeps: dict) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    fig, ax = plt.subplots(figsize=(9.0, 4.6))
     for i, (label, sweep) in enumerate(sweeps.items()):
         rows = sweep["rows"]
         x = [1 / r["eps"] for r in rows]
@@ -67,7 +67,8 @@ def plot(m: int, sweeps: dict) -> None:
     ax.set_ylabel("prefix length N")
     ax.set_title(f"E1 and E2 on S^{m}: target sin(2x0)/2, sampled sup errors")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
     for suffix in (".png", ".svg"):
         fig.savefig(HERE / f"compare-m{m}{suffix}", dpi=120)
     plt.close(fig)
