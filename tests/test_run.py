@@ -10,7 +10,7 @@ import pytest
 import scipy
 import sympy
 
-from verifier.claims import ClaimResult, Kind, Verdict
+from verifier.claims import ClaimResult, Evidence, Kind, Verdict
 from verifier.errors import InputError
 from verifier.run import PACKAGES, HypothesisRefuted, TheoremResult, environment, refutation_message, run
 from verifier.theorem import get
@@ -215,3 +215,12 @@ def test_environment():
 
 def test_environment_recorded_in_result(result):
     assert result.environment == environment()
+
+
+def test_refutation_message_says_how_the_value_was_found():
+    exact = ClaimResult("H.lipschitz.outer", "Φ is L-Lipschitz", Verdict.FAIL, Kind.HYPOTHESIS, "exact", value=2.5,
+                        bound=1.0, evidence=Evidence.EXACT)
+    sampled = ClaimResult("H.bound", "‖f‖ ≤ B", Verdict.FAIL, Kind.HYPOTHESIS, "sampled", value=4.0, bound=1.0)
+    message = refutation_message([exact, sampled])
+    assert "the exact value is 2.5" in message and "sampling found 4" in message
+    assert message.count("sampling found") == 1
