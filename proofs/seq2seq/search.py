@@ -20,6 +20,13 @@ from verifier.precision import PrecisionPolicy
 from verifier.supnorm import FLOAT64_AGREEMENT, SupResult
 
 VERTICES_UP_TO = 10
+REFINE, TRIALS, ROUNDS = 8, 24, 40
+
+
+def evaluated_sequences(n: int, points: int) -> int:
+    """How many sequences the search evaluates in float64: the scan (vertices, centre, ``points``) and the
+    REFINE × ROUNDS × TRIALS moves of the local search."""
+    return (2**n if n <= VERTICES_UP_TO else 0) + 1 + points + REFINE * ROUNDS * TRIALS
 
 
 def scan_sequences(n: int, points: int, seed: int) -> np.ndarray:
@@ -37,9 +44,9 @@ def sup_over_sequences(
     policy: PrecisionPolicy,
     seed: int,
     points: int = 2000,
-    refine: int = 8,
-    trials: int = 24,
-    rounds: int = 40,
+    refine: int = REFINE,
+    trials: int = TRIALS,
+    rounds: int = ROUNDS,
     verify: int = 3,
     name: str = "error",
 ) -> tuple[SupResult, np.ndarray]:
