@@ -79,7 +79,7 @@ def sup_search(
     point (floats or mpf) to mpf values per name at the current mpmath precision (normalising x itself).
     The quantities named in ``polish`` get a final high-precision refinement (:func:`polish_mp`).
     """
-    start = time.perf_counter()
+    began = time.perf_counter()
     X = sphere.scan_points(scan_points, seed)
     if extra_points is not None and len(extra_points):
         X = np.vstack([X, np.asarray(extra_points, float).reshape(-1, sphere.ambient_dim)])
@@ -141,7 +141,7 @@ def sup_search(
             float64_agrees=bool(abs(value64 - float(high[name])) <= FLOAT64_AGREEMENT * max(1.0, abs(value64))),
             method=method,
         )
-    elapsed = time.perf_counter() - start
+    elapsed = time.perf_counter() - began
     return {name: replace(result, seconds=elapsed) for name, result in results.items()}
 
 
