@@ -91,10 +91,12 @@ def _curve(fig, ax, figure) -> None:
                 label=series["label"])
     _markers(ax, figure)
     ax.set_xlabel(figure["x"]["label"])
-    if figure.get("log"):
+    if figure.get("log"):  # a little room at both ends, so the end markers show whole
         ax.set_xscale("log")
         ax.set_yscale("log")
-    ax.set_xlim(x.min(), x.max())
+        ax.set_xlim(x.min() / 1.06, x.max() * 1.06)
+    else:
+        ax.set_xlim(x.min(), x.max())
     if "y_max" in figure:
         ax.set_ylim(top=figure["y_max"])
     ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
