@@ -177,3 +177,158 @@ def test_awkward_rational_constants_are_decided_without_expanding_powers():
     assert result.verdict is Verdict.PASS
     assert claims["E1.step3.far-bound"].evidence is Evidence.EXACT  # 2BN·e^{−λr²/4} = ε/4, by rationals
     assert claims["E1.step4.leak-bound"].evidence is Evidence.CERTIFIED and "below the float64 range" in claims["E1.step4.leak-bound"].detail
+
+
+# ============================================================================ fast unit tests
+# Added for mutation testing: each builds its own instance (no shared fixture, so that mutmut maps every
+# test to the code it reaches) and runs in under 2 s; [tool.mutmut] selects them with `-k fast_`.
+import sympy  # noqa: E402
+
+from proofs import e1_formulas as F  # noqa: E402
+
+QUICK = {"dim": 1, "eps": "0.2", "points": "100", "evidence": "sampled"}  # N = 60, a sampled check in < 1 s
+
+
+def test_fast_construction_constants_for_m1_eps02():
+    """r = ε/(2L) = 1/10, δ = r/√2, n = ⌈√m/δ⌉ = 15, N = 16² − 14² = 60 ≤ 2·2·16 = 64, λ = 400·ln(8·60/ε),
+    β = max(0, 2 + ln 20 − λ(1 − δ²/2)) = 0; under small-lambda λ = 1 and β = 2 + ln 20 − 399/400 > 0."""
+    c = e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2"))
+    assert c.m == 1 and c.r == sympy.Rational(1, 10) and c.delta == sympy.sqrt(2) / 20
+    assert (c.n, c.N, c.N_bound, c.prefix_length, c.grid.n) == (15, 60, 64, 60, 15)
+    assert sympy.simplify(c.lam - 400 * sympy.log(2400)) == 0 and c.beta == 0 and c.value_sign == 1
+    coarse = e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", grid="20"))  # n given: N, λ re-derived
+    assert (coarse.n, coarse.N, coarse.prefix_length) == (20, 80, 80)
+    assert sympy.simplify(coarse.lam - 400 * sympy.log(3200)) == 0
+    small = e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", tamper="small-lambda"))
+    assert small.lam == 1 and sympy.simplify(small.beta - (sympy.Rational(401, 400) + sympy.log(20))) == 0
+    short = e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", tamper="short-prefix"))
+    assert short.prefix_length == 3 and short.N == 60  # the simplex replaces the grid; N is the theorem's
+
+
+def test_fast_prefix_tokens_at_precision():
+    """Token i = (λ p_i, β, f(p_i)) at the working precision (cached per precision), −f(p_i) under
+    wrong-values, and the float64 copy rounded from it."""
+    c = e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2"))
+    wrong = e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", tamper="wrong-values"))
+    with mpmath.workdps(40):
+        points, prefix = c.at_precision()
+        assert c.at_precision()[1] is prefix
+        lam = mpmath.mpf(400) * mpmath.log(2400)
+        grid = c.grid.sphere_points_mp()
+        for p, q, k, b, v, w in zip(points, grid, prefix.keys, prefix.biases, prefix.values, wrong.at_precision()[1].values):
+            assert max(abs(a - e) for a, e in zip(p, q)) < mpmath.mpf(10) ** -38
+            assert max(abs(ki - lam * pi) for ki, pi in zip(k, p)) < mpmath.mpf(10) ** -34
+            assert b == 0 and abs(v[0] - mpmath.sin(2 * p[0]) / 2) < mpmath.mpf(10) ** -38 and w[0] == -v[0]
+    X, fprefix = c.float64
+    assert X.shape == (60, 2) and fprefix.tokens().shape == (60, 4)
+    assert np.allclose(X, [[float(a) for a in p] for p in points], rtol=0, atol=1e-16)
+    assert np.allclose(fprefix.keys, float(lam) * X, rtol=1e-15) and np.all(fprefix.biases == 0)
+
+
+def test_fast_parameters_recorded_and_substituted():
+    p = e1.THEOREM.parameters(dim=1, eps="0.2")
+    assert p.certify and not e1.THEOREM.parameters(**QUICK).certify
+    assert p.substitutions == {F.eps: sympy.Rational(1, 5), F.L: 1, F.B: 1, F.T: 1, F.V_c: 0, F.m: 1}
+    assert p.exact(F.R) == sympy.Rational(1, 10)
+    assert p.to_json() == {
+        "dim": 1, "eps": 0.2, "eps_exact": "1/5", "target": "sin(2*x0)/2", "d": 1, "lipschitz": 1.0, "bound": 1.0,
+        "context": 1, "seed": 0, "dps": 30, "verify_dps": 60, "points": 20000, "tamper": None, "grid": None,
+        "evidence_mode": "auto", "cert_cells": 400000, "cert_seconds": 120, "tight": False,
+    }
+    assert e1.number_or_auto("auto", "--bound") == "auto"
+    assert e1.number_or_auto("0.25", "--bound") == sympy.Rational(1, 4)
+    with pytest.raises(InputError, match="--bound"):
+        e1.number_or_auto("x", "--bound")
+
+
+def test_fast_bad_input_messages_name_the_numbers():
+    with pytest.raises(InputError, match=r"ε ∈ \(0, 4L\] = \(0, 4\]"):
+        e1.THEOREM.parameters(dim=1, eps="5")
+    with pytest.raises(InputError, match="needs N = 1178 prefix tokens for m = 2, ε = 3/10, L = 1 .*--max-prefix 1000"):
+        e1.THEOREM.parameters(dim=2, eps="0.3", max_prefix="1000")
+    with pytest.raises(InputError, match="--lipschitz/--bound describe a --target"):
+        e1.THEOREM.parameters(dim=1, eps="0.2", bound="1")
+    with pytest.raises(InputError, match="8BN > ε"):
+        e1.THEOREM.parameters(dim=1, eps="0.2", target="x0/10000", lipschitz="1", bound="1/10000")
+
+
+def test_fast_parts_agree_between_float64_and_mpmath_and_the_truncated_sum_is_exact():
+    """At points away from the near/far threshold, the four norms agree in float64 and mpmath; the
+    mpmath sum over the tokens near x equals the sum over all N tokens to the working precision."""
+    head = Head.h0(1, 1)
+    for tamper in (None, "small-lambda"):
+        params = e1.THEOREM.parameters(dim=1, eps="0.2", tamper=tamper)
+        evaluator = e1.E1Evaluator(e1.E1Construction(params), derive_closed_form(head, 1, 1))
+        X = np.array([[np.cos(t), np.sin(t)] for t in (0.3, 1.7, 4.0)])
+        assert np.array_equal(evaluator.content_f64(X), X[:, None, :])
+        f64 = evaluator.parts_f64(X)
+        with mpmath.workdps(30):
+            for i, x in enumerate(X):
+                near = evaluator.near_tokens(x)
+                assert (len(near) < 60) == (tamper is None)  # a large λ: only the tokens near x matter
+                assert int(np.argmax(evaluator.c.float64[0] @ x)) in near
+                cut, full = evaluator.parts_mp(x), evaluator.parts_mp(x, truncate=False)
+                for name in e1.PARTS:
+                    assert abs(cut[name] - full[name]) < mpmath.mpf(10) ** -27
+                    assert float(full[name]) == pytest.approx(f64[name][i], rel=1e-9, abs=1e-13)
+                assert cut["error"] <= cut["near"] + cut["far"] + cut["leak"] + mpmath.mpf(10) ** -28
+
+
+def test_fast_check_passes_and_each_tamper_fails_its_step():
+    honest = e1.THEOREM.check(e1.THEOREM.parameters(**QUICK))
+    claims = claims_of(honest)
+    assert all(c.verdict is Verdict.PASS for c in honest.claims), [(c.id, c.detail) for c in honest.claims]
+    assert list(claims) == ["H0.closed-form", "F.two-paths", "E1.size", "E1.step1.covering", "E1.step2.near",
+                            "E1.step3.far-bound", "E1.step3.far", "E1.step4.leak-bound", "E1.step4.leak",
+                            "E1.step5.sup", "P1.via-E1", "P2.via-E1"]
+    facts = honest.facts
+    assert (facts["prefix_length"], facts["prefix_length_bound"], facts["n"], facts["beta"]) == (60, 64, 15, 0.0)
+    assert facts["lambda"] == pytest.approx(400 * np.log(2400), rel=1e-15)
+    assert facts["r"] == 0.1 and facts["delta"] == pytest.approx(0.1 / np.sqrt(2), rel=1e-15)
+    assert facts["sup_error"]["not_certified"] == "certification skipped (--evidence sampled)"
+    assert 0 < claims["E1.step5.sup"].value <= 0.2 and claims["E1.step2.near"].bound == pytest.approx(0.1)
+    assert claims["E1.step3.far"].bound == claims["E1.step4.leak"].bound == pytest.approx(0.05)
+    for tamper, broken in (("small-lambda", "E1.step3.far-bound"), ("short-prefix", "E1.step1.covering"),
+                           ("wrong-values", "E1.step2.near")):
+        result = claims_of(e1.THEOREM.check(e1.THEOREM.parameters(**QUICK, tamper=tamper)))
+        assert result[broken].verdict is Verdict.FAIL and result["E1.step5.sup"].verdict is Verdict.FAIL, tamper
+        assert result["H0.closed-form"].verdict is Verdict.PASS and result["F.two-paths"].verdict is Verdict.PASS
+
+
+def test_fast_covering_claim_on_s1_and_s2_is_exact():
+    for dim, eps, method in ((1, "0.2", "exact-gaps"), (2, "0.5", "spherical-voronoi")):
+        c = e1.E1Construction(e1.THEOREM.parameters(dim=dim, eps=eps))
+        claim = e1.covering_claim(c, covering_radius(c.float64[0]))
+        assert claim.verdict is Verdict.PASS and claim.method.startswith(method) and claim.bound == float(c.delta)
+    short = e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", tamper="short-prefix"))
+    claim = e1.covering_claim(short, covering_radius(short.float64[0]))
+    assert claim.verdict is Verdict.FAIL and claim.value == pytest.approx(2 * np.sin(np.pi / 6), rel=1e-9)
+
+
+def test_fast_cost_estimate_scales_as_its_model():
+    """seconds: scan ∝ (points + 4608)·(N + T)·(m + 1 + d); mpmath ∝ (N + T)·(m + 1 + d)·(1 + (dps/140)²);
+    memory of the mpmath prefix ∝ (N + T)·(m + 1 + d)·(80 + dps)."""
+    p = e1.THEOREM.parameters(dim=1, eps="0.2")
+    base = e1.cost_estimate(p, 60)
+    more = e1.cost_estimate(e1.THEOREM.parameters(dim=1, eps="0.2", points="40000", dps="140", context="62"), 60)
+    scan, mp, mem = "the float64 scan (--points, --context)", "the mpmath evaluations (--dps, --context)", "the prefix in mpmath (--dps)"
+    assert more.seconds[scan] / base.seconds[scan] == pytest.approx(2 * (40000 + 4608) / (20000 + 4608), rel=1e-12)
+    assert more.seconds[mp] / base.seconds[mp] == pytest.approx(2 * 2 / (1 + (30 / 140) ** 2), rel=1e-12)
+    assert more.bytes[mem] / base.bytes[mem] == pytest.approx(2 * 220 / 110, rel=1e-12)
+    assert base.seconds[scan] == pytest.approx(24608 * 61 * 3 * 1.5e-9, rel=1e-12)
+
+
+def test_fast_instances_formulas_and_figures():
+    names = [n for n, _ in e1.THEOREM.default_instances()]
+    assert names == ["single-head-m1-eps0.2", "single-head-m1-eps0.05", "single-head-m2-eps0.5", "single-head-m2-eps0.3"]
+    assert all(o["lipschitz"] == o["bound"] == "auto" for _, o in e1.THEOREM.default_instances())
+    assert [(n, o["points"]) for n, o in e1.THEOREM.quick_instances()] == [("single-head-m1-eps0.2", "5000"),
+                                                                           ("single-head-m2-eps0.5", "5000")]
+    formulas = dict(e1.THEOREM.report_formulas())
+    assert len(formulas) == 14 and formulas["radius"] == sympy.Eq(sympy.Symbol("r"), F.R)
+    [curve] = e1.THEOREM.report_figures(e1.THEOREM.parameters(**QUICK))
+    assert curve["id"] == "error-s1" and len(curve["x"]["values"]) == 4097 and len(curve["markers"]["x"]) == 60
+    assert curve["band"] == {"low": -0.2, "high": 0.2, "label": "±ε"} and max(map(abs, curve["series"][0]["values"])) < 0.2
+    [surface] = e1.THEOREM.report_figures(e1.THEOREM.parameters(dim=2, eps="0.5", points="100"))
+    assert surface["id"] == "error-s2" and np.array(surface["z"]).shape == (121, 241) and np.max(surface["z"]) < 0.5
+    assert e1.THEOREM.report_figures(e1.THEOREM.parameters(dim=3, eps="1", points="100")) == []
