@@ -197,3 +197,11 @@ def test_upper_and_lower_bound_random_80_bit_balls():
             a = arb(rng.randrange(1, 10**24)) / rng.randrange(1, 10**24)
             a = rng.choice([1, -1]) * (a + arb(0, rng.choice([0.0, 1e-30, 1e-17, 1e-3, 0.1, 0.5])))
         assert arb(upper(a)) >= a and arb(lower(a)) <= a
+
+
+def test_acos_inside_the_open_interval_keeps_the_working_precision():
+    """A ball strictly inside (−1, 1) gets arb's own arccos (80-bit tight), not the float end-point union."""
+    with ctx.workprec(80):
+        third = arb(1) / 3
+        ball = acos(third)
+    assert contains(ball, mpmath.acos(mpmath.mpf(1) / 3)) and float(ball.rad()) < 1e-20
