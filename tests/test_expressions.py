@@ -234,6 +234,7 @@ def test_power_size_limits_at_their_boundaries():
     assert read("x0**-1000000") == (x0**-1000000,)
     assert read("2**10000")[0] == sympy.Integer(2) ** 10000  # 3011 digits
     assert read("0**100000") == (0,)  # a zero base has no digits to bound
+    assert read("10**10000") == (sympy.Integer(10) ** 10000,)  # |e|·log10|b| = 10^4 exactly is allowed
     with pytest.raises(InputError, match="more than 10\\^10000 digits"):
         read("100**6000")  # 12000 digits: |e|·log10|b|, not |e|/log10|b|
 
@@ -250,6 +251,7 @@ def test_length_depth_and_node_limits_at_their_boundaries():
         read("sin(" * (MAX_DEPTH - 1) + "x0" + ")" * (MAX_DEPTH - 1))
     # a chain of k names has 4k − 2 nodes (Name, Load, BinOp, Add): 12 500 fit, 12 501 do not
     assert read("+".join(["x0"] * 12500)) == (12500 * x0,)
+    assert read("-" + "+".join(["x0"] * 12500)) == (12498 * x0,)  # exactly MAX_NODES = 50 000 (UnaryOp, USub)
     text = "+".join(["x0"] * 12501)
     with deep_recursion():
         nodes = sum(1 for _ in ast.walk(ast.parse(text, mode="eval").body))
