@@ -322,8 +322,9 @@ def test_fast_instances_formulas_and_figures():
     names = [n for n, _ in e1.THEOREM.default_instances()]
     assert names == ["single-head-m1-eps0.2", "single-head-m1-eps0.05", "single-head-m2-eps0.5", "single-head-m2-eps0.3"]
     assert all(o["lipschitz"] == o["bound"] == "auto" for _, o in e1.THEOREM.default_instances())
-    assert [(n, o["points"]) for n, o in e1.THEOREM.quick_instances()] == [("single-head-m1-eps0.2", "5000"),
-                                                                           ("single-head-m2-eps0.5", "5000")]
+    assert all(set(o) == {"dim", "eps", "target", "lipschitz", "bound"} for _, o in e1.THEOREM.default_instances())
+    assert [(n, o["points"], o["dim"], o["eps"]) for n, o in e1.THEOREM.quick_instances()] == [("single-head-m1-eps0.2", "5000", 1, "0.2"),
+                                                                           ("single-head-m2-eps0.5", "5000", 2, "0.5")]
     formulas = dict(e1.THEOREM.report_formulas())
     assert len(formulas) == 14 and formulas["radius"] == sympy.Eq(sympy.Symbol("r"), F.R)
     [curve] = e1.THEOREM.report_figures(e1.THEOREM.parameters(**QUICK))
@@ -332,3 +333,93 @@ def test_fast_instances_formulas_and_figures():
     [surface] = e1.THEOREM.report_figures(e1.THEOREM.parameters(dim=2, eps="0.5", points="100"))
     assert surface["id"] == "error-s2" and np.array(surface["z"]).shape == (121, 241) and np.max(surface["z"]) < 0.5
     assert e1.THEOREM.report_figures(e1.THEOREM.parameters(dim=3, eps="1", points="100")) == []
+
+
+def test_fast_claim_statements_kinds_and_methods():
+    """What the report shows for each claim: the statement, the kind and how it was decided."""
+    from verifier.claims import Kind
+    params = e1.THEOREM.parameters(**QUICK)
+    claims = claims_of(e1.THEOREM.check(params))
+    sampled = "sampled: float64 scan + Nelder-Mead refinement on the sphere"
+    expected = {
+        "H0.closed-form": ("H(x) = Σ_i e^{⟨x,k_i⟩+b_i} v_i / (Σ_i e^{⟨x,k_i⟩+b_i} + Σ_c e^{⟨x,u_c⟩+1}), derived from (W_Q, "
+                           "W_K, W_V) with a generic prefix token (k, b, v) and content token (u, 1, 0)", Kind.THEOREM,
+                           "sympy: expand(derived − stated) = 0 for every score and value"),
+        "E1.size": ("the prefix has N = (n+1)^(m+1) − (n−1)^(m+1) tokens and N ≤ 2(m+1)(n+1)^m", Kind.PROOF_STEP,
+                    "exact integers: n = 15, prefix tokens = 60, N = 60, 2(m+1)(n+1)^m = 64"),
+        "E1.step1.covering": ("step 1 (covering): every x ∈ S^1 has a prefix point within δ = r/√2", Kind.PROOF_STEP,
+                              "exact-gaps (float64 geometry; margin must exceed 1e-9)"),
+        "E1.step2.near": ("step 2: near points (‖x−p_i‖ ≤ r) contribute at most L·r = ε/2", Kind.PROOF_STEP, sampled),
+        "E1.step3.far-bound": ("step 3 (bound): 2BN·e^{−λr²/4} ≤ ε/4", Kind.PROOF_STEP,
+                               "exact sympy numbers with the construction's N, λ; equality proved with rational arithmetic"),
+        "E1.step3.far": ("step 3: far points (‖x−p_i‖ > r) contribute at most ε/4", Kind.PROOF_STEP, sampled),
+        "E1.step4.leak-bound": ("step 4 (bound): T(B+V_c)e²·e^{−λ(1−δ²/2)−β} ≤ ε/4", Kind.PROOF_STEP,
+                                "exact sympy numbers with the construction's λ, β; sign of ln(value) − ln(bound) by arb balls"),
+        "E1.step4.leak": ("step 4: content-token leakage is at most ε/4", Kind.PROOF_STEP, sampled),
+        "E1.step5.sup": ("step 5 / E1: sup over S^1 of ‖H(x) − f(x)‖ ≤ ε", Kind.THEOREM,
+                         sampled + " + compass search in mpmath at 30 digits"),
+    }
+    for id, (statement, kind, method) in expected.items():
+        assert (claims[id].statement, claims[id].kind) == (statement, kind), id
+        assert claims[id].method.startswith(method), (id, claims[id].method)
+    assert claims["F.two-paths"].kind is Kind.FRAMEWORK and claims["F.two-paths"].bound == 1e-10
+    assert (claims["E1.size"].value, claims["E1.size"].bound) == (60.0, 64.0)
+    for id in ("E1.step3.far-bound", "E1.step4.leak-bound"):  # e^{log value} ≤ e^{log(ε/4)}
+        assert claims[id].bound == pytest.approx(0.05, rel=1e-15)
+    assert claims["E1.step3.far-bound"].value == pytest.approx(0.05, rel=1e-15)  # the budget is spent exactly
+    # the same seed scans the same points: the same argmax and value
+    again = claims_of(e1.THEOREM.check(params))["E1.step5.sup"]
+    assert again.value == claims["E1.step5.sup"].value and np.array_equal(again.witness, claims["E1.step5.sup"].witness)
+
+
+def test_fast_hypotheses_are_sampled_with_the_instance_points():
+    claims = {c.id: c for c in e1.THEOREM.hypotheses(e1.THEOREM.parameters(**QUICK))}
+    assert set(claims) == {"H.lipschitz", "H.bound"}
+    assert all(c.verdict is Verdict.PASS and c.evidence is Evidence.SAMPLED for c in claims.values())
+    assert claims["H.lipschitz"].value == pytest.approx(1, abs=1e-3) and claims["H.bound"].value == pytest.approx(0.5, abs=1e-5)
+    assert "100 points" in claims["H.lipschitz"].method and "30 and 60 digits" in claims["H.bound"].method
+
+
+def test_fast_report_formulas_and_figure_texts():
+    from verifier.attention import derive_closed_form as derive
+    formulas = dict(e1.THEOREM.report_formulas())
+    assert list(formulas) == [
+        "prefix score (derived)", "content score (derived)", "prefix value (derived)", "content value (derived)",
+        "H(x) with one prefix token (k, b, v) and one content token u (derived)", "radius", "covering radius",
+        "grid cells per edge", "prefix length", "bound on the prefix length", "temperature", "offset",
+        "error budget: near + far + leak", "P2's exponent"]
+    cf = derive(Head.h0(1, 1), 1, 1)
+    x0, x1, k0, k1, b, u0, u1, v0 = (*cf.x, *cf.k, cf.b, *cf.u, *cf.v)
+    assert formulas["prefix score (derived)"] == sympy.Eq(sympy.Symbol("sigma_prefix"), k0 * x0 + k1 * x1 + b)
+    assert formulas["content score (derived)"] == sympy.Eq(sympy.Symbol("sigma_content"), u0 * x0 + u1 * x1 + 1)
+    assert formulas["prefix value (derived)"] == sympy.Eq(sympy.Symbol("nu_prefix"), v0)
+    assert formulas["content value (derived)"] == sympy.Eq(sympy.Symbol("nu_content"), 0)
+    H = formulas["H(x) with one prefix token (k, b, v) and one content token u (derived)"]
+    assert H.lhs == sympy.Symbol("H") and H.rhs == cf.output(1, 1)[0]
+    for label, symbol, formula in (("radius", "r", F.R), ("covering radius", "delta", F.DELTA), ("grid cells per edge", F.n, F.CELLS),
+                                   ("prefix length", F.N, F.PREFIX_LENGTH), ("temperature", F.lam, F.TEMPERATURE),
+                                   ("offset", F.beta, F.OFFSET), ("P2's exponent", "e_P2", F.P2_EXPONENT)):
+        assert formulas[label] == sympy.Eq(sympy.Symbol(symbol) if isinstance(symbol, str) else symbol, formula), label
+    assert formulas["bound on the prefix length"] == sympy.Le(F.PREFIX_LENGTH, F.PREFIX_LENGTH_BOUND)
+    assert sympy.simplify(formulas["error budget: near + far + leak"].rhs - sum(F.BUDGET)) == 0
+
+    params = e1.THEOREM.parameters(**QUICK)
+    [curve] = e1.THEOREM.report_figures(params)
+    assert (curve["kind"], curve["title"], curve["caption"]) == (
+        "curve", "H − f on S¹ (ε = 0.2, N = 60)", "float64 closed form at 4097 angles; the band is ±ε; dots: the prefix points p_i")
+    assert (curve["x"]["label"], [s["label"] for s in curve["series"]], curve["markers"]["label"]) == (
+        "θ (x = (cos θ, sin θ))", ["H − f"], "prefix points")
+    theta = np.array(curve["x"]["values"])
+    assert theta[0] == -np.pi and theta[-1] == np.pi and np.allclose(np.diff(theta), 2 * np.pi / 4096)
+    points = e1.E1Construction(params).float64[0]
+    assert np.allclose(curve["markers"]["x"], np.arctan2(points[:, 1], points[:, 0]))
+    # a marker is H − f at its prefix point, where the weight concentrates on that point's token: ≈ 0
+    assert max(map(abs, curve["markers"]["y"])) < 1e-4 < max(map(abs, curve["series"][0]["values"]))
+    [surface] = e1.THEOREM.report_figures(e1.THEOREM.parameters(dim=2, eps="0.5", points="100"))
+    assert (surface["kind"], surface["title"], surface["z_label"]) == ("map", "‖H − f‖ on S² (ε = 0.5, N = 386)", "‖H − f‖")
+    assert surface["caption"] == (f"equirectangular, float64 closed form on a 241 × 121 grid; max {np.max(surface['z']):.4g} "
+                                  "against ε = 0.5; dots: the prefix points p_i")
+    assert (surface["x"]["label"], surface["y"]["label"], surface["markers"]["label"]) == ("longitude φ", "latitude", "prefix points")
+    assert surface["x"]["values"][0] == -np.pi and surface["y"]["values"][-1] == np.pi / 2
+    lat = np.array(surface["markers"]["y"])
+    assert len(lat) == 386 and np.all(np.abs(lat) <= np.pi / 2) and lat.max() == pytest.approx(np.pi / 2)
