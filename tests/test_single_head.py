@@ -425,3 +425,37 @@ def test_fast_report_formulas_and_figure_texts():
     assert surface["x"]["values"][0] == -np.pi and surface["y"]["values"][-1] == np.pi / 2
     lat = np.array(surface["markers"]["y"])
     assert len(lat) == 386 and np.all(np.abs(lat) <= np.pi / 2) and lat.max() == pytest.approx(np.pi / 2)
+
+
+def test_fast_covering_claim_when_only_sampling_is_possible():
+    """m ≥ 3: a sampled covering estimate is a lower bound, so a PASS needs the E1 grid's proof bound √m/n ≤ δ;
+    a prefix that is not the grid gets at most INCONCLUSIVE however small the sampled estimate."""
+    from verifier.claims import Kind
+    from verifier.domains import CoveringRadius
+    honest = e1.E1Construction(e1.THEOREM.parameters(dim=3, eps="1"))
+    claim = e1.covering_claim(honest, covering_radius(honest.float64[0], seed=0))
+    assert (claim.id, claim.verdict, claim.kind) == ("E1.step1.covering", Verdict.PASS, Kind.PROOF_STEP)
+    assert claim.statement == "step 1 (covering): every x ∈ S^3 has a prefix point within δ = r/√2"
+    assert claim.method.startswith("sampled lower estimate (200000 points) + the proof bound √m/n = 0.34641 (applies)")
+    assert claim.witness is not None and len(claim.witness) == 4
+    coarse = e1.E1Construction(e1.THEOREM.parameters(dim=3, eps="1", grid="4"))  # √3/4 > δ: the proof bound fails
+    tiny = CoveringRadius(0.01, np.array([1.0, 0, 0, 0]), "sampled", 1000)
+    for construction, method in ((coarse, "(applies)"), (e1.E1Construction(e1.THEOREM.parameters(dim=3, eps="1", tamper="short-prefix")),
+                                                         "(does not apply: not the E1 grid)")):
+        claim = e1.covering_claim(construction, tiny)
+        assert claim.verdict is Verdict.INCONCLUSIVE and claim.detail == "sampling cannot prove a covering radius"
+        assert claim.method.startswith("sampled lower estimate (1000 points)") and method in claim.method
+        assert claim.id == "E1.step1.covering" and claim.kind is Kind.PROOF_STEP and claim.witness is not None
+    exact = e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2"))
+    claim = e1.covering_claim(exact, covering_radius(exact.float64[0]))
+    assert claim.witness is not None and len(claim.witness) == 2
+
+
+def test_fast_closed_form_claim_details_and_the_budget_formula():
+    head = Head.h0(1, 1)
+    honest = e1.closed_form_claim(derive_closed_form(head, 1, 1))
+    assert honest.detail == ""
+    broken = e1.closed_form_claim(derive_closed_form(Head(head.W_Q, 2 * head.W_K, head.W_V), 1, 1))
+    assert broken.detail.startswith("residuals: [")
+    budget = dict(e1.THEOREM.report_formulas())["error budget: near + far + leak"]
+    assert budget.lhs == sympy.Symbol("budget") and budget.rhs.args == F.BUDGET  # unevaluated: near, far, leak in order
