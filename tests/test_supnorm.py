@@ -388,3 +388,14 @@ def test_polish_mp_steps_are_tangent_moves_of_the_step_size_and_travel_far():
             assert abs(distance - mpmath.mpf("1e-7")) < mpmath.mpf("1e-13")
         assert 0 <= 2 - (1 + point[0]) < mpmath.mpf(10) ** -25
     assert evaluations == len(calls)
+
+
+def test_seconds_is_the_wall_time_of_the_search_shared_by_its_quantities():
+    import time
+    f64, mp = well_pair(C3)
+    both = lambda X: {"a": f64(X)["q"], "b": 1 + X[:, 0]}  # noqa: E731
+    both_mp = lambda x: {"a": mp(x)["q"], "b": 1 + _normalised_mp(x)[0]}  # noqa: E731
+    began = time.perf_counter()
+    res = sup_search(both, both_mp, ["a", "b"], Sphere(2), POLICY, seed=0, scan_points=300)
+    wall = time.perf_counter() - began
+    assert 0 < res["a"].seconds == res["b"].seconds <= wall
