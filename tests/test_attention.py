@@ -16,8 +16,10 @@ from verifier.attention import (
     forward_matrix_numpy,
     forward_matrix_sympy,
     h0_embedding,
+    h0_embedding_numpy,
     softmax_mp,
     softmax_numpy,
+    softmax_sympy,
     weighted_sum_mp,
 )
 from verifier.domains import CubeSurfaceGrid, Sphere
@@ -92,17 +94,17 @@ def test_h0_rejects_bad_dimensions(m, d):
     ],
 )
 def test_mismatched_head_shapes(shapes):
-    with pytest.raises(InputError, match="head shapes do not match"):
+    with pytest.raises(InputError, match="head shapes do not match.*; W_Q and W_K need the same shape and all three the same number of columns$"):
         Head(*(sympy.ones(*s) for s in shapes))
 
 
 def test_closed_form_rejects_wrong_token_dimension():
-    with pytest.raises(InputError, match="m\\+2\\+d"):
+    with pytest.raises(InputError, match="tokens of dimension 5, but m\\+2\\+d = 4$"):
         derive_closed_form(Head.h0(2, 1), 1, 1)
 
 
 def test_prefix_length_mismatch():
-    with pytest.raises(InputError, match="as many keys"):
+    with pytest.raises(InputError, match="^a prefix needs as many keys, biases and values as tokens$"):
         Prefix(np.zeros((3, 2)), np.zeros(2), np.zeros((3, 1)))
 
 
@@ -352,3 +354,83 @@ def test_sympy_matrix_forward_pass_equals_the_derived_closed_form(m, d):
     assert sympy.simplify(matrix - cf.output(2, 1)) == sympy.zeros(d, 1)
     wrong = forward_matrix_sympy(Head(head.W_Q, head.W_K, 2 * head.W_V), h0_embedding(cf.x, d), prefix + [content])
     assert sympy.simplify(wrong - cf.output(2, 1)) != sympy.zeros(d, 1)  # negative control
+
+
+# --------------------------------------------------------------------------- gaps found by mutation testing
+
+
+def test_closed_form_symbols_are_real_and_the_default_output_has_one_token_each():
+    """Tokens are real vectors: s = (k, b, v) ∈ R^(m+1) × R × R^d, so a real symbol built elsewhere
+    (e.g. k0 in a proof module) is the same symbol as the closed form's."""
+    m, d = 1, 1
+    cf = derive_closed_form(Head.h0(m, d), m, d)
+    assert all(s.is_real for s in (*cf.x, *cf.k, cf.b, *cf.v, *cf.u))
+    k0, b = sympy.Symbol("k0", real=True), sympy.Symbol("b", real=True)
+    assert cf.prefix_score.subs({k0: 0, b: 0}) == cf.prefix_score.subs({cf.k[0]: 0, cf.b: 0})
+    assert cf.output() == cf.output(1, 1)
+
+
+def test_softmax_sympy_of_one_term_is_its_value():
+    s, v = sympy.Symbol("s", real=True), sympy.Matrix([sympy.Symbol("v", real=True), 2])
+    assert sympy.simplify(softmax_sympy([(s, v)]) - v) == sympy.zeros(2, 1)
+
+
+def test_softmax_numpy_normalises_along_the_last_axis_of_a_3d_array():
+    """The transformer module passes (P, i, j) score arrays: each last-axis row is one softmax."""
+    scores = np.random.default_rng(1).standard_normal((3, 4, 5)) * 4
+    w = softmax_numpy(scores)
+    assert np.allclose(w.sum(axis=-1), 1, atol=1e-12)
+    for p in range(3):
+        assert np.allclose(w[p], softmax_numpy(scores[p]), atol=1e-15)
+
+
+def mp_prefix(prefix: Prefix) -> Prefix:
+    mpf = lambda a: [mpmath.mpf(float(t)) for t in a]  # noqa: E731
+    return Prefix([mpf(k) for k in prefix.keys], mpf(prefix.biases), [mpf(v) for v in prefix.values])
+
+
+def test_mp_prefix_tokens_and_numpy_paths_are_float64():
+    """An mpf-list prefix (the high-precision form) gives float64 tokens and the same float64 output."""
+    m, d = 2, 1
+    X, prefix, content = random_instance(np.random.default_rng(5), m, d)
+    as_mp = mp_prefix(prefix)
+    assert as_mp.tokens().dtype == np.float64
+    assert np.array_equal(as_mp.tokens(), prefix.tokens())
+    cf = derive_closed_form(Head.h0(m, d), m, d)
+    out = cf.output_numpy(X, as_mp, content)
+    assert out.dtype == np.float64
+    assert np.allclose(out, cf.output_numpy(X, prefix, content), rtol=1e-14, atol=1e-14)
+
+
+def test_permuted_keeps_the_kind_of_its_entries():
+    X, prefix, content = random_instance(np.random.default_rng(6), 1, 1, N=3)
+    order = [2, 0, 1]
+    assert isinstance(prefix.permuted(order).keys, np.ndarray)
+    with mpmath.workdps(40):
+        exact = Prefix([[mpmath.mpf(1) / 3, mpmath.mpf(i)] for i in range(3)], [mpmath.mpf(i) for i in range(3)],
+                       [[mpmath.mpf(i) / 7] for i in range(3)])
+        permuted = exact.permuted(order)
+        assert isinstance(permuted.keys, list) and permuted.keys == [exact.keys[i] for i in order]
+        assert all(isinstance(c, mpmath.mpf) for row in permuted.keys for c in row)
+
+
+def test_mp_closed_form_of_a_rational_head_keeps_full_precision():
+    """Weights with entries 1/3 are compiled for mpmath as exact rationals (not as float64 1/3):
+    the closed form and the matrix pass agree to 45 digits at 50."""
+    m, d = 1, 1
+    third = sympy.Rational(1, 3)
+    W = sympy.Matrix([[third, 1, 0, third], [0, third, 1, 0], [1, 0, third, third]])
+    head = Head(W, 2 * W, sympy.Matrix([[third, third, 1, third]]))
+    cf = derive_closed_form(head, m, d)
+    X, prefix, content = random_instance(np.random.default_rng(7), m, d, N=3, T=2, P=1, scale=0.5)
+    with mpmath.workdps(50):
+        a, ref = both_mp_paths(head, cf, X, prefix, content, d)
+        assert all(abs(s - t) < mpmath.mpf(10) ** -45 for s, t in zip(a, ref))
+
+
+def test_h0_embedding_numpy_along_the_last_axis():
+    X = Sphere(2).uniform(6, 8).reshape(2, 3, 3)
+    E = h0_embedding_numpy(X, 2)
+    assert E.shape == (2, 3, 6)
+    assert np.array_equal(E, embed_numpy(X, 2))
+    assert np.array_equal(h0_embedding_numpy(X[0], 2)[1], h0_embedding(X[0, 1], 2))

@@ -279,3 +279,81 @@ def test_to_sphere_mp_normalises_at_the_current_precision():
         x = to_sphere_mp([3.0, 4.0])
         assert abs(x[0] - mpmath.mpf(3) / 5) < mpmath.mpf(10) ** -49
         assert abs(mpmath.norm(x) - 1) < mpmath.mpf(10) ** -49
+
+
+# --------------------------------------------------------------------------- gaps found by mutation testing
+
+
+GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))  # 2π/φ², the azimuth step of a Fibonacci lattice
+
+
+def test_scan_points_even_layer_for_m2_is_a_fibonacci_lattice():
+    """K = count//2 points: heights z_k = 1 − (2k+1)/K (equal-area bands), azimuth advancing by the
+    golden angle (either orientation; the mirror image covers equally), so the layer covers S^2 evenly."""
+    K = 200
+    X = Sphere(2).scan_points(2 * K, 0)[:K]
+    assert np.allclose(X[:, 2], 1 - (2 * np.arange(K) + 1) / K, atol=1e-15)
+    step = np.mod(np.diff(np.arctan2(X[:, 1], X[:, 0])), 2 * math.pi)
+    assert np.allclose(step, step[0], atol=1e-9)
+    assert min(abs(step[0] - GOLDEN_ANGLE), abs(step[0] - (2 * math.pi - GOLDEN_ANGLE))) < 1e-9
+    # Even coverage: ρ·√K ≈ 2.73 for the Fibonacci lattice (≈ 2.2 is optimal); a poorer angle exceeds 2.8.
+    assert covering_radius(X).value * math.sqrt(K) < 2.8
+
+
+def test_scan_points_even_layer_for_odd_count_m1():
+    # count = 17: the even layer is the K = 8 equiangular points, then 9 random ones.
+    X = Sphere(1).scan_points(17, 0)[:8]
+    theta = np.mod(np.arctan2(X[:, 1], X[:, 0]), 2 * np.pi)
+    assert np.allclose(np.sort(theta), 2 * np.pi * np.arange(8) / 8, atol=1e-12)
+
+
+def test_retract_is_the_normalised_step_along_the_basis():
+    s = Sphere(2)
+    x = s.uniform(1, 3)[0]
+    B = s.tangent_basis(x)
+    t = np.array([0.3, -0.2])
+    y = x + B @ t
+    assert np.allclose(s.retract(x, B, t), y / np.linalg.norm(y), atol=1e-15)
+
+
+def test_grid_indices_are_integers_and_bad_n_is_named():
+    for m, n in [(1, 1), (2, 1), (2, 3)]:
+        assert CubeSurfaceGrid.build(m, n).indices.dtype == np.int64
+    with pytest.raises(InputError, match="n ≥ 1 cells per edge; got 0"):
+        CubeSurfaceGrid.build(2, 0)
+
+
+def test_to_sphere_mp_keeps_mpf_input_exact():
+    """mpf entries are used as they are (not rounded through float64)."""
+    from verifier.domains import to_sphere_mp
+    with mpmath.workdps(50):
+        x = [mpmath.mpf(1) / 3, mpmath.mpf(1) / 7, mpmath.sqrt(2)]
+        norm = mpmath.sqrt(mpmath.fsum(c * c for c in x))
+        assert all(abs(a - c / norm) < mpmath.mpf(10) ** -48 for a, c in zip(to_sphere_mp(x), x))
+
+
+def test_exact_methods_report_no_samples():
+    assert covering_radius(Sphere(1).uniform(10, 0)).samples == 0
+    assert covering_radius(Sphere(2).uniform(40, 0)).samples == 0
+
+
+def test_regular_tetrahedron_is_exact():
+    """4 points (the fewest not in a closed hemisphere): the farthest points are the antipodes −v, at
+    distance √(2 − 2·(1/3)) = √(4/3) from the three other vertices."""
+    tetra = normalise_rows(np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]], dtype=float))
+    cr = covering_radius(tetra)
+    assert cr.method == "spherical-voronoi"
+    assert cr.value == pytest.approx(math.sqrt(4 / 3), rel=1e-12)
+
+
+def test_points_on_a_great_circle_or_a_closed_hemisphere_fall_back_to_sampling():
+    from verifier.domains import farthest_point_candidates
+    theta = 2 * np.pi * np.arange(6) / 6
+    equator = np.column_stack([np.cos(theta), np.sin(theta), np.zeros(6)])  # coplanar: no hull
+    # a square pyramid: 0 lies on its base, so P is in a closed (not an open) hemisphere
+    pyramid = np.array([[1, 0, 0], [0, 1, 0], [-1, 0, 0], [0, -1, 0], [0, 0, 1]], dtype=float)
+    for pts in (equator, pyramid):
+        assert farthest_point_candidates(pts) is None
+        cr = covering_radius(pts, seed=2, samples=20000)
+        assert cr.method == "sampled"
+        assert math.sqrt(2) - 0.05 < cr.value <= math.sqrt(2) + 1e-12  # the south pole is at distance √2

@@ -166,3 +166,96 @@ def test_known_injections_never_run(tmp_path, template):
     with pytest.raises(InputError):
         read(template.format(path=path))
     assert not path.exists() and SENTINEL_ENV not in os.environ
+
+
+# --------------------------------------------------------------------------- gaps found by mutation testing
+FUNCTION_LIST = "sin, cos, tan, exp, log, sqrt, Abs, Min, Max, sinh, cosh, tanh, atan"
+WRITE = f"write numbers, the variables, + - * / ** and the functions {FUNCTION_LIST}"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("~x0", "--target: the operator in '~x0' is not allowed; use + - * / ** only"),
+    ("x0 % 2", "--target: the operator in 'x0 % 2' is not allowed; use + - * / ** only"),
+    ("x0 / (1 - 1)", "--target: division by zero in 'x0 / (1 - 1)' is not allowed; give a finite expression"),
+    ("0**-1", "--target: division by zero in '0**-1' is not allowed; give a finite expression"),
+    ("((x0, x1), x2)", "--target: a nested tuple or list '(x0, x1)' is not allowed; a vector target is one tuple of "
+                       "expressions at the top level"),
+    ("'abc'", "--target: the literal \"'abc'\" is not allowed; give real numbers only"),
+    ("2j*x0", "--target: the imaginary number '2j' is not allowed; give real numbers only"),
+    ("sin", "--target: the function name without arguments 'sin' is not allowed; call it, e.g. sin(x0)"),
+    ("xi", f"--target: the name 'xi' is not allowed; use the variables x0, x1, x2, pi, E or the functions {FUNCTION_LIST}"),
+    ("a1", f"--target: the name 'a1' is not allowed; use the variables x0, x1, x2, pi, E or the functions {FUNCTION_LIST}"),
+    ("(lambda: 1)()", f"--target: calling 'lambda: 1' is not allowed; call one of {FUNCTION_LIST} by name"),
+    ("open('f')", f"--target: the function 'open' is not allowed; the allowed functions are {FUNCTION_LIST}"),
+    ("log(x0, base=2)", "--target: keyword arguments in 'log(x0, base=2)' is not allowed; pass arguments by position"),
+    ("Max(*[x0])", "--target: a star argument in 'Max(*[x0])' is not allowed; pass arguments one by one"),
+    ("Min()", "--target: the call 'Min()' is not allowed; Min takes one or more arguments"),
+    ("sin(x0, x1)", "--target: the call 'sin(x0, x1)' is not allowed; sin takes 1 argument"),
+    ("x0 if x1 else x2", f"--target: conditional expression 'x0 if x1 else x2' is not allowed; {WRITE}"),
+    ("100**6000", "--target: the power '100**6000' is not allowed; its value has more than 10^10000 digits"),
+    ("x0**1000001", "--target: the power 'x0**1000001' is not allowed; use an exponent of at most 10^6 in size"),
+    ("sin(", "cannot parse --target 'sin(': '(' was never closed; write an expression such as 'sin(2*x0)/2' in x0, x1, x2"),
+    ("-" * 99000 + "x0", "cannot parse --target '" + "-" * 59 + "…' (99002 characters): MemoryError; write an expression "
+                         "such as 'sin(2*x0)/2' in x0, x1, x2"),
+    ("()", "--target is an empty tuple; give at least one component"),
+    ("(x0 +\n  0.3 *\n x1.real)", f"--target: attribute access 'x1.real' is not allowed; {WRITE}"),  # offsets on line 3
+])
+def test_refusal_messages_in_full(text, message):
+    with pytest.raises(InputError) as info:
+        read(text)
+    assert str(info.value) == message
+
+
+def test_messages_without_variables_without_text_and_with_the_default_option():
+    with pytest.raises(InputError) as info:
+        read_expression("x0", {})
+    assert str(info.value) == "--target uses x0, but the variables here are no variables; rewrite the expression or pass a larger --dim"
+    with pytest.raises(InputError) as info:
+        read_expression(3, VARIABLES)
+    assert str(info.value) == "--target must be text; got 3"
+    with pytest.raises(InputError, match="^--target: attribute access"):
+        read_expression("x0.real", VARIABLES)  # option defaults to --target
+    with pytest.raises(InputError, match="^--config target: the name 'y'"):
+        read_expression("y", VARIABLES, "--config target")
+    long_piece = "(" + "+".join(["x0"] * 30) + ").real"
+    with pytest.raises(InputError) as info:
+        read(long_piece)
+    assert f"attribute access {repr(long_piece)[:40]}…' ({len(long_piece)} characters) is not allowed" in str(info.value)
+
+
+def test_numbers_on_later_lines_are_read_from_their_own_text():
+    assert read("(x0 +\n  0.3 *\n x1)") == (x0 + sympy.Rational(3, 10) * x1,)
+    with pytest.raises(InputError, match="^--target number: the exponent of '1e99999999'"):
+        read("x0 + 1e99999999")
+
+
+def test_power_size_limits_at_their_boundaries():
+    assert read("x0**1000000") == (x0**1000000,)  # |e| ≤ 10^6 for a symbolic base
+    assert read("x0**-1000000") == (x0**-1000000,)
+    assert read("2**10000")[0] == sympy.Integer(2) ** 10000  # 3011 digits
+    assert read("0**100000") == (0,)  # a zero base has no digits to bound
+    assert read("10**10000") == (sympy.Integer(10) ** 10000,)  # |e|·log10|b| = 10^4 exactly is allowed
+    with pytest.raises(InputError, match="more than 10\\^10000 digits"):
+        read("100**6000")  # 12000 digits: |e|·log10|b|, not |e|/log10|b|
+
+
+def test_length_depth_and_node_limits_at_their_boundaries():
+    import ast
+    from verifier.expressions import MAX_LENGTH, MAX_NODES, deep_recursion
+    assert read("1" + " " * (MAX_LENGTH - 1)) == (1,)
+    with pytest.raises(InputError, match=f"^--target is {MAX_LENGTH + 1} characters long \\(more than {MAX_LENGTH}\\)"):
+        read("1" + " " * MAX_LENGTH)
+    # sin(…(x0)…) k deep has depth k + 2 (the Name and its Load context): 58 is the deepest allowed
+    assert read("sin(" * (MAX_DEPTH - 2) + "x0" + ")" * (MAX_DEPTH - 2))[0].has(x0)
+    with pytest.raises(InputError, match=f"nested more than {MAX_DEPTH} levels"):
+        read("sin(" * (MAX_DEPTH - 1) + "x0" + ")" * (MAX_DEPTH - 1))
+    # a chain of k names has 4k − 2 nodes (Name, Load, BinOp, Add): 12 500 fit, 12 501 do not
+    assert read("+".join(["x0"] * 12500)) == (12500 * x0,)
+    assert read("-" + "+".join(["x0"] * 12500)) == (12498 * x0,)  # exactly MAX_NODES = 50 000 (UnaryOp, USub)
+    text = "+".join(["x0"] * 12501)
+    with deep_recursion():
+        nodes = sum(1 for _ in ast.walk(ast.parse(text, mode="eval").body))
+    assert nodes == 50002 > MAX_NODES
+    with pytest.raises(InputError) as info:
+        read(text)
+    assert str(info.value).startswith(f"--target has {nodes} syntax nodes (more than {MAX_NODES}): 'x0+x0+")

@@ -179,3 +179,283 @@ def test_awkward_rational_constants_are_decided_without_expanding_powers():
     assert result.verdict is Verdict.PASS
     assert claims["E1.step3.far-bound"].evidence is Evidence.EXACT  # 2BN·e^{−λr²/4} = ε/4, by rationals
     assert claims["E1.step4.leak-bound"].evidence is Evidence.CERTIFIED and "below the float64 range" in claims["E1.step4.leak-bound"].detail
+
+
+# ============================================================================ fast unit tests
+# Added for mutation testing: each builds its own instance (no shared fixture, so that mutmut maps every
+# test to the code it reaches) and runs in under 2 s; [tool.mutmut] selects them with `-k fast_`.
+import sympy  # noqa: E402
+
+from proofs import e1_formulas as F  # noqa: E402
+
+QUICK = {"dim": 1, "eps": "0.2", "points": "100", "evidence": "sampled"}  # N = 60, a sampled check in < 1 s
+
+
+def test_fast_construction_constants_for_m1_eps02():
+    """r = ε/(2L) = 1/10, δ = r/√2, n = ⌈√m/δ⌉ = 15, N = 16² − 14² = 60 ≤ 2·2·16 = 64, λ = 400·ln(8·60/ε),
+    β = max(0, 2 + ln 20 − λ(1 − δ²/2)) = 0; under small-lambda λ = 1 and β = 2 + ln 20 − 399/400 > 0."""
+    c = e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2"))
+    assert c.m == 1 and c.r == sympy.Rational(1, 10) and c.delta == sympy.sqrt(2) / 20
+    assert (c.n, c.N, c.N_bound, c.prefix_length, c.grid.n) == (15, 60, 64, 60, 15)
+    assert sympy.simplify(c.lam - 400 * sympy.log(2400)) == 0 and c.beta == 0 and c.value_sign == 1
+    coarse = e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", grid="20"))  # n given: N, λ re-derived
+    assert (coarse.n, coarse.N, coarse.prefix_length) == (20, 80, 80)
+    assert sympy.simplify(coarse.lam - 400 * sympy.log(3200)) == 0
+    small = e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", tamper="small-lambda"))
+    assert small.lam == 1 and sympy.simplify(small.beta - (sympy.Rational(401, 400) + sympy.log(20))) == 0
+    short = e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", tamper="short-prefix"))
+    assert short.prefix_length == 3 and short.N == 60  # the simplex replaces the grid; N is the theorem's
+
+
+def test_fast_prefix_tokens_at_precision():
+    """Token i = (λ p_i, β, f(p_i)) at the working precision (cached per precision), −f(p_i) under
+    wrong-values, and the float64 copy rounded from it."""
+    c = e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2"))
+    wrong = e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", tamper="wrong-values"))
+    with mpmath.workdps(40):
+        points, prefix = c.at_precision()
+        assert c.at_precision()[1] is prefix
+        lam = mpmath.mpf(400) * mpmath.log(2400)
+        grid = c.grid.sphere_points_mp()
+        for p, q, k, b, v, w in zip(points, grid, prefix.keys, prefix.biases, prefix.values, wrong.at_precision()[1].values):
+            assert max(abs(a - e) for a, e in zip(p, q)) < mpmath.mpf(10) ** -38
+            assert max(abs(ki - lam * pi) for ki, pi in zip(k, p)) < mpmath.mpf(10) ** -34
+            assert b == 0 and abs(v[0] - mpmath.sin(2 * p[0]) / 2) < mpmath.mpf(10) ** -38 and w[0] == -v[0]
+    X, fprefix = c.float64
+    assert X.shape == (60, 2) and fprefix.tokens().shape == (60, 4)
+    assert np.allclose(X, [[float(a) for a in p] for p in points], rtol=0, atol=1e-16)
+    assert np.allclose(fprefix.keys, float(lam) * X, rtol=1e-15) and np.all(fprefix.biases == 0)
+
+
+def test_fast_parameters_recorded_and_substituted():
+    p = e1.THEOREM.parameters(dim=1, eps="0.2")
+    assert p.certify and not e1.THEOREM.parameters(**QUICK).certify
+    assert p.substitutions == {F.eps: sympy.Rational(1, 5), F.L: 1, F.B: 1, F.T: 1, F.V_c: 0, F.m: 1}
+    assert p.exact(F.R) == sympy.Rational(1, 10)
+    assert p.to_json() == {
+        "dim": 1, "eps": 0.2, "eps_exact": "1/5", "target": "sin(2*x0)/2", "d": 1, "lipschitz": 1.0, "bound": 1.0,
+        "context": 1, "seed": 0, "dps": 30, "verify_dps": 60, "points": 20000, "tamper": None, "grid": None,
+        "evidence_mode": "auto", "cert_cells": 400000, "cert_seconds": 120, "tight": False,
+    }
+    assert e1.number_or_auto("auto", "--bound") == "auto"
+    assert e1.number_or_auto("0.25", "--bound") == sympy.Rational(1, 4)
+    with pytest.raises(InputError, match="--bound"):
+        e1.number_or_auto("x", "--bound")
+
+
+def test_fast_bad_input_messages_name_the_numbers():
+    with pytest.raises(InputError, match=r"ε ∈ \(0, 4L\] = \(0, 4\]"):
+        e1.THEOREM.parameters(dim=1, eps="5")
+    with pytest.raises(InputError, match="needs N = 1178 prefix tokens for m = 2, ε = 3/10, L = 1 .*--max-prefix 1000"):
+        e1.THEOREM.parameters(dim=2, eps="0.3", max_prefix="1000")
+    with pytest.raises(InputError, match="--lipschitz/--bound describe a --target"):
+        e1.THEOREM.parameters(dim=1, eps="0.2", bound="1")
+    with pytest.raises(InputError, match="8BN > ε"):
+        e1.THEOREM.parameters(dim=1, eps="0.2", target="x0/10000", lipschitz="1", bound="1/10000")
+
+
+def test_fast_parts_agree_between_float64_and_mpmath_and_the_truncated_sum_is_exact():
+    """At points away from the near/far threshold, the four norms agree in float64 and mpmath; the
+    mpmath sum over the tokens near x equals the sum over all N tokens to the working precision."""
+    head = Head.h0(1, 1)
+    for tamper in (None, "small-lambda"):
+        params = e1.THEOREM.parameters(dim=1, eps="0.2", tamper=tamper)
+        evaluator = e1.E1Evaluator(e1.E1Construction(params), derive_closed_form(head, 1, 1))
+        X = np.array([[np.cos(t), np.sin(t)] for t in (0.3, 1.7, 4.0)])
+        assert np.array_equal(evaluator.content_f64(X), X[:, None, :])
+        f64 = evaluator.parts_f64(X)
+        with mpmath.workdps(30):
+            for i, x in enumerate(X):
+                near = evaluator.near_tokens(x)
+                assert (len(near) < 60) == (tamper is None)  # a large λ: only the tokens near x matter
+                assert int(np.argmax(evaluator.c.float64[0] @ x)) in near
+                cut, full = evaluator.parts_mp(x), evaluator.parts_mp(x, truncate=False)
+                for name in e1.PARTS:
+                    assert abs(cut[name] - full[name]) < mpmath.mpf(10) ** -27
+                    assert float(full[name]) == pytest.approx(f64[name][i], rel=1e-9, abs=1e-13)
+                assert cut["error"] <= cut["near"] + cut["far"] + cut["leak"] + mpmath.mpf(10) ** -28
+
+
+def test_fast_check_passes_and_each_tamper_fails_its_step():
+    honest = e1.THEOREM.check(e1.THEOREM.parameters(**QUICK))
+    claims = claims_of(honest)
+    assert all(c.verdict is Verdict.PASS for c in honest.claims), [(c.id, c.detail) for c in honest.claims]
+    assert list(claims) == ["H0.closed-form", "F.two-paths", "E1.size", "E1.step1.covering", "E1.step2.near",
+                            "E1.step3.far-bound", "E1.step3.far", "E1.step4.leak-bound", "E1.step4.leak",
+                            "E1.step5.sup", "P1.via-E1", "P2.via-E1"]
+    facts = honest.facts
+    assert (facts["prefix_length"], facts["prefix_length_bound"], facts["n"], facts["beta"]) == (60, 64, 15, 0.0)
+    assert facts["lambda"] == pytest.approx(400 * np.log(2400), rel=1e-15)
+    assert facts["r"] == 0.1 and facts["delta"] == pytest.approx(0.1 / np.sqrt(2), rel=1e-15)
+    assert facts["sup_error"]["not_certified"] == "certification skipped (--evidence sampled)"
+    assert 0 < claims["E1.step5.sup"].value <= 0.2 and claims["E1.step2.near"].bound == pytest.approx(0.1)
+    assert claims["E1.step3.far"].bound == claims["E1.step4.leak"].bound == pytest.approx(0.05)
+    for tamper, broken in (("small-lambda", "E1.step3.far-bound"), ("short-prefix", "E1.step1.covering"),
+                           ("wrong-values", "E1.step2.near")):
+        result = claims_of(e1.THEOREM.check(e1.THEOREM.parameters(**QUICK, tamper=tamper)))
+        assert result[broken].verdict is Verdict.FAIL and result["E1.step5.sup"].verdict is Verdict.FAIL, tamper
+        assert result["H0.closed-form"].verdict is Verdict.PASS and result["F.two-paths"].verdict is Verdict.PASS
+
+
+def test_fast_covering_claim_on_s1_and_s2_is_exact():
+    for dim, eps, method in ((1, "0.2", "exact-gaps"), (2, "0.5", "spherical-voronoi")):
+        c = e1.E1Construction(e1.THEOREM.parameters(dim=dim, eps=eps))
+        claim = e1.covering_claim(c, covering_radius(c.float64[0]))
+        assert claim.verdict is Verdict.PASS and claim.method.startswith(method) and claim.bound == float(c.delta)
+    short = e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", tamper="short-prefix"))
+    claim = e1.covering_claim(short, covering_radius(short.float64[0]))
+    assert claim.verdict is Verdict.FAIL and claim.value == pytest.approx(2 * np.sin(np.pi / 6), rel=1e-9)
+
+
+def test_fast_cost_estimate_scales_as_its_model():
+    """seconds: scan ∝ (points + 4608)·(N + T)·(m + 1 + d); mpmath ∝ (N + T)·(m + 1 + d)·(1 + (dps/140)²);
+    memory of the mpmath prefix ∝ (N + T)·(m + 1 + d)·(80 + dps)."""
+    p = e1.THEOREM.parameters(dim=1, eps="0.2")
+    base = e1.cost_estimate(p, 60)
+    more = e1.cost_estimate(e1.THEOREM.parameters(dim=1, eps="0.2", points="40000", dps="140", context="62"), 60)
+    scan, mp, mem = "the float64 scan (--points, --context)", "the mpmath evaluations (--dps, --context)", "the prefix in mpmath (--dps)"
+    assert more.seconds[scan] / base.seconds[scan] == pytest.approx(2 * (40000 + 4608) / (20000 + 4608), rel=1e-12)
+    assert more.seconds[mp] / base.seconds[mp] == pytest.approx(2 * 2 / (1 + (30 / 140) ** 2), rel=1e-12)
+    assert more.bytes[mem] / base.bytes[mem] == pytest.approx(2 * 220 / 110, rel=1e-12)
+    assert base.seconds[scan] == pytest.approx(24608 * 61 * 3 * 1.5e-9, rel=1e-12)
+
+
+def test_fast_instances_formulas_and_figures():
+    names = [n for n, _ in e1.THEOREM.default_instances()]
+    assert names == ["single-head-m1-eps0.2", "single-head-m1-eps0.05", "single-head-m2-eps0.5", "single-head-m2-eps0.3"]
+    assert all(o["lipschitz"] == o["bound"] == "auto" for _, o in e1.THEOREM.default_instances())
+    assert all(set(o) == {"dim", "eps", "target", "lipschitz", "bound"} for _, o in e1.THEOREM.default_instances())
+    assert [(n, o["points"], o["dim"], o["eps"]) for n, o in e1.THEOREM.quick_instances()] == [("single-head-m1-eps0.2", "5000", 1, "0.2"),
+                                                                           ("single-head-m2-eps0.5", "5000", 2, "0.5")]
+    formulas = dict(e1.THEOREM.report_formulas())
+    assert len(formulas) == 14 and formulas["radius"] == sympy.Eq(sympy.Symbol("r"), F.R)
+    [curve] = e1.THEOREM.report_figures(e1.THEOREM.parameters(**QUICK))
+    assert curve["id"] == "error-s1" and len(curve["x"]["values"]) == 4097 and len(curve["markers"]["x"]) == 60
+    assert curve["band"] == {"low": -0.2, "high": 0.2, "label": "±ε"} and max(map(abs, curve["series"][0]["values"])) < 0.2
+    [surface] = e1.THEOREM.report_figures(e1.THEOREM.parameters(dim=2, eps="0.5", points="100"))
+    assert surface["id"] == "error-s2" and np.array(surface["z"]).shape == (121, 241) and np.max(surface["z"]) < 0.5
+    assert e1.THEOREM.report_figures(e1.THEOREM.parameters(dim=3, eps="1", points="100")) == []
+
+
+def test_fast_claim_statements_kinds_and_methods():
+    """What the report shows for each claim: the statement, the kind and how it was decided."""
+    from verifier.claims import Kind
+    params = e1.THEOREM.parameters(**QUICK)
+    claims = claims_of(e1.THEOREM.check(params))
+    sampled = "sampled: float64 scan + Nelder-Mead refinement on the sphere"
+    expected = {
+        "H0.closed-form": ("H(x) = Σ_i e^{⟨x,k_i⟩+b_i} v_i / (Σ_i e^{⟨x,k_i⟩+b_i} + Σ_c e^{⟨x,u_c⟩+1}), derived from (W_Q, "
+                           "W_K, W_V) with a generic prefix token (k, b, v) and content token (u, 1, 0)", Kind.THEOREM,
+                           "sympy: expand(derived − stated) = 0 for every score and value"),
+        "E1.size": ("the prefix has N = (n+1)^(m+1) − (n−1)^(m+1) tokens and N ≤ 2(m+1)(n+1)^m", Kind.PROOF_STEP,
+                    "exact integers: n = 15, prefix tokens = 60, N = 60, 2(m+1)(n+1)^m = 64"),
+        "E1.step1.covering": ("step 1 (covering): every x ∈ S^1 has a prefix point within δ = r/√2", Kind.PROOF_STEP,
+                              "exact-gaps (float64 geometry; margin must exceed 1e-9)"),
+        "E1.step2.near": ("step 2: near points (‖x−p_i‖ ≤ r) contribute at most L·r = ε/2", Kind.PROOF_STEP, sampled),
+        "E1.step3.far-bound": ("step 3 (bound): 2BN·e^{−λr²/4} ≤ ε/4", Kind.PROOF_STEP,
+                               "exact sympy numbers with the construction's N, λ; equality proved with rational arithmetic"),
+        "E1.step3.far": ("step 3: far points (‖x−p_i‖ > r) contribute at most ε/4", Kind.PROOF_STEP, sampled),
+        "E1.step4.leak-bound": ("step 4 (bound): T(B+V_c)e²·e^{−λ(1−δ²/2)−β} ≤ ε/4", Kind.PROOF_STEP,
+                                "exact sympy numbers with the construction's λ, β; sign of ln(value) − ln(bound) by arb balls"),
+        "E1.step4.leak": ("step 4: content-token leakage is at most ε/4", Kind.PROOF_STEP, sampled),
+        "E1.step5.sup": ("step 5 / E1: sup over S^1 of ‖H(x) − f(x)‖ ≤ ε", Kind.THEOREM,
+                         sampled + " + compass search in mpmath at 30 digits"),
+    }
+    for id, (statement, kind, method) in expected.items():
+        assert (claims[id].statement, claims[id].kind) == (statement, kind), id
+        assert claims[id].method.startswith(method), (id, claims[id].method)
+    assert claims["F.two-paths"].kind is Kind.FRAMEWORK and claims["F.two-paths"].bound == 1e-10
+    assert (claims["E1.size"].value, claims["E1.size"].bound) == (60.0, 64.0)
+    for id in ("E1.step3.far-bound", "E1.step4.leak-bound"):  # e^{log value} ≤ e^{log(ε/4)}
+        assert claims[id].bound == pytest.approx(0.05, rel=1e-15)
+    assert claims["E1.step3.far-bound"].value == pytest.approx(0.05, rel=1e-15)  # the budget is spent exactly
+    # the same seed scans the same points: the same argmax and value
+    again = claims_of(e1.THEOREM.check(params))["E1.step5.sup"]
+    assert again.value == claims["E1.step5.sup"].value and np.array_equal(again.witness, claims["E1.step5.sup"].witness)
+
+
+def test_fast_hypotheses_are_sampled_with_the_instance_points():
+    claims = {c.id: c for c in e1.THEOREM.hypotheses(e1.THEOREM.parameters(**QUICK))}
+    assert set(claims) == {"H.lipschitz", "H.bound"}
+    assert all(c.verdict is Verdict.PASS and c.evidence is Evidence.SAMPLED for c in claims.values())
+    assert claims["H.lipschitz"].value == pytest.approx(1, abs=1e-3) and claims["H.bound"].value == pytest.approx(0.5, abs=1e-5)
+    assert "100 points" in claims["H.lipschitz"].method and "30 and 60 digits" in claims["H.bound"].method
+
+
+def test_fast_report_formulas_and_figure_texts():
+    from verifier.attention import derive_closed_form as derive
+    formulas = dict(e1.THEOREM.report_formulas())
+    assert list(formulas) == [
+        "prefix score (derived)", "content score (derived)", "prefix value (derived)", "content value (derived)",
+        "H(x) with one prefix token (k, b, v) and one content token u (derived)", "radius", "covering radius",
+        "grid cells per edge", "prefix length", "bound on the prefix length", "temperature", "offset",
+        "error budget: near + far + leak", "P2's exponent"]
+    cf = derive(Head.h0(1, 1), 1, 1)
+    x0, x1, k0, k1, b, u0, u1, v0 = (*cf.x, *cf.k, cf.b, *cf.u, *cf.v)
+    assert formulas["prefix score (derived)"] == sympy.Eq(sympy.Symbol("sigma_prefix"), k0 * x0 + k1 * x1 + b)
+    assert formulas["content score (derived)"] == sympy.Eq(sympy.Symbol("sigma_content"), u0 * x0 + u1 * x1 + 1)
+    assert formulas["prefix value (derived)"] == sympy.Eq(sympy.Symbol("nu_prefix"), v0)
+    assert formulas["content value (derived)"] == sympy.Eq(sympy.Symbol("nu_content"), 0)
+    H = formulas["H(x) with one prefix token (k, b, v) and one content token u (derived)"]
+    assert H.lhs == sympy.Symbol("H") and H.rhs == cf.output(1, 1)[0]
+    for label, symbol, formula in (("radius", "r", F.R), ("covering radius", "delta", F.DELTA), ("grid cells per edge", F.n, F.CELLS),
+                                   ("prefix length", F.N, F.PREFIX_LENGTH), ("temperature", F.lam, F.TEMPERATURE),
+                                   ("offset", F.beta, F.OFFSET), ("P2's exponent", "e_P2", F.P2_EXPONENT)):
+        assert formulas[label] == sympy.Eq(sympy.Symbol(symbol) if isinstance(symbol, str) else symbol, formula), label
+    assert formulas["bound on the prefix length"] == sympy.Le(F.PREFIX_LENGTH, F.PREFIX_LENGTH_BOUND)
+    assert sympy.simplify(formulas["error budget: near + far + leak"].rhs - sum(F.BUDGET)) == 0
+
+    params = e1.THEOREM.parameters(**QUICK)
+    [curve] = e1.THEOREM.report_figures(params)
+    assert (curve["kind"], curve["title"], curve["caption"]) == (
+        "curve", "H − f on S¹ (ε = 0.2, N = 60)", "float64 closed form at 4097 angles; the band is ±ε; dots: the prefix points p_i")
+    assert (curve["x"]["label"], [s["label"] for s in curve["series"]], curve["markers"]["label"]) == (
+        "θ (x = (cos θ, sin θ))", ["H − f"], "prefix points")
+    theta = np.array(curve["x"]["values"])
+    assert theta[0] == -np.pi and theta[-1] == np.pi and np.allclose(np.diff(theta), 2 * np.pi / 4096)
+    points = e1.E1Construction(params).float64[0]
+    assert np.allclose(curve["markers"]["x"], np.arctan2(points[:, 1], points[:, 0]))
+    # a marker is H − f at its prefix point, where the weight concentrates on that point's token: ≈ 0
+    assert max(map(abs, curve["markers"]["y"])) < 1e-4 < max(map(abs, curve["series"][0]["values"]))
+    [surface] = e1.THEOREM.report_figures(e1.THEOREM.parameters(dim=2, eps="0.5", points="100"))
+    assert (surface["kind"], surface["title"], surface["z_label"]) == ("map", "‖H − f‖ on S² (ε = 0.5, N = 386)", "‖H − f‖")
+    assert surface["caption"] == (f"equirectangular, float64 closed form on a 241 × 121 grid; max {np.max(surface['z']):.4g} "
+                                  "against ε = 0.5; dots: the prefix points p_i")
+    assert (surface["x"]["label"], surface["y"]["label"], surface["markers"]["label"]) == ("longitude φ", "latitude", "prefix points")
+    assert surface["x"]["values"][0] == -np.pi and surface["y"]["values"][-1] == np.pi / 2
+    lat = np.array(surface["markers"]["y"])
+    assert len(lat) == 386 and np.all(np.abs(lat) <= np.pi / 2) and lat.max() == pytest.approx(np.pi / 2)
+
+
+def test_fast_covering_claim_when_only_sampling_is_possible():
+    """m ≥ 3: a sampled covering estimate is a lower bound, so a PASS needs the E1 grid's proof bound √m/n ≤ δ;
+    a prefix that is not the grid gets at most INCONCLUSIVE however small the sampled estimate."""
+    from verifier.claims import Kind
+    from verifier.domains import CoveringRadius
+    honest = e1.E1Construction(e1.THEOREM.parameters(dim=3, eps="1"))
+    claim = e1.covering_claim(honest, covering_radius(honest.float64[0], seed=0))
+    assert (claim.id, claim.verdict, claim.kind) == ("E1.step1.covering", Verdict.PASS, Kind.PROOF_STEP)
+    assert claim.statement == "step 1 (covering): every x ∈ S^3 has a prefix point within δ = r/√2"
+    assert claim.method.startswith("sampled lower estimate (200000 points) + the proof bound √m/n = 0.34641 (applies)")
+    assert claim.witness is not None and len(claim.witness) == 4
+    coarse = e1.E1Construction(e1.THEOREM.parameters(dim=3, eps="1", grid="4"))  # √3/4 > δ: the proof bound fails
+    tiny = CoveringRadius(0.01, np.array([1.0, 0, 0, 0]), "sampled", 1000)
+    for construction, method in ((coarse, "(applies)"), (e1.E1Construction(e1.THEOREM.parameters(dim=3, eps="1", tamper="short-prefix")),
+                                                         "(does not apply: not the E1 grid)")):
+        claim = e1.covering_claim(construction, tiny)
+        assert claim.verdict is Verdict.INCONCLUSIVE and claim.detail == "sampling cannot prove a covering radius"
+        assert claim.method.startswith("sampled lower estimate (1000 points)") and method in claim.method
+        assert claim.id == "E1.step1.covering" and claim.kind is Kind.PROOF_STEP and claim.witness is not None
+    exact = e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2"))
+    claim = e1.covering_claim(exact, covering_radius(exact.float64[0]))
+    assert claim.witness is not None and len(claim.witness) == 2
+
+
+def test_fast_closed_form_claim_details_and_the_budget_formula():
+    head = Head.h0(1, 1)
+    honest = e1.closed_form_claim(derive_closed_form(head, 1, 1))
+    assert honest.detail == ""
+    broken = e1.closed_form_claim(derive_closed_form(Head(head.W_Q, 2 * head.W_K, head.W_V), 1, 1))
+    assert broken.detail.startswith("residuals: [")
+    budget = dict(e1.THEOREM.report_formulas())["error budget: near + far + leak"]
+    assert budget.lhs == sympy.Symbol("budget") and budget.rhs.args == F.BUDGET  # unevaluated: near, far, leak in order

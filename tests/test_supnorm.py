@@ -276,3 +276,126 @@ def test_polish_is_recorded_in_the_method():
     polished = sup_search(f64, fmp, names, Sphere(2), PrecisionPolicy(), 0, scan_points=500, polish=names)["q"]
     assert "compass search in mpmath" in polished.method and "compass" not in plain.method
     assert polished.value >= plain.value and abs(polished.value - 2) < mpmath.mpf(10) ** -25
+
+
+# --------------------------------------------------------------------------- gaps found by mutation testing
+# (direct calls: mutmut maps a module-scoped fixture's work to the first test that uses it only)
+
+
+def two_bumps_pair(a, w):
+    """q(θ) = e^{−θ²} + 2·e^{−(θ−a)²/w²} on S^1: a broad bump of height 1 at 0, a narrow one of 2 at a."""
+    def f64(X):
+        t = np.arctan2(X[:, 1], X[:, 0])
+        return {"q": np.exp(-t**2) + 2 * np.exp(-(((t - a) / w) ** 2))}
+
+    def mp(x):
+        xm = _normalised_mp(x)
+        t = mpmath.atan2(xm[1], xm[0])
+        return {"q": mpmath.exp(-t**2) + 2 * mpmath.exp(-(((t - a) / w) ** 2))}
+
+    return f64, mp
+
+
+def test_refined_points_are_ranked_by_their_refined_value():
+    """The narrow bump's best scan point ranks 6th in the scan (flank value 0.6 < 1), but after
+    refinement it is the best: with verify = 1 it must be the one evaluated in mpmath."""
+    f64, mp = two_bumps_pair(2.2, 0.285)
+    r = sup_search(f64, mp, ["q"], Sphere(1), POLICY, seed=0, scan_points=20, verify=1)["q"]
+    assert 2 < float(r.value) < 2.01  # the narrow bump, where the broad one adds about e^{−a²} ≈ 0.008
+    assert abs(math.atan2(r.argmax[1], r.argmax[0]) - 2.2) < 1e-2
+
+
+@pytest.mark.filterwarnings("error::scipy.optimize.OptimizeWarning")  # every Nelder–Mead option is one scipy knows
+def test_initial_simplex_has_the_scan_spacing_and_extra_points_are_rows():
+    """Nelder–Mead starts from a simplex of edge step = (4π/P)^(1/m), the spacing of P scan points:
+    the first evaluations after the scan are x0 and retract(x0, step·e_j)."""
+    rec = Recorder(linear_f64, linear_mp)
+    extra = [[0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]  # a list of two rows
+    r = sup_search(rec.f64, rec.mp, ["q"], Sphere(2), POLICY, seed=0, scan_points=400, extra_points=extra)["q"]
+    assert r.points == rec.f64_rows and abs(float(r.value) - 2) < 1e-9
+
+    seen = []
+    sup_search(lambda X: seen.append(X.copy()) or linear_f64(X), linear_mp, ["q"], Sphere(2), POLICY, seed=0,
+               scan_points=400, extra_points=extra)
+    assert len(seen[0]) == 402  # the scan and both extra rows
+    x0, first, second = seen[1][0], seen[2][0], seen[3][0]
+    step = (4 * np.pi / 402) ** (1 / 2)
+    for y in (first, second):
+        assert np.linalg.norm(y - x0) == pytest.approx(2 * np.sin(np.arctan(step) / 2), rel=1e-9)
+
+
+def test_float64_agreement_is_relative_to_max_one_and_the_value():
+    """|q_float64 − q_mp| ≤ 1e-8·max(1, |q|): 1.5e-8 apart at q ≈ 2·10³ agrees, at q ≈ 1 it does not."""
+    def offset(scale, delta):
+        f64 = lambda X: {"q": scale * (1 + X[:, 0])}  # noqa: E731
+        mp = lambda x: {"q": scale * linear_mp(x)["q"] + delta}  # noqa: E731
+        return sup_search(f64, mp, ["q"], Sphere(1), POLICY, seed=0, scan_points=200)["q"]
+
+    big, small = offset(1000, 1.5e-8), offset(0.5, 1.5e-8)
+    assert big.float64_agrees is True and big.float64_value == pytest.approx(2000, abs=1e-6)
+    assert small.float64_agrees is False and small.float64_value == pytest.approx(1, abs=1e-9)
+    assert small.to_json()["value_decimal"] == mpmath.nstr(small.value_working, POLICY.dps)
+    assert len(small.to_json()["value_decimal"]) > 20  # all the working digits, not nstr's default 6
+
+
+def test_method_names_every_stage():
+    f64 = lambda X: {"q": 1 + X[:, 0]}  # noqa: E731
+    fmp = lambda x: {"q": 1 + to_sphere_mp(x)[0]}  # noqa: E731
+    rec = Recorder(f64, fmp)
+    plain = sup_search(f64, fmp, ("q",), Sphere(2), POLICY, 0, scan_points=300)["q"]
+    polished = sup_search(rec.f64, rec.mp, ("q",), Sphere(2), POLICY, 0, scan_points=300, polish=("q",))["q"]
+    stages = "sampled: float64 scan + Nelder-Mead refinement on the sphere"
+    assert plain.method == stages + ", mpmath at the argmax"
+    assert polished.method == stages + f" + compass search in mpmath at {POLICY.dps} digits"
+    # every evaluation is counted: the polish's mpmath evaluations (working precision only) too
+    polish_evaluations = rec.mp_dps.count(POLICY.dps) - rec.mp_dps.count(POLICY.verify_dps)
+    assert polish_evaluations > 0 and polished.points == rec.f64_rows + polish_evaluations
+
+
+def counting(quantity):
+    calls = []
+
+    def q(y):
+        calls.append([mpmath.mpf(c) for c in y])
+        return quantity(y)
+
+    return q, calls
+
+
+def test_polish_mp_on_a_plateau_stops_after_halving_to_the_resolution():
+    """A constant q: no move ever improves (a tie is not a move), so the step halves from 1e-7 until it
+    is below 10^(−dps/2) = 1e-15 (27 halvings), each after trying ±step along the m = 2 directions."""
+    from verifier.supnorm import polish_mp
+    q, calls = counting(lambda y: mpmath.mpf(1))
+    start = Sphere(2).uniform(1, 0)[0]
+    point, evaluations = polish_mp(q, start, Sphere(2), PrecisionPolicy(dps=30))
+    assert evaluations == len(calls) == 1 + 2 * 2 * 27
+    with mpmath.workdps(30):
+        assert max(abs(a - b) for a, b in zip(point, to_sphere_mp(start))) < mpmath.mpf(10) ** -28
+
+
+def test_polish_mp_steps_are_tangent_moves_of_the_step_size_and_travel_far():
+    """The trials are retract(x0, ±s·e_j): at distance ≈ s = 1e-7 from the start. From 1e-6 away
+    (ten steps) the search still reaches the maximum of q = 1 + x0 on S^2."""
+    from verifier.supnorm import polish_mp
+    q, calls = counting(lambda y: 1 + y[0])
+    start = np.array([np.cos(1e-6), np.sin(1e-6), 0.0])
+    point, evaluations = polish_mp(q, start, Sphere(2), PrecisionPolicy(dps=30))
+    with mpmath.workdps(30):
+        x0 = calls[0]
+        for trial in calls[1:3]:
+            distance = mpmath.norm([a - b for a, b in zip(trial, x0)])
+            assert abs(distance - mpmath.mpf("1e-7")) < mpmath.mpf("1e-13")
+        assert 0 <= 2 - (1 + point[0]) < mpmath.mpf(10) ** -25
+    assert evaluations == len(calls)
+
+
+def test_seconds_is_the_wall_time_of_the_search_shared_by_its_quantities():
+    import time
+    f64, mp = well_pair(C3)
+    both = lambda X: {"a": f64(X)["q"], "b": 1 + X[:, 0]}  # noqa: E731
+    both_mp = lambda x: {"a": mp(x)["q"], "b": 1 + _normalised_mp(x)[0]}  # noqa: E731
+    began = time.perf_counter()
+    res = sup_search(both, both_mp, ["a", "b"], Sphere(2), POLICY, seed=0, scan_points=300)
+    wall = time.perf_counter() - began
+    assert 0 < res["a"].seconds == res["b"].seconds <= wall

@@ -161,7 +161,7 @@ def _integer_power(a: arb, k: int) -> arb:
     low, high = lower(a), upper(a)
     if low >= 0 or high <= 0:
         return (arb(low) ** k).union(arb(high) ** k)
-    return arb(0).union(arb(max(-low, high)) ** k)
+    return arb(0).union(arb(max(-low, high)) ** k).nonnegative_part()  # the union's rounding may reach below 0
 
 
 def _root(a: arb, s: int) -> arb:
