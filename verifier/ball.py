@@ -13,6 +13,7 @@ node outside that list raises :class:`CannotCertify` naming it; the claims then 
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Callable, Sequence
 
@@ -28,13 +29,14 @@ class CannotCertify(Exception):
     """The expression uses a function the ball back-end cannot enclose (the message names it)."""
 
 
-def _minmax(pick: Callable[[arb, arb], arb]) -> Callable[..., arb]:
-    def apply(*args: arb) -> arb:
-        out = args[0]
-        for a in args[1:]:
-            out = pick(out, a)
-        return out
-    return apply
+def _min(*args: arb) -> arb:
+    """Min(a_1, …, a_k) of balls: a ball containing min(t_1, …, t_k) for every t_i ∈ a_i."""
+    return functools.reduce(lambda a, b: a.min(b), args)
+
+
+def _max(*args: arb) -> arb:
+    """Max(a_1, …, a_k) of balls: a ball containing max(t_1, …, t_k) for every t_i ∈ a_i."""
+    return functools.reduce(lambda a, b: a.max(b), args)
 
 
 def _abs(a: arb) -> arb:
@@ -68,7 +70,7 @@ FUNCTIONS: dict[type, Callable[..., arb]] = {
     sympy.exp: lambda a: a.exp(), sympy.log: lambda a: a.log(), sympy.Abs: _abs,
     sympy.sinh: lambda a: a.sinh(), sympy.cosh: lambda a: a.cosh(), sympy.tanh: lambda a: a.tanh(),
     sympy.atan: lambda a: a.atan(), sympy.sign: _sign, sympy.Heaviside: _heaviside,
-    sympy.Min: _minmax(lambda a, b: a.min(b)), sympy.Max: _minmax(lambda a, b: a.max(b)),
+    sympy.Min: _min, sympy.Max: _max,
 }
 
 
