@@ -39,7 +39,7 @@ from verifier.exact_sign import log_form
 from verifier.precision import PrecisionPolicy
 from verifier.supnorm import SupResult, sup_search
 from verifier.sweep import Sizing
-from verifier.budget import DEFAULT_MEMORY_GB, DEFAULT_SECONDS, Estimate, check_budget
+from verifier.budget import OPTIONS as BUDGET_OPTIONS, Estimate, check_budget
 from verifier.certify import Budget, automatic_value, certified_hypotheses
 from verifier.inputs import choice, integer, parse_number, show, text
 from verifier.options import Option, read_options
@@ -482,8 +482,7 @@ class SingleHead:
                "sampled lower bound", choice("on", "off"), "off"),
         Option("max_prefix", "refuse constructions with more prefix tokens (m = 3, N = 8080 takes about 80 s)",
                integer(1), 20_000),
-        Option("max_seconds", "refuse a run whose estimated time exceeds this many seconds", parse_number, DEFAULT_SECONDS),
-        Option("max_memory", "refuse a run whose estimated memory exceeds this many GiB", parse_number, DEFAULT_MEMORY_GB),
+        *BUDGET_OPTIONS,
         Option("grid", "grid size n overriding ⌈√m/δ⌉, with N, λ, β re-derived (the family `verifier sweep` bisects)",
                integer(1)),
     )

@@ -136,7 +136,7 @@ def test_decide_le_does_not_depend_on_global_precision():
 
 # --------------------------------------------------------------------------- ClaimResult / claim_le / claim_holds
 
-JSON_KEYS = {"id", "statement", "kind", "verdict", "value", "bound", "method", "witness", "detail", "evidence"}
+JSON_KEYS = {"id", "statement", "kind", "verdict", "value", "bound", "method", "witness", "detail", "evidence", "points", "cells", "seconds"}
 
 
 def test_claim_le_builds_result_and_json():
@@ -226,7 +226,7 @@ def _sup(value, agrees=True):
     return SimpleNamespace(
         value=mpmath.mpf(value), value_working=mpmath.mpf(value), float64_value=float(value),
         argmax=(1.0, 0.0), points=1000, dps=30, verify_dps=60, precision_agrees=agrees,
-        float64_agrees=True, method="sampled",
+        float64_agrees=True, method="sampled", seconds=0.5,
     )
 
 
@@ -291,3 +291,9 @@ def test_claim_exp_le_decides_from_the_logarithms():
     undecided = claim_exp_le("u", "300 ln 2 vs 100 ln 8", 300 * log(sympy.Integer(2)), 100 * log(sympy.Integer(8)),
                              Kind.PROOF_STEP, "exact")
     assert undecided.verdict is I
+
+
+def test_claim_sup_le_carries_the_points_and_time_of_its_search():
+    claim = claim_sup_le("E1.sup", "sup ≤ ε", _sup("0.01"), 0.05, mpmath.mpf("1e-25"), Kind.THEOREM)
+    assert (claim.points, claim.seconds, claim.cells) == (1000, 0.5, None)
+    assert claim.to_json()["points"] == 1000 and claim.to_json()["seconds"] == 0.5

@@ -4,6 +4,8 @@ import json
 import re
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -96,7 +98,8 @@ def test_report_runs_every_default_instance(tmp_path, capsys):
 
 
 def test_console_script_is_installed():
-    script = shutil.which("verifier")
+    beside = Path(sys.executable).parent / "verifier"  # this interpreter's own script, before any other on PATH
+    script = str(beside) if beside.exists() else shutil.which("verifier")
     assert script is not None, "the `verifier` command is missing: run pip install -e '.[test]'"
     done = subprocess.run([script, "check", "single-head", "--eps", "0"], capture_output=True, text=True)
     assert done.returncode == 2 and "--eps must be > 0" in done.stderr

@@ -113,3 +113,15 @@ def test_the_request_check_sees_a_page_that_reaches_out(page_path, tmp_path):
     leaky.write_text(page_path.read_text().replace("</body>", '<img src="http://127.0.0.1:9/pixel.png"></body>'))
     seen = open_in_browser(leaky, tmp_path / "profile")
     assert seen["blocked"] == ["http://127.0.0.1:9/pixel.png"]
+
+
+def test_the_committed_reference_report_renders_every_theorem_and_sweep_offline(tmp_path):
+    """The reference report (all four theorems, the four reference sweeps) in the browser: MathML, every plot an SVG
+    with content (the sweeps' log–log curves included), no script, no request beyond the page."""
+    page = Path(__file__).resolve().parents[1] / "reports" / "reference" / "index.html"
+    seen = open_in_browser(page, tmp_path / "profile", ARTEFACTS / "reference.png")
+    sweeps = page.read_text().count('<section class="sweep"')
+    assert sweeps == 4
+    assert seen["math"] and all(m["mathml"] and m["width"] > 0 for m in seen["math"])
+    assert len(seen["plots"]) >= sweeps + 2 and all(p["svg"] and p["width"] > 200 and p["paths"] > 5 for p in seen["plots"])
+    assert seen["scripts"] == 0 and seen["requests"] == [page.as_uri()] and seen["blocked"] == []

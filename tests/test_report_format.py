@@ -25,3 +25,11 @@ def test_paper_claims_gather_the_claims_that_realise_them():
     ]}
     assert paper_claims(doc) == [("P1", ["a", "b"], [("a1", "P1.via-E1", "PASS", "exact")]),
                                  ("P2", ["a"], [("a1", "P2.via-E1", "FAIL", "exact")])]
+
+
+def test_effort_names_points_cells_and_time():
+    from verifier.report.format import effort
+
+    assert effort({"points": 20966, "cells": 488, "seconds": 1.254}) == "20966 points; 488 cells; 1.25 s"
+    assert effort({"points": 100, "cells": None, "seconds": None}) == "100 points"
+    assert effort({"points": None, "cells": None, "seconds": None}) == "—"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 from verifier.report import docs_links
@@ -38,5 +39,8 @@ def test_the_example_suite_in_the_docs_is_valid(tmp_path):
     text = (ROOT / "docs" / "reports.md").read_text()
     (example,) = re.findall(r"```toml\n(.*?)```", text, flags=re.S)
     (tmp_path / "suite.toml").write_text(example)
+    (tmp_path / "sweeps").mkdir()  # the example names a reference sweep, relative to the configuration's folder
+    shutil.copy(ROOT / "reports" / "sweeps" / "e1-m1.json", tmp_path / "sweeps")
     suite = read_suite(tmp_path / "suite.toml")
     assert [e.name for e in suite.entries] == ["m1-eps0.05", "single-head-2"]
+    assert [s.name for s in suite.sweeps] == ["e1-m1"]

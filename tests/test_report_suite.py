@@ -73,7 +73,7 @@ def test_digest_follows_the_options():
     (GOOD.replace("dim = 1", 'dim = 1\ntarget = "__import__(\'os\')"\nlipschitz = 1\nbound = 1'),
      r"suite.toml:8: instance 'm1': .*--target"),
     (GOOD.replace("eps = 0.2\n", ""), r"suite.toml:4: instance 'm1': single-head needs --eps"),
-    (GOOD.replace('name = "small"', 'title = "small"'), r"suite.toml:1: unknown key 'title'; the top level takes name, seed, instance"),
+    (GOOD.replace('name = "small"', 'title = "small"'), r"suite.toml:1: unknown key 'title'; the top level takes name, seed, sweeps, instance"),
     (GOOD.replace('name = "small"', 'name = "../up"'), r"suite.toml:1: name '../up' must be 1–80 letters"),
     (GOOD.replace("seed = 3", "seed = -1"), r"suite.toml:2: seed must be ≥ 0"),
     (GOOD.replace('name = "m1"', 'name = "single-head-2"'), r"suite.toml:10: instance name 'single-head-2' is used twice \(first at .*suite.toml:6\)"),

@@ -10,7 +10,7 @@ import pytest
 import scipy
 import sympy
 
-from verifier.claims import ClaimResult, Kind, Verdict
+from verifier.claims import ClaimResult, Evidence, Kind, Verdict
 from verifier.errors import InputError
 from verifier.run import PACKAGES, HypothesisRefuted, TheoremResult, environment, refutation_message, run
 from verifier.theorem import get
@@ -215,3 +215,23 @@ def test_environment():
 
 def test_environment_recorded_in_result(result):
     assert result.environment == environment()
+
+
+def test_refutation_message_says_how_the_value_was_found():
+    exact = ClaimResult("H.lipschitz.outer", "Φ is L-Lipschitz", Verdict.FAIL, Kind.HYPOTHESIS, "exact", value=2.5,
+                        bound=1.0, evidence=Evidence.EXACT)
+    sampled = ClaimResult("H.bound", "‖f‖ ≤ B", Verdict.FAIL, Kind.HYPOTHESIS, "sampled", value=4.0, bound=1.0)
+    message = refutation_message([exact, sampled])
+    assert "the exact value is 2.5" in message and "sampling found 4" in message
+    assert message.count("sampling found") == 1
+
+
+@pytest.mark.parametrize("theorem,options", [("single-head", {"dim": 1, "eps": "0.2"}), ("seq2seq", {"n": 2, "eps": "0.1",
+                                                                                                   "target": "running-mean"})])
+def test_claim_times_lie_within_the_run(theorem, options):
+    """A claim's seconds (its sampling and branch and bound) is ≥ 0 and at most the run's wall time; the sampled
+    sups carry their search's time (a loop variable once overwrote the start time and gave −6104 s)."""
+    result = run(theorem, options)
+    timed = [c for c in result.claims if c.seconds is not None]
+    assert timed and all(0 <= c.seconds <= result.wall_time_s for c in timed)
+    assert all(c.points for c in result.claims if c.id.endswith(".sup"))

@@ -210,3 +210,23 @@ def test_e1i_holds_for_random_heads(n, lo, length, eps_h, a, b, c):
     assert parts["error"].max() <= float(eps_h)
     for k, part in enumerate(F.PARTS):
         assert parts[part].max() <= float(sympy.N(plan.budget()[k], 20)) * (1 + 1e-9) + 1e-15
+
+
+def test_a_run_too_large_for_the_budget_is_refused_before_any_work(capsys):
+    """--points 10^8 at n = 12 once ran 67 s into 19 GB of memory and crashed (exit 4); now it is exit 2 at once."""
+    status = cli.main(["check", "seq2seq", "--n", "12", "--eps", "0.2", "--points", "100000000", "--target",
+                       "neighbour-products"])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "GiB of memory" in err and "--points" in err and "--max-memory" in err
+
+
+def test_cost_estimate_grows_with_points_n_and_depth_and_passes_the_defaults():
+    from proofs.seq2seq.cost import cost_estimate
+
+    small, large = cost_estimate(4, 24, 2000), cost_estimate(4, 24, 102_000)
+    assert large.total_seconds - small.total_seconds == pytest.approx(100_000 * 4 * 24 * 3.0e-6)
+    assert cost_estimate(8, 48, 2000).total_bytes > small.total_bytes
+    # every default instance fits the default budget (no false refusal)
+    for _, options in s1.THEOREM.default_instances():
+        s1.THEOREM.parameters(**options)

@@ -86,3 +86,13 @@ def test_m2_passes(eps):
 def test_m2_negative_controls_fail(tamper):
     result = run("smoothing", {"dim": 2, "eps": "0.4", "tamper": tamper})
     assert result.verdict is Verdict.FAIL and claims_of(result)["E2.sup"].verdict is Verdict.FAIL
+
+
+def test_a_scan_too_long_for_the_budget_is_refused_before_any_work(capsys):
+    """--points 10^8 ran for minutes with no guard; its estimated 45 min is now refused at once (exit 2)."""
+    from proofs.smoothing.cost import cost_estimate
+
+    assert cli.main(["check", "smoothing", "--dim", "1", "--eps", "0.2", "--points", "100000000"]) == 2
+    assert "--points" in capsys.readouterr().err
+    assert cost_estimate(1, 168, 1, 100_000_000).total_seconds == pytest.approx(1e8 * 169 * 1.6e-7)
+    assert cost_estimate(2, 89042, 1, 8000).total_seconds < 900  # the default scan of the largest reference instance fits

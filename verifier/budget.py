@@ -11,9 +11,15 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from .errors import InputError
+from .inputs import parse_number
+from .options import Option
 
 DEFAULT_SECONDS = 900
 DEFAULT_MEMORY_GB = 12
+OPTIONS = (  # the two budget options, declared once for every theorem that estimates its cost
+    Option("max_seconds", "refuse a run whose estimated time exceeds this many seconds", parse_number, DEFAULT_SECONDS),
+    Option("max_memory", "refuse a run whose estimated memory exceeds this many GiB", parse_number, DEFAULT_MEMORY_GB),
+)
 
 
 @dataclass(frozen=True)

@@ -202,6 +202,7 @@ def combine(claim: ClaimResult, bounded: Bounded, bound, what: str, fix: str, in
     otherwise INCONCLUSIVE with both numbers, never PASS."""
     if claim.verdict is Verdict.FAIL:
         return claim
+    claim = replace(claim, cells=bounded.cells, seconds=(claim.seconds or 0.0) + bounded.seconds)  # sampling + B&B
     u = bounded.uppers[index]
     how = f"certified: branch and bound in ball arithmetic, {bounded.cells} cells"
     if math.isfinite(u) and _le_exact(u, bound):

@@ -6,7 +6,7 @@ A claim "value ≤ bound" is decided at the working precision with tolerance tol
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Iterable, Optional, Sequence
 
@@ -81,6 +81,9 @@ class ClaimResult:
     witness: Optional[tuple[float, ...]] = None
     detail: str = ""
     evidence: Evidence = Evidence.SAMPLED
+    points: Optional[int] = None  # points examined by the sampling behind the claim
+    cells: Optional[int] = None  # cells of the branch and bound that certified it
+    seconds: Optional[float] = field(default=None, compare=False)  # wall time of that sampling / branch and bound (None: not timed separately)
 
     def to_json(self) -> dict:
         return {
@@ -94,6 +97,9 @@ class ClaimResult:
             "method": self.method,
             "witness": list(self.witness) if self.witness is not None else None,
             "detail": self.detail,
+            "points": self.points,
+            "cells": self.cells,
+            "seconds": None if self.seconds is None else round(self.seconds, 3),
         }
 
 
@@ -174,11 +180,12 @@ def claim_holds(id: str, statement: str, holds: bool, kind: Kind, method: str, d
 
 def claim_sup_le(id: str, statement: str, sup: "SupResult", bound, tolerance, kind: Kind) -> ClaimResult:
     """The claim 'sup_x q(x) ≤ bound' from a sampled sup; INCONCLUSIVE if the two precisions disagree."""
-    return claim_le(
+    claim = claim_le(
         id, statement, sup.value, bound, tolerance, kind,
         f"{sup.method}; {sup.points} points; mpmath at {sup.dps} and {sup.verify_dps} digits",
         witness=sup.argmax, precision_agrees=sup.precision_agrees,
     )
+    return replace(claim, points=sup.points, seconds=sup.seconds)
 
 
 def claim_exp_le(id: str, statement: str, log_value: sympy.Expr, log_bound: sympy.Expr, kind: Kind, method: str) -> ClaimResult:

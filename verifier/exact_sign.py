@@ -15,7 +15,6 @@ computation, done when Σ|a_k| ≤ 256 and otherwise left undecided.
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 from typing import Optional
 
 import sympy
@@ -33,41 +32,42 @@ def log_form(part: sympy.Expr) -> sympy.Expr:
     return sympy.expand_log(sympy.log(part), force=True)
 
 
-def log_linear_terms(value: sympy.Expr) -> tuple[Fraction, list[tuple[Fraction, Fraction]]]:
+Terms = list[tuple[sympy.Rational, sympy.Rational]]  # (r_k, q_k)
+
+
+def log_linear_terms(value: sympy.Expr) -> tuple[sympy.Rational, Terms]:
     """(s, [(r_k, q_k)]) with value = s + Σ r_k·log q_k; ValueError for any other shape."""
-    constant, logs = Fraction(0), []
+    constant, logs = sympy.Integer(0), []
     for term in sympy.Add.make_args(sympy.expand_mul(value)):
         coefficient, rest = term.as_coeff_Mul()
         if not isinstance(coefficient, sympy.Rational):
             raise ValueError(f"not a rational coefficient: {term}")
         if rest == 1:
-            constant += Fraction(int(coefficient.p), int(coefficient.q))
+            constant += coefficient
         elif isinstance(rest, sympy.log) and isinstance(rest.args[0], sympy.Rational) and rest.args[0] > 0:
-            q = rest.args[0]
-            logs.append((Fraction(int(coefficient.p), int(coefficient.q)), Fraction(int(q.p), int(q.q))))
+            logs.append((coefficient, rest.args[0]))
         else:
             raise ValueError(f"not s + Σ r·log q: the term {term}")
     return constant, logs
 
 
-def _ball(constant: Fraction, logs: list[tuple[Fraction, Fraction]], bits: int) -> arb:
+def _ball(constant: sympy.Rational, logs: Terms, bits: int) -> arb:
     with ctx.workprec(bits):
-        total = arb_rational(sympy.Rational(constant.numerator, constant.denominator))
+        total = arb_rational(constant)
         for r, q in logs:
-            total += arb_rational(sympy.Rational(r.numerator, r.denominator)) * arb_rational(
-                sympy.Rational(q.numerator, q.denominator)).log()
+            total += arb_rational(r) * arb_rational(q).log()
         return total
 
 
-def _is_zero(constant: Fraction, logs: list[tuple[Fraction, Fraction]]) -> Optional[bool]:
+def _is_zero(constant: sympy.Rational, logs: Terms) -> Optional[bool]:
     """Whether s + Σ r_k log q_k = 0 exactly (None: exponents too large to decide with rationals)."""
     if constant != 0:
         return False
-    d = math.lcm(*(r.denominator for r, _ in logs)) if logs else 1
+    d = math.lcm(*(int(r.q) for r, _ in logs)) if logs else 1
     exponents = [(int(r * d), q) for r, q in logs]
     if sum(abs(a) for a, _ in exponents) > MAX_EXACT_EXPONENT:
         return None
-    product = Fraction(1)
+    product = sympy.Integer(1)
     for a, q in exponents:
         product *= q**a
     return product == 1

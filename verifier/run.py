@@ -82,12 +82,16 @@ def meets(evidence: Evidence, required: Evidence) -> bool:
     return order.index(evidence) <= order.index(required)
 
 
+FOUND_BY = {Evidence.SAMPLED: "sampling found", Evidence.CERTIFIED: "ball arithmetic proved a value of",
+            Evidence.EXACT: "the exact value is"}
+
+
 def refutation_message(failed: list[ClaimResult]) -> str:
     lines = ["the theorem's hypotheses do not hold for this input; nothing else was checked:"]
     for c in failed:
         at = f" at x = {np.round(c.witness, 6).tolist()}" if c.witness is not None else ""
         lines.append(
-            f"  {c.id}: claimed {c.bound:.6g}, but sampling found {c.value:.10g}{at} ({c.statement}). "
+            f"  {c.id}: claimed {c.bound:.6g}, but {FOUND_BY[c.evidence]} {c.value:.10g}{at} ({c.statement}). "
             f"Fix: {c.detail or 'correct the claimed value or change the input'}."
         )
     return "\n".join(lines)

@@ -14,7 +14,8 @@ number of points. The float64 value at the argmax must agree with the mpmath val
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping, Sequence
 
 import mpmath
@@ -42,6 +43,7 @@ class SupResult:
     precision_agrees: bool
     float64_agrees: bool
     method: str
+    seconds: float = field(default=0.0, compare=False)  # wall time of the search that found it (shared by the quantities searched together)
 
     def to_json(self) -> dict:
         return {
@@ -78,6 +80,7 @@ def sup_search(
     point (floats or mpf) to mpf values per name at the current mpmath precision (normalising x itself).
     The quantities named in ``polish`` get a final high-precision refinement (:func:`polish_mp`).
     """
+    began = time.perf_counter()
     X = sphere.scan_points(scan_points, seed)
     if extra_points is not None and len(extra_points):
         X = np.vstack([X, np.asarray(extra_points, float).reshape(-1, sphere.ambient_dim)])
@@ -141,7 +144,8 @@ def sup_search(
             float64_agrees=bool(abs(value64 - float(high[name])) <= FLOAT64_AGREEMENT * max(1.0, abs(value64))),
             method=method,
         )
-    return results
+    elapsed = time.perf_counter() - began
+    return {name: replace(result, seconds=elapsed) for name, result in results.items()}
 
 
 POLISH_EVALUATIONS = 3000  # the compass search's cap of mpmath evaluations (its value is a point value either way)

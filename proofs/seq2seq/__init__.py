@@ -43,6 +43,7 @@ from typing import Any, Optional
 
 import sympy
 
+from verifier.budget import OPTIONS as BUDGET_OPTIONS, check_budget
 from verifier.claims import ClaimResult, Evidence, Kind, Verdict, claim_holds
 from verifier.errors import InputError
 from verifier.inputs import choice, integer, parse_number, text
@@ -52,6 +53,7 @@ from verifier.theorem import Outcome
 
 from . import checks, formulas
 from .construction import TAMPER_MODES, Construction
+from .cost import cost_estimate
 from .ridge import SHIPPED, RidgeForm, check_hypotheses, typed_form
 
 
@@ -116,6 +118,7 @@ class Seq2Seq:
         Option("points", "uniform sequences in the float64 scan of [0,1]^n", integer(10), 2000),
         Option("tamper", "negative control: " + " | ".join(TAMPER_MODES), choice(*TAMPER_MODES)),
         Option("max_prefix", "refuse constructions with more prefix tokens in total", integer(1), 2_000_000),
+        *BUDGET_OPTIONS,
     )
 
     def parameters(self, **raw: Any) -> S1Parameters:
@@ -137,6 +140,8 @@ class Seq2Seq:
         if total > o["max_prefix"]:
             raise InputError(f"the construction needs {total} prefix tokens for n = {form.n}, ε = {params.eps} (over "
                              f"--max-prefix {o['max_prefix']}); use a larger --eps or raise --max-prefix")
+        check_budget(cost_estimate(form.n, 3 * form.Q, params.points), float(o["max_seconds"]), float(o["max_memory"]),
+                     "use fewer --points or a smaller --n")
         return params
 
     def hypotheses(self, params: S1Parameters) -> list[ClaimResult]:

@@ -10,6 +10,7 @@ The result is a lower estimate of the sup (sampled evidence), in the shape of ve
 from __future__ import annotations
 
 import itertools
+import time
 from typing import Callable
 
 import mpmath
@@ -19,6 +20,13 @@ from verifier.precision import PrecisionPolicy
 from verifier.supnorm import FLOAT64_AGREEMENT, SupResult
 
 VERTICES_UP_TO = 10
+REFINE, TRIALS, ROUNDS = 8, 24, 40
+
+
+def evaluated_sequences(n: int, points: int) -> int:
+    """How many sequences the search evaluates in float64: the scan (vertices, centre, ``points``) and the
+    REFINE × ROUNDS × TRIALS moves of the local search."""
+    return (2**n if n <= VERTICES_UP_TO else 0) + 1 + points + REFINE * ROUNDS * TRIALS
 
 
 def scan_sequences(n: int, points: int, seed: int) -> np.ndarray:
@@ -36,14 +44,15 @@ def sup_over_sequences(
     policy: PrecisionPolicy,
     seed: int,
     points: int = 2000,
-    refine: int = 8,
-    trials: int = 24,
-    rounds: int = 40,
+    refine: int = REFINE,
+    trials: int = TRIALS,
+    rounds: int = ROUNDS,
     verify: int = 3,
     name: str = "error",
 ) -> tuple[SupResult, np.ndarray]:
     """The sampled sup of ``error_f64`` (rows of X (P, n) → (P,)) over [0,1]^n, checked in mpmath
     (``error_mp(x)`` at the current precision); returns the result and the scanned and refined sequences."""
+    start = time.perf_counter()
     X = scan_sequences(n, points, seed)
     values = error_f64(X)
     rng = np.random.default_rng(seed + 1)
@@ -72,4 +81,5 @@ def sup_over_sequences(
         float64_agrees=bool(abs(value64 - float(high)) <= FLOAT64_AGREEMENT * max(1.0, abs(value64))),
         method=f"sampled: float64 scan of [0,1]^{n} (vertices, centre, {points} uniform) + batched local search "
                f"({refine} starts × {rounds} rounds × {trials} moves), mpmath at the best {verify}",
+        seconds=time.perf_counter() - start,
     ), np.vstack([X, current])

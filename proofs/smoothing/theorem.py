@@ -14,6 +14,7 @@ import numpy as np
 import sympy
 
 from verifier.attention import Head, derive_closed_form, forward_matrix_mp, h0_embedding
+from verifier.budget import OPTIONS as BUDGET_OPTIONS, check_budget
 from verifier.claims import ClaimResult, Evidence, Kind, claim_exact_le, claim_holds, claim_le, claim_sup_le
 from verifier.domains import to_sphere_mp
 from verifier.errors import InputError
@@ -27,6 +28,7 @@ from verifier.theorem import Outcome
 from .. import e2_formulas as F
 from ..single_head import DEFAULT_TARGET, closed_form_claim
 from . import kernel
+from .cost import cost_estimate
 from .construction import TAMPER_MODES, E2Construction, E2Evaluator, E2Parameters, rational_mp, smallest_rule_size
 from .rules import RULES, exact_area_claim_value, minimal_size, rule_prefix_length, separation_holds
 
@@ -180,6 +182,7 @@ class Smoothing:
         Option("points", "float64 scan points of the sup search", integer(100), 8_000),
         Option("tamper", "negative control: " + " | ".join(TAMPER_MODES), choice(*TAMPER_MODES)),
         Option("max_prefix", "refuse rules with more points", integer(1), MAX_PREFIX),
+        *BUDGET_OPTIONS,
     )
 
     def parameters(self, **raw: Any) -> E2Parameters:
@@ -207,6 +210,8 @@ class Smoothing:
         if N > o["max_prefix"]:
             raise InputError(f"the {o['rule']} rule needs {N} points for m = {dim}, ε = {eps} (over --max-prefix "
                              f"{o['max_prefix']}); use a larger --eps or raise --max-prefix")
+        check_budget(cost_estimate(dim, N, o["context"], o["points"]), float(o["max_seconds"]), float(o["max_memory"]),
+                     "use fewer --points or a larger --eps")
         return params
 
     def hypotheses(self, params: E2Parameters) -> list[ClaimResult]:

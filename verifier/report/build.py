@@ -17,6 +17,7 @@ from .markdown import render_markdown
 from .plots import check_figure, to_svg
 from .schema import validate
 from .suite import Suite, SuiteEntry
+from .sweeps import sweep_figure
 
 Progress = Callable[[int, SuiteEntry, str], None]  # (index, entry, "check" | "figures"), called before each step
 
@@ -59,6 +60,7 @@ def write_report(runs: list[InstanceRun], suite: Suite, out: Path, command: str,
     doc = document.build(runs, suite, name, command, now.isoformat(timespec="seconds"), time.perf_counter() - started)
     validate(doc)
     svg = {path: to_svg(f, salt=path) for r in runs for f in r.figures if (path := document.figure_file(r.entry.name, f))}
+    svg.update({s["figure_file"]: to_svg(sweep_figure(s), salt=s["figure_file"]) for s in doc["sweeps"]})
     (folder / "figures").mkdir(parents=True, exist_ok=True)
     for old in (folder / "figures").glob("*.svg"):
         old.unlink()

@@ -21,9 +21,10 @@ from ..theorem import get
 from . import docs_links
 from .plots import summary
 from .suite import Suite, SuiteEntry
+from .sweeps import sweep_record
 
 SCHEMA_VERSION = 1
-TIMING_KEYS = ("wall_time_s", "generated_at")  # the only fields that differ between two runs of one configuration
+TIMING_KEYS = ("wall_time_s", "generated_at", "seconds")  # the only fields that differ between two runs of one configuration
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ def build(runs: Sequence[InstanceRun], suite: Suite, name: str, command: str, ge
         "wall_time_s": round(wall_time_s, 3),
         "environment": dict(results[0].environment) if results else {},
         "theorems": theorems,
+        "sweeps": [sweep_record(s) for s in suite.sweeps],
     }
 
 

@@ -9,7 +9,7 @@ import jinja2
 
 from ..claims import Evidence
 from .docs_links import relative
-from .format import fact_rows, fact_tables, number, paper_claims
+from .format import effort, fact_rows, fact_tables, number, paper_claims
 
 
 def verdict_label(verdict: str, evidence: str) -> str:
@@ -29,5 +29,5 @@ def render_html(doc: Mapping, svg: Mapping[str, str], folder: Path) -> str:
     env = _environment()
     return env.get_template("report.html.j2").render(
         doc=doc, svg=svg, stylesheet=env.loader.get_source(env, "report.css")[0].strip(),
-        num=number, fact_rows=fact_rows, paper_claims=paper_claims, fact_tables=fact_tables, verdict_label=verdict_label, docs_href=lambda link: relative(link, folder),
+        num=number, effort=effort, fact_rows=fact_rows, paper_claims=paper_claims, fact_tables=fact_tables, verdict_label=verdict_label, docs_href=lambda link: relative(link, folder),
     )

@@ -6,7 +6,7 @@ from typing import Mapping
 
 from .docs_links import relative
 
-from .format import fact_rows, fact_tables, number, paper_claims
+from .format import effort, fact_rows, fact_tables, number, paper_claims
 from .html import verdict_label
 
 
@@ -43,17 +43,28 @@ def render_markdown(doc: Mapping, folder: Path) -> str:
             out += _table(["fact", "value"], fact_rows(i["facts"])) + [""]
             for name, columns, rows in fact_tables(i["facts"]):
                 out += [f"**{name}**", ""] + _table(columns, rows) + [""]
-            out += _table(["claim", "verdict", "evidence", "value", "bound", "margin", "precision", "method"], [
+            out += _table(["claim", "verdict", "evidence", "value", "bound", "margin", "precision",
+                                "points / cells, time", "method"], [
                 (f"[`{c['id']}`]({relative(c['docs'], folder)})" if c["docs"] else f"`{c['id']}`", f"**{c['verdict']}**", c["evidence"],
                  number(c["value"]), number(c["bound"]), number(c["margin"]),
                  f"{c['precision']['dps']}/{c['precision']['verify_dps']} digits" if c["precision"] else "exact",
-                 c["method"] + (f"; **{c['detail']}**" if c["detail"] else ""))
+                 effort(c), c["method"] + (f"; **{c['detail']}**" if c["detail"] else ""))
                 for c in i["claims"]]) + [""]
             for f in i["figures"]:
                 if f["kind"] == "table":
                     out += [f"**{f['title']}**", ""] + _table(f["columns"], [[number(v) for v in r] for r in f["rows"]]) + [""]
                 else:
                     out += [f"![{f['title']}]({f['file']})", "", f"*{f['title']}*: {f['caption']}", ""]
+    if doc["sweeps"]:
+        out += ["## Tightness sweeps", ""]
+    for s in doc["sweeps"]:
+        out += [f"### {s['theorem']} on S^{s['dim']} ({s['source']})", ""] + ([f"Made by `{s['command']}`.", ""] if s["command"] else [])
+        out += _table(["ε", "N constructed", "λ or κ", "bound", "sup error", "smallest N", "its sup error", "evidence"], [
+            (r["eps_exact"], r["prefix_length"], number(r["temperature"]), number(r["bound"]), number(r["sup_error"]),
+             number(r["minimal_prefix_length"]), number(r["minimal_sup_error"]), r["evidence"]) for r in s["rows"]]) + [""]
+        out += _table(["curve", "slope", "standard error", "reference exponent"], [
+            (curve, number(f["slope"]), number(f["stderr"]), f"{number(f['reference_exponent'])} ({f['reference']})")
+            for curve, f in s["fits"].items()]) + ["", f"![{s['name']}]({s['figure_file']})", ""]
     env = doc["environment"]
     out += ["## Environment and reproduction", "",
             f"Python {env['python']} on {env['platform']}; " + ", ".join(f"{k} {v}" for k, v in env["packages"].items()) + ".", "",

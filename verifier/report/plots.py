@@ -4,8 +4,9 @@ A theorem may offer ``report_figures(params) -> Sequence[Mapping]``; each mappin
 (plain numbers, so theorem modules need not import the report layer), of one of three kinds:
 
 - ``curve``: ``x = {"label", "values"}``, ``series = [{"label", "values"}, …]``, optional
-  ``band = {"low", "high", "label"}`` (a shaded horizontal band, e.g. ±ε) and
-  ``markers = {"label", "x", "y"}`` (points drawn on top, e.g. the prefix points);
+  ``band = {"low", "high", "label"}`` (a shaded horizontal band, e.g. ±ε),
+  ``markers = {"label", "x", "y"}`` (points drawn on top, e.g. the prefix points), ``log`` (true: log–log
+  axes, every value > 0) and ``y_max`` (the top of the y axis);
 - ``map``: ``x`` and ``y`` axes as above, ``z`` a len(y) × len(x) grid, ``z_label``, optional
   ``markers`` (an equirectangular map of a function on S² is one: x longitude, y latitude);
 - ``table``: ``columns`` (names) and ``rows`` (lists of numbers or text), drawn as a table, not a plot.
@@ -37,6 +38,8 @@ def check_figure(figure: Mapping[str, Any]) -> None:
         n = len(figure["x"]["values"])
         if not figure["series"] or any(len(s["values"]) != n for s in figure["series"]):
             raise ValueError(f"figure {figure['id']}: every series needs {n} values, one per x")
+        if figure.get("log") and not all(v > 0 for s in [figure["x"], *figure["series"]] for v in s["values"]):
+            raise ValueError(f"figure {figure['id']}: a log–log curve needs positive values")
     elif kind == "map":
         z = np.asarray(figure["z"])
         if z.shape != (len(figure["y"]["values"]), len(figure["x"]["values"])):
@@ -84,10 +87,18 @@ def _curve(fig, ax, figure) -> None:
         for level in (band["low"], band["high"]):
             ax.axhline(level, color="tab:green", lw=0.8, ls="--")
     for series in figure["series"]:
-        ax.plot(x, np.asarray(series["values"], dtype=float), lw=0.9, label=series["label"])
+        ax.plot(x, np.asarray(series["values"], dtype=float), lw=0.9, marker="o" if figure.get("log") else None, ms=3,
+                label=series["label"])
     _markers(ax, figure)
     ax.set_xlabel(figure["x"]["label"])
-    ax.set_xlim(x.min(), x.max())
+    if figure.get("log"):  # a little room at both ends, so the end markers show whole
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlim(x.min() / 1.06, x.max() * 1.06)
+    else:
+        ax.set_xlim(x.min(), x.max())
+    if "y_max" in figure:
+        ax.set_ylim(top=figure["y_max"])
     ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
 
 

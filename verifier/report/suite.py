@@ -6,6 +6,8 @@ options each theorem declares (``theorem.options``)::
     name = "e1-small"        # optional: the report's folder under --out
     seed = 0                 # optional: the seed of every instance whose theorem takes --seed
 
+    sweeps = ["sweeps/e1-m1.json"]   # optional: `verifier sweep --json` results to show (verifier.report.sweeps)
+
     [[instance]]
     theorem = "single-head"
     name = "m1-eps0.05"      # optional; default <theorem>-<k>
@@ -29,13 +31,14 @@ from ..errors import InputError
 from ..inputs import clip, integer, text
 from ..options import read_options
 from ..theorem import Theorem, get, registry
+from .sweeps import SweepFile, read_sweep
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-TOP_KEYS = ("name", "seed", "instance")
+TOP_KEYS = ("name", "seed", "sweeps", "instance")
 INSTANCE_KEYS = ("theorem", "name")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 
@@ -59,16 +62,24 @@ class Suite:
     entries: tuple[SuiteEntry, ...]
     source: str
     name: Optional[str] = None
+    sweeps: tuple[SweepFile, ...] = ()
 
     @property
     def digest(self) -> str:
-        """A short hash of the configuration (the entries and their options), for the default report name."""
-        canonical = json.dumps([e.to_json() for e in self.entries], sort_keys=True, default=str)
+        """A short hash of the configuration (the entries and their options, the sweeps' content), for the default
+        report name."""
+        payload: list = [e.to_json() for e in self.entries]
+        if self.sweeps:
+            payload = [payload, [(s.source, s.digest) for s in self.sweeps]]
+        canonical = json.dumps(payload, sort_keys=True, default=str)
         return hashlib.sha256(canonical.encode()).hexdigest()[:8]
 
     def to_toml(self) -> str:
-        """The suite as a configuration file that ``--config`` reads back to the same suite."""
+        """The suite as a configuration file that ``--config`` reads back to the same suite (sweep files are
+        relative to the folder of the configuration file)."""
         lines = [f"name = {_toml_value(self.name)}"] if self.name else []
+        if self.sweeps:
+            lines.append("sweeps = [" + ", ".join(_toml_value(s.source) for s in self.sweeps) + "]")
         for e in self.entries:
             lines += ["", "[[instance]]", f"theorem = {_toml_value(e.theorem)}", f"name = {_toml_value(e.name)}"]
             lines += [f"{key} = {_toml_value(value)}" for key, value in e.options.items()]
@@ -156,6 +167,7 @@ def read_suite(path: Path) -> Suite:
                              f"{', '.join(TOP_KEYS)} (instances go in [[instance]] tables)")
     name = _read_name(data, "name", lines.at(None, "name")) if "name" in data else None
     seed = integer(0)(data["seed"], f"{lines.at(None, 'seed')}: seed") if "seed" in data else None
+    sweeps = _read_sweeps(data.get("sweeps", []), Path(path).parent, lines.at(None, "sweeps"))
     instances = data.get("instance", [])
     if isinstance(instances, dict):
         raise InputError(f"{lines.at(None, 'instance')}: write each instance as an [[instance]] table (double brackets), "
@@ -173,7 +185,16 @@ def read_suite(path: Path) -> Suite:
         seen[entry.name] = where("name")
         _validate(entry, where)
         entries.append(entry)
-    return Suite(tuple(entries), str(path), name)
+    return Suite(tuple(entries), str(path), name, sweeps)
+
+
+def _read_sweeps(value: Any, folder: Path, where: str) -> tuple[SweepFile, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InputError(f"{where}: sweeps must be a list of file names, e.g. sweeps = [\"sweeps/e1-m1.json\"]")
+    names = [Path(v).stem for v in value]
+    if len(set(names)) != len(names):
+        raise InputError(f"{where}: two sweep files have the same name {names}; rename one (the name labels its section)")
+    return tuple(read_sweep(folder / v, v, where) for v in value)
 
 
 def _read_name(table: Mapping[str, Any], key: str, where: str) -> str:
