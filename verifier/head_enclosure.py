@@ -27,11 +27,14 @@ Facts that keep the enclosures tight at large λ:
   below c_far = e^{λ(1 − r²/2) + β − ref}. So in the far part such a token is two items: w_i·1[far]
   ∈ [0, min(b_i, c_far)] with its value u_i, and the rest w_i·1[near] ∈ [max(0, a_i − min(b_i, c_far)), b_i]
   with value 0: every actual pair (w_i·1[far], w_i·1[near]) lies in that box, so the ratio range over
-  it contains the far part. (The box model alone lets such a token weigh e^{λ cos(θ_i − ρ)} while the
-  best token weighs e^{λ cos(θ_* + ρ)}, a factor e^{2λρ·…} too much; the cap removes it.)
+  it contains the far part. (The box model alone lets such a token weigh e^{λ cos(θ_i − ρ)} against
+  the best token's e^{λ cos(θ_* + ρ)}, as if both extremes held at one x; at m = 3, ε = 0.5, ρ ≈ 0.07
+  that put tokens at distance ≈ r at 14 times the best token's weight. The cap is at most
+  e^{λ(1 − r²/2 − cos(θ_* + ρ))} times it.)
 
 The values u_i = v_i − f (float differences of the float end points) are widened one ulp
-outwards, which covers their rounding. Each component of a vector quantity is enclosed so; the norm bound is (Σ_j max(|lo_j|, |hi_j|)²)^(1/2).
+outwards, which covers their rounding. Each component of a vector quantity is enclosed so; the norm
+bound is (Σ_j max(|lo_j|, |hi_j|)²)^(1/2).
 """
 from __future__ import annotations
 
