@@ -274,8 +274,9 @@ class E1Evaluator:
     def parts_f64(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """The four norms in float64 at the rows of X, over the prefix tokens near the rows only when the
         evaluator truncates: rows sorted by their nearest prefix point, in groups of GROUP_ROWS, each
-        summed over the union of its rows' :meth:`near_tokens` at 20 digits (every dropped token weighs,
-        all together, < 10^−20 relative to the best one, far below float64's rounding of the sums)."""
+        summed over the union of its rows' :meth:`near_tokens` at FLOAT64_DIGITS = 20 digits (the dropped
+        tokens weigh, all together, < 10^−19 relative to the best one, below float64's rounding of the
+        sums; the scan only proposes points, the verdicts are read in mpmath or ball arithmetic)."""
         if not self.truncate or self.c.prefix_length <= GROUP_ROWS:
             return self._parts_f64(X, slice(None))
         _, nearest = self._tree.query(X)
@@ -342,8 +343,8 @@ class E1Evaluator:
         """The prefix tokens that matter at x to ``digits`` digits (default the current precision + 6): those with
         ⟨x, p⟩ ≥ c_cut = ⟨x, p*⟩ − G/λ (p* the nearest), G = ln(3N(V + B + 1)) + digits·ln 10,
         found by a cKDTree ball query of chord radius (2 − 2c_cut)^(1/2). The others weigh, all
-        together, less than 10^−(dps+5) relative to the best token (checked after the evaluation by
-        :meth:`_check_truncation`), so dropping them changes no digit the verdict reads."""
+        together, less than 10^−(digits−1) relative to the best token (for mpmath checked after the
+        evaluation by :meth:`_check_truncation`), so dropping them changes no digit the verdict reads."""
         points = self.c.float64[0]
         tree = self._tree
         digits = mpmath.mp.dps + 6 if digits is None else digits
