@@ -207,7 +207,9 @@ def test_acceptance_certified_within_default_budget(dim, eps):
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["small-lambda", "wrong-values"])
 def test_tamper_never_certified_on_s3(mode):
+    """The tampered run FAILs or ends INCONCLUSIVE. (Its step-5 claim alone may hold and be certified:
+    at ε = 1, sup ‖H − f‖ ≤ sup ‖H‖ + sup ‖f‖ ≤ 1, since H is a convex combination of the values
+    ±f(p_i) and 0 and ‖f‖ ≤ 1/2; the proof steps the tamper breaks are what fail.)"""
     result = run("single-head", {"dim": 3, "eps": "1", "tamper": mode})
-    assert result.verdict is not Verdict.PASS
-    step5 = {c.id: c for c in result.claims}["E1.step5.sup"]
-    assert step5.verdict is not Verdict.PASS and step5.evidence is not Evidence.CERTIFIED
+    assert result.verdict in (Verdict.FAIL, Verdict.INCONCLUSIVE)
+    assert any(c.verdict is Verdict.FAIL for c in result.claims if c.id.startswith("E1."))
