@@ -1,5 +1,7 @@
-"""Benchmark: the sampled sup search of E1 at m = 3, ε = 0.5 (N = 8080), with dense mpmath sums over all
-N prefix tokens against the truncated sums over the tokens near x (the others weigh < 10^−(dps+5)).
+"""Benchmark: the sampled sup search of E1 at m = 3, ε = 0.5 (N = 8080), dense against truncated: dense
+sums over all N prefix tokens, in mpmath and in the float64 scan, against sums over the tokens near x
+(mpmath: the others weigh < 10^−(dps+5); float64 scan: per group of rows, < 10^−20, see
+``E1Evaluator.parts_f64``).
 
 Both run the same search (E1Evaluator.sups: float64 scan, Nelder–Mead, mpmath compass polish and
 the values at 30 and 60 digits); prints both times, the ratio dense/truncated (target ≥ 5) and the

@@ -61,6 +61,8 @@ def number_or_auto(raw: Any, name: str):
     """An exact positive number, or ``auto`` (the theorem computes a certified value)."""
     return AUTO if raw == AUTO else parse_number(raw, name)
 SCAN_CELLS = 4_000_000  # rows × prefix tokens per float64 scan chunk (32 MB per array)
+GROUP_ROWS = 64  # rows of the truncated float64 scan summed over one union of near tokens
+FLOAT64_DIGITS = 20  # the truncated float64 scan drops tokens weighing < 10^−20 relative to the best
 TWO_PATH_AGREEMENT = 1e-10  # float64: closed form vs matrix forward pass, relative to max(1, B)
 
 # ---------------------------------------------------------------------------------------------
@@ -270,7 +272,28 @@ class E1Evaluator:
         return np.repeat(X[:, None, :], self.T, axis=1)
 
     def parts_f64(self, X: np.ndarray) -> dict[str, np.ndarray]:
-        points, prefix = self.c.float64
+        """The four norms in float64 at the rows of X, over the prefix tokens near the rows only when the
+        evaluator truncates: rows sorted by their nearest prefix point, in groups of GROUP_ROWS, each
+        summed over the union of its rows' :meth:`near_tokens` at FLOAT64_DIGITS = 20 digits (the dropped
+        tokens weigh, all together, < 10^−19 relative to the best one, below float64's rounding of the
+        sums; the scan only proposes points, the verdicts are read in mpmath or ball arithmetic)."""
+        if not self.truncate or self.c.prefix_length <= GROUP_ROWS:
+            return self._parts_f64(X, slice(None))
+        _, nearest = self._tree.query(X)
+        order = np.argsort(nearest, kind="stable")
+        out = {name: np.empty(len(X)) for name in PARTS}
+        for start in range(0, len(X), GROUP_ROWS):
+            rows = order[start:start + GROUP_ROWS]
+            index = np.unique(np.concatenate([self.near_tokens(X[i], FLOAT64_DIGITS) for i in rows]))
+            for name, values in self._parts_f64(X[rows], index).items():
+                out[name][rows] = values
+        return out
+
+    def _parts_f64(self, X: np.ndarray, index) -> dict[str, np.ndarray]:
+        """The four norms over the prefix tokens ``index`` (a slice or an index array)."""
+        points, full = self.c.float64
+        points = points[index]
+        prefix = Prefix(full.keys[index], full.biases[index], full.values[index])
         content = self.content_f64(X)
         wp, wc = self.cf.weights_numpy(X, prefix, content)
         vp, vc = self.cf.values_numpy(prefix, content)
@@ -316,24 +339,30 @@ class E1Evaluator:
         vectors["error"] = [mpmath.fsum(parts) for parts in zip(*vectors.values())]  # H − f = near + far + leak
         return {name: mpmath.norm(v) for name, v in vectors.items()}
 
-    def near_tokens(self, x: np.ndarray) -> list[int]:
-        """The prefix tokens that matter at x at the current precision: those with
-        ⟨x, p⟩ ≥ c_cut = ⟨x, p*⟩ − G/λ (p* the nearest), G = ln(3N(V + B + 1)) + (dps + 6)·ln 10,
+    def near_tokens(self, x: np.ndarray, digits: Optional[int] = None) -> list[int]:
+        """The prefix tokens that matter at x to ``digits`` digits (default the current precision + 6): those with
+        ⟨x, p⟩ ≥ c_cut = ⟨x, p*⟩ − G/λ (p* the nearest), G = ln(3N(V + B + 1)) + digits·ln 10,
         found by a cKDTree ball query of chord radius (2 − 2c_cut)^(1/2). The others weigh, all
-        together, less than 10^−(dps+5) relative to the best token (checked after the evaluation by
-        :meth:`_check_truncation`), so dropping them changes no digit the verdict reads."""
+        together, less than 10^−(digits−1) relative to the best token (for mpmath checked after the
+        evaluation by :meth:`_check_truncation`), so dropping them changes no digit the verdict reads."""
         points = self.c.float64[0]
-        lam = float(sympy.N(self.c.lam, 17))
-        tree = self._cache.get("tree")
-        if tree is None:
-            tree = self._cache["tree"] = cKDTree(points)
+        tree = self._tree
+        digits = mpmath.mp.dps + 6 if digits is None else digits
         distance, _ = tree.query(x)
         best = 1 - distance**2 / 2
-        gap = (math.log(3 * len(points) * (self._value_bound + float(self.target.bound) + 1)) + (mpmath.mp.dps + 6) * math.log(10)) / lam
+        gap = (math.log(3 * len(points) * (self._value_bound + float(self.target.bound) + 1)) + digits * math.log(10)) / self._lam_f64
         cut = best - gap - 1e-9
         if cut <= -1:
             return list(range(len(points)))
         return sorted(tree.query_ball_point(x, math.sqrt(2 - 2 * cut)))
+
+    @cached_property
+    def _tree(self) -> cKDTree:
+        return cKDTree(self.c.float64[0])
+
+    @cached_property
+    def _lam_f64(self) -> float:
+        return float(sympy.N(self.c.lam, 17))
 
     @cached_property
     def _value_bound(self) -> float:

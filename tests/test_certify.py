@@ -192,3 +192,24 @@ def test_narrow_bump_s2_never_pass():
     result = run("single-head", {"dim": 2, "eps": "0.3", "lipschitz": "1", "bound": "1", "cert_seconds": "30",
                                  "target": "sin(2*x0)/2 + 0.5*exp(-1e6*((x0-0.3)**2 + (x1-0.2)**2))"})
     assert result.verdict is not Verdict.PASS
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dim,eps", [(2, "0.2"), (3, "1"), (3, "0.5")])
+def test_acceptance_certified_within_default_budget(dim, eps):
+    """Issue 6 acceptance: certified PASS with the defaults (auto constants, default budget)."""
+    result = run("single-head", {"dim": dim, "eps": eps, "target": "sin(2*x0)/2", "lipschitz": "auto", "bound": "auto"},
+                 require=Evidence.CERTIFIED)
+    assert result.verdict is Verdict.PASS and result.evidence is Evidence.CERTIFIED
+    assert result.to_json()["sup_error"]["certified_upper"] <= float(eps)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["small-lambda", "wrong-values"])
+def test_tamper_never_certified_on_s3(mode):
+    """The tampered run FAILs or ends INCONCLUSIVE. (Its step-5 claim alone may hold and be certified:
+    at ε = 1, sup ‖H − f‖ ≤ sup ‖H‖ + sup ‖f‖ ≤ 1, since H is a convex combination of the values
+    ±f(p_i) and 0 and ‖f‖ ≤ 1/2; the proof steps the tamper breaks are what fail.)"""
+    result = run("single-head", {"dim": 3, "eps": "1", "tamper": mode})
+    assert result.verdict in (Verdict.FAIL, Verdict.INCONCLUSIVE)
+    assert any(c.verdict is Verdict.FAIL for c in result.claims if c.id.startswith("E1."))

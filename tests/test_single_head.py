@@ -459,3 +459,19 @@ def test_fast_closed_form_claim_details_and_the_budget_formula():
     assert broken.detail.startswith("residuals: [")
     budget = dict(e1.THEOREM.report_formulas())["error budget: near + far + leak"]
     assert budget.lhs == sympy.Symbol("budget") and budget.rhs.args == F.BUDGET  # unevaluated: near, far, leak in order
+
+
+def test_truncated_float64_scan_equals_the_dense_one(monkeypatch):
+    """The float64 scan over each row group's near tokens equals the scan over all N tokens to
+    float64 rounding; a cut that drops tokens that matter (digits −3) is visibly different."""
+    from verifier.domains import Sphere
+    params = e1.THEOREM.parameters(dim=2, eps="0.5")
+    c = e1.E1Construction(params)
+    cf = derive_closed_form(Head.h0(2, 1), 2, 1)
+    X = Sphere(2).scan_points(2000, 3)
+    dense = e1.E1Evaluator(c, cf, truncate=False).parts_f64(X)
+    truncated = e1.E1Evaluator(c, cf).parts_f64(X)
+    assert all(np.max(np.abs(dense[k] - truncated[k])) <= 1e-14 for k in e1.PARTS)
+    monkeypatch.setattr(e1, "FLOAT64_DIGITS", -3)
+    coarse = e1.E1Evaluator(c, cf).parts_f64(X)
+    assert max(np.max(np.abs(dense[k] - coarse[k])) for k in e1.PARTS) > 1e-6

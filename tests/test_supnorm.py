@@ -399,3 +399,21 @@ def test_seconds_is_the_wall_time_of_the_search_shared_by_its_quantities():
     res = sup_search(both, both_mp, ["a", "b"], Sphere(2), POLICY, seed=0, scan_points=300)
     wall = time.perf_counter() - began
     assert 0 < res["a"].seconds == res["b"].seconds <= wall
+
+
+def test_polish_mp_follows_a_ridge_off_the_axes():
+    """q = −(10⁴(y0 − y1)² + (y0 + y1 − 2·10⁻⁵)²) on S² has max 0 at y0 = y1 = 10⁻⁵, on a narrow ridge
+    along the diagonal of the tangent axes at the start e2: axis moves alone zigzag across it (an
+    axis step s costs ~10⁴s² and gains ~4·10⁻⁵s), the pattern moves follow it, within the cap."""
+    from verifier.supnorm import POLISH_EVALUATIONS, polish_mp
+    policy = PrecisionPolicy(dps=30)
+
+    def q(y):
+        y = to_sphere_mp(y)
+        return -(10**4 * (y[0] - y[1]) ** 2 + (y[0] + y[1] - mpmath.mpf("2e-5")) ** 2)
+
+    with mpmath.workdps(30):
+        point, evaluations = polish_mp(q, np.array([0.0, 0.0, 1.0]), Sphere(2), policy)
+        assert q([0, 0, 1]) < -mpmath.mpf(10) ** -10
+        assert -q(point) < mpmath.mpf(10) ** -20
+    assert evaluations < POLISH_EVALUATIONS

@@ -22,8 +22,19 @@ Facts that keep the enclosures tight at large λ:
   the O(k log k) threshold scan and *prove* the bound by checking g(R) ≤ 0 with its rounding error
   bounded (recursive summation: |fl(Σ t_i) − Σ t_i| ≤ γ_n Σ|t_i|, γ_n = nu/(1 − nu), u = 2⁻⁵³,
   each term's own two roundings included in n). The minimum is the maximum for −u.
+* **Far means not near.** A token that is near on part of the cell and far on the rest (undecided,
+  U) enters the far part only where ‖x − p_i‖ > r, i.e. ⟨x, p_i⟩ < 1 − r²/2, where its weight is
+  below c_far = e^{λ(1 − r²/2) + β − ref}. So in the far part such a token is two items: w_i·1[far]
+  ∈ [0, min(b_i, c_far)] with its value u_i, and the rest w_i·1[near] ∈ [max(0, a_i − min(b_i, c_far)), b_i]
+  with value 0: every actual pair (w_i·1[far], w_i·1[near]) lies in that box, so the ratio range over
+  it contains the far part. (The box model alone lets such a token weigh e^{λ cos(θ_i − ρ)} against
+  the best token's e^{λ cos(θ_* + ρ)}, as if both extremes held at one x; at m = 3, ε = 0.5, ρ ≈ 0.07
+  that put tokens at distance ≈ r at 14 times the best token's weight. The cap is at most
+  e^{λ(1 − r²/2 − cos(θ_* + ρ))} times it.)
 
-Each component of a vector quantity is enclosed so; the norm bound is (Σ_j max(|lo_j|, |hi_j|)²)^(1/2).
+The values u_i = v_i − f (float differences of the float end points) are widened one ulp
+outwards, which covers their rounding. Each component of a vector quantity is enclosed so; the norm
+bound is (Σ_j max(|lo_j|, |hi_j|)²)^(1/2).
 """
 from __future__ import annotations
 
@@ -110,18 +121,41 @@ def enclose_parts(prefix: PrefixBalls, cell: FaceCell, target: Sequence[Callable
         V = prefix.value_bound
         weights_lo = np.concatenate([a, [c_lo, 0.0]])
         weights_hi = np.concatenate([b, [c_hi, tail]])
+        far_cap = upper((lam * prefix.near_cos + beta - shift).exp())
         error, near_part, far_part = [], [], []
         for j in range(len(target)):
-            u_lo = prefix.values_lo[index, j] - f_hi[j]
-            u_hi = prefix.values_hi[index, j] - f_lo[j]
-            error.append(ratio_range(weights_lo, weights_hi, np.concatenate([u_lo, [-f_hi[j], -V - f_hi[j]]]),
-                                     np.concatenate([u_hi, [-f_lo[j], V - f_lo[j]]])))
+            u_lo = _down(prefix.values_lo[index, j] - f_hi[j])  # one ulp outwards covers the subtraction's rounding
+            u_hi = _up(prefix.values_hi[index, j] - f_lo[j])
+            tail_lo, tail_hi = float(_down(-V - f_hi[j])), float(_up(V - f_lo[j]))
+            error.append(ratio_range(weights_lo, weights_hi, np.concatenate([u_lo, [-f_hi[j], tail_lo]]),
+                                     np.concatenate([u_hi, [-f_lo[j], tail_hi]])))
             near_part.append(_part_range(weights_lo, weights_hi, u_lo, u_hi, near, unsure, (0.0, 0.0), (0.0, 0.0)))
-            far_part.append(_part_range(weights_lo, weights_hi, u_lo, u_hi, far, unsure, (0.0, -V - f_hi[j]),
-                                        (0.0, V - f_lo[j])))
+            far_part.append(_far_range(a, b, far_cap, u_lo, u_hi, far, unsure, (c_lo, c_hi), tail, (tail_lo, tail_hi)))
         Z_lo = arb(float(np.sum(a))) * (1 - 2 * len(a) * UNIT_ROUNDOFF) + arb(c_lo)
         leak_bound = upper(arb(c_hi) / Z_lo * arb(f_norm))
         return (_norm(error), _norm(near_part), _norm(far_part), leak_bound)
+
+
+def _down(x):
+    return np.nextafter(x, -np.inf)
+
+
+def _up(x):
+    return np.nextafter(x, np.inf)
+
+
+def _far_range(a, b, far_cap, u_lo, u_hi, far, unsure, content, tail, tail_values) -> tuple[float, float]:
+    """Range of one component of the far part Σ_{‖x−p_i‖>r} ŵ_i (v_i − f): far tokens keep weight box
+    and value interval, near ones value 0, an undecided token splits into a far item of weight
+    [0, min(b_i, c_far)] with its values and a near item of value 0 (module doc: far means not near);
+    content value 0, tail values ``tail_values``."""
+    cap = np.minimum(b[unsure], far_cap)
+    zero = np.zeros(int(np.sum(unsure)))
+    w_lo = np.concatenate([a[~unsure], zero, np.maximum(0.0, _down(a[unsure] - cap)), [content[0], 0.0]])
+    w_hi = np.concatenate([b[~unsure], cap, b[unsure], [content[1], tail]])
+    lo = np.concatenate([np.where(far, u_lo, 0.0)[~unsure], u_lo[unsure], zero, [0.0, tail_values[0]]])
+    hi = np.concatenate([np.where(far, u_hi, 0.0)[~unsure], u_hi[unsure], zero, [0.0, tail_values[1]]])
+    return ratio_range(w_lo, w_hi, lo, hi)
 
 
 def _part_range(w_lo, w_hi, u_lo, u_hi, member, unsure, extra_lo, extra_hi) -> tuple[float, float]:

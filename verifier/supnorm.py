@@ -7,7 +7,8 @@ sup_x q(x) by
      coordinates t ↦ (x + T_x t)/‖x + T_x t‖;
   3. evaluation of the best ``verify`` refined points in mpmath at the working and at the check
      precision; for the quantities named in ``polish``, a compass search in mpmath at the working
-     precision first moves the best point to the local maximum (:func:`polish_mp`).
+     precision first moves the best point to the local maximum (:func:`polish_mp`, a pattern
+     search with an evaluation cap).
 The result is a *sampled* sup (a lower estimate of the true sup): the report says so, with the
 number of points. The float64 value at the argmax must agree with the mpmath value (two paths).
 """
@@ -123,6 +124,8 @@ def sup_search(
             evaluations += polish_evaluations
             low, high = policy.at_both(lambda _dps, x=x: quantities_mp(x))
             method += f" + compass search in mpmath at {policy.dps} digits"
+            if polish_evaluations >= POLISH_EVALUATIONS:
+                method += f" (stopped at its cap of {POLISH_EVALUATIONS} evaluations)"
         else:
             method += ", mpmath at the argmax"
         argmax = np.array([float(c) for c in x])
@@ -145,38 +148,62 @@ def sup_search(
     return {name: replace(result, seconds=elapsed) for name, result in results.items()}
 
 
-def polish_mp(quantity: Callable[[list], mpmath.mpf], x: np.ndarray, sphere: Sphere, policy: PrecisionPolicy,
-              start: float = 1e-7) -> tuple[list, int]:
-    """High-precision local refinement: compass search in tangent coordinates at ``policy.dps`` digits.
+POLISH_EVALUATIONS = 3000  # the compass search's cap of mpmath evaluations (its value is a point value either way)
 
-    From t = 0 and step s = ``start``: move to the first of t ± s·e_j that increases q(retract(t)),
-    compared at full precision; when none does, halve s. Stop when s < 10^(−dps/2): at a smooth
-    maximum q changes by O(s²), so the value is then resolved to ~10^(−dps). Returns the point (mpf,
-    on S^m at the working precision) and the number of evaluations.
+
+def polish_mp(quantity: Callable[[list], mpmath.mpf], x: np.ndarray, sphere: Sphere, policy: PrecisionPolicy,
+              start: float = 1e-7, cap: int = POLISH_EVALUATIONS) -> tuple[list, int]:
+    """High-precision local refinement: compass search with pattern moves (Hooke–Jeeves) in tangent
+    coordinates at ``policy.dps`` digits.
+
+    From t = 0 and step s = ``start``: an exploratory sweep tries t ± s·e_j for each j in turn and keeps
+    every move that increases q(retract(t)), compared at full precision; after a sweep that moved from
+    b to b', the pattern point b' + (b' − b) is explored the same way and kept if it beats b' (so the
+    steps grow along a ridge that is not aligned with the axes, where plain compass moves zigzag at
+    step s); when a sweep finds nothing, halve s. Stop when s < 10^(−dps/2): at a smooth maximum q
+    changes by O(s²), so the value is then resolved to ~10^(−dps); or after ``cap`` evaluations (then
+    the value is resolved less finely, see the evaluation count). Every value returned is q at a
+    point, so it stays a lower estimate of the sup. Returns the point (mpf, on S^m at the working
+    precision) and the number of evaluations.
     """
     with mpmath.workdps(policy.dps):
         x0 = to_sphere_mp(x)
         basis = [[mpmath.mpf(float(v)) for v in column] for column in sphere.tangent_basis(np.asarray(x, float)).T]
+        evaluations = 0
+
+        def value(t):
+            nonlocal evaluations
+            evaluations += 1
+            return quantity(point(t))
 
         def point(t):
             return to_sphere_mp([c + mpmath.fsum(tj * b[i] for tj, b in zip(t, basis)) for i, c in enumerate(x0)])
 
-        t = [mpmath.mpf(0)] * sphere.m
-        best, evaluations = quantity(point(t)), 1
-        step, stop = mpmath.mpf(start), mpmath.mpf(10) ** (-(policy.dps // 2))
-        while step >= stop:
+        def explore(t, best, step):
             for j in range(sphere.m):
-                moved = False
                 for sign in (1, -1):
+                    if evaluations >= cap:
+                        return t, best
                     trial = list(t)
                     trial[j] += sign * step
-                    value = quantity(point(trial))
-                    evaluations += 1
-                    if value > best:
-                        t, best, moved = trial, value, True
+                    trial_value = value(trial)
+                    if trial_value > best:
+                        t, best = trial, trial_value
                         break
-                if moved:
-                    break
-            else:
+            return t, best
+
+        t = [mpmath.mpf(0)] * sphere.m
+        best = value(t)
+        step, stop = mpmath.mpf(start), mpmath.mpf(10) ** (-(policy.dps // 2))
+        while step >= stop and evaluations < cap:
+            moved, moved_best = explore(t, best, step)
+            if moved_best <= best:
                 step /= 2
+                continue
+            while evaluations < cap:  # pattern moves along b → b'
+                pattern = [2 * a - b for a, b in zip(moved, t)]
+                t, best = moved, moved_best
+                moved, moved_best = explore(pattern, value(pattern), step)
+                if moved_best <= best:
+                    break
         return point(t), evaluations
