@@ -213,3 +213,17 @@ def test_tamper_never_certified_on_s3(mode):
     result = run("single-head", {"dim": 3, "eps": "1", "tamper": mode})
     assert result.verdict in (Verdict.FAIL, Verdict.INCONCLUSIVE)
     assert any(c.verdict is Verdict.FAIL for c in result.claims if c.id.startswith("E1."))
+
+
+def test_tight_mode_brackets_the_sup_error_within_five_percent():
+    """--tight on keeps splitting until the certified upper bound is within 5% of the sampled lower bound and
+    reports [lower, upper]; without it the branch and bound stops once every part meets its own claim."""
+    options = {"dim": 1, "eps": "0.2", "target": "sin(2*x0)/2", "lipschitz": "auto", "bound": "auto"}
+    tight = run("single-head", {**options, "tight": "on"})
+    loose = run("single-head", options)
+    assert tight.verdict is Verdict.PASS and tight.evidence is Evidence.CERTIFIED
+    lower, upper = tight.facts["sup_error"]["interval"]
+    assert lower == tight.facts["sup_error"]["lower"] and upper == tight.facts["sup_error"]["certified_upper"]
+    assert lower <= upper <= 1.05 * lower
+    assert "interval" not in loose.facts["sup_error"]
+    assert loose.facts["sup_error"]["certified_upper"] > 1.05 * lower  # the default stops far from the sup
