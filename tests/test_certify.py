@@ -25,18 +25,9 @@ POLICY = PrecisionPolicy(dps=30)
 RNG = np.random.default_rng(5)
 
 
-def _random_point(cell, rng) -> list:
-    """A random point of a face cell at 50 digits."""
-    t = [a + (b - a) * rng.random() for a, b in zip(cell.lo, cell.hi)]
-    y = [mpmath.mpf(v) for v in t]
-    y.insert(cell.axis, mpmath.mpf(cell.sign))
-    norm = mpmath.norm(y)
-    return [v / norm for v in y]
-
-
 @pytest.mark.parametrize("text,m", [("sin(2*x0)/2 + exp(-3*(x1-0.2)**2)", 1), ("Max(x0, Abs(x1)) * cosh(x2) + atan(x0*x2)", 2),
                                     ("sqrt(2 + x0) * log(3 + x1) + tanh(x3)", 3)])
-def test_target_enclosure_contains_mpmath_value(text, m):
+def test_target_enclosure_contains_mpmath_value(text, m, cell_point):
     xs = coordinates(m)
     expr = Target.parse(text, m, 1, 1).components[0]
     f = compile_arb(expr, xs)
@@ -46,7 +37,7 @@ def test_target_enclosure_contains_mpmath_value(text, m):
         for cell in [cells[i] for i in RNG.integers(len(cells), size=12)]:
             ball = f(cell.enclosure)
             for _ in range(3):
-                x = _random_point(cell, RNG)
+                x = cell_point(cell, RNG)
                 assert all(lower(e) <= float(v) + 1e-300 for e, v in zip(cell.enclosure, x))
                 value = exact(*x)
                 assert lower(ball) <= value <= upper(ball)
@@ -85,7 +76,7 @@ def _instance(dim, eps, **extra):
 
 
 @pytest.mark.parametrize("dim,eps", [(1, "0.2"), (2, "0.5")])
-def test_head_enclosure_contains_mpmath_parts(dim, eps):
+def test_head_enclosure_contains_mpmath_parts(dim, eps, cell_point):
     """Soundness: at random points of random cells, the 50-digit parts lie below the cell's bounds."""
     params, c, evaluator = _instance(dim, eps)
     prefix = e1_certify.prefix_balls(c)
@@ -96,12 +87,12 @@ def test_head_enclosure_contains_mpmath_parts(dim, eps):
         bounds = enclose_parts(prefix, cell, functions)
         with mpmath.workdps(50):
             for _ in range(2):
-                parts = evaluator.parts_mp(_random_point(cell, RNG))
+                parts = evaluator.parts_mp(cell_point(cell, RNG))
                 for name, bound in zip(("error", "near", "far", "leak"), bounds):
                     assert parts[name] <= bound, (name, cell)
 
 
-def test_weakened_enclosure_is_caught(monkeypatch):
+def test_weakened_enclosure_is_caught(monkeypatch, cell_point):
     """A deliberately weakened enclosure (the tail bound dropped) makes the soundness check fail."""
     from verifier import head_enclosure
 
@@ -120,7 +111,7 @@ def test_weakened_enclosure_is_caught(monkeypatch):
     for cell in face_cells(1, 64):
         bounds = enclose_parts(prefix, cell, functions)
         with mpmath.workdps(50):
-            x = _random_point(cell, RNG)
+            x = cell_point(cell, RNG)
             if evaluator.parts_mp(x)["error"] > bounds[0]:
                 violated = True
                 break

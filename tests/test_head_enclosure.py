@@ -15,15 +15,6 @@ from verifier.head_enclosure import NAMES, enclose_parts
 from verifier.targets import coordinates
 
 
-def _random_point(cell, rng) -> list:
-    """A random point of a face cell at 50 digits."""
-    t = [a + (b - a) * rng.random() for a, b in zip(cell.lo, cell.hi)]
-    y = [mpmath.mpf(v) for v in t]
-    y.insert(cell.axis, mpmath.mpf(cell.sign))
-    norm = mpmath.norm(y)
-    return [v / norm for v in y]
-
-
 def _setup(dim, eps):
     params = THEOREM.parameters(dim=dim, eps=eps)
     c = E1Construction(params)
@@ -70,7 +61,7 @@ def _worst_far_excess(c, evaluator, prefix, cells, functions) -> float:
 
 
 @pytest.mark.parametrize("dim,eps", [(1, "0.2"), (2, "0.5"), (3, "1")])
-def test_parts_inside_enclosure_on_cells_with_undecided_tokens(dim, eps):
+def test_parts_inside_enclosure_on_cells_with_undecided_tokens(dim, eps, cell_point):
     """On the initial (coarse) cells, where undecided tokens exist, every 50-digit part at random
     points lies below the cell's bound."""
     c, evaluator, prefix, functions = _setup(dim, eps)
@@ -82,7 +73,7 @@ def test_parts_inside_enclosure_on_cells_with_undecided_tokens(dim, eps):
         bounds = enclose_parts(prefix, cell, functions)
         with mpmath.workdps(50):
             for _ in range(3):
-                parts = evaluator.parts_mp(_random_point(cell, rng))
+                parts = evaluator.parts_mp(cell_point(cell, rng))
                 for name, bound in zip(NAMES, bounds):
                     assert parts[name] <= bound, (name, cell)
 
