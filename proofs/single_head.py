@@ -324,7 +324,9 @@ class E1Evaluator:
         fx = self.target.mp(xm)
         is_near = self._near_mp(xm, [points[i] for i in index], index)
         if len(index) < len(points):
-            self._check_truncation(xm, sub, len(points) - len(index), fx)
+            tail = self.truncation_tail(xm, sub, fx)
+            if tail > mpmath.mpf(10) ** (-(mpmath.mp.dps + 3)):  # the cut was wrong: stop rather than read wrong digits
+                raise AssertionError(f"truncation of the mpmath sum too coarse: tail {mpmath.nstr(tail, 3)}")
 
         def part(weights, values) -> list:
             """Σ_j w_j (ν_j − f(x)) as a vector."""
@@ -368,22 +370,23 @@ class E1Evaluator:
     def _value_bound(self) -> float:
         return float(np.max(np.abs(self.c.float64[1].values))) * (1 + 1e-9)
 
-    def _check_truncation(self, xm: list, sub: Prefix, dropped: int, fx: list) -> None:
-        """Raise if the dropped tokens could weigh more than 10^−(dps+3) (then the cut was wrong):
-        each has ⟨x, p⟩ < c_cut + 10⁻⁹, so their weight is at most dropped·e^{λ(c_cut + 10⁻⁹) + β}."""
+    def truncation_tail(self, xm: list, sub: Prefix, fx: list) -> mpmath.mpf:
+        """A bound, relative to the best kept token and times the value scale, of the weight of the prefix tokens
+        :meth:`near_tokens` dropped at x (``sub`` the kept ones, the nearest): with D = N − len(sub) dropped tokens,
+        the nearest of them at chord distance d_out (so ⟨x, p⟩ ≤ c_out = 1 − (d_out − 10⁻⁹)²/2 for each),
+
+            tail = 3·D·e^{λ c_out + β − max_kept(⟨k, x⟩ + β)}·(V + ‖f(x)‖ + 1),   V = max|ν| (1 + 10⁻⁹).
+
+        A correct cut keeps it below about 10^−(dps+6) (G of near_tokens); parts_mp stops if it exceeds 10^−(dps+3)."""
         points = self.c.float64[0]
         lam_mp = mpmath.mpf(str(sympy.N(self.c.lam, mpmath.mp.dps + 10)))
         beta_mp = mpmath.mpf(str(sympy.N(self.c.beta, mpmath.mp.dps + 10)))
-        x = np.array([float(v) for v in xm])
-        distance = np.sqrt(np.maximum(0.0, 2 - 2 * (points @ x)))
-        kept = len(sub)
-        outside = np.sort(distance)[kept] if kept < len(points) else 2.0
+        distance = np.sqrt(np.maximum(0.0, 2 - 2 * (points @ np.array([float(v) for v in xm]))))
+        outside = np.sort(distance)[len(sub)]
         c_out = mpmath.mpf(1) - mpmath.mpf(max(0.0, outside - 1e-9)) ** 2 / 2
         best = max(mpmath.fsum(k * v for k, v in zip(key, xm)) for key in sub.keys) + beta_mp
         scale = self._value_bound + mpmath.norm(fx) + 1
-        tail = 3 * dropped * mpmath.exp(lam_mp * c_out + beta_mp - best) * scale
-        if tail > mpmath.mpf(10) ** (-(mpmath.mp.dps + 3)):
-            raise AssertionError(f"truncation of the mpmath sum too coarse: tail {mpmath.nstr(tail, 3)}")
+        return 3 * (len(points) - len(sub)) * mpmath.exp(lam_mp * c_out + beta_mp - best) * scale
 
     def _prefix_values_mp(self) -> list:
         """ν_prefix of every prefix token at the current precision (independent of x: cached)."""

@@ -1,4 +1,6 @@
 """E1 on H0: the instances PASS, every negative control FAILs, the formulas match the spec."""
+import math
+
 import mpmath
 import numpy as np
 import pytest
@@ -475,3 +477,235 @@ def test_truncated_float64_scan_equals_the_dense_one(monkeypatch):
     monkeypatch.setattr(e1, "FLOAT64_DIGITS", -3)
     coarse = e1.E1Evaluator(c, cf).parts_f64(X)
     assert max(np.max(np.abs(dense[k] - coarse[k])) for k in e1.PARTS) > 1e-6
+
+
+def _evaluator(**options):
+    """An E1 evaluator on H0 for the instance ``options`` (the parameters' defaults otherwise)."""
+    params = e1.THEOREM.parameters(**options)
+    return e1.E1Evaluator(e1.E1Construction(params), derive_closed_form(Head.h0(params.dim, params.target.d), params.dim,
+                                                                        params.target.d))
+
+
+def test_fast_cost_estimate_term_by_term():
+    """Every term of the cost model, for a vector target (d = 2) on S² with T = 3 and 50 digits:
+    scan (points + 4096 + 512)·(N + T)·(m + 1 + d)·SCAN_CELL, mpmath MP_EVALUATIONS·(N + T)·(m + 1 + d)·MP_TOKEN·(1 + (dps/140)²),
+    target nodes·(scan·TARGET_NODE_F64 + (2N + MP_EVALUATIONS)·TARGET_NODE_MP); bytes per scan point, per chunk cell
+    and per mpmath number."""
+    p = e1.THEOREM.parameters(dim=2, eps="0.5", points="1000", context="3", dps="50", target="(x0, x1*x2)",
+                              lipschitz="2", bound="1")
+    N, tokens, width, scan, nodes = 386, 389, 5, 5608, p.target.size
+    estimate = e1.cost_estimate(p, N)
+    assert estimate.seconds == pytest.approx({
+        "the float64 scan (--points, --context)": scan * tokens * width * e1.SCAN_CELL,
+        "the mpmath evaluations (--dps, --context)": e1.MP_EVALUATIONS * tokens * width * e1.MP_TOKEN * (1 + (50 / 140) ** 2),
+        "evaluating the target (--target)": nodes * (scan * e1.TARGET_NODE_F64 + (2 * N + e1.MP_EVALUATIONS) * e1.TARGET_NODE_MP),
+    }, rel=1e-12)
+    assert estimate.bytes == {"the scan points (--points)": scan * e1.BYTES_PER_POINT * 3,
+                              "the scan chunks": e1.SCAN_CELLS * e1.BYTES_PER_CELL * width,
+                              "the prefix in mpmath (--dps)": tokens * width * 4 * 130}
+    assert nodes > 1 and list(estimate.seconds)[0].startswith("the float64 scan")
+
+
+def test_fast_sup_search_gets_the_scan_of_the_construction(monkeypatch):
+    """The sup search scans --points with the seed, its extra points are the covering witness followed by the
+    farthest-point candidates (none known on S³), only ‖H − f‖ is polished, and a chunk holds
+    SCAN_CELLS // (N + T) rows."""
+    from verifier.domains import Sphere, farthest_point_candidates
+    calls = []
+    monkeypatch.setattr(e1, "sup_search", lambda *args, **kw: calls.append((args, kw)) or "searched")
+    for dim, eps, N in ((1, "0.2", 60), (3, "1", 1040)):
+        evaluator = _evaluator(dim=dim, eps=eps, points="150", context="2", seed="3", dps="40")
+        rho = covering_radius(evaluator.c.float64[0], seed=3)
+        assert evaluator.c.prefix_length == N and evaluator.sups(rho) == "searched"
+        (f64, mp, names, sphere, policy, seed), kw = calls.pop()
+        assert (f64, mp, names, sphere, policy, seed) == (evaluator.parts_f64, evaluator.parts_mp, e1.PARTS, Sphere(dim),
+                                                         evaluator.c.params.policy, 3)
+        assert set(kw) == {"scan_points", "extra_points", "polish", "chunk_rows"}
+        assert (kw["scan_points"], kw["polish"], kw["chunk_rows"]) == (150, ("error",), 4_000_000 // (N + 2))
+        farthest = farthest_point_candidates(evaluator.c.float64[0])
+        expected = [rho.witness] + ([] if farthest is None else list(farthest[0]))
+        assert (farthest is None) == (dim == 3) and np.array_equal(kw["extra_points"], np.array(expected))
+
+
+def test_fast_near_tokens_are_those_above_the_cut():
+    """near_tokens(x) = {i : ⟨x, p_i⟩ ≥ ⟨x, p*⟩ − G/λ − 10⁻⁹}, G = ln(3N(V + B + 1)) + digits·ln 10 with
+    V = max|ν|·(1 + 10⁻⁹) and digits = dps + 6 by default; every token when the cut is below −1 (λ = 1)."""
+    from verifier.domains import Sphere
+    evaluator = _evaluator(dim=2, eps="0.5")
+    points, prefix = evaluator.c.float64
+    lam = float(sympy.N(evaluator.c.lam, 17))
+    V = float(np.max(np.abs(prefix.values))) * (1 + 1e-9)
+    assert evaluator._value_bound == V and evaluator._lam_f64 == lam
+    flips = 0
+    for x in Sphere(2).scan_points(400, 5):
+        inner = points @ x
+        for dps, digits in ((30, None), (50, None), (30, 20)):
+            with mpmath.workdps(dps):
+                got = evaluator.near_tokens(x, digits)
+            G = math.log(3 * 386 * (V + 1 + 1)) + (dps + 6 if digits is None else digits) * math.log(10)
+            cut = inner.max() - G / lam - 1e-9
+            clear = np.abs(inner - cut) > 1e-12  # rounding of the two computations cannot decide these
+            assert np.array_equal(np.isin(np.arange(386), got)[clear], (inner >= cut)[clear]), (x, dps, digits)
+            assert got == sorted(got)
+            flips += int(np.sum(np.abs(inner - cut) < 2e-3))  # tokens within 2·10⁻³ of the cut: the test sees them
+    assert flips > 100
+    small = _evaluator(dim=2, eps="0.5", tamper="small-lambda")
+    assert small.near_tokens(np.array([0.0, 0.0, 1.0])) == list(range(386))
+
+
+def test_fast_hypotheses_get_the_capped_budget(monkeypatch):
+    """The hypotheses run with the instance's budget capped at HYPOTHESIS_BUDGET = (50 000 cells, 30 s), its
+    precision, seed and points, and certify unless --evidence sampled."""
+    from verifier.certify import Budget
+    calls = []
+    monkeypatch.setattr(e1, "certified_hypotheses", lambda *args, **kw: calls.append((args, kw)) or ["claims"])
+    for options, budget, certify in (({}, Budget(50_000, 30), True), ({"cert_cells": "10", "cert_seconds": "5"}, Budget(10, 5), True),
+                                     ({"cert_cells": "60000", "evidence": "sampled", "seed": "4", "points": "700"},
+                                      Budget(50_000, 30), False)):
+        params = e1.THEOREM.parameters(dim=1, eps="0.2", **options)
+        assert e1.THEOREM.hypotheses(params) == ["claims"]
+        args, kw = calls.pop()
+        assert args == (params.target, params.policy, params.seed, params.points, budget) and kw == {"certify": certify}
+
+
+def test_fast_truncation_tail_bounds_the_dropped_tokens_and_stops_a_wrong_cut(monkeypatch):
+    """truncation_tail = 3·D·e^{λ c_out + β − best}·(V + ‖f(x)‖ + 1) bounds the dropped tokens' weight relative to the
+    best kept one (times the scale), stays below 10^−(dps+5) for the cut of near_tokens, and parts_mp stops when it
+    exceeds 10^−(dps+3) (exactly that value passes)."""
+    from verifier.attention import Prefix
+    from verifier.domains import Sphere
+    evaluator = _evaluator(dim=2, eps="0.5", context="2")
+    with mpmath.workdps(30):
+        points, prefix = evaluator.c.at_precision()
+        lam, beta = mpmath.mpf(str(sympy.N(evaluator.c.lam, 40))), mpmath.mpf(str(sympy.N(evaluator.c.beta, 40)))
+        for x in Sphere(2).scan_points(20, 9):
+            xm = [mpmath.mpf(float(v)) for v in x]
+            kept = evaluator.near_tokens(x)
+            sub = Prefix([prefix.keys[i] for i in kept], [prefix.biases[i] for i in kept], [prefix.values[i] for i in kept])
+            fx = evaluator.target.mp(xm)
+            tail = evaluator.truncation_tail(xm, sub, fx)
+            score = [mpmath.fdot(k, xm) + b for k, b in zip(prefix.keys, prefix.biases)]
+            best = max(score[i] for i in kept)
+            scale = evaluator._value_bound + mpmath.norm(fx) + 1
+            dropped = [i for i in range(len(points)) if i not in kept]
+            outside = min(float(mpmath.sqrt(2 - 2 * mpmath.fdot(points[i], xm))) for i in dropped)
+            stated = 3 * len(dropped) * mpmath.exp(lam * (1 - mpmath.mpf(outside - 1e-9) ** 2 / 2) + beta - best) * scale
+            assert abs(tail / stated - 1) < 1e-12
+            assert mpmath.fsum(mpmath.exp(score[i] - best) for i in dropped) * scale <= tail < mpmath.mpf(10) ** -35
+        x = np.array([0.6, 0.0, 0.8])
+        limit = mpmath.mpf(10) ** -33
+        monkeypatch.setattr(e1.E1Evaluator, "truncation_tail", lambda self, *args: limit)
+        evaluator.parts_mp(x)  # exactly 10^−(dps+3): accepted
+        monkeypatch.setattr(e1.E1Evaluator, "truncation_tail", lambda self, *args: limit * (1 + mpmath.mpf(10) ** -20))
+        with pytest.raises(AssertionError, match=r"^truncation of the mpmath sum too coarse: tail 1\.0e-33$"):
+            evaluator.parts_mp(x)
+        monkeypatch.undo()
+        monkeypatch.setattr(e1.E1Evaluator, "near_tokens", lambda self, x, digits=None: [int(np.argmax(points_f64 @ x))])
+        points_f64 = evaluator.c.float64[0]
+        with pytest.raises(AssertionError, match="truncation of the mpmath sum too coarse"):
+            evaluator.parts_mp(x)  # only the nearest token kept: its neighbours weigh far more than 10^−33
+
+
+def test_fast_two_paths_claim_scale_numbers_and_failure_detail():
+    """The agreement bound is 10⁻¹⁰·max(1, B); the claim records the larger gap; only the continuous parts
+    (‖H − f‖ and the leak) must agree between float64 and mpmath, near/far may not at the threshold."""
+    from dataclasses import replace
+    from verifier.claims import Kind
+    for target, L, B, scale in (("sin(2*x0)/4", "1/2", "1/2", 1.0), ("3*sin(x0)", "3", "3", 3.0)):
+        evaluator = _evaluator(dim=1, eps="0.2", points="100", target=target, lipschitz=L, bound=B, evidence="sampled")
+        params, head = evaluator.c.params, Head.h0(1, 1)
+        sups = evaluator.sups(covering_radius(evaluator.c.float64[0]))
+        claim = e1.two_paths_claim(evaluator, head, sups, params)
+        assert (claim.id, claim.verdict, claim.kind, claim.evidence, claim.detail) == (
+            "F.two-paths", Verdict.PASS, Kind.FRAMEWORK, Evidence.SAMPLED, "")
+        assert claim.statement == ("the derived closed form and the plain matrix forward pass agree (float64 at 512 points, "
+                                   "mpmath at the argmax); float64 and mpmath agree at every sup argmax")
+        assert claim.bound == 1e-10 * scale and 0 <= claim.value < 1e-11
+        assert claim.method.startswith("sampled: max gap float64 ") and f" ≤ 1e-10·{scale:g}; mpmath gap " in claim.method
+        assert e1.two_paths_claim(evaluator, head, {**sups, "near": replace(sups["near"], float64_agrees=False),
+                                                    "far": replace(sups["far"], float64_agrees=False)}, params).verdict is Verdict.PASS
+        for name in ("leak", "error"):
+            broken = e1.two_paths_claim(evaluator, head, {**sups, name: replace(sups[name], float64_agrees=False)}, params)
+            assert broken.verdict is Verdict.FAIL
+            assert broken.detail.startswith("FRAMEWORK ERROR: closed form vs matrix pass differ by ")
+            assert broken.detail.endswith(f" (mpmath); float64 vs mpmath disagree for {[name]}")
+        wrong = Head(head.W_Q, head.W_K, 2 * head.W_V)
+        broken = e1.two_paths_claim(evaluator, wrong, sups, params)
+        assert broken.verdict is Verdict.FAIL and broken.value > 1e-3 and broken.detail.endswith("disagree for none")
+
+
+def test_fast_parameters_at_their_boundaries_with_the_full_messages():
+    """ε = 4L is allowed; N = --max-prefix is allowed, one more is refused; 8BN = ε is refused; each refusal says why
+    and what to change, before any construction (N from the ceiling of √m/δ only when √m/δ < 10⁷)."""
+    assert e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="4")).N == 4  # r = 2, n = 1: N = 2² − 0²
+    assert e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", max_prefix="60")).N == 60
+    refusals = [
+        ({"dim": 1, "eps": "0.2", "max_prefix": "59"}, "E1 needs N = 60 prefix tokens for m = 1, ε = 1/5, L = 1 (over the "
+         "budget --max-prefix 59); use a larger --eps or raise --max-prefix"),
+        ({"dim": 1, "eps": "1e-7"}, "E1 needs N ≈ 1.13e+08 prefix tokens for m = 1, ε = 1/10000000, L = 1 (over the budget "
+         "--max-prefix 20000); use a larger --eps or raise --max-prefix"),
+        ({"dim": 1, "eps": "0.2", "target": "x0/2400", "lipschitz": "1", "bound": "1/2400"},
+         "λ = (4/r²)·ln(8BN/ε) would be ≤ 0 because 8BN = 1/5 ≤ ε = 1/5: E1's construction needs 8BN > ε. Here "
+         "‖f‖ ≤ B < ε/(8N), so f is within ε of 0 everywhere and the claim is trivial; if B is the true bound nothing "
+         "needs checking, otherwise pass the real --bound"),
+        ({"dim": 1, "eps": "4.01"}, "E1 is stated for ε ∈ (0, 4L] = (0, 4]; pass a smaller --eps"),
+        ({"dim": 1}, "single-head needs --eps, the target accuracy ε > 0 (e.g. --eps 0.1)"),
+        ({"dim": 1, "eps": "0.2", "lipschitz": "2"}, "--lipschitz/--bound describe a --target; give the target too"),
+        ({"dim": 1, "eps": "0.2", "target": "x0", "bound": "1"}, "a custom --target needs its hypotheses: --lipschitz L and "
+         "--bound B (‖f(x)−f(y)‖ ≤ L‖x−y‖ and ‖f(x)‖ ≤ B on the sphere)"),
+        ({"dim": 4, "eps": "2", "evidence": "certified"}, "--evidence certified: cannot certify: m = 4 > 3 (face cells are "
+         "implemented up to S^3); use --evidence auto"),
+        ({"dim": 1, "eps": "0.2", "tamper": "short-prefix", "evidence": "certified"}, "--evidence certified: cannot certify: "
+         "the short-prefix negative control has no exact ball form; use --evidence auto"),
+    ]
+    for options, message in refusals:
+        with pytest.raises(InputError) as info:
+            e1.THEOREM.parameters(**options)
+        assert str(info.value) == message, options
+    assert e1.THEOREM.parameters(dim=1, eps="0.2", target="x0/2399", lipschitz="1", bound="1/2399").target.bound == sympy.Rational(1, 2399)
+    for option, limit, what in (("max_seconds", "1", "take about"), ("max_memory", "0.01", "GiB of memory")):
+        with pytest.raises(InputError) as info:
+            e1.THEOREM.parameters(dim=1, eps="0.2", points="10000000", **{option: limit})
+        assert what in str(info.value) and ("use a larger --eps, fewer --points, a smaller --context or --dps, or a shorter "
+                                            "--target, or raise --" + option.replace("_", "-")) in str(info.value)
+
+
+def test_fast_automatic_constants_come_from_the_certified_back_end(monkeypatch):
+    """--lipschitz auto / --bound auto: each is computed by automatic_value with the instance's precision, seed, points
+    and budget, L first; the ε ≤ 4L test then uses the computed L; a given constant is kept."""
+    from verifier.certify import Budget
+    calls = []
+
+    def automatic(target, name, policy, seed, points, budget):
+        calls.append((target.text, target.lipschitz, name, policy.dps, seed, points, budget))
+        return {"lipschitz": sympy.Rational(3, 2), "bound": sympy.Rational(1, 2)}[name]
+
+    monkeypatch.setattr(e1, "automatic_value", automatic)
+    p = e1.THEOREM.parameters(dim=1, eps="0.2", lipschitz="auto", bound="auto", target="sin(3*x0)/2", dps="40", seed="5",
+                              points="300", cert_cells="7", cert_seconds="9")
+    assert (p.target.lipschitz, p.target.bound, p.target.text) == (sympy.Rational(3, 2), sympy.Rational(1, 2), "sin(3*x0)/2")
+    assert calls == [("sin(3*x0)/2", 1, "lipschitz", 40, 5, 300, Budget(7, 9)),
+                     ("sin(3*x0)/2", sympy.Rational(3, 2), "bound", 40, 5, 300, Budget(7, 9))]
+    calls.clear()
+    p = e1.THEOREM.parameters(dim=1, eps="0.2", target="x0", lipschitz="2", bound="auto")
+    assert (p.target.lipschitz, p.target.bound) == (2, sympy.Rational(1, 2)) and [c[2] for c in calls] == ["bound"]
+    with pytest.raises(InputError, match=r"ε ∈ \(0, 4L\] = \(0, 6\]"):
+        e1.THEOREM.parameters(dim=1, eps="7", target="x0", lipschitz="auto", bound="1")
+
+
+def test_fast_check_certifies_on_s1_and_says_why_not_otherwise():
+    """--evidence auto on S¹ upgrades steps 1–5 to certified and records the certified upper bound beside the
+    sampled lower one; the short-prefix control cannot be certified and its facts say why."""
+    claims = lambda outcome: {c.id: c for c in outcome.claims}  # noqa: E731
+    honest = e1.THEOREM.check(e1.THEOREM.parameters(dim=1, eps="0.2", points="100"))
+    by_id = claims(honest)
+    assert all(c.verdict is Verdict.PASS for c in honest.claims)
+    for id in ("E1.step1.covering", "E1.step2.near", "E1.step3.far", "E1.step4.leak", "E1.step5.sup"):
+        assert by_id[id].evidence is Evidence.CERTIFIED, id
+    sup = honest.facts["sup_error"]
+    assert "not_certified" not in sup and "interval" not in sup and sup["decided"] and sup["cells"] > 0
+    assert 0 < sup["lower"] == sup["value"] <= sup["certified_upper"] == by_id["E1.step5.sup"].value <= 0.2
+    short = e1.THEOREM.check(e1.THEOREM.parameters(dim=1, eps="0.2", points="100", tamper="short-prefix"))
+    assert short.facts["sup_error"]["not_certified"] == "cannot certify: the short-prefix negative control has no exact ball form"
+    assert all(claims(short)[id].evidence is Evidence.SAMPLED for id in ("E1.step2.near", "E1.step3.far", "E1.step5.sup"))
+    assert claims(short)["E1.step1.covering"].verdict is Verdict.FAIL
