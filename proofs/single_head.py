@@ -255,7 +255,8 @@ class E1Evaluator:
         self.cf = closed_form
         self.target = construction.params.target
         self.T = construction.params.context
-        self._cache: dict = {}
+        self._values: dict = {}  # ν_prefix of every token, per mpmath precision (dps)
+        self._thresholds: dict = {}  # 1 − r²/2, per mpmath precision (dps)
 
     def sups(self, rho: CoveringRadius) -> dict[str, SupResult]:
         """Sampled sups of the four norms; the scan also covers the points farthest from the prefix
@@ -346,7 +347,7 @@ class E1Evaluator:
         ⟨x, p⟩ ≥ c_cut = ⟨x, p*⟩ − G/λ (p* the nearest), G = ln(3N(V + B + 1)) + digits·ln 10,
         found by a cKDTree ball query of chord radius (2 − 2c_cut)^(1/2). The others weigh, all
         together, less than 10^−(digits−1) relative to the best token (for mpmath checked after the
-        evaluation by :meth:`_check_truncation`), so dropping them changes no digit the verdict reads."""
+        evaluation by :meth:`truncation_tail`), so dropping them changes no digit the verdict reads."""
         points = self.c.float64[0]
         tree = self._tree
         digits = mpmath.mp.dps + 6 if digits is None else digits
@@ -375,34 +376,35 @@ class E1Evaluator:
         :meth:`near_tokens` dropped at x (``sub`` the kept ones, the nearest): with D = N − len(sub) dropped tokens,
         the nearest of them at chord distance d_out (so ⟨x, p⟩ ≤ c_out = 1 − (d_out − 10⁻⁹)²/2 for each),
 
-            tail = 3·D·e^{λ c_out + β − max_kept(⟨k, x⟩ + β)}·(V + ‖f(x)‖ + 1),   V = max|ν| (1 + 10⁻⁹).
+            tail = 3·D·e^{λ c_out − max_kept ⟨k, x⟩}·(V + ‖f(x)‖ + 1),   V = max|ν| (1 + 10⁻⁹)
+
+        (every prefix token has the same bias β, which cancels from the ratio of weights).
 
         A correct cut keeps it below about 10^−(dps+6) (G of near_tokens); parts_mp stops if it exceeds 10^−(dps+3)."""
         points = self.c.float64[0]
         lam_mp = mpmath.mpf(str(sympy.N(self.c.lam, mpmath.mp.dps + 10)))
-        beta_mp = mpmath.mpf(str(sympy.N(self.c.beta, mpmath.mp.dps + 10)))
         distance = np.sqrt(np.maximum(0.0, 2 - 2 * (points @ np.array([float(v) for v in xm]))))
         outside = np.sort(distance)[len(sub)]
         c_out = mpmath.mpf(1) - mpmath.mpf(max(0.0, outside - 1e-9)) ** 2 / 2
-        best = max(mpmath.fsum(k * v for k, v in zip(key, xm)) for key in sub.keys) + beta_mp
+        best = max(mpmath.fsum(k * v for k, v in zip(key, xm)) for key in sub.keys)
         scale = self._value_bound + mpmath.norm(fx) + 1
-        return 3 * (len(points) - len(sub)) * mpmath.exp(lam_mp * c_out + beta_mp - best) * scale
+        return 3 * (len(points) - len(sub)) * mpmath.exp(lam_mp * c_out - best) * scale
 
     def _prefix_values_mp(self) -> list:
         """ν_prefix of every prefix token at the current precision (independent of x: cached)."""
-        key = ("values", mpmath.mp.dps)
-        if key not in self._cache:
+        dps = mpmath.mp.dps
+        if dps not in self._values:
             _, prefix = self.c.at_precision()
-            self._cache[key] = self.cf.values_mp(prefix, [])[0]
-        return self._cache[key]
+            self._values[dps] = self.cf.values_mp(prefix, [])[0]
+        return self._values[dps]
 
     def _near_mp(self, xm: list, points: list, index) -> list[bool]:
         """‖x − p_i‖ ≤ r ⇔ ⟨x, p_i⟩ ≥ 1 − r²/2 for the tokens ``index`` (``points`` are theirs), decided in
         float64 where the margin exceeds 1e-9 and in mpmath otherwise."""
-        key = ("threshold", mpmath.mp.dps)
-        if key not in self._cache:
-            self._cache[key] = 1 - mpmath.mpf(str(sympy.N(self.c.r**2 / 2, mpmath.mp.dps + 10)))
-        threshold = self._cache[key]
+        dps = mpmath.mp.dps
+        if dps not in self._thresholds:
+            self._thresholds[dps] = 1 - mpmath.mpf(str(sympy.N(self.c.r**2 / 2, dps + 10)))
+        threshold = self._thresholds[dps]
         margin = self.c.float64[0][list(index)] @ np.array([float(v) for v in xm]) - float(threshold)
         return [bool(gap > 0) if abs(gap) > 1e-9 else mpmath.fdot(xm, p) >= threshold for gap, p in zip(margin, points)]
 

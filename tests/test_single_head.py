@@ -476,6 +476,7 @@ def test_truncated_float64_scan_equals_the_dense_one(monkeypatch):
     assert all(np.max(np.abs(dense[k] - truncated[k])) <= 1e-14 for k in e1.PARTS)
     monkeypatch.setattr(e1, "FLOAT64_DIGITS", -3)
     coarse = e1.E1Evaluator(c, cf).parts_f64(X)
+    assert all(np.array_equal(dense[k], e1.E1Evaluator(c, cf, truncate=False).parts_f64(X)[k]) for k in e1.PARTS)  # no cut
     assert max(np.max(np.abs(dense[k] - coarse[k])) for k in e1.PARTS) > 1e-6
 
 
@@ -569,15 +570,15 @@ def test_fast_hypotheses_get_the_capped_budget(monkeypatch):
 
 
 def test_fast_truncation_tail_bounds_the_dropped_tokens_and_stops_a_wrong_cut(monkeypatch):
-    """truncation_tail = 3·D·e^{λ c_out + β − best}·(V + ‖f(x)‖ + 1) bounds the dropped tokens' weight relative to the
-    best kept one (times the scale), stays below 10^−(dps+5) for the cut of near_tokens, and parts_mp stops when it
-    exceeds 10^−(dps+3) (exactly that value passes)."""
+    """truncation_tail = 3·D·e^{λ c_out − max_kept ⟨k, x⟩}·(V + ‖f(x)‖ + 1) bounds the dropped tokens' weight relative to
+    the best kept one (times the scale), stays below 10^−(dps+5) for the cut of near_tokens, and parts_mp stops when it
+    exceeds 10^−(dps+3) (exactly that value passes); truncate=False sums over every token and needs no cut."""
     from verifier.attention import Prefix
     from verifier.domains import Sphere
     evaluator = _evaluator(dim=2, eps="0.5", context="2")
     with mpmath.workdps(30):
         points, prefix = evaluator.c.at_precision()
-        lam, beta = mpmath.mpf(str(sympy.N(evaluator.c.lam, 40))), mpmath.mpf(str(sympy.N(evaluator.c.beta, 40)))
+        lam = mpmath.mpf(str(sympy.N(evaluator.c.lam, 40)))
         for x in Sphere(2).scan_points(20, 9):
             xm = [mpmath.mpf(float(v)) for v in x]
             kept = evaluator.near_tokens(x)
@@ -588,9 +589,10 @@ def test_fast_truncation_tail_bounds_the_dropped_tokens_and_stops_a_wrong_cut(mo
             best = max(score[i] for i in kept)
             scale = evaluator._value_bound + mpmath.norm(fx) + 1
             dropped = [i for i in range(len(points)) if i not in kept]
-            outside = min(float(mpmath.sqrt(2 - 2 * mpmath.fdot(points[i], xm))) for i in dropped)
-            stated = 3 * len(dropped) * mpmath.exp(lam * (1 - mpmath.mpf(outside - 1e-9) ** 2 / 2) + beta - best) * scale
-            assert abs(tail / stated - 1) < 1e-12
+            chord = np.sqrt(np.maximum(0.0, 2 - 2 * (evaluator.c.float64[0] @ x)))  # float64, as the cut was found
+            outside = min(chord[i] for i in dropped)
+            stated = 3 * len(dropped) * mpmath.exp(lam * (1 - mpmath.mpf(outside - 1e-9) ** 2 / 2) - best) * scale
+            assert abs(tail / stated - 1) < 1e-25
             assert mpmath.fsum(mpmath.exp(score[i] - best) for i in dropped) * scale <= tail < mpmath.mpf(10) ** -35
         x = np.array([0.6, 0.0, 0.8])
         limit = mpmath.mpf(10) ** -33
@@ -599,20 +601,32 @@ def test_fast_truncation_tail_bounds_the_dropped_tokens_and_stops_a_wrong_cut(mo
         monkeypatch.setattr(e1.E1Evaluator, "truncation_tail", lambda self, *args: limit * (1 + mpmath.mpf(10) ** -20))
         with pytest.raises(AssertionError, match=r"^truncation of the mpmath sum too coarse: tail 1\.0e-33$"):
             evaluator.parts_mp(x)
+        monkeypatch.setattr(e1.E1Evaluator, "truncation_tail", lambda self, *args: limit * mpmath.mpf("1.23456"))
+        with pytest.raises(AssertionError, match=r"^truncation of the mpmath sum too coarse: tail 1\.23e-33$"):
+            evaluator.parts_mp(x)
         monkeypatch.undo()
         monkeypatch.setattr(e1.E1Evaluator, "near_tokens", lambda self, x, digits=None: [int(np.argmax(points_f64 @ x))])
         points_f64 = evaluator.c.float64[0]
         with pytest.raises(AssertionError, match="truncation of the mpmath sum too coarse"):
             evaluator.parts_mp(x)  # only the nearest token kept: its neighbours weigh far more than 10^−33
+        full = evaluator.parts_mp(x, truncate=False)  # no cut consulted
+        dense = e1.E1Evaluator(evaluator.c, evaluator.cf, truncate=False)
+        assert dense.parts_mp(x) == full
+        monkeypatch.undo()
+        assert abs(full["error"] - evaluator.parts_mp(x)["error"]) < mpmath.mpf(10) ** -28
 
 
-def test_fast_two_paths_claim_scale_numbers_and_failure_detail():
-    """The agreement bound is 10⁻¹⁰·max(1, B); the claim records the larger gap; only the continuous parts
+def test_fast_two_paths_claim_scale_numbers_and_failure_detail(monkeypatch):
+    """The agreement bounds are 10⁻¹⁰·max(1, B) (float64, at 512 scan points of seed + 7) and the precision's
+    tolerance·max(1, B) (mpmath, at the argmax); the claim records the larger gap; only the continuous parts
     (‖H − f‖ and the leak) must agree between float64 and mpmath, near/far may not at the threshold."""
+    import re
     from dataclasses import replace
+    from verifier.attention import forward_matrix_numpy, h0_embedding_numpy
     from verifier.claims import Kind
+    from verifier.domains import Sphere
     for target, L, B, scale in (("sin(2*x0)/4", "1/2", "1/2", 1.0), ("3*sin(x0)", "3", "3", 3.0)):
-        evaluator = _evaluator(dim=1, eps="0.2", points="100", target=target, lipschitz=L, bound=B, evidence="sampled")
+        evaluator = _evaluator(dim=1, eps="0.2", points="100", target=target, lipschitz=L, bound=B, evidence="sampled", seed="2")
         params, head = evaluator.c.params, Head.h0(1, 1)
         sups = evaluator.sups(covering_radius(evaluator.c.float64[0]))
         claim = e1.two_paths_claim(evaluator, head, sups, params)
@@ -620,8 +634,13 @@ def test_fast_two_paths_claim_scale_numbers_and_failure_detail():
             "F.two-paths", Verdict.PASS, Kind.FRAMEWORK, Evidence.SAMPLED, "")
         assert claim.statement == ("the derived closed form and the plain matrix forward pass agree (float64 at 512 points, "
                                    "mpmath at the argmax); float64 and mpmath agree at every sup argmax")
-        assert claim.bound == 1e-10 * scale and 0 <= claim.value < 1e-11
-        assert claim.method.startswith("sampled: max gap float64 ") and f" ≤ 1e-10·{scale:g}; mpmath gap " in claim.method
+        X = Sphere(1).scan_points(512, 9)
+        prefix = evaluator.c.float64[1]
+        numpy_gap = np.max(np.abs(evaluator.cf.output_numpy(X, prefix, evaluator.content_f64(X)) - forward_matrix_numpy(
+            head, h0_embedding_numpy(X, 1), prefix.tokens(), h0_embedding_numpy(evaluator.content_f64(X), 1))))
+        assert claim.bound == 1e-10 * scale and claim.value == numpy_gap < 1e-11  # the mpmath gap at the argmax is 0 here
+        assert e1.two_paths_claim(evaluator, head, sups, params).value == claim.value  # the same points every time
+        assert claim.method == f"sampled: max gap float64 {numpy_gap:.3g} ≤ 1e-10·{scale:g}; mpmath gap 0.0"
         assert e1.two_paths_claim(evaluator, head, {**sups, "near": replace(sups["near"], float64_agrees=False),
                                                     "far": replace(sups["far"], float64_agrees=False)}, params).verdict is Verdict.PASS
         for name in ("leak", "error"):
@@ -629,9 +648,22 @@ def test_fast_two_paths_claim_scale_numbers_and_failure_detail():
             assert broken.verdict is Verdict.FAIL
             assert broken.detail.startswith("FRAMEWORK ERROR: closed form vs matrix pass differ by ")
             assert broken.detail.endswith(f" (mpmath); float64 vs mpmath disagree for {[name]}")
-        wrong = Head(head.W_Q, head.W_K, 2 * head.W_V)
-        broken = e1.two_paths_claim(evaluator, wrong, sups, params)
-        assert broken.verdict is Verdict.FAIL and broken.value > 1e-3 and broken.detail.endswith("disagree for none")
+        broken = e1.two_paths_claim(evaluator, Head(head.W_Q, head.W_K, 2 * head.W_V), sups, params)
+        shown = re.fullmatch(r"FRAMEWORK ERROR: closed form vs matrix pass differ by (\S+) \(float64\) / (\S+) \(mpmath\); "
+                             r"float64 vs mpmath disagree for none", broken.detail)
+        assert broken.verdict is Verdict.FAIL and shown and broken.value > 1e-3
+        float64_gap, mp_gap = shown.groups()
+        assert float64_gap == f"{float(float64_gap):.3g}" and len(mp_gap.split("e")[0].replace(".", "").lstrip("0")) == 5
+        assert broken.method.endswith(f"mpmath gap {mpmath.nstr(mpmath.mpf(mp_gap), 3)}") and broken.value >= float(mp_gap) * 0.9999
+        # a float64 gap of 2·10⁻¹⁰ (or an mpmath gap of twice the tolerance) passes when B = 3 and fails when B = 1/2
+        for module, name, shift in ((e1, "forward_matrix_numpy", 2e-10), (e1, "forward_matrix_mp", None)):
+            real = getattr(module, name)
+            if shift is None:
+                monkeypatch.setattr(module, name, lambda *args, real=real: [v + 2 * params.policy.tolerance for v in real(*args)])
+            else:
+                monkeypatch.setattr(module, name, lambda *args, real=real: real(*args) + shift)
+            assert e1.two_paths_claim(evaluator, head, sups, params).verdict is (Verdict.PASS if scale == 3 else Verdict.FAIL), name
+            monkeypatch.undo()
 
 
 def test_fast_parameters_at_their_boundaries_with_the_full_messages():
@@ -709,3 +741,83 @@ def test_fast_check_certifies_on_s1_and_says_why_not_otherwise():
     assert short.facts["sup_error"]["not_certified"] == "cannot certify: the short-prefix negative control has no exact ball form"
     assert all(claims(short)[id].evidence is Evidence.SAMPLED for id in ("E1.step2.near", "E1.step3.far", "E1.step5.sup"))
     assert claims(short)["E1.step1.covering"].verdict is Verdict.FAIL
+    assert claims(short)["E1.size"].verdict is Verdict.FAIL  # 3 tokens, not N = 60 (although N ≤ 2(m+1)(n+1)^m)
+    starved = e1.THEOREM.check(e1.THEOREM.parameters(dim=1, eps="0.2", points="100", cert_cells="3"))
+    sup = claims(starved)["E1.step5.sup"]  # 3 cells do not decide it; the worst cell's centre is evaluated, not a FAIL
+    assert (sup.verdict, sup.evidence, starved.facts["sup_error"]["decided"]) == (Verdict.INCONCLUSIVE, Evidence.SAMPLED, False)
+    assert sup.detail.startswith("sup ‖error‖ ≤ ε is neither refuted nor proved: certified ≤ ")
+
+
+def test_fast_near_or_far_is_decided_in_mpmath_only_within_1e9_of_the_threshold(monkeypatch):
+    """‖x − p‖ ≤ r ⇔ ⟨x, p⟩ ≥ 1 − r²/2: float64 decides where |⟨x, p⟩ − (1 − r²/2)| > 10⁻⁹, mpmath (one fdot per
+    token) within that band, where float64 cannot tell 10⁻¹² inside from 10⁻¹² outside."""
+    evaluator = _evaluator(dim=1, eps="0.2")
+    calls = []
+    fdot = mpmath.fdot
+    monkeypatch.setattr(mpmath, "fdot", lambda *args: calls.append(1) or fdot(*args))
+    with mpmath.workdps(30):
+        points, _ = evaluator.c.at_precision()
+        p = points[0]
+        angle = mpmath.atan2(p[1], p[0])
+        index = [0, 1, 30]
+        for offset, inside in ((mpmath.mpf("1e-12"), True), (mpmath.mpf("-1e-12"), False), (mpmath.mpf("2e-9"), True),
+                               (mpmath.mpf("-2e-9"), False)):
+            t = angle + mpmath.acos(mpmath.mpf("0.995") + offset)  # ⟨x, p_0⟩ = 1 − r²/2 + offset
+            xm = [mpmath.cos(t), mpmath.sin(t)]
+            calls.clear()
+            near = evaluator._near_mp(xm, [points[i] for i in index], index)
+            assert near == [inside, False, False], offset  # x is 0.1 rad from p_0; p_1 (other side of p_0) 0.17, p_30 3 rad away
+            assert len(calls) == (1 if abs(offset) < 1e-9 else 0), offset
+
+
+def test_fast_figures_label_each_component_and_place_the_markers():
+    """A vector target on S¹ gets one series per component, (H − f)_j; the S² map spans latitudes −π/2 … π/2 and
+    longitudes −π … π, and its markers are the prefix points' (longitude, latitude)."""
+    [curve] = e1.THEOREM.report_figures(e1.THEOREM.parameters(dim=1, eps="0.4", target="(x0/2, x1/2)", lipschitz="1",
+                                                              bound="1", points="100"))
+    assert [s["label"] for s in curve["series"]] == ["(H − f)_0", "(H − f)_1"]
+    assert all(max(map(abs, s["values"])) < 0.4 for s in curve["series"])
+    params = e1.THEOREM.parameters(dim=2, eps="0.5", points="100")
+    [surface] = e1.THEOREM.report_figures(params)
+    points = e1.E1Construction(params).float64[0]
+    assert np.allclose(surface["y"]["values"], np.linspace(-np.pi / 2, np.pi / 2, 121), rtol=0, atol=1e-15)
+    assert np.allclose(surface["x"]["values"], np.linspace(-np.pi, np.pi, 241), rtol=0, atol=1e-15)
+    assert np.allclose(surface["markers"]["x"], np.arctan2(points[:, 1], points[:, 0]), rtol=0, atol=1e-15)
+    assert np.allclose(surface["markers"]["y"], np.arcsin(points[:, 2]), rtol=0, atol=1e-15)
+
+
+def test_fast_check_passes_its_seed_to_the_covering_estimate(monkeypatch):
+    """The covering radius is estimated with the instance's seed (m ≥ 3 samples it)."""
+    seeds = []
+    covering = e1.covering_radius
+    monkeypatch.setattr(e1, "covering_radius", lambda points, seed: seeds.append(seed) or covering(points, seed=seed))
+    e1.THEOREM.check(e1.THEOREM.parameters(**{**QUICK, "seed": "3"}))
+    assert seeds == [3]
+
+
+def test_fast_covering_proof_bound_may_equal_delta():
+    """√m/n ≤ δ is not strict: on S⁸ with ε = 4L, δ = √2 and n = ⌈√8/√2⌉ = 2, so √m/n = δ exactly and the sampled
+    estimate (here a stand-in, 0.5) PASSes with the proof bound."""
+    from verifier.domains import CoveringRadius
+    c = e1.E1Construction(e1.THEOREM.parameters(dim=8, eps="4"))
+    assert c.n == 2 and c.delta == sympy.sqrt(2) and sympy.sqrt(8) / c.n == c.delta
+    claim = e1.covering_claim(c, CoveringRadius(0.5, np.eye(9)[0], "sampled", 1000))
+    assert claim.verdict is Verdict.PASS and "√m/n = 1.41421 (applies)" in claim.method
+
+
+def test_fast_values_and_threshold_are_computed_per_precision():
+    """ν_prefix and the threshold 1 − r²/2 are cached per precision, each to its full digits: here r = ε/(2L) = 1/30,
+    so r²/2 = 1/1800 has no finite decimal expansion, and near/far is decided right 10^−(dps−5) from the threshold
+    at 30, then 60, then again 30 digits. The content tokens are T copies of x."""
+    evaluator = _evaluator(dim=1, eps="0.2", target="sin(3*x0)", lipschitz="3", bound="1", context="3")
+    for dps in (30, 60, 30):
+        with mpmath.workdps(dps):
+            points, _ = evaluator.c.at_precision()
+            values = evaluator._prefix_values_mp()
+            assert max(abs(v[0] - mpmath.sin(3 * p[0])) for v, p in zip(values, points)) < mpmath.mpf(10) ** -(dps - 2)
+            angle = mpmath.atan2(points[0][1], points[0][0])
+            for offset, inside in ((mpmath.mpf(10) ** -(dps - 5), True), (-mpmath.mpf(10) ** -(dps - 5), False)):
+                t = angle + mpmath.acos(1 - mpmath.mpf(1) / 1800 + offset)
+                assert evaluator._near_mp([mpmath.cos(t), mpmath.sin(t)], [points[0]], [0]) == [inside], (dps, offset)
+    X = np.array([[1.0, 0.0], [0.6, 0.8]])
+    assert evaluator.content_f64(X).shape == (2, 3, 2) and all(np.array_equal(evaluator.content_f64(X)[:, t], X) for t in range(3))
