@@ -36,7 +36,7 @@ from verifier.domains import (CoveringRadius, CubeSurfaceGrid, Sphere, covering_
                               to_sphere_mp)
 from verifier.errors import InputError
 from verifier.exact_sign import log_form
-from verifier.precision import PrecisionPolicy
+from verifier.precision import PrecisionPolicy, exact_to_mp
 from verifier.supnorm import SupResult, sup_search
 from verifier.sweep import Sizing
 from verifier.budget import OPTIONS as BUDGET_OPTIONS, Estimate, check_budget
@@ -172,8 +172,7 @@ class E1Construction:
         """(points, prefix) at the current mpmath precision, cached per precision."""
         dps = mpmath.mp.dps
         if dps not in self._mp_cache:
-            to_mp = lambda e: mpmath.mpf(str(sympy.N(e, dps + 10)))  # noqa: E731
-            lam, beta = to_mp(self.lam), to_mp(self.beta)
+            lam, beta = exact_to_mp(self.lam), exact_to_mp(self.beta)
             points = self.points_mp()
             f = self.params.target
             prefix = Prefix(
@@ -344,20 +343,17 @@ class E1Evaluator:
 
     def near_tokens(self, x: np.ndarray, digits: Optional[int] = None) -> list[int]:
         """The prefix tokens that matter at x to ``digits`` digits (default the current precision + 6): those with
-        ⟨x, p⟩ ≥ c_cut = ⟨x, p*⟩ − G/λ (p* the nearest), G = ln(3N(V + B + 1)) + digits·ln 10,
-        found by a cKDTree ball query of chord radius (2 − 2c_cut)^(1/2). The others weigh, all
+        ⟨x, p⟩ ≥ c_cut = ⟨x, p*⟩ − G/λ − 10⁻⁹ (p* the nearest; 10⁻⁹ covers float64 rounding),
+        G = ln(3N(V + B + 1)) + digits·ln 10, found by a cKDTree ball query of chord radius (2 − 2c_cut)^(1/2)
+        (every token when c_cut ≤ −1: the radius is then at least the diameter 2). The others weigh, all
         together, less than 10^−(digits−1) relative to the best token (for mpmath checked after the
         evaluation by :meth:`truncation_tail`), so dropping them changes no digit the verdict reads."""
-        points = self.c.float64[0]
-        tree = self._tree
         digits = mpmath.mp.dps + 6 if digits is None else digits
-        distance, _ = tree.query(x)
+        distance, _ = self._tree.query(x)
         best = 1 - distance**2 / 2
-        gap = (math.log(3 * len(points) * (self._value_bound + float(self.target.bound) + 1)) + digits * math.log(10)) / self._lam_f64
-        cut = best - gap - 1e-9
-        if cut <= -1:
-            return list(range(len(points)))
-        return sorted(tree.query_ball_point(x, math.sqrt(2 - 2 * cut)))
+        G = math.log(3 * self.c.prefix_length * (self._value_bound + float(self.target.bound) + 1)) + digits * math.log(10)
+        cut = best - G / self._lam_f64 - 1e-9
+        return sorted(self._tree.query_ball_point(x, math.sqrt(2 - 2 * cut)))
 
     @cached_property
     def _tree(self) -> cKDTree:
@@ -365,7 +361,7 @@ class E1Evaluator:
 
     @cached_property
     def _lam_f64(self) -> float:
-        return float(sympy.N(self.c.lam, 17))
+        return float(self.c.lam)
 
     @cached_property
     def _value_bound(self) -> float:
@@ -382,7 +378,7 @@ class E1Evaluator:
 
         A correct cut keeps it below about 10^−(dps+6) (G of near_tokens); parts_mp stops if it exceeds 10^−(dps+3)."""
         points = self.c.float64[0]
-        lam_mp = mpmath.mpf(str(sympy.N(self.c.lam, mpmath.mp.dps + 10)))
+        lam_mp = exact_to_mp(self.c.lam)
         distance = np.sqrt(np.maximum(0.0, 2 - 2 * (points @ np.array([float(v) for v in xm]))))
         outside = np.sort(distance)[len(sub)]
         c_out = mpmath.mpf(1) - mpmath.mpf(max(0.0, outside - 1e-9)) ** 2 / 2
@@ -403,7 +399,7 @@ class E1Evaluator:
         float64 where the margin exceeds 1e-9 and in mpmath otherwise."""
         dps = mpmath.mp.dps
         if dps not in self._thresholds:
-            self._thresholds[dps] = 1 - mpmath.mpf(str(sympy.N(self.c.r**2 / 2, dps + 10)))
+            self._thresholds[dps] = 1 - exact_to_mp(self.c.r**2 / 2)
         threshold = self._thresholds[dps]
         margin = self.c.float64[0][list(index)] @ np.array([float(v) for v in xm]) - float(threshold)
         return [bool(gap > 0) if abs(gap) > 1e-9 else mpmath.fdot(xm, p) >= threshold for gap, p in zip(margin, points)]
@@ -548,10 +544,10 @@ class SingleHead:
         if uncertifiable:
             raise InputError(f"--evidence certified: {uncertifiable}; use --evidence auto")
         limit = o["max_prefix"]
-        cells = float(sympy.N(params.exact(F.CELLS.args[0]), 30))  # √m/δ, before the exact ceiling
+        cells = float(params.exact(F.CELLS.args[0]))  # √m/δ, before the exact ceiling
         N = E1Construction(params).N if cells < 1e7 else None
         if N is None or N > limit:
-            size = f"N = {N}" if N is not None else f"N ≈ {float(sympy.N(F.PREFIX_LENGTH_BOUND.subs({F.n: cells, F.m: dim}), 3)):.3g}"
+            size = f"N = {N}" if N is not None else f"N ≈ {float(F.PREFIX_LENGTH_BOUND.subs({F.n: cells, F.m: dim})):.3g}"
             raise InputError(f"E1 needs {size} prefix tokens for m = {dim}, ε = {show(eps)}, L = {show(f.lipschitz)} "
                              f"(over the budget --max-prefix {limit}); use a larger --eps or raise --max-prefix")
         if 8 * f.bound * N <= eps:
@@ -616,8 +612,8 @@ class SingleHead:
             "prefix_length": c.prefix_length,
             "prefix_length_bound": c.N_bound,
             "n": c.n,
-            "lambda": float(sympy.N(c.lam, 17)),
-            "beta": float(sympy.N(c.beta, 17)),
+            "lambda": float(c.lam),
+            "beta": float(c.beta),
             "r": float(c.r),
             "delta": float(c.delta),
             "sup_error": sup_error,

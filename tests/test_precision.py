@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from verifier.errors import InputError
-from verifier.precision import PrecisionPolicy
+from verifier.precision import PrecisionPolicy, exact_to_mp
 
 FAST = settings(max_examples=25, deadline=None, derandomize=True)
 
@@ -153,3 +153,19 @@ def test_agree_is_relative_for_large_values():
         big = mpmath.mpf(10) ** 12
         assert policy.agree(big + mpmath.mpf("1e-4"), big)  # relative 1e-16
         assert not policy.agree(big + mpmath.mpf("1e-2"), big)  # relative 1e-14
+
+
+@pytest.mark.parametrize("dps", [15, 30, 100])
+def test_exact_to_mp_reads_an_exact_number_to_the_current_precision(dps):
+    """400·ln 2400, 1/1800 and √2/20 at dps digits agree with mpmath's own evaluation at 3·dps digits to the last
+    digit of dps (a 15-digit sympy default, or dps − 10 digits, would not)."""
+    import sympy
+    exact = [(400 * sympy.log(2400), lambda: 400 * mpmath.log(2400)), (sympy.Rational(1, 1800), lambda: mpmath.mpf(1) / 1800),
+             (sympy.sqrt(2) / 20, lambda: mpmath.sqrt(2) / 20)]
+    for value, independent in exact:
+        with mpmath.workdps(3 * dps):
+            truth = independent()
+        with mpmath.workdps(dps):
+            got = exact_to_mp(value)
+            assert got.context.prec == mpmath.mp.prec
+            assert abs(got - truth) <= abs(truth) * mpmath.mpf(2) ** (1 - mpmath.mp.prec)

@@ -534,9 +534,9 @@ def test_fast_near_tokens_are_those_above_the_cut():
     from verifier.domains import Sphere
     evaluator = _evaluator(dim=2, eps="0.5")
     points, prefix = evaluator.c.float64
-    lam = float(sympy.N(evaluator.c.lam, 17))
+    lam = float(sympy.N(evaluator.c.lam, 30))
     V = float(np.max(np.abs(prefix.values))) * (1 + 1e-9)
-    assert evaluator._value_bound == V and evaluator._lam_f64 == lam
+    assert evaluator._value_bound == V and evaluator._lam_f64 == pytest.approx(lam, rel=2e-16)
     flips = 0
     for x in Sphere(2).scan_points(400, 5):
         inner = points @ x
@@ -569,32 +569,41 @@ def test_fast_hypotheses_get_the_capped_budget(monkeypatch):
         assert args == (params.target, params.policy, params.seed, params.points, budget) and kw == {"certify": certify}
 
 
-def test_fast_truncation_tail_bounds_the_dropped_tokens_and_stops_a_wrong_cut(monkeypatch):
+@pytest.mark.parametrize("tamper", [None, "short-prefix"])  # the grid is centrally symmetric, the 4-point simplex is not
+def test_fast_truncation_tail_bounds_the_dropped_tokens(tamper):
     """truncation_tail = 3·D·e^{λ c_out − max_kept ⟨k, x⟩}·(V + ‖f(x)‖ + 1) bounds the dropped tokens' weight relative to
-    the best kept one (times the scale), stays below 10^−(dps+5) for the cut of near_tokens, and parts_mp stops when it
-    exceeds 10^−(dps+3) (exactly that value passes); truncate=False sums over every token and needs no cut."""
+    the best kept one (times the scale) and stays below 10^−(dps+5) for the cut of near_tokens."""
     from verifier.attention import Prefix
     from verifier.domains import Sphere
-    evaluator = _evaluator(dim=2, eps="0.5", context="2")
+    evaluator = _evaluator(dim=2, eps="0.5", context="2", tamper=tamper)
     with mpmath.workdps(30):
         points, prefix = evaluator.c.at_precision()
         lam = mpmath.mpf(str(sympy.N(evaluator.c.lam, 40)))
-        for x in Sphere(2).scan_points(20, 9):
+        for x in Sphere(2).scan_points(30, 9):
             xm = [mpmath.mpf(float(v)) for v in x]
             kept = evaluator.near_tokens(x)
+            dropped = [i for i in range(len(points)) if i not in kept]
+            if not dropped:
+                continue
             sub = Prefix([prefix.keys[i] for i in kept], [prefix.biases[i] for i in kept], [prefix.values[i] for i in kept])
             fx = evaluator.target.mp(xm)
             tail = evaluator.truncation_tail(xm, sub, fx)
             score = [mpmath.fdot(k, xm) + b for k, b in zip(prefix.keys, prefix.biases)]
             best = max(score[i] for i in kept)
             scale = evaluator._value_bound + mpmath.norm(fx) + 1
-            dropped = [i for i in range(len(points)) if i not in kept]
             chord = np.sqrt(np.maximum(0.0, 2 - 2 * (evaluator.c.float64[0] @ x)))  # float64, as the cut was found
             outside = min(chord[i] for i in dropped)
             stated = 3 * len(dropped) * mpmath.exp(lam * (1 - mpmath.mpf(outside - 1e-9) ** 2 / 2) - best) * scale
             assert abs(tail / stated - 1) < 1e-25
             assert mpmath.fsum(mpmath.exp(score[i] - best) for i in dropped) * scale <= tail < mpmath.mpf(10) ** -35
-        x = np.array([0.6, 0.0, 0.8])
+
+
+def test_fast_parts_mp_stops_on_a_wrong_cut(monkeypatch):
+    """parts_mp stops when the tail exceeds 10^−(dps+3) (exactly that value passes) and says how large it was;
+    truncate=False sums over every token and needs no cut."""
+    evaluator = _evaluator(dim=2, eps="0.5", context="2")
+    x = np.array([0.6, 0.0, 0.8])
+    with mpmath.workdps(30):
         limit = mpmath.mpf(10) ** -33
         monkeypatch.setattr(e1.E1Evaluator, "truncation_tail", lambda self, *args: limit)
         evaluator.parts_mp(x)  # exactly 10^−(dps+3): accepted
@@ -605,13 +614,12 @@ def test_fast_truncation_tail_bounds_the_dropped_tokens_and_stops_a_wrong_cut(mo
         with pytest.raises(AssertionError, match=r"^truncation of the mpmath sum too coarse: tail 1\.23e-33$"):
             evaluator.parts_mp(x)
         monkeypatch.undo()
-        monkeypatch.setattr(e1.E1Evaluator, "near_tokens", lambda self, x, digits=None: [int(np.argmax(points_f64 @ x))])
-        points_f64 = evaluator.c.float64[0]
+        points = evaluator.c.float64[0]
+        monkeypatch.setattr(e1.E1Evaluator, "near_tokens", lambda self, x, digits=None: [int(np.argmax(points @ x))])
         with pytest.raises(AssertionError, match="truncation of the mpmath sum too coarse"):
             evaluator.parts_mp(x)  # only the nearest token kept: its neighbours weigh far more than 10^−33
         full = evaluator.parts_mp(x, truncate=False)  # no cut consulted
-        dense = e1.E1Evaluator(evaluator.c, evaluator.cf, truncate=False)
-        assert dense.parts_mp(x) == full
+        assert e1.E1Evaluator(evaluator.c, evaluator.cf, truncate=False).parts_mp(x) == full
         monkeypatch.undo()
         assert abs(full["error"] - evaluator.parts_mp(x)["error"]) < mpmath.mpf(10) ** -28
 
@@ -670,6 +678,9 @@ def test_fast_parameters_at_their_boundaries_with_the_full_messages():
     """ε = 4L is allowed; N = --max-prefix is allowed, one more is refused; 8BN = ε is refused; each refusal says why
     and what to change, before any construction (N from the ceiling of √m/δ only when √m/δ < 10⁷)."""
     assert e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="4")).N == 4  # r = 2, n = 1: N = 2² − 0²
+    assert e1.THEOREM.parameters(dim=1, eps="8", target="2*x0", lipschitz="2", bound="2").eps == 8  # ε = 4L with L = 2
+    tight = e1.THEOREM.parameters(dim=1, eps="0.2", tight="on")
+    assert tight.tight and tight.to_json()["tight"] is True and not e1.THEOREM.parameters(dim=1, eps="0.2", tight="off").tight
     assert e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", max_prefix="60")).N == 60
     refusals = [
         ({"dim": 1, "eps": "0.2", "max_prefix": "59"}, "E1 needs N = 60 prefix tokens for m = 1, ε = 1/5, L = 1 (over the "

@@ -11,10 +11,18 @@ from dataclasses import dataclass
 from typing import Callable, TypeVar
 
 import mpmath
+import sympy
 
 from .errors import InputError
 
 T = TypeVar("T")
+GUARD_DIGITS = 10  # extra digits when an exact sympy number is read at the current mpmath precision
+
+
+def exact_to_mp(value) -> mpmath.mpf:
+    """An exact sympy number (e.g. λ = 400·ln 2400) at the current mpmath precision: sympy evaluates it to
+    mp.dps + GUARD_DIGITS digits, and mpmath rounds that decimal to mp.dps."""
+    return mpmath.mpf(str(sympy.N(value, mpmath.mp.dps + GUARD_DIGITS)))
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ import sympy
 
 from .attention import Head, softmax_mp, softmax_numpy, softmax_sympy
 from .errors import InputError
+from .precision import exact_to_mp
 
 TAIL_DIGITS = 300  # the windowed closed form leaves out attention mass ≤ 10^−300 (far below any check precision)
 Z = sympy.Symbol("z", real=True)  # the register value a token-wise head reads
@@ -206,9 +207,8 @@ class TokenwisePrefix:
         """(lo, step, λ, β, γ) at the current precision (cached per precision)."""
         key = ("constants", mpmath.mp.dps)
         if key not in self._cache:
-            to_mp = lambda e: mpmath.mpf(str(sympy.N(e, mpmath.mp.dps + 10)))  # noqa: E731
-            self._cache[key] = (to_mp(self.lo), to_mp((self.hi - self.lo) / self.cells), to_mp(self.lam),
-                                to_mp(self.beta), to_mp(self.gamma))
+            self._cache[key] = tuple(exact_to_mp(e) for e in (self.lo, (self.hi - self.lo) / self.cells, self.lam, self.beta,
+                                                              self.gamma))
         return self._cache[key]
 
     def value_mp(self, q: int, i: int) -> mpmath.mpf:

@@ -22,7 +22,7 @@ import sympy
 
 from verifier.attention import forward_matrix_sympy
 from verifier.claims import ClaimResult, Evidence, Kind, Verdict, claim_exact_le, claim_holds, claim_le, claim_sup_le
-from verifier.precision import PrecisionPolicy
+from verifier.precision import PrecisionPolicy, exact_to_mp
 from verifier.transformer import Layer, Transformer, Z, derive_tokenwise
 
 from . import formulas as F
@@ -172,7 +172,7 @@ class HeadEvaluator:
         zc = [mpmath.mpf(float(v)) for v in self.content(np.array([z]), np.array([p]))[0]]
         zc[p] = zm
         prefix, content = self.transformer.tokenwise_attention_mp(self.layer, zm, p, zc, [mpmath.mpf(0)] * self.n)
-        r = mpmath.mpf(str(sympy.N(self.plan.exact(F.R), mpmath.mp.dps + 10)))
+        r = exact_to_mp(self.plan.exact(F.R))
         sums = {k: [] for k in F.PARTS}
         for w, v, a, q in prefix:
             key = "other" if q != p else ("near" if abs(zm - a) <= r else "far")

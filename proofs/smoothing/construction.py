@@ -17,7 +17,7 @@ import sympy
 from verifier.attention import ClosedForm, Prefix
 from verifier.domains import Sphere, to_sphere_mp
 from verifier.errors import InputError
-from verifier.precision import PrecisionPolicy
+from verifier.precision import PrecisionPolicy, exact_to_mp
 from verifier.supnorm import SupResult, sup_search
 from verifier.targets import Target
 
@@ -131,7 +131,7 @@ class E2Construction:
         return kappa_of(self.params)
 
     def kappa_mp(self) -> mpmath.mpf:
-        return mpmath.mpf(str(sympy.N(self.kappa, mpmath.mp.dps + 10)))
+        return exact_to_mp(self.kappa)
 
     def quadrature_bound(self, h) -> mpmath.mpf:
         """The V3 quadrature bound at cell radius h, at the current precision."""
