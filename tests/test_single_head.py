@@ -832,3 +832,21 @@ def test_fast_values_and_threshold_are_computed_per_precision():
                 assert evaluator._near_mp([mpmath.cos(t), mpmath.sin(t)], [points[0]], [0]) == [inside], (dps, offset)
     X = np.array([[1.0, 0.0], [0.6, 0.8]])
     assert evaluator.content_f64(X).shape == (2, 3, 2) and all(np.array_equal(evaluator.content_f64(X)[:, t], X) for t in range(3))
+
+
+def test_fast_float64_near_and_far_split_at_the_radius():
+    """The float64 split near/far (⟨x, p⟩ ≥ 1 − r²/2) is the mpmath one at every point no token sits within 10⁻⁶ of
+    the threshold, here on 60 points of S¹ around which the tokens lie at every distance."""
+    evaluator = _evaluator(dim=1, eps="0.2")
+    theta = np.linspace(0, 2 * np.pi, 60, endpoint=False) + 0.01
+    X = np.column_stack([np.cos(theta), np.sin(theta)])
+    f64 = evaluator.parts_f64(X)
+    inner = X @ evaluator.c.float64[0].T
+    clear = np.min(np.abs(inner - (1 - 0.1**2 / 2)), axis=1) > 1e-6
+    band = np.any((inner > 1 - 0.1**2 / 2 - 0.002) & (inner < 1 - 0.1**2 / 2), axis=1)  # a token just outside r
+    assert clear.sum() > 50 and (band & clear).sum() > 10
+    with mpmath.workdps(30):
+        for i in np.nonzero(clear)[0]:
+            mp = evaluator.parts_mp(X[i])
+            for name in ("near", "far"):
+                assert float(mp[name]) == pytest.approx(f64[name][i], rel=1e-9, abs=1e-13), (i, name)
