@@ -189,6 +189,12 @@ def test_awkward_rational_constants_are_decided_without_expanding_powers():
 import sympy  # noqa: E402
 
 from proofs import e1_formulas as F  # noqa: E402
+import re  # noqa: E402
+from dataclasses import replace  # noqa: E402
+from verifier.attention import Prefix, forward_matrix_numpy, h0_embedding_numpy  # noqa: E402
+from verifier.certify import Budget  # noqa: E402
+from verifier.claims import Kind  # noqa: E402
+from verifier.domains import CoveringRadius, Sphere, farthest_point_candidates  # noqa: E402
 
 QUICK = {"dim": 1, "eps": "0.2", "points": "100", "evidence": "sampled"}  # N = 60, a sampled check in < 1 s
 
@@ -511,7 +517,6 @@ def test_fast_sup_search_gets_the_scan_of_the_construction(monkeypatch):
     """The sup search scans --points with the seed, its extra points are the covering witness followed by the
     farthest-point candidates (none known on S³), only ‖H − f‖ is polished, and a chunk holds
     SCAN_CELLS // (N + T) rows."""
-    from verifier.domains import Sphere, farthest_point_candidates
     calls = []
     monkeypatch.setattr(e1, "sup_search", lambda *args, **kw: calls.append((args, kw)) or "searched")
     for dim, eps, N in ((1, "0.2", 60), (3, "1", 1040)):
@@ -531,7 +536,6 @@ def test_fast_sup_search_gets_the_scan_of_the_construction(monkeypatch):
 def test_fast_near_tokens_are_those_above_the_cut():
     """near_tokens(x) = {i : ⟨x, p_i⟩ ≥ ⟨x, p*⟩ − G/λ − 10⁻⁹}, G = ln(3N(V + B + 1)) + digits·ln 10 with
     V = max|ν|·(1 + 10⁻⁹) and digits = dps + 6 by default; every token when the cut is below −1 (λ = 1)."""
-    from verifier.domains import Sphere
     evaluator = _evaluator(dim=2, eps="0.5")
     points, prefix = evaluator.c.float64
     lam = float(sympy.N(evaluator.c.lam, 30))
@@ -557,7 +561,6 @@ def test_fast_near_tokens_are_those_above_the_cut():
 def test_fast_hypotheses_get_the_capped_budget(monkeypatch):
     """The hypotheses run with the instance's budget capped at HYPOTHESIS_BUDGET = (50 000 cells, 30 s), its
     precision, seed and points, and certify unless --evidence sampled."""
-    from verifier.certify import Budget
     calls = []
     monkeypatch.setattr(e1, "certified_hypotheses", lambda *args, **kw: calls.append((args, kw)) or ["claims"])
     for options, budget, certify in (({}, Budget(50_000, 30), True), ({"cert_cells": "10", "cert_seconds": "5"}, Budget(10, 5), True),
@@ -573,8 +576,6 @@ def test_fast_hypotheses_get_the_capped_budget(monkeypatch):
 def test_fast_truncation_tail_bounds_the_dropped_tokens(tamper):
     """truncation_tail = 3·D·e^{λ c_out − max_kept ⟨k, x⟩}·(V + ‖f(x)‖ + 1) bounds the dropped tokens' weight relative to
     the best kept one (times the scale) and stays below 10^−(dps+5) for the cut of near_tokens."""
-    from verifier.attention import Prefix
-    from verifier.domains import Sphere
     evaluator = _evaluator(dim=2, eps="0.5", context="2", tamper=tamper)
     with mpmath.workdps(30):
         points, prefix = evaluator.c.at_precision()
@@ -628,11 +629,6 @@ def test_fast_two_paths_claim_scale_numbers_and_failure_detail(monkeypatch):
     """The agreement bounds are 10⁻¹⁰·max(1, B) (float64, at 512 scan points of seed + 7) and the precision's
     tolerance·max(1, B) (mpmath, at the argmax); the claim records the larger gap; only the continuous parts
     (‖H − f‖ and the leak) must agree between float64 and mpmath, near/far may not at the threshold."""
-    import re
-    from dataclasses import replace
-    from verifier.attention import forward_matrix_numpy, h0_embedding_numpy
-    from verifier.claims import Kind
-    from verifier.domains import Sphere
     for target, L, B, scale in (("sin(2*x0)/4", "1/2", "1/2", 1.0), ("3*sin(x0)", "3", "3", 3.0)):
         evaluator = _evaluator(dim=1, eps="0.2", points="100", target=target, lipschitz=L, bound=B, evidence="sampled", seed="2")
         params, head = evaluator.c.params, Head.h0(1, 1)
@@ -664,12 +660,10 @@ def test_fast_two_paths_claim_scale_numbers_and_failure_detail(monkeypatch):
         assert float64_gap == f"{float(float64_gap):.3g}" and len(mp_gap.split("e")[0].replace(".", "").lstrip("0")) == 5
         assert broken.method.endswith(f"mpmath gap {mpmath.nstr(mpmath.mpf(mp_gap), 3)}") and broken.value >= float(mp_gap) * 0.9999
         # a float64 gap of 2·10⁻¹⁰ (or an mpmath gap of twice the tolerance) passes when B = 3 and fails when B = 1/2
-        for module, name, shift in ((e1, "forward_matrix_numpy", 2e-10), (e1, "forward_matrix_mp", None)):
-            real = getattr(module, name)
-            if shift is None:
-                monkeypatch.setattr(module, name, lambda *args, real=real: [v + 2 * params.policy.tolerance for v in real(*args)])
-            else:
-                monkeypatch.setattr(module, name, lambda *args, real=real: real(*args) + shift)
+        numpy_pass, mp_pass = e1.forward_matrix_numpy, e1.forward_matrix_mp
+        for name, shifted in (("forward_matrix_numpy", lambda *args: numpy_pass(*args) + 2e-10),
+                              ("forward_matrix_mp", lambda *args: [v + 2 * params.policy.tolerance for v in mp_pass(*args)])):
+            monkeypatch.setattr(e1, name, shifted)
             assert e1.two_paths_claim(evaluator, head, sups, params).verdict is (Verdict.PASS if scale == 3 else Verdict.FAIL), name
             monkeypatch.undo()
 
@@ -716,7 +710,6 @@ def test_fast_parameters_at_their_boundaries_with_the_full_messages():
 def test_fast_automatic_constants_come_from_the_certified_back_end(monkeypatch):
     """--lipschitz auto / --bound auto: each is computed by automatic_value with the instance's precision, seed, points
     and budget, L first; the ε ≤ 4L test then uses the computed L; a given constant is kept."""
-    from verifier.certify import Budget
     calls = []
 
     def automatic(target, name, policy, seed, points, budget):
@@ -809,7 +802,6 @@ def test_fast_check_passes_its_seed_to_the_covering_estimate(monkeypatch):
 def test_fast_covering_proof_bound_may_equal_delta():
     """√m/n ≤ δ is not strict: on S⁸ with ε = 4L, δ = √2 and n = ⌈√8/√2⌉ = 2, so √m/n = δ exactly and the sampled
     estimate (here a stand-in, 0.5) PASSes with the proof bound."""
-    from verifier.domains import CoveringRadius
     c = e1.E1Construction(e1.THEOREM.parameters(dim=8, eps="4"))
     assert c.n == 2 and c.delta == sympy.sqrt(2) and sympy.sqrt(8) / c.n == c.delta
     claim = e1.covering_claim(c, CoveringRadius(0.5, np.eye(9)[0], "sampled", 1000))
