@@ -15,7 +15,9 @@ import time
 
 import mpmath
 
-from proofs.single_head import THEOREM, E1Construction, E1Evaluator
+from proofs.single_head import THEOREM
+from proofs.single_head.construction import E1Construction
+from proofs.single_head.evaluator import E1Evaluator
 from verifier.attention import Head, derive_closed_form
 from verifier.domains import Sphere, covering_radius
 

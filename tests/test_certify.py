@@ -1,7 +1,6 @@
 """Ball back-end, cells, head enclosures and certified verdicts: soundness against mpmath at 50 digits."""
 from __future__ import annotations
 
-import math
 
 import mpmath
 import numpy as np
@@ -9,14 +8,16 @@ import pytest
 import sympy
 from flint import arb
 
-from proofs import e1_certify
-from proofs.single_head import THEOREM, E1Construction, E1Evaluator
+from proofs.single_head import certify as e1_certify
+from proofs.single_head import THEOREM
+from proofs.single_head.construction import E1Construction
+from proofs.single_head.evaluator import E1Evaluator
 from verifier.attention import Head, derive_closed_form
 from verifier.ball import CannotCertify, compile_arb, lower, upper
 from verifier.cells import face_cells
-from verifier.certify import Budget, automatic_value, certified_hypotheses, lipschitz_upper
+from verifier.certify import Budget, automatic_value, certified_hypotheses
 from verifier.claims import Evidence, Verdict
-from verifier.head_enclosure import enclose_parts, ratio_range
+from proofs.h0.enclosure import enclose_parts, ratio_range
 from verifier.precision import PrecisionPolicy
 from verifier.run import run
 from verifier.targets import Target, coordinates
@@ -94,7 +95,7 @@ def test_head_enclosure_contains_mpmath_parts(dim, eps, cell_point):
 
 def test_weakened_enclosure_is_caught(monkeypatch, cell_point):
     """A deliberately weakened enclosure (the tail bound dropped) makes the soundness check fail."""
-    from verifier import head_enclosure
+    from proofs.h0 import enclosure as head_enclosure
 
     params, c, evaluator = _instance(1, "0.2", context=1)
     original = head_enclosure._neighbours

@@ -4,7 +4,7 @@ import math
 import pytest
 import sympy
 
-from proofs import e1_formulas as F
+from proofs.single_head import formulas as F
 from verifier.claims import Verdict
 
 

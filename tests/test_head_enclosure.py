@@ -1,17 +1,19 @@
-"""Soundness of the far part's cap (verifier.head_enclosure: far means not near) against mpmath at 50 digits."""
+"""Soundness of the far part's cap (proofs.h0.enclosure: far means not near) against mpmath at 50 digits."""
 from __future__ import annotations
 
 import mpmath
 import numpy as np
 import pytest
 
-from proofs import e1_certify
-from proofs.single_head import THEOREM, E1Construction, E1Evaluator
-from verifier import head_enclosure
+from proofs.single_head import certify as e1_certify
+from proofs.single_head import THEOREM
+from proofs.single_head.construction import E1Construction
+from proofs.single_head.evaluator import E1Evaluator
+from proofs.h0 import enclosure as head_enclosure
 from verifier.attention import Head, derive_closed_form
 from verifier.ball import compile_arb
 from verifier.cells import angle_range
-from verifier.head_enclosure import NAMES, enclose_parts
+from proofs.h0.enclosure import NAMES, enclose_parts
 from verifier.targets import coordinates
 
 

@@ -1,4 +1,4 @@
-"""Tests for proofs/limitation.py: L1 passes, its negative control fails, the pieces are right."""
+"""Tests for proofs/limitation/: L1 passes, its negative control fails, the pieces are right."""
 from __future__ import annotations
 
 import random
@@ -9,7 +9,7 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from proofs import limitation as L1
+from proofs.limitation import theorem as L1
 from verifier.attention import Head
 from verifier.claims import Evidence, Verdict
 from verifier.cli import main

@@ -10,7 +10,8 @@ import sympy
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from proofs import single_head as e1
+from proofs.single_head import theorem as e1
+from proofs.single_head.construction import E1Construction
 from verifier.attention import Head, derive_closed_form, forward_matrix_mp, forward_matrix_numpy, h0_embedding_numpy
 from verifier.claims import Verdict
 from verifier.run import run
@@ -61,15 +62,15 @@ def test_permuting_the_prefix_tokens_leaves_the_head_unchanged(m_prefix, data):
     assert np.allclose(a, matrix, rtol=1e-9, atol=1e-9)
 
 
-def e1_head_output(construction: e1.E1Construction, X: np.ndarray) -> np.ndarray:
+def e1_head_output(construction: E1Construction, X: np.ndarray) -> np.ndarray:
     """H(x) of the E1 prefix on H0 (one content token, x itself) through the derived closed form."""
     m, d = construction.m, construction.params.target.d
     _, prefix = construction.float64
     return derive_closed_form(Head.h0(m, d), m, d).output_numpy(X, prefix, X[:, None, :])
 
 
-def e1_construction(f, eps: str) -> e1.E1Construction:
-    return e1.E1Construction(e1.THEOREM.parameters(dim=f.m, eps=eps, target=f.text, lipschitz=str(f.lipschitz), bound=str(f.bound)))
+def e1_construction(f, eps: str) -> E1Construction:
+    return E1Construction(e1.THEOREM.parameters(dim=f.m, eps=eps, target=f.text, lipschitz=str(f.lipschitz), bound=str(f.bound)))
 
 
 SIGNED_PERMUTATIONS_3 = [tuple(tuple(s * int(j == p[i]) for j in range(3)) for i, s in enumerate(signs))
@@ -94,7 +95,7 @@ def test_e1_construction_is_equivariant_under_the_cube_symmetries(f, R, points):
 @given(st.integers(0, 10**6), st.lists(sphere_points(2), min_size=5, max_size=5))
 def test_rotating_the_prefix_keys_rotates_the_head(seed, points):
     """Any rotation R: the prefix (λRp_i, β, f(p_i)) at Rx gives H(x) (⟨Rx, Rk⟩ = ⟨x, k⟩); content x ↦ Rx."""
-    c = e1.E1Construction(e1.THEOREM.parameters(dim=2, eps="0.5"))
+    c = E1Construction(e1.THEOREM.parameters(dim=2, eps="0.5"))
     R, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((3, 3)))
     X = np.array(points)
     _, prefix = c.float64

@@ -25,7 +25,8 @@ def sweep_json(**change) -> dict:
             for e, s, n in ((0.2, "1/5", 60), (0.1, "1/10", 116), (0.05, "1/20", 228))]
     fit = {"slope": 0.98, "stderr": 0.01, "points": 3, "reference_exponent": 1.0, "reference": "m (E1)"}
     return {"theorem": "single-head", "dim": 1, "options": {}, "eps": ["0.2", "0.1", "0.05"], "rows": rows,
-            "fits": {"prefix_length": fit, "minimal_prefix_length": fit}, "complete": True, "workers": "1",
+            "fits": {"prefix_length": fit, "minimal_prefix_length": fit,
+                     "paper_rate": {**fit, "reference_exponent": 28.0, "reference": "P2: 4m²+14m+10"}}, "complete": True, "workers": "1",
             "command": "verifier sweep single-head --dim 1 --eps 0.2,0.1,0.05", **change}
 
 
@@ -53,6 +54,10 @@ def test_figure_is_a_log_log_curve_with_the_papers_rate_clipped(tmp_path):
     assert figure["y_max"] == 20 * max(paper["values"][:1] + constructed["values"])
     svg = to_svg(figure, salt="t")
     assert svg.startswith("<svg") and all(s["label"] in svg for s in figure["series"])
+    without = json.loads(json.dumps(sweep_json()))
+    del without["fits"]["paper_rate"]  # a theorem that declares no paper rate: no such curve
+    (tmp_path / "t.json").write_text(json.dumps(without))
+    assert len(sweep_figure(sweep_record(read_sweep(tmp_path / "t.json", "t.json", "test")))["series"]) == 2
     with pytest.raises(ValueError, match="positive"):  # a log–log curve cannot show a zero
         check_figure({**figure, "series": [{"label": "zero", "values": [0, 1, 2]}]})
 

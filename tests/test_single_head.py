@@ -5,7 +5,12 @@ import mpmath
 import numpy as np
 import pytest
 
-from proofs import single_head as e1
+from proofs.single_head import theorem as e1
+from proofs.single_head import claims as e1_claims
+from proofs.single_head import construction as e1_construction
+from proofs.single_head import cost as e1_cost
+from proofs.single_head import evaluator as e1_evaluator
+from proofs.h0.closed_form import closed_form_claim
 from verifier.attention import Head, derive_closed_form
 from verifier.claims import Evidence, Verdict
 from verifier.domains import covering_radius
@@ -107,41 +112,41 @@ def test_vector_target_and_several_content_tokens():
 
 def test_closed_form_claim_and_its_negative_control():
     head = Head.h0(2, 1)
-    assert e1.closed_form_claim(derive_closed_form(head, 2, 1)).verdict is Verdict.PASS
+    assert closed_form_claim(derive_closed_form(head, 2, 1)).verdict is Verdict.PASS
     doubled = Head(head.W_Q, 2 * head.W_K, head.W_V)
-    assert e1.closed_form_claim(derive_closed_form(doubled, 2, 1)).verdict is Verdict.FAIL
+    assert closed_form_claim(derive_closed_form(doubled, 2, 1)).verdict is Verdict.FAIL
 
 
 def test_two_paths_claim_fails_when_the_matrix_head_differs():
     params = e1.THEOREM.parameters(dim=1, eps="0.2")
     head = Head.h0(1, 1)
-    evaluator = e1.E1Evaluator(e1.E1Construction(params), derive_closed_form(head, 1, 1))
+    evaluator = e1_evaluator.E1Evaluator(e1_construction.E1Construction(params), derive_closed_form(head, 1, 1))
     from verifier.domains import Sphere
     from verifier.supnorm import sup_search
-    sups = sup_search(evaluator.parts_f64, evaluator.parts_mp, e1.PARTS, Sphere(1), params.policy, 0, scan_points=500)
-    assert e1.two_paths_claim(evaluator, head, sups, params).verdict is Verdict.PASS
+    sups = sup_search(evaluator.parts_f64, evaluator.parts_mp, e1_evaluator.PARTS, Sphere(1), params.policy, 0, scan_points=500)
+    assert e1_claims.two_paths_claim(evaluator, head, sups, params).verdict is Verdict.PASS
     negated = Head(head.W_Q, head.W_K, -head.W_V)
-    claim = e1.two_paths_claim(evaluator, negated, sups, params)
+    claim = e1_claims.two_paths_claim(evaluator, negated, sups, params)
     assert claim.verdict is Verdict.FAIL and "FRAMEWORK ERROR" in claim.detail
 
 
 def test_error_splits_exactly_into_near_far_leak():
     params = e1.THEOREM.parameters(dim=2, eps="0.5", tamper="small-lambda")  # every part non-zero
-    evaluator = e1.E1Evaluator(e1.E1Construction(params), derive_closed_form(Head.h0(2, 1), 2, 1))
+    evaluator = e1_evaluator.E1Evaluator(e1_construction.E1Construction(params), derive_closed_form(Head.h0(2, 1), 2, 1))
     from verifier.domains import Sphere
     X = Sphere(2).uniform(50, 3)
     parts = evaluator.parts_f64(X)
     assert np.all(parts["error"] <= parts["near"] + parts["far"] + parts["leak"] + 1e-12)
     with mpmath.workdps(30):
         at = evaluator.parts_mp(X[0])
-    for name in e1.CONTINUOUS_PARTS:
+    for name in e1_evaluator.CONTINUOUS_PARTS:
         assert float(at[name]) == pytest.approx(parts[name][0], rel=1e-9, abs=1e-12)
 
 
 @pytest.mark.parametrize("m", [1, 2, 3])
 def test_regular_simplex(m):
     with mpmath.workdps(30):
-        V = e1.regular_simplex_mp(m)
+        V = e1_construction.regular_simplex_mp(m)
         assert len(V) == m + 2
         for i, a in enumerate(V):
             assert abs(mpmath.fdot(a, a) - 1) < mpmath.mpf(10) ** -25
@@ -150,11 +155,11 @@ def test_regular_simplex(m):
 
 
 def test_covering_for_m3_uses_the_proof_bound_and_fails_for_a_short_prefix():
-    honest = e1.E1Construction(e1.THEOREM.parameters(dim=3, eps="1"))
-    claim = e1.covering_claim(honest, covering_radius(honest.float64[0], seed=0))
+    honest = e1_construction.E1Construction(e1.THEOREM.parameters(dim=3, eps="1"))
+    claim = e1_claims.covering_claim(honest, covering_radius(honest.float64[0], seed=0))
     assert claim.verdict is Verdict.PASS and "applies" in claim.method
-    short = e1.E1Construction(e1.THEOREM.parameters(dim=3, eps="1", tamper="short-prefix"))
-    assert e1.covering_claim(short, covering_radius(short.float64[0], seed=0)).verdict is Verdict.FAIL
+    short = e1_construction.E1Construction(e1.THEOREM.parameters(dim=3, eps="1", tamper="short-prefix"))
+    assert e1_claims.covering_claim(short, covering_radius(short.float64[0], seed=0)).verdict is Verdict.FAIL
 
 
 def test_same_inputs_same_verdicts_and_numbers():
@@ -188,7 +193,7 @@ def test_awkward_rational_constants_are_decided_without_expanding_powers():
 # test to the code it reaches) and runs in under 2 s; [tool.mutmut] selects them with `-k fast_`.
 import sympy  # noqa: E402
 
-from proofs import e1_formulas as F  # noqa: E402
+from proofs.single_head import formulas as F  # noqa: E402
 import re  # noqa: E402
 from dataclasses import replace  # noqa: E402
 from verifier.attention import Prefix, forward_matrix_numpy, h0_embedding_numpy  # noqa: E402
@@ -202,24 +207,24 @@ QUICK = {"dim": 1, "eps": "0.2", "points": "100", "evidence": "sampled"}  # N = 
 def test_fast_construction_constants_for_m1_eps02():
     """r = ε/(2L) = 1/10, δ = r/√2, n = ⌈√m/δ⌉ = 15, N = 16² − 14² = 60 ≤ 2·2·16 = 64, λ = 400·ln(8·60/ε),
     β = max(0, 2 + ln 20 − λ(1 − δ²/2)) = 0; under small-lambda λ = 1 and β = 2 + ln 20 − 399/400 > 0."""
-    c = e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2"))
+    c = e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2"))
     assert c.m == 1 and c.r == sympy.Rational(1, 10) and c.delta == sympy.sqrt(2) / 20
     assert (c.n, c.N, c.N_bound, c.prefix_length, c.grid.n) == (15, 60, 64, 60, 15)
     assert sympy.simplify(c.lam - 400 * sympy.log(2400)) == 0 and c.beta == 0 and c.value_sign == 1
-    coarse = e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", grid="20"))  # n given: N, λ re-derived
+    coarse = e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", grid="20"))  # n given: N, λ re-derived
     assert (coarse.n, coarse.N, coarse.prefix_length) == (20, 80, 80)
     assert sympy.simplify(coarse.lam - 400 * sympy.log(3200)) == 0
-    small = e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", tamper="small-lambda"))
+    small = e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", tamper="small-lambda"))
     assert small.lam == 1 and sympy.simplify(small.beta - (sympy.Rational(401, 400) + sympy.log(20))) == 0
-    short = e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", tamper="short-prefix"))
+    short = e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", tamper="short-prefix"))
     assert short.prefix_length == 3 and short.N == 60  # the simplex replaces the grid; N is the theorem's
 
 
 def test_fast_prefix_tokens_at_precision():
     """Token i = (λ p_i, β, f(p_i)) at the working precision (cached per precision), −f(p_i) under
     wrong-values, and the float64 copy rounded from it."""
-    c = e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2"))
-    wrong = e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", tamper="wrong-values"))
+    c = e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2"))
+    wrong = e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", tamper="wrong-values"))
     with mpmath.workdps(40):
         points, prefix = c.at_precision()
         assert c.at_precision()[1] is prefix
@@ -268,7 +273,7 @@ def test_fast_parts_agree_between_float64_and_mpmath_and_the_truncated_sum_is_ex
     head = Head.h0(1, 1)
     for tamper in (None, "small-lambda"):
         params = e1.THEOREM.parameters(dim=1, eps="0.2", tamper=tamper)
-        evaluator = e1.E1Evaluator(e1.E1Construction(params), derive_closed_form(head, 1, 1))
+        evaluator = e1_evaluator.E1Evaluator(e1_construction.E1Construction(params), derive_closed_form(head, 1, 1))
         X = np.array([[np.cos(t), np.sin(t)] for t in (0.3, 1.7, 4.0)])
         assert np.array_equal(evaluator.content_f64(X), X[:, None, :])
         f64 = evaluator.parts_f64(X)
@@ -278,7 +283,7 @@ def test_fast_parts_agree_between_float64_and_mpmath_and_the_truncated_sum_is_ex
                 assert (len(near) < 60) == (tamper is None)  # a large λ: only the tokens near x matter
                 assert int(np.argmax(evaluator.c.float64[0] @ x)) in near
                 cut, full = evaluator.parts_mp(x), evaluator.parts_mp(x, truncate=False)
-                for name in e1.PARTS:
+                for name in e1_evaluator.PARTS:
                     assert abs(cut[name] - full[name]) < mpmath.mpf(10) ** -27
                     assert float(full[name]) == pytest.approx(f64[name][i], rel=1e-9, abs=1e-13)
                 assert cut["error"] <= cut["near"] + cut["far"] + cut["leak"] + mpmath.mpf(10) ** -28
@@ -307,11 +312,11 @@ def test_fast_check_passes_and_each_tamper_fails_its_step():
 
 def test_fast_covering_claim_on_s1_and_s2_is_exact():
     for dim, eps, method in ((1, "0.2", "exact-gaps"), (2, "0.5", "spherical-voronoi")):
-        c = e1.E1Construction(e1.THEOREM.parameters(dim=dim, eps=eps))
-        claim = e1.covering_claim(c, covering_radius(c.float64[0]))
+        c = e1_construction.E1Construction(e1.THEOREM.parameters(dim=dim, eps=eps))
+        claim = e1_claims.covering_claim(c, covering_radius(c.float64[0]))
         assert claim.verdict is Verdict.PASS and claim.method.startswith(method) and claim.bound == float(c.delta)
-    short = e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", tamper="short-prefix"))
-    claim = e1.covering_claim(short, covering_radius(short.float64[0]))
+    short = e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", tamper="short-prefix"))
+    claim = e1_claims.covering_claim(short, covering_radius(short.float64[0]))
     assert claim.verdict is Verdict.FAIL and claim.value == pytest.approx(2 * np.sin(np.pi / 6), rel=1e-9)
 
 
@@ -319,8 +324,8 @@ def test_fast_cost_estimate_scales_as_its_model():
     """seconds: scan ∝ (points + 4608)·(N + T)·(m + 1 + d); mpmath ∝ (N + T)·(m + 1 + d)·(1 + (dps/140)²);
     memory of the mpmath prefix ∝ (N + T)·(m + 1 + d)·(80 + dps)."""
     p = e1.THEOREM.parameters(dim=1, eps="0.2")
-    base = e1.cost_estimate(p, 60)
-    more = e1.cost_estimate(e1.THEOREM.parameters(dim=1, eps="0.2", points="40000", dps="140", context="62"), 60)
+    base = e1_cost.cost_estimate(p, 60)
+    more = e1_cost.cost_estimate(e1.THEOREM.parameters(dim=1, eps="0.2", points="40000", dps="140", context="62"), 60)
     scan, mp, mem = "the float64 scan (--points, --context)", "the mpmath evaluations (--dps, --context)", "the prefix in mpmath (--dps)"
     assert more.seconds[scan] / base.seconds[scan] == pytest.approx(2 * (40000 + 4608) / (20000 + 4608), rel=1e-12)
     assert more.seconds[mp] / base.seconds[mp] == pytest.approx(2 * 2 / (1 + (30 / 140) ** 2), rel=1e-12)
@@ -421,7 +426,7 @@ def test_fast_report_formulas_and_figure_texts():
         "θ (x = (cos θ, sin θ))", ["H − f"], "prefix points")
     theta = np.array(curve["x"]["values"])
     assert theta[0] == -np.pi and theta[-1] == np.pi and np.allclose(np.diff(theta), 2 * np.pi / 4096)
-    points = e1.E1Construction(params).float64[0]
+    points = e1_construction.E1Construction(params).float64[0]
     assert np.allclose(curve["markers"]["x"], np.arctan2(points[:, 1], points[:, 0]))
     # a marker is H − f at its prefix point, where the weight concentrates on that point's token: ≈ 0
     assert max(map(abs, curve["markers"]["y"])) < 1e-4 < max(map(abs, curve["series"][0]["values"]))
@@ -440,30 +445,30 @@ def test_fast_covering_claim_when_only_sampling_is_possible():
     a prefix that is not the grid gets at most INCONCLUSIVE however small the sampled estimate."""
     from verifier.claims import Kind
     from verifier.domains import CoveringRadius
-    honest = e1.E1Construction(e1.THEOREM.parameters(dim=3, eps="1"))
-    claim = e1.covering_claim(honest, covering_radius(honest.float64[0], seed=0))
+    honest = e1_construction.E1Construction(e1.THEOREM.parameters(dim=3, eps="1"))
+    claim = e1_claims.covering_claim(honest, covering_radius(honest.float64[0], seed=0))
     assert (claim.id, claim.verdict, claim.kind) == ("E1.step1.covering", Verdict.PASS, Kind.PROOF_STEP)
     assert claim.statement == "step 1 (covering): every x ∈ S^3 has a prefix point within δ = r/√2"
     assert claim.method.startswith("sampled lower estimate (200000 points) + the proof bound √m/n = 0.34641 (applies)")
     assert claim.witness is not None and len(claim.witness) == 4
-    coarse = e1.E1Construction(e1.THEOREM.parameters(dim=3, eps="1", grid="4"))  # √3/4 > δ: the proof bound fails
+    coarse = e1_construction.E1Construction(e1.THEOREM.parameters(dim=3, eps="1", grid="4"))  # √3/4 > δ: the proof bound fails
     tiny = CoveringRadius(0.01, np.array([1.0, 0, 0, 0]), "sampled", 1000)
-    for construction, method in ((coarse, "(applies)"), (e1.E1Construction(e1.THEOREM.parameters(dim=3, eps="1", tamper="short-prefix")),
+    for construction, method in ((coarse, "(applies)"), (e1_construction.E1Construction(e1.THEOREM.parameters(dim=3, eps="1", tamper="short-prefix")),
                                                          "(does not apply: not the E1 grid)")):
-        claim = e1.covering_claim(construction, tiny)
+        claim = e1_claims.covering_claim(construction, tiny)
         assert claim.verdict is Verdict.INCONCLUSIVE and claim.detail == "sampling cannot prove a covering radius"
         assert claim.method.startswith("sampled lower estimate (1000 points)") and method in claim.method
         assert claim.id == "E1.step1.covering" and claim.kind is Kind.PROOF_STEP and claim.witness is not None
-    exact = e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2"))
-    claim = e1.covering_claim(exact, covering_radius(exact.float64[0]))
+    exact = e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2"))
+    claim = e1_claims.covering_claim(exact, covering_radius(exact.float64[0]))
     assert claim.witness is not None and len(claim.witness) == 2
 
 
 def test_fast_closed_form_claim_details_and_the_budget_formula():
     head = Head.h0(1, 1)
-    honest = e1.closed_form_claim(derive_closed_form(head, 1, 1))
+    honest = closed_form_claim(derive_closed_form(head, 1, 1))
     assert honest.detail == ""
-    broken = e1.closed_form_claim(derive_closed_form(Head(head.W_Q, 2 * head.W_K, head.W_V), 1, 1))
+    broken = closed_form_claim(derive_closed_form(Head(head.W_Q, 2 * head.W_K, head.W_V), 1, 1))
     assert broken.detail.startswith("residuals: [")
     budget = dict(e1.THEOREM.report_formulas())["error budget: near + far + leak"]
     assert budget.lhs == sympy.Symbol("budget") and budget.rhs.args == F.BUDGET  # unevaluated: near, far, leak in order
@@ -474,22 +479,22 @@ def test_truncated_float64_scan_equals_the_dense_one(monkeypatch):
     float64 rounding; a cut that drops tokens that matter (digits −3) is visibly different."""
     from verifier.domains import Sphere
     params = e1.THEOREM.parameters(dim=2, eps="0.5")
-    c = e1.E1Construction(params)
+    c = e1_construction.E1Construction(params)
     cf = derive_closed_form(Head.h0(2, 1), 2, 1)
     X = Sphere(2).scan_points(2000, 3)
-    dense = e1.E1Evaluator(c, cf, truncate=False).parts_f64(X)
-    truncated = e1.E1Evaluator(c, cf).parts_f64(X)
-    assert all(np.max(np.abs(dense[k] - truncated[k])) <= 1e-14 for k in e1.PARTS)
-    monkeypatch.setattr(e1, "FLOAT64_DIGITS", -3)
-    coarse = e1.E1Evaluator(c, cf).parts_f64(X)
-    assert all(np.array_equal(dense[k], e1.E1Evaluator(c, cf, truncate=False).parts_f64(X)[k]) for k in e1.PARTS)  # no cut
-    assert max(np.max(np.abs(dense[k] - coarse[k])) for k in e1.PARTS) > 1e-6
+    dense = e1_evaluator.E1Evaluator(c, cf, truncate=False).parts_f64(X)
+    truncated = e1_evaluator.E1Evaluator(c, cf).parts_f64(X)
+    assert all(np.max(np.abs(dense[k] - truncated[k])) <= 1e-14 for k in e1_evaluator.PARTS)
+    monkeypatch.setattr(e1_evaluator, "FLOAT64_DIGITS", -3)
+    coarse = e1_evaluator.E1Evaluator(c, cf).parts_f64(X)
+    assert all(np.array_equal(dense[k], e1_evaluator.E1Evaluator(c, cf, truncate=False).parts_f64(X)[k]) for k in e1_evaluator.PARTS)  # no cut
+    assert max(np.max(np.abs(dense[k] - coarse[k])) for k in e1_evaluator.PARTS) > 1e-6
 
 
 def _evaluator(**options):
     """An E1 evaluator on H0 for the instance ``options`` (the parameters' defaults otherwise)."""
     params = e1.THEOREM.parameters(**options)
-    return e1.E1Evaluator(e1.E1Construction(params), derive_closed_form(Head.h0(params.dim, params.target.d), params.dim,
+    return e1_evaluator.E1Evaluator(e1_construction.E1Construction(params), derive_closed_form(Head.h0(params.dim, params.target.d), params.dim,
                                                                         params.target.d))
 
 
@@ -501,14 +506,14 @@ def test_fast_cost_estimate_term_by_term():
     p = e1.THEOREM.parameters(dim=2, eps="0.5", points="1000", context="3", dps="50", target="(x0, x1*x2)",
                               lipschitz="2", bound="1")
     N, tokens, width, scan, nodes = 386, 389, 5, 5608, p.target.size
-    estimate = e1.cost_estimate(p, N)
+    estimate = e1_cost.cost_estimate(p, N)
     assert estimate.seconds == pytest.approx({
-        "the float64 scan (--points, --context)": scan * tokens * width * e1.SCAN_CELL,
-        "the mpmath evaluations (--dps, --context)": e1.MP_EVALUATIONS * tokens * width * e1.MP_TOKEN * (1 + (50 / 140) ** 2),
-        "evaluating the target (--target)": nodes * (scan * e1.TARGET_NODE_F64 + (2 * N + e1.MP_EVALUATIONS) * e1.TARGET_NODE_MP),
+        "the float64 scan (--points, --context)": scan * tokens * width * e1_cost.SCAN_CELL,
+        "the mpmath evaluations (--dps, --context)": e1_cost.MP_EVALUATIONS * tokens * width * e1_cost.MP_TOKEN * (1 + (50 / 140) ** 2),
+        "evaluating the target (--target)": nodes * (scan * e1_cost.TARGET_NODE_F64 + (2 * N + e1_cost.MP_EVALUATIONS) * e1_cost.TARGET_NODE_MP),
     }, rel=1e-12)
-    assert estimate.bytes == {"the scan points (--points)": scan * e1.BYTES_PER_POINT * 3,
-                              "the scan chunks": e1.SCAN_CELLS * e1.BYTES_PER_CELL * width,
+    assert estimate.bytes == {"the scan points (--points)": scan * e1_cost.BYTES_PER_POINT * 3,
+                              "the scan chunks": e1_cost.SCAN_CELLS * e1_cost.BYTES_PER_CELL * width,
                               "the prefix in mpmath (--dps)": tokens * width * 4 * 130}
     assert nodes > 1 and list(estimate.seconds)[0].startswith("the float64 scan")
 
@@ -518,13 +523,13 @@ def test_fast_sup_search_gets_the_scan_of_the_construction(monkeypatch):
     farthest-point candidates (none known on S³), only ‖H − f‖ is polished, and a chunk holds
     SCAN_CELLS // (N + T) rows."""
     calls = []
-    monkeypatch.setattr(e1, "sup_search", lambda *args, **kw: calls.append((args, kw)) or "searched")
+    monkeypatch.setattr(e1_evaluator, "sup_search", lambda *args, **kw: calls.append((args, kw)) or "searched")
     for dim, eps, N in ((1, "0.2", 60), (3, "1", 1040)):
         evaluator = _evaluator(dim=dim, eps=eps, points="150", context="2", seed="3", dps="40")
         rho = covering_radius(evaluator.c.float64[0], seed=3)
         assert evaluator.c.prefix_length == N and evaluator.sups(rho) == "searched"
         (f64, mp, names, sphere, policy, seed), kw = calls.pop()
-        assert (f64, mp, names, sphere, policy, seed) == (evaluator.parts_f64, evaluator.parts_mp, e1.PARTS, Sphere(dim),
+        assert (f64, mp, names, sphere, policy, seed) == (evaluator.parts_f64, evaluator.parts_mp, e1_evaluator.PARTS, Sphere(dim),
                                                          evaluator.c.params.policy, 3)
         assert set(kw) == {"scan_points", "extra_points", "polish", "chunk_rows"}
         assert (kw["scan_points"], kw["polish"], kw["chunk_rows"]) == (150, ("error",), 4_000_000 // (N + 2))
@@ -606,21 +611,21 @@ def test_fast_parts_mp_stops_on_a_wrong_cut(monkeypatch):
     x = np.array([0.6, 0.0, 0.8])
     with mpmath.workdps(30):
         limit = mpmath.mpf(10) ** -33
-        monkeypatch.setattr(e1.E1Evaluator, "truncation_tail", lambda self, *args: limit)
+        monkeypatch.setattr(e1_evaluator.E1Evaluator, "truncation_tail", lambda self, *args: limit)
         evaluator.parts_mp(x)  # exactly 10^−(dps+3): accepted
-        monkeypatch.setattr(e1.E1Evaluator, "truncation_tail", lambda self, *args: limit * (1 + mpmath.mpf(10) ** -20))
+        monkeypatch.setattr(e1_evaluator.E1Evaluator, "truncation_tail", lambda self, *args: limit * (1 + mpmath.mpf(10) ** -20))
         with pytest.raises(AssertionError, match=r"^truncation of the mpmath sum too coarse: tail 1\.0e-33$"):
             evaluator.parts_mp(x)
-        monkeypatch.setattr(e1.E1Evaluator, "truncation_tail", lambda self, *args: limit * mpmath.mpf("1.23456"))
+        monkeypatch.setattr(e1_evaluator.E1Evaluator, "truncation_tail", lambda self, *args: limit * mpmath.mpf("1.23456"))
         with pytest.raises(AssertionError, match=r"^truncation of the mpmath sum too coarse: tail 1\.23e-33$"):
             evaluator.parts_mp(x)
         monkeypatch.undo()
         points = evaluator.c.float64[0]
-        monkeypatch.setattr(e1.E1Evaluator, "near_tokens", lambda self, x, digits=None: [int(np.argmax(points @ x))])
+        monkeypatch.setattr(e1_evaluator.E1Evaluator, "near_tokens", lambda self, x, digits=None: [int(np.argmax(points @ x))])
         with pytest.raises(AssertionError, match="truncation of the mpmath sum too coarse"):
             evaluator.parts_mp(x)  # only the nearest token kept: its neighbours weigh far more than 10^−33
         full = evaluator.parts_mp(x, truncate=False)  # no cut consulted
-        assert e1.E1Evaluator(evaluator.c, evaluator.cf, truncate=False).parts_mp(x) == full
+        assert e1_evaluator.E1Evaluator(evaluator.c, evaluator.cf, truncate=False).parts_mp(x) == full
         monkeypatch.undo()
         assert abs(full["error"] - evaluator.parts_mp(x)["error"]) < mpmath.mpf(10) ** -28
 
@@ -633,7 +638,7 @@ def test_fast_two_paths_claim_scale_numbers_and_failure_detail(monkeypatch):
         evaluator = _evaluator(dim=1, eps="0.2", points="100", target=target, lipschitz=L, bound=B, evidence="sampled", seed="2")
         params, head = evaluator.c.params, Head.h0(1, 1)
         sups = evaluator.sups(covering_radius(evaluator.c.float64[0]))
-        claim = e1.two_paths_claim(evaluator, head, sups, params)
+        claim = e1_claims.two_paths_claim(evaluator, head, sups, params)
         assert (claim.id, claim.verdict, claim.kind, claim.evidence, claim.detail) == (
             "F.two-paths", Verdict.PASS, Kind.FRAMEWORK, Evidence.SAMPLED, "")
         assert claim.statement == ("the derived closed form and the plain matrix forward pass agree (float64 at 512 points, "
@@ -643,16 +648,16 @@ def test_fast_two_paths_claim_scale_numbers_and_failure_detail(monkeypatch):
         numpy_gap = np.max(np.abs(evaluator.cf.output_numpy(X, prefix, evaluator.content_f64(X)) - forward_matrix_numpy(
             head, h0_embedding_numpy(X, 1), prefix.tokens(), h0_embedding_numpy(evaluator.content_f64(X), 1))))
         assert claim.bound == 1e-10 * scale and claim.value == numpy_gap < 1e-11  # the mpmath gap at the argmax is 0 here
-        assert e1.two_paths_claim(evaluator, head, sups, params).value == claim.value  # the same points every time
+        assert e1_claims.two_paths_claim(evaluator, head, sups, params).value == claim.value  # the same points every time
         assert claim.method == f"sampled: max gap float64 {numpy_gap:.3g} ≤ 1e-10·{scale:g}; mpmath gap 0.0"
-        assert e1.two_paths_claim(evaluator, head, {**sups, "near": replace(sups["near"], float64_agrees=False),
+        assert e1_claims.two_paths_claim(evaluator, head, {**sups, "near": replace(sups["near"], float64_agrees=False),
                                                     "far": replace(sups["far"], float64_agrees=False)}, params).verdict is Verdict.PASS
         for name in ("leak", "error"):
-            broken = e1.two_paths_claim(evaluator, head, {**sups, name: replace(sups[name], float64_agrees=False)}, params)
+            broken = e1_claims.two_paths_claim(evaluator, head, {**sups, name: replace(sups[name], float64_agrees=False)}, params)
             assert broken.verdict is Verdict.FAIL
             assert broken.detail.startswith("FRAMEWORK ERROR: closed form vs matrix pass differ by ")
             assert broken.detail.endswith(f" (mpmath); float64 vs mpmath disagree for {[name]}")
-        broken = e1.two_paths_claim(evaluator, Head(head.W_Q, head.W_K, 2 * head.W_V), sups, params)
+        broken = e1_claims.two_paths_claim(evaluator, Head(head.W_Q, head.W_K, 2 * head.W_V), sups, params)
         shown = re.fullmatch(r"FRAMEWORK ERROR: closed form vs matrix pass differ by (\S+) \(float64\) / (\S+) \(mpmath\); "
                              r"float64 vs mpmath disagree for none", broken.detail)
         assert broken.verdict is Verdict.FAIL and shown and broken.value > 1e-3
@@ -660,22 +665,22 @@ def test_fast_two_paths_claim_scale_numbers_and_failure_detail(monkeypatch):
         assert float64_gap == f"{float(float64_gap):.3g}" and len(mp_gap.split("e")[0].replace(".", "").lstrip("0")) == 5
         assert broken.method.endswith(f"mpmath gap {mpmath.nstr(mpmath.mpf(mp_gap), 3)}") and broken.value >= float(mp_gap) * 0.9999
         # a float64 gap of 2·10⁻¹⁰ (or an mpmath gap of twice the tolerance) passes when B = 3 and fails when B = 1/2
-        numpy_pass, mp_pass = e1.forward_matrix_numpy, e1.forward_matrix_mp
+        numpy_pass, mp_pass = e1_claims.forward_matrix_numpy, e1_claims.forward_matrix_mp
         for name, shifted in (("forward_matrix_numpy", lambda *args: numpy_pass(*args) + 2e-10),
                               ("forward_matrix_mp", lambda *args: [v + 2 * params.policy.tolerance for v in mp_pass(*args)])):
-            monkeypatch.setattr(e1, name, shifted)
-            assert e1.two_paths_claim(evaluator, head, sups, params).verdict is (Verdict.PASS if scale == 3 else Verdict.FAIL), name
+            monkeypatch.setattr(e1_claims, name, shifted)
+            assert e1_claims.two_paths_claim(evaluator, head, sups, params).verdict is (Verdict.PASS if scale == 3 else Verdict.FAIL), name
             monkeypatch.undo()
 
 
 def test_fast_parameters_at_their_boundaries_with_the_full_messages():
     """ε = 4L is allowed; N = --max-prefix is allowed, one more is refused; 8BN = ε is refused; each refusal says why
     and what to change, before any construction (N from the ceiling of √m/δ only when √m/δ < 10⁷)."""
-    assert e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="4")).N == 4  # r = 2, n = 1: N = 2² − 0²
+    assert e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="4")).N == 4  # r = 2, n = 1: N = 2² − 0²
     assert e1.THEOREM.parameters(dim=1, eps="8", target="2*x0", lipschitz="2", bound="2").eps == 8  # ε = 4L with L = 2
     tight = e1.THEOREM.parameters(dim=1, eps="0.2", tight="on")
     assert tight.tight and tight.to_json()["tight"] is True and not e1.THEOREM.parameters(dim=1, eps="0.2", tight="off").tight
-    assert e1.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", max_prefix="60")).N == 60
+    assert e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", max_prefix="60")).N == 60
     refusals = [
         ({"dim": 1, "eps": "0.2", "max_prefix": "59"}, "E1 needs N = 60 prefix tokens for m = 1, ε = 1/5, L = 1 (over the "
          "budget --max-prefix 59); use a larger --eps or raise --max-prefix"),
@@ -783,7 +788,7 @@ def test_fast_figures_label_each_component_and_place_the_markers():
     assert all(max(map(abs, s["values"])) < 0.4 for s in curve["series"])
     params = e1.THEOREM.parameters(dim=2, eps="0.5", points="100")
     [surface] = e1.THEOREM.report_figures(params)
-    points = e1.E1Construction(params).float64[0]
+    points = e1_construction.E1Construction(params).float64[0]
     assert np.allclose(surface["y"]["values"], np.linspace(-np.pi / 2, np.pi / 2, 121), rtol=0, atol=1e-15)
     assert np.allclose(surface["x"]["values"], np.linspace(-np.pi, np.pi, 241), rtol=0, atol=1e-15)
     assert np.allclose(surface["markers"]["x"], np.arctan2(points[:, 1], points[:, 0]), rtol=0, atol=1e-15)
@@ -802,9 +807,9 @@ def test_fast_check_passes_its_seed_to_the_covering_estimate(monkeypatch):
 def test_fast_covering_proof_bound_may_equal_delta():
     """√m/n ≤ δ is not strict: on S⁸ with ε = 4L, δ = √2 and n = ⌈√8/√2⌉ = 2, so √m/n = δ exactly and the sampled
     estimate (here a stand-in, 0.5) PASSes with the proof bound."""
-    c = e1.E1Construction(e1.THEOREM.parameters(dim=8, eps="4"))
+    c = e1_construction.E1Construction(e1.THEOREM.parameters(dim=8, eps="4"))
     assert c.n == 2 and c.delta == sympy.sqrt(2) and sympy.sqrt(8) / c.n == c.delta
-    claim = e1.covering_claim(c, CoveringRadius(0.5, np.eye(9)[0], "sampled", 1000))
+    claim = e1_claims.covering_claim(c, CoveringRadius(0.5, np.eye(9)[0], "sampled", 1000))
     assert claim.verdict is Verdict.PASS and "√m/n = 1.41421 (applies)" in claim.method
 
 

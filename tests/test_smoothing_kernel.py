@@ -3,7 +3,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from proofs import e2_formulas as F
+from proofs.smoothing import formulas as F
 from proofs.smoothing import kernel as K
 from proofs.smoothing import rules as R
 from proofs.smoothing.construction import cell_radius_f64

@@ -26,7 +26,19 @@ def test_loglog_fit_recovers_a_power_law_and_its_stderr():
 
 def test_paper_rate_is_normalised_at_the_largest_eps():
     rows = [{"eps": 0.2, "prefix_length": 60}, {"eps": 0.1, "prefix_length": 120}]
-    assert sweep.paper_rate(rows, 1) == [60, pytest.approx(60 * 2**28)]
+    assert sweep.paper_rate(rows, 28) == [60, pytest.approx(60 * 2**28)]  # 28 = 4m²+14m+10 at m = 1
+
+
+def test_the_paper_rate_is_fitted_only_for_a_theorem_that_declares_it():
+    from verifier.theorem import Sizing
+
+    rows = [{"eps": 0.2, "prefix_length": 60, "minimal_prefix_length": 30}, {"eps": 0.1, "prefix_length": 120, "minimal_prefix_length": 50}]
+    plain = Sizing(option="size", fact="size", claim="X.sup", exponent=lambda m: m, exponent_label="m", temperature="t")
+    assert set(sweep.fits(rows, 1, plain)) == {"prefix_length", "minimal_prefix_length"}
+    declared = Sizing(option="size", fact="size", claim="X.sup", exponent=lambda m: m, exponent_label="m", temperature="t",
+                      paper_exponent=lambda m: 3 * m, paper_exponent_label="three m")
+    fit = sweep.fits(rows, 2, declared)["paper_rate"]
+    assert fit["reference_exponent"] == 6 and fit["reference"] == "three m" and fit["slope"] == pytest.approx(6)
 
 
 @pytest.mark.parametrize("text, message", [("", "comma-separated"), ("0.2,0.2", "twice"), ("0.2,-1", "> 0"), ("a", "cannot read")])

@@ -1,4 +1,4 @@
-"""Tests for verifier/transformer.py: the stream, the fixed heads, the derived closed form and the four passes."""
+"""Tests for proofs/seq2seq/transformer.py: the stream, the fixed heads, the derived closed form and the four passes."""
 from __future__ import annotations
 
 import mpmath
@@ -8,7 +8,7 @@ import sympy
 from hypothesis import given, settings, strategies as st
 
 from verifier.errors import InputError
-from verifier.transformer import (Layer, Stream, TokenwisePrefix, Transformer, Z, derive_tokenwise, mixing_head,
+from proofs.seq2seq.transformer import (Layer, Stream, TokenwisePrefix, Transformer, Z, derive_tokenwise, mixing_head,
                                   single_token_head, tokenwise_head)
 
 FAST = settings(max_examples=15, deadline=None, derandomize=True)
@@ -89,7 +89,7 @@ def test_window_keeps_every_token_that_matters(z, p, lam):
     T[0, :, model.stream.index("one")] = 1
     T[0, :, 2:5] = np.eye(3)
     T[0, :, model.stream.index("s")] = zc[0]
-    from verifier.transformer import _matrix_layer_numpy
+    from proofs.seq2seq.transformer import _matrix_layer_numpy
     dense = _matrix_layer_numpy(layer.head, T, layer.prefix.tokens_numpy(model.stream, "s"))[0, p, model.stream.index("y")]
     assert windowed == pytest.approx(dense, rel=1e-12, abs=1e-12)
 
@@ -114,11 +114,11 @@ def test_mixing_head_writes_the_sum_and_the_broken_one_reads_token_one():
     T[0, :, stream.index("u")] = [1.0, 2.0, 4.0]
     for head, expected in ((mixing_head(stream, "u", "s"), 7.0), (single_token_head(stream, "u", "s"), 3.0)):
         model = Transformer(stream, (Layer("m", "mixing", "u", "s", head),))
-        from verifier.transformer import _matrix_layer_numpy
+        from proofs.seq2seq.transformer import _matrix_layer_numpy
         out = _matrix_layer_numpy(head, T, None)
         assert np.allclose(out[0, :, stream.index("s")], expected)
         with mpmath.workdps(30):
-            from verifier.transformer import _matrix_layer_mp
+            from proofs.seq2seq.transformer import _matrix_layer_mp
             mp_out = _matrix_layer_mp(head, [[mpmath.mpf(v) for v in row] for row in T[0]], stream.index("s"))
         assert [float(v) for v in mp_out] == pytest.approx([expected] * 3, abs=1e-12)
         assert model.depth == 1

@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass, replace
 from typing import Callable, Generic, Optional, Sequence, TypeVar
 
-import numpy as np
 import sympy
 
 from flint import arb, ctx

@@ -17,31 +17,13 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 import sympy
 
 from .claims import Verdict
 from .errors import InputError
-from .theorem import get
-
-P2_EXPONENT = lambda m: 4 * m * m + 14 * m + 10  # noqa: E731 - the paper's Jackson rate exponent (CLAIMS.md P2)
-
-
-@dataclass(frozen=True)
-class Sizing:
-    """How a theorem exposes its construction family to the sweep: the declared option that sets the
-    size (with everything else re-derived), the fact that reports the size used, the claim that decides
-    'achieves ε', the fact holding λ or κ, and the reference exponents of N in 1/ε."""
-
-    option: str
-    fact: str
-    claim: str
-    exponent: Callable[[int], Any]  # the rate the minimal prefix lengths are compared with
-    exponent_label: str
-    temperature: str
-    construction_exponent: Callable[[int], Any] = lambda m: m  # the rate of the bound-driven construction
-
+from .theorem import Sizing, get
 
 def sizing_of(theorem) -> Sizing:
     sizing = getattr(theorem, "sizing", None)
@@ -122,10 +104,11 @@ def loglog_fit(eps: Sequence[float], lengths: Sequence[float]) -> dict:
     return {"slope": slope, "stderr": stderr, "points": k}
 
 
-def paper_rate(rows: Sequence[dict], m: int) -> list[float]:
-    """N_P2(ε) = N(ε_max)·(ε_max/ε)^(4m²+14m+10): the paper's rate with its constant fixed at the largest ε."""
+def paper_rate(rows: Sequence[dict], exponent: float) -> list[float]:
+    """N_paper(ε) = N(ε_max)·(ε_max/ε)^e: the paper's rate (``Sizing.paper_exponent``) with its constant fixed at the
+    largest ε."""
     top = max(rows, key=lambda r: r["eps"])
-    return [top["prefix_length"] * (top["eps"] / r["eps"]) ** P2_EXPONENT(m) for r in rows]
+    return [top["prefix_length"] * (top["eps"] / r["eps"]) ** exponent for r in rows]
 
 
 def fits(rows: Sequence[dict], m: int, sizing: Sizing) -> dict:
@@ -135,9 +118,11 @@ def fits(rows: Sequence[dict], m: int, sizing: Sizing) -> dict:
                           "reference_exponent": float(sizing.construction_exponent(m)), "reference": "the theorem's rate"},
         "minimal_prefix_length": {**loglog_fit(eps, [r["minimal_prefix_length"] for r in rows]),
                                   "reference_exponent": float(sizing.exponent(m)), "reference": sizing.exponent_label},
-        "paper_rate": {**loglog_fit(eps, paper_rate(rows, m)), "reference_exponent": float(P2_EXPONENT(m)),
-                       "reference": "P2: 4m²+14m+10"},
     }
+    if sizing.paper_exponent is not None:
+        exponent = sizing.paper_exponent(m)
+        out["paper_rate"] = {**loglog_fit(eps, paper_rate(rows, exponent)), "reference_exponent": float(exponent),
+                             "reference": sizing.paper_exponent_label}
     return out
 
 
@@ -247,8 +232,10 @@ def plot(result: SweepResult, path) -> list:
     minimal = [(xi, r["minimal_prefix_length"]) for xi, r in zip(x, rows) if r["minimal_prefix_length"]]
     if minimal:
         ax.loglog(*zip(*minimal), "s-", label="smallest N achieving ε")
-    if len(rows) > 1:
-        ax.loglog(x, paper_rate(rows, result.dim), "k--", label=f"paper's rate ε^−{P2_EXPONENT(result.dim)} (normalised)")
+    paper = result.fits.get("paper_rate")
+    if len(rows) > 1 and paper:
+        e = paper["reference_exponent"]
+        ax.loglog(x, paper_rate(rows, e), "k--", label=f"paper's rate ε^−{e:g} (normalised)")
         for name, style in (("prefix_length", ":"), ("minimal_prefix_length", "-.")):
             fit = result.fits.get(name, {})
             anchor = rows[0]["prefix_length"] if name == "prefix_length" else (minimal[0][1] if minimal else None)

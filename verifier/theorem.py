@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import entry_points
-from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Any, Callable, Mapping, Optional, Protocol, Sequence, runtime_checkable
 
 from .claims import ClaimResult
 from .errors import InputError
@@ -24,6 +24,23 @@ class Outcome:
 
     claims: tuple[ClaimResult, ...]
     facts: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """How a theorem exposes its construction family to the sweep: the declared option that sets the
+    size (with everything else re-derived), the fact that reports the size used, the claim that decides
+    'achieves ε', the fact holding λ or κ, and the reference exponents of N in 1/ε."""
+
+    option: str
+    fact: str
+    claim: str
+    exponent: Callable[[int], Any]  # the rate the minimal prefix lengths are compared with
+    exponent_label: str
+    temperature: str
+    construction_exponent: Callable[[int], Any] = lambda m: m  # the rate of the bound-driven construction
+    paper_exponent: Optional[Callable[[int], Any]] = None  # the paper's rate the sweep also fits (None: none)
+    paper_exponent_label: str = ""
 
 
 @runtime_checkable
@@ -76,4 +93,4 @@ def get(name: str) -> Theorem:
     return theorems[name]
 
 
-__all__ = ["Outcome", "Theorem", "registry", "get", "ENTRY_POINT_GROUP"]
+__all__ = ["Outcome", "Sizing", "Theorem", "registry", "get", "ENTRY_POINT_GROUP"]

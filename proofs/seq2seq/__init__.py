@@ -2,7 +2,7 @@
 
 Target: g: [0,1]^n → R^n in ridge form g_j(x) = Σ_{q=1}^{Q} Φ_{j,q}(Σ_{p=1}^{n} ψ_{p,q}(x_p)) with claimed
 Lip(ψ_{·,q}) on [0,1] and Lip(Φ_{·,q}) on D_q = [S_min − ρ, S_max + ρ] (ridge.py). The transformer has fixed
-heads (verifier.transformer) and only prefixes are tuned; per term: token-wise ψ → mixing → token-wise Φ,
+heads (transformer.py) and only prefixes are tuned; per term: token-wise ψ → mixing → token-wise Φ,
 so depth = 3Q (construction.py).
 
 **E1-I (the interval version of E1; a token-wise head).** Given I = [lo, hi] of length ℓ, n positions,

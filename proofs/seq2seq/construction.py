@@ -24,7 +24,7 @@ from typing import Optional
 import numpy as np
 import sympy
 
-from verifier.transformer import (Layer, Stream, TokenwisePrefix, Transformer, Z, mixing_head, single_token_head,
+from .transformer import (Layer, Stream, TokenwisePrefix, Transformer, Z, mixing_head, single_token_head,
                                   tokenwise_head)
 
 from . import formulas as F

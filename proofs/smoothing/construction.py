@@ -21,7 +21,7 @@ from verifier.precision import PrecisionPolicy, exact_to_mp
 from verifier.supnorm import SupResult, sup_search
 from verifier.targets import Target
 
-from .. import e2_formulas as F
+from . import formulas as F
 from . import kernel
 from .rules import QuadratureRule, minimal_size, rule
 

@@ -1,5 +1,5 @@
 """The von Mises–Fisher kernel on S^m: normaliser, mean resultant length, the smoothed target f_κ,
-and the Amos-type inequality V2 (formulas from ``proofs.e2_formulas``).
+and the Amos-type inequality V2 (formulas from ``proofs.smoothing.formulas``).
 
 In the geodesic angle θ from x and the direction u ∈ S^(m−1) of the tangent space, y = cos θ·x +
 sin θ·u and dσ(y) = sin^(m−1)θ dθ du, so
@@ -18,7 +18,7 @@ import sympy
 
 from verifier.domains import Sphere
 
-from .. import e2_formulas as F
+from . import formulas as F
 
 SCAN_THETA = 64  # Gauss–Legendre nodes in θ of the float64 f_κ (a scanning value only)
 SCAN_PHI = 64  # equispaced φ of the float64 f_κ on S^2

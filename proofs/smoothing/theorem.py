@@ -21,12 +21,14 @@ from verifier.errors import InputError
 from verifier.inputs import choice, integer, parse_number, text
 from verifier.options import Option, read_options
 from verifier.precision import PrecisionPolicy
-from verifier.sweep import Sizing
 from verifier.targets import Target, check_hypotheses
-from verifier.theorem import Outcome
+from verifier.theorem import Outcome, Sizing
 
-from .. import e2_formulas as F
-from ..single_head import DEFAULT_TARGET, closed_form_claim
+from proofs import paper
+from proofs.h0.closed_form import closed_form_claim
+from proofs.h0.target import DEFAULT_TARGET
+
+from . import formulas as F
 from . import kernel
 from .cost import cost_estimate
 from .construction import TAMPER_MODES, E2Construction, E2Evaluator, E2Parameters, rational_mp, smallest_rule_size
@@ -163,7 +165,8 @@ class Smoothing:
                  "for L-Lipschitz f")
     realises = ("P1",)
     sizing = Sizing(option="size", fact="rule_size", claim="E2.sup", exponent=lambda m: sympy.Rational(m, 2),
-                    exponent_label="m/2 (smooth-target rate)", temperature="kappa")
+                    exponent_label="m/2 (smooth-target rate)", temperature="kappa",
+                    paper_exponent=paper.p2_exponent, paper_exponent_label="P2: 4m²+14m+10")
 
     options = (
         Option("dim", "sphere dimension m (1 or 2)", integer(1, 2, "the rules are implemented on S^1 and S^2"), 1),

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import InputError
-from ..sweep import P2_EXPONENT, paper_rate
+from ..sweep import paper_rate
 from ..theorem import registry
 
 ROW_KEYS = ("eps", "eps_exact", "prefix_length", "minimal_prefix_length", "bound", "sup_error", "minimal_sup_error",
@@ -83,8 +83,10 @@ def sweep_figure(record: Mapping[str, Any]) -> dict:
     if all(r["minimal_prefix_length"] for r in rows):
         series.append({"label": "smallest N achieving ε", "values": [r["minimal_prefix_length"] for r in rows]})
     top = 20 * max(v for s in series for v in s["values"])  # the paper's rate leaves the plot above this
-    if len(rows) > 1:
-        series.append({"label": f"paper's rate ε^−{P2_EXPONENT(m)}, normalised at the largest ε", "values": paper_rate(rows, m)})
+    paper = record["fits"].get("paper_rate")
+    if len(rows) > 1 and paper:
+        e = paper["reference_exponent"]
+        series.append({"label": f"paper's rate ε^−{e:g}, normalised at the largest ε", "values": paper_rate(rows, e)})
     return {"id": f"sweep-{record['name']}", "kind": "curve", "log": True, "y_max": top,
             "title": f"{record['theorem']} on S^{m}: prefix length against 1/ε",
             "caption": "log–log; sup errors as the sweep decided them (see the evidence column)",

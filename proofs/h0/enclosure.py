@@ -47,8 +47,8 @@ import numpy as np
 from flint import arb, ctx
 from scipy.spatial import cKDTree
 
-from .ball import PRECISION_BITS, lower, upper
-from .cells import FaceCell, angle_range
+from verifier.ball import PRECISION_BITS, lower, upper
+from verifier.cells import FaceCell, angle_range
 
 UNIT_ROUNDOFF = 2.0**-53
 DISTANCE_MARGIN = 1e-9  # ≫ the float64 error of ‖c − p‖ for unit vectors (~1e-15)

@@ -14,6 +14,8 @@ import sympy
 
 from verifier.claims import ClaimResult, Kind, claim_holds
 
+from .. import paper
+
 eps, L, B, T, V_c = sympy.symbols("epsilon L B T V_c", positive=True)
 m, n = sympy.symbols("m n", positive=True, integer=True)
 N, lam, beta = sympy.symbols("N lambda beta", positive=True)
@@ -31,7 +33,7 @@ BUDGET = (
     2 * B * N * sympy.exp(-lam * R**2 / 4),
     T * (B + V_c) * sympy.exp(2 - lam * (1 - DELTA**2 / 2) - beta),
 )
-P2_EXPONENT = 4 * m**2 + 14 * m + 10
+P2_EXPONENT = paper.P2_EXPONENT  # the same symbol m
 
 
 def budget_identity_claim(temperature: sympy.Expr = TEMPERATURE) -> ClaimResult:

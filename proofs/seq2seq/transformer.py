@@ -42,9 +42,9 @@ import mpmath
 import numpy as np
 import sympy
 
-from .attention import Head, softmax_mp, softmax_numpy, softmax_sympy
-from .errors import InputError
-from .precision import exact_to_mp
+from verifier.attention import Head, softmax_mp, softmax_numpy, softmax_sympy
+from verifier.errors import InputError
+from verifier.precision import exact_to_mp
 
 TAIL_DIGITS = 300  # the windowed closed form leaves out attention mass ≤ 10^−300 (far below any check precision)
 Z = sympy.Symbol("z", real=True)  # the register value a token-wise head reads

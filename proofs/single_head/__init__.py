@@ -1,0 +1,9 @@
+"""E1, the explicit single-head Jackson bound on the H0 head (docs/e1.md).
+
+Modules: ``formulas`` (every E1 formula once, in sympy), ``construction`` (parameters and the prefix),
+``cost`` (the resource estimate), ``evaluator`` (the sampled error split), ``claims`` (the claims beyond
+verifier.claims), ``certify`` (the ball-arithmetic sup error), ``theorem`` (options and the registered object).
+"""
+from .theorem import THEOREM
+
+__all__ = ["THEOREM"]

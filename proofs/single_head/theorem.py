@@ -1,0 +1,217 @@
+"""E1: the explicit single-head Jackson bound on the H0 head (CLAIMS.md, sections H0, E1, P1, P2).
+
+Given m ≥ 1, f: S^m → R^d with ‖f‖ ≤ B and Lipschitz constant L, T content tokens of value norm
+≤ V_c (V_c = 0 for H0) and ε ∈ (0, 4L]:
+
+    r = ε/(2L),  δ = r/√2,  n = ⌈√m/δ⌉,  N = (n+1)^(m+1) − (n−1)^(m+1),
+    p_i = the normalised points of {−1, −1+2/n, …, 1}^(m+1) on the cube's surface,
+    λ = (4/r²)·ln(8BN/ε),   β = max(0, 2 + ln(4T(B+V_c)/ε) − λ(1 − δ²/2)),
+    prefix token i = (λ p_i, β, f(p_i)).
+
+Claim: sup_{x∈S^m} ‖H(x) − f(x)‖ ≤ ε and N ≤ 2(m+1)(n+1)^m. The error splits exactly as
+H(x) − f(x) = near(x) + far(x) + leak(x) with, for softmax weights w_i (prefix) and c_t (content),
+
+    near(x) = Σ_{‖x−p_i‖≤r} w_i (v_i − f(x)),  far(x) = Σ_{‖x−p_i‖>r} w_i (v_i − f(x)),
+    leak(x) = Σ_t c_t (ν_t − f(x)),
+
+and the proof bounds them by L·r = ε/2, 2BN·e^{−λr²/4} = ε/4 and T(B+V_c)e²·e^{−λ(1−δ²/2)−β} ≤ ε/4.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import sympy
+
+from verifier.attention import Head, derive_closed_form
+from verifier.budget import OPTIONS as BUDGET_OPTIONS, check_budget
+from verifier.certify import Budget, automatic_value, certified_hypotheses
+from verifier.claims import ClaimResult, Kind, claim_exp_le, claim_holds, claim_sup_le
+from verifier.domains import covering_radius
+from verifier.errors import InputError
+from verifier.exact_sign import log_form
+from verifier.inputs import choice, integer, parse_number, show, text
+from verifier.options import Option, read_options
+from verifier.precision import PrecisionPolicy
+from verifier.targets import Target
+from verifier.theorem import Outcome, Sizing
+
+from proofs import paper
+from proofs.h0.closed_form import closed_form_claim
+
+from . import certify as e1_certify
+from . import figures, formulas as F
+from .claims import covering_claim, two_paths_claim
+from .construction import CERTIFIED_DEFAULT, DEFAULT_TARGET, TAMPER_MODES, E1Construction, E1Parameters
+from .cost import cost_estimate
+from .evaluator import E1Evaluator
+
+EVIDENCE_MODES = ("auto", "certified", "sampled")
+AUTO = "auto"
+HYPOTHESIS_BUDGET = Budget(50_000, 30)  # hypotheses run before the construction: keep them cheap
+
+
+def number_or_auto(raw: Any, name: str):
+    """An exact positive number, or ``auto`` (the theorem computes a certified value)."""
+    return AUTO if raw == AUTO else parse_number(raw, name)
+
+
+class SingleHead:
+    """The registered theorem object for E1 on H0."""
+
+    name = "single-head"
+    statement = ("E1: prefixing the H0 head with N = (n+1)^(m+1) − (n−1)^(m+1) tokens (λp_i, β, f(p_i)) "
+                 "gives sup_{S^m} ‖H − f‖ ≤ ε for L-Lipschitz f, with N ≤ 2(m+1)(n+1)^m = O((√m L/ε)^m)")
+    realises = ("P1", "P2")
+
+    options = (
+        Option("dim", "sphere dimension m (S^m ⊂ R^(m+1))", integer(1, 10), 1),
+        Option("eps", "target accuracy ε > 0, read exactly (0.05 is 1/20)", parse_number),
+        Option("target", "expression in x0..xm (a tuple for d > 1); default sin(2*x0)/2 with L = B = 1", text),
+        Option("lipschitz", "claimed Lipschitz constant L of the target (chordal metric), or auto (a certified bound)",
+               number_or_auto),
+        Option("bound", "claimed bound B ≥ sup ‖f‖, or auto (a certified bound)", number_or_auto),
+        Option("context", "number T of content tokens (copies of x: the worst case for leakage)", integer(1), 1),
+        Option("dps", "working decimal digits for verdicts (checked at 2·dps)",
+               integer(15, 1000, "verdicts at 30–100 digits are checked at twice that; use --dps ≤ 1000"), 30),
+        Option("seed", "seed of every random step", integer(0), 0),
+        Option("points", "float64 scan points of the sup search", integer(100), 20_000),
+        Option("tamper", "negative control: " + " | ".join(TAMPER_MODES), choice(*TAMPER_MODES)),
+        Option("evidence", "auto: certify where possible (m = 1, 2, 3 within the budget), else sample; certified: "
+               "an error if the instance cannot be certified; sampled: skip certification", choice(*EVIDENCE_MODES), "auto"),
+        Option("cert_cells", "budget of the certified branch and bound: cells evaluated", integer(1), 400_000),
+        Option("cert_seconds", "budget of the certified branch and bound: seconds", integer(1), 120),
+        Option("tight", "on: keep splitting until the certified upper bound of the sup error is within 5% of the "
+               "sampled lower bound", choice("on", "off"), "off"),
+        Option("max_prefix", "refuse constructions with more prefix tokens (m = 3, N = 8080 takes about 80 s)",
+               integer(1), 20_000),
+        *BUDGET_OPTIONS,
+        Option("grid", "grid size n overriding ⌈√m/δ⌉, with N, λ, β re-derived (the family `verifier sweep` bisects)",
+               integer(1)),
+    )
+    sizing = Sizing(option="grid", fact="n", claim="E1.step5.sup", exponent=lambda m: m, exponent_label="m (E1)",
+                    temperature="lambda", paper_exponent=paper.p2_exponent, paper_exponent_label="P2: 4m²+14m+10")
+
+    def parameters(self, **raw: Any) -> E1Parameters:
+        o = read_options(self.options, raw)
+        dim, eps, target, lipschitz, bound = (o[k] for k in ("dim", "eps", "target", "lipschitz", "bound"))
+        if eps is None:
+            raise InputError("single-head needs --eps, the target accuracy ε > 0 (e.g. --eps 0.1)")
+        if target is None:
+            if lipschitz is not None or bound is not None:
+                raise InputError("--lipschitz/--bound describe a --target; give the target too")
+            target, lipschitz, bound = DEFAULT_TARGET
+        elif lipschitz is None or bound is None:
+            raise InputError("a custom --target needs its hypotheses: --lipschitz L and --bound B "
+                             "(‖f(x)−f(y)‖ ≤ L‖x−y‖ and ‖f(x)‖ ≤ B on the sphere)")
+        policy, budget = PrecisionPolicy(dps=o["dps"]), Budget(o["cert_cells"], o["cert_seconds"])
+        f = Target.parse(target, dim, 1 if lipschitz == AUTO else lipschitz, 1 if bound == AUTO else bound)
+        for name, value in (("lipschitz", lipschitz), ("bound", bound)):
+            if value == AUTO:
+                f = replace(f, **{name: automatic_value(f, name, policy, o["seed"], o["points"], budget)})
+        if eps > 4 * f.lipschitz:
+            raise InputError(f"E1 is stated for ε ∈ (0, 4L] = (0, {4 * f.lipschitz}]; pass a smaller --eps")
+        params = E1Parameters(dim, eps, f, o["context"], o["seed"], policy, o["points"], o["tamper"],
+                              o["grid"], o["evidence"], budget, o["tight"] == "on")
+        uncertifiable = params.evidence == "certified" and e1_certify.why_not_certifiable(params)
+        if uncertifiable:
+            raise InputError(f"--evidence certified: {uncertifiable}; use --evidence auto")
+        limit = o["max_prefix"]
+        cells = float(params.exact(F.CELLS.args[0]))  # √m/δ, before the exact ceiling
+        N = E1Construction(params).N if cells < 1e7 else None
+        if N is None or N > limit:
+            size = f"N = {N}" if N is not None else f"N ≈ {float(F.PREFIX_LENGTH_BOUND.subs({F.n: cells, F.m: dim})):.3g}"
+            raise InputError(f"E1 needs {size} prefix tokens for m = {dim}, ε = {show(eps)}, L = {show(f.lipschitz)} "
+                             f"(over the budget --max-prefix {limit}); use a larger --eps or raise --max-prefix")
+        if 8 * f.bound * N <= eps:
+            raise InputError(
+                f"λ = (4/r²)·ln(8BN/ε) would be ≤ 0 because 8BN = {show(8 * f.bound * N)} ≤ ε = {show(eps)}: E1's "
+                "construction needs 8BN > ε. Here ‖f‖ ≤ B < ε/(8N), so f is within ε of 0 everywhere and the claim is "
+                "trivial; if B is the true bound nothing needs checking, otherwise pass the real --bound")
+        check_budget(cost_estimate(params, N), float(o["max_seconds"]), float(o["max_memory"]),
+                     "use a larger --eps, fewer --points, a smaller --context or --dps, or a shorter --target")
+        return params
+
+    def hypotheses(self, params: E1Parameters) -> list[ClaimResult]:
+        budget = Budget(min(params.budget.cells, HYPOTHESIS_BUDGET.cells), min(params.budget.seconds, HYPOTHESIS_BUDGET.seconds))
+        return certified_hypotheses(params.target, params.policy, params.seed, params.points, budget, certify=params.certify)
+
+    def check(self, params: E1Parameters) -> Outcome:
+        m, tol = params.dim, params.policy.tolerance
+        head = Head.h0(m, params.target.d)
+        cf = derive_closed_form(head, m, params.target.d)
+        c = E1Construction(params)
+        evaluator = E1Evaluator(c, cf)
+        rho = covering_radius(c.float64[0], seed=params.seed)
+        sups = evaluator.sups(rho)
+        values = {F.lam: c.lam, F.beta: c.beta, F.N: c.prefix_length}
+        near_b = c.exact(F.BUDGET[0])
+        log_far_b, log_leak_b = (c.exact(log_form(e).subs(values)) for e in F.BUDGET[1:])  # powers never formed
+        log_goal = c.exact(log_form(F.eps / 4))
+        claims = [
+            closed_form_claim(cf),
+            two_paths_claim(evaluator, head, sups, params),
+            claim_holds(
+                "E1.size", "the prefix has N = (n+1)^(m+1) − (n−1)^(m+1) tokens and N ≤ 2(m+1)(n+1)^m",
+                c.prefix_length == c.N and c.N <= c.N_bound, Kind.PROOF_STEP,
+                f"exact integers: n = {c.n}, prefix tokens = {c.prefix_length}, N = {c.N}, "
+                f"2(m+1)(n+1)^m = {c.N_bound}",
+                value=float(c.prefix_length), bound=float(c.N_bound),
+            ),
+            covering_claim(c, rho),
+            claim_sup_le("E1.step2.near", "step 2: near points (‖x−p_i‖ ≤ r) contribute at most L·r = ε/2",
+                         sups["near"], near_b, tol, Kind.PROOF_STEP),
+            claim_exp_le("E1.step3.far-bound", "step 3 (bound): 2BN·e^{−λr²/4} ≤ ε/4", log_far_b, log_goal,
+                         Kind.PROOF_STEP, "exact sympy numbers with the construction's N, λ"),
+            claim_sup_le("E1.step3.far", "step 3: far points (‖x−p_i‖ > r) contribute at most ε/4",
+                         sups["far"], params.eps / 4, tol, Kind.PROOF_STEP),
+            claim_exp_le("E1.step4.leak-bound", "step 4 (bound): T(B+V_c)e²·e^{−λ(1−δ²/2)−β} ≤ ε/4", log_leak_b, log_goal,
+                         Kind.PROOF_STEP, "exact sympy numbers with the construction's λ, β"),
+            claim_sup_le("E1.step4.leak", "step 4: content-token leakage is at most ε/4", sups["leak"], params.eps / 4, tol,
+                         Kind.PROOF_STEP),
+            claim_sup_le("E1.step5.sup", f"step 5 / E1: sup over S^{m} of ‖H(x) − f(x)‖ ≤ ε", sups["error"], params.eps, tol,
+                         Kind.THEOREM),
+            F.budget_identity_claim(),
+            F.rate_claim(m, params.target.lipschitz),
+        ]
+        sup_error = sups["error"].to_json()
+        reason = e1_certify.why_not_certifiable(params) if params.certify else "certification skipped (--evidence sampled)"
+        if reason is None:
+            claims, certified = e1_certify.certified_claims(claims, c, params, evaluator, sups)
+            sup_error.update(certified)
+        else:
+            sup_error["not_certified"] = reason
+        facts = {
+            "prefix_length": c.prefix_length,
+            "prefix_length_bound": c.N_bound,
+            "n": c.n,
+            "lambda": float(c.lam),
+            "beta": float(c.beta),
+            "r": float(c.r),
+            "delta": float(c.delta),
+            "sup_error": sup_error,
+        }
+        return Outcome(tuple(claims), facts)
+
+    def default_instances(self):
+        """The default target with certified constants (``auto``): the claimed L = 1 is tight, and a tight
+        constant can be sampled but not certified, so the report instances let the back-end bound L and B."""
+        return [(f"single-head-m{m}-eps{e}", {"dim": m, "eps": e, **CERTIFIED_DEFAULT}) for m, e in
+                ((1, "0.2"), (1, "0.05"), (2, "0.5"), (2, "0.3"))]
+
+    # --- for `verifier report` (optional methods; see verifier/report/plots.py for the figure data) ---
+    def quick_instances(self):
+        """The reduced suite of ``verifier report --quick``: one instance on S¹ and one on S²."""
+        return [(f"single-head-m{m}-eps{e}", {"dim": m, "eps": e, "points": "5000", **CERTIFIED_DEFAULT})
+                for m, e in ((1, "0.2"), (2, "0.5"))]
+
+    def report_formulas(self) -> list[tuple[str, sympy.Basic]]:
+        """The closed forms a report shows (figures.report_formulas)."""
+        return figures.report_formulas()
+
+    def report_figures(self, params: E1Parameters) -> list[dict]:
+        """Figure data of one instance (figures.report_figures)."""
+        return figures.report_figures(params)
+
+
+THEOREM = SingleHead()
