@@ -154,7 +154,7 @@ def test_h0_closed_form_equals_matrix_forward_pass(seed, m, d):
     closed = cf.output_numpy(X, prefix, content)
     assert closed.shape == (len(X), d)
     assert np.allclose(closed, matrix_path(head, X, prefix, content, d), rtol=1e-12, atol=1e-12)
-    # explicit H0 formula from CLAIMS.md, in plain numpy
+    # explicit H0 formula of docs/h0.md, in plain numpy
     sp = X @ prefix.keys.T + prefix.biases
     sc = np.einsum("pa,pta->pt", X, content) + 1
     top = np.maximum(sp.max(axis=1), sc.max(axis=1))[:, None]

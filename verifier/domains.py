@@ -1,4 +1,4 @@
-"""Domains: the sphere S^m, samplers and scan sets, the E1 cube-surface grid, covering radii.
+"""Domains: the sphere S^m, samplers and scan sets, the cube-surface grid, covering radii.
 
 S^m = {x ∈ R^(m+1) : ‖x‖ = 1}. On S^m, ⟨x, p⟩ = 1 − ‖x − p‖²/2 (chordal identity), so nearest in
 Euclidean distance means largest inner product.
@@ -84,7 +84,7 @@ class Sphere:
 
 @dataclass(frozen=True)
 class CubeSurfaceGrid:
-    """The E1 grid: points of {−1, −1+2/n, …, 1}^(m+1) on the surface of the cube, then normalised.
+    """The cube-surface grid: points of {−1, −1+2/n, …, 1}^(m+1) on the surface of the cube, then normalised.
 
     A point is stored by its integer index j ∈ {0..n}^(m+1) (coordinate −1 + 2j/n), so it can be
     evaluated exactly at any precision. Count: N = (n+1)^(m+1) − (n−1)^(m+1). Every point of the
@@ -115,7 +115,7 @@ class CubeSurfaceGrid:
 
     @property
     def proof_covering_bound(self) -> float:
-        """√m/n: the covering radius bound of the proof of E1, step 1."""
+        """√m/n: the bound on the covering radius ρ ≤ √m/n (the half-diagonal of a face cell, see the class)."""
         return math.sqrt(self.m) / self.n
 
     def sphere_points(self) -> np.ndarray:

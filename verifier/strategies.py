@@ -119,8 +119,8 @@ class LipschitzTarget:
 
 
 def _hundredths_up(value: Fraction) -> Fraction:
-    """The smallest k/100 ≥ value: constants with short denominators (E1's exact sympy arithmetic with
-    a constant like 71417807/20000000 did not finish in 60 s, see the README)."""
+    """The smallest k/100 ≥ value: constants with short denominators (a theorem's exact sympy arithmetic
+    with a constant like 71417807/20000000 did not finish in 60 s, see the README)."""
     return Fraction(math.ceil(value * 100), 100)
 
 

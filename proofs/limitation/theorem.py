@@ -1,4 +1,4 @@
-"""L1: the predecessor's limitation identity (CLAIMS.md, sections L1 and P0).
+"""L1: the predecessor's limitation identity (docs/l1.md; P0 of docs/paper.md).
 
 For any head (W_Q, W_K, W_V), content tokens x_1..x_n and prefix tokens s_1..s_N, write
 σ_j(t) = ⟨W_Q x_j, W_K t⟩ for the score of token t at the query x_j. The output at position j is

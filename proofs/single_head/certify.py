@@ -1,7 +1,7 @@
 """E1 certified: the construction in ball form, and branch and bound of its sup error over S^m.
 
 The prefix certified is the exact construction of E1: p_i = g_i/‖g_i‖ for the integer cube-surface
-vectors g_i = 2j − n (j ∈ {0..n}^(m+1)), v_i = f(p_i), λ = (4/r²)·ln(8BN/ε), β as in CLAIMS.md, each
+vectors g_i = 2j − n (j ∈ {0..n}^(m+1)), v_i = f(p_i), λ = (4/r²)·ln(8BN/ε), β as in formulas.py, each
 enclosed in a ball from its exact value. On every face cell, ``proofs.h0.enclosure`` bounds
 ‖H − f‖, ‖near‖, ‖far‖ and ‖leak‖; ``verifier.certify.branch_and_bound`` splits until each bound is
 below its claim (ε, ε/2, ε/4, ε/4) or the budget ends. Step 1 (covering) is certified the same way:

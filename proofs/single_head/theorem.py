@@ -1,4 +1,4 @@
-"""E1: the explicit single-head Jackson bound on the H0 head (CLAIMS.md, sections H0, E1, P1, P2).
+"""E1: the explicit single-head Jackson bound on the H0 head (docs/h0.md, docs/e1.md; P1 and P2 of docs/paper.md).
 
 Given m ≥ 1, f: S^m → R^d with ‖f‖ ≤ B and Lipschitz constant L, T content tokens of value norm
 ≤ V_c (V_c = 0 for H0) and ε ∈ (0, 4L]:

@@ -62,7 +62,7 @@ def amos_claim(policy: PrecisionPolicy) -> ClaimResult:
         f"sampled grid of {len(kernel.v2_grid())} (ν, κ) at {policy.verify_dps} digits; value = −(smallest relative margin "
         f"ratio/bound − 1) = −{mpmath.nstr(high, 6)} at {where}, re-evaluated at {policy.dps} digits",
         precision_agrees=policy.agree(low, high),
-        detail=f"smallest margin {mpmath.nstr(high, 6)} at {where}" + ("" if high > 0 else " — V2 FAILS here: CLAIMS.md is wrong"),
+        detail=f"smallest margin {mpmath.nstr(high, 6)} at {where}" + ("" if high > 0 else " — V2 FAILS here: the inequality as stated in docs/e2.md does not hold"),
     )
 
 

@@ -1,8 +1,8 @@
 """Links from a report to the project's docs/: every claim to the section that states it.
 
-docs/*.md mark their sections with explicit anchors ``<a id="e1-step3-far"></a>``. A claim id
-``E1.step3.far`` is looked up as ``e1-step3-far``, then ``e1-step3``, then ``e1``: the most specific
-section that exists. Links are project-relative (``docs/e1.md#e1-step3-far``); the HTML makes them
+docs/*.md mark their sections with explicit anchors ``<a id="t-step3-far"></a>``. A claim id
+``T.step3.far`` is looked up as ``t-step3-far``, then ``t-step3``, then ``t``: the most specific
+section that exists. Links are project-relative (``docs/t.md#t-step3-far``); the HTML makes them
 relative to its own folder.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ def anchors() -> dict[str, str]:
 
 
 def slug(identifier: str) -> str:
-    """'E1.step3.far-bound' → 'e1-step3-far-bound'."""
+    """'T.step3.far-bound' → 't-step3-far-bound'."""
     return re.sub(r"[^a-z0-9]+", "-", identifier.lower()).strip("-")
 
 
