@@ -28,7 +28,7 @@ def test_cells_is_exact_at_an_integer_boundary():
 def test_temperature_matches_the_spec_example():
     lam = float(at(F.TEMPERATURE, 1, "1/20", {F.N: 228}))
     assert lam == pytest.approx(4 / 0.025**2 * math.log(8 * 228 / 0.05), rel=1e-14)
-    assert 6.7e4 <= lam < 6.75e4  # docs/e1.md: λ = 6.723·10⁴
+    assert 6.7e4 <= lam < 6.75e4  # docs/single-head.md: λ = 6.723·10⁴
 
 
 def test_offset_is_zero_when_lambda_dominates_and_positive_otherwise():

@@ -23,8 +23,8 @@ def test_without_timing_drops_only_timing_fields():
 
 def test_links_fall_back_to_the_most_specific_documented_section():
     assert docs_links.slug("E1.step3.far-bound") == "e1-step3-far-bound"
-    assert docs_links.link("E1.step3.far-bound") == "docs/e1.md#e1-step3-far-bound"
-    assert docs_links.link("E1.step9.unknown") == "docs/e1.md#e1"
+    assert docs_links.link("E1.step3.far-bound") == "docs/single-head.md#e1-step3-far-bound"
+    assert docs_links.link("E1.step9.unknown") == "docs/single-head.md#e1"
     assert docs_links.link("no-such-thing") is None
 
 

@@ -45,7 +45,7 @@ def test_every_proof_step_is_checked(honest):
 
 
 def test_spec_figures_for_m1_eps005():
-    """docs/e1.md: m=1, ε=0.05: N=228, λ≈6.7·10⁴, sup error ≈ 0.015 (3–5× below ε)."""
+    """docs/single-head.md: m=1, ε=0.05: N=228, λ≈6.7·10⁴, sup error ≈ 0.015 (3–5× below ε)."""
     result = run("single-head", {"dim": 1, "eps": "0.05"})
     assert result.facts["prefix_length"] == 228 and result.facts["n"] == 57
     assert result.facts["lambda"] == pytest.approx(4 / 0.025**2 * np.log(8 * 228 / 0.05), rel=1e-12)

@@ -1,4 +1,4 @@
-"""L1: the predecessor's limitation identity (docs/l1.md; P0 of docs/paper.md).
+"""L1: the predecessor's limitation identity (docs/limitation.md; P0 of docs/paper.md).
 
 For any head (W_Q, W_K, W_V), content tokens x_1..x_n and prefix tokens s_1..s_N, write
 σ_j(t) = ⟨W_Q x_j, W_K t⟩ for the score of token t at the query x_j. The output at position j is
@@ -36,7 +36,7 @@ from verifier.claims import ClaimResult, Evidence, Kind, claim_holds
 from verifier.inputs import choice, integer
 from verifier.options import Option, read_options
 from verifier.precision import PrecisionPolicy
-from verifier.theorem import Outcome
+from verifier.theorem import Outcome, TheoremBase
 
 TAMPER_MODES = ("rescaled-content",)
 RESCALE = 2  # the tamper's factor on the content scores
@@ -262,13 +262,14 @@ def numeric_claim(params: LimitationParameters) -> ClaimResult:
 
 
 # ---------------------------------------------------------------------------------------------
-class Limitation:
+class Limitation(TheoremBase):
     """The registered theorem object for L1."""
 
     name = "limitation"
     statement = ("L1: for any head, prefix and content, H(x_j) = (1−α_j)·H_content(x_j) + α_j·H_prefix(x_j): "
                  "a prefix keeps the attention proportions among content tokens and only biases the output")
     realises = ("P0",)
+    fact_labels = {"content_scale": "content score factor (1; 2 under --tamper rescaled-content)"}
 
     options = (
         Option("tokens", "content tokens n of the symbolic check", integer(1, 4), 2),

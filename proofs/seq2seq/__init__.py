@@ -1,4 +1,4 @@
-"""S1: sequence-to-sequence maps by a prefixed transformer of depth 3Q, linear in n (docs/s1.md; P3 and P4 of docs/paper.md).
+"""S1: sequence-to-sequence maps by a prefixed transformer of depth 3Q, linear in n (docs/seq2seq.md; P3 and P4 of docs/paper.md).
 
 Target: g: [0,1]^n → R^n in ridge form g_j(x) = Σ_{q=1}^{Q} Φ_{j,q}(Σ_{p=1}^{n} ψ_{p,q}(x_p)) with claimed
 Lip(ψ_{·,q}) on [0,1] and Lip(Φ_{·,q}) on D_q = [S_min − ρ, S_max + ρ] (ridge.py). The transformer has fixed
@@ -26,13 +26,13 @@ H − h_p(z) = near + far + other + leak (checks.py) and compare every weight wi
   5. leak: content mass ≤ n·e^{Z²+2}/e^{−λδ²/2+β+γ} (the prefix score of (a*, p) is ≥ −λδ²/2 + β + γ as
      λz²/2 ≥ 0), times |0 − h| ≤ B: ≤ nB·e^{Z²+2+λδ²/2−β−γ} ≤ ε_h/8.
   Sum ≤ ε_h/2 + ε_h/4 + ε_h/8 + ε_h/8 = ε_h (formulas.budget_identity_claim).
-Compared with E1 (docs/e1.md), the head needs a fourth part, step 4: the γ term must outweigh the
+Compared with E1 (docs/single-head.md), the head needs a fourth part, step 4: the γ term must outweigh the
 (n−1)(K+1) tokens of the other positions, which costs γ = ln(8B(K+1)/ε_h) + ln(16Bn(K+1)/ε_h).
 
 **S1 (with the budget split of formulas.py).** ε_q = ε/Q, ε_Φ,q = ε_q/2, ε_ψ,q = min(ρ, ε_q/(2L_Φ,q))/n; the ψ
 head of term q is E1-I on [0,1] (Z = 1) with ε_ψ,q, the Φ head E1-I on I_q = [S_min − nε_ψ, S_max + nε_ψ] ⊆ D_q
 (Z = max |I_q|) with ε_Φ,q. Then sup_x max_j |y_j − g_j| ≤ Σ_q (ε_Φ,q + L_Φ,q·n·ε_ψ,q) ≤ ε.
-The statement of S1 (docs/s1.md) says "≤ Σ_q (ε_Φ + Lip(Φ_{·,q})·n·ε_ψ) + leakage terms"; here the leakage and the
+The statement of S1 (docs/seq2seq.md) says "≤ Σ_q (ε_Φ + Lip(Φ_{·,q})·n·ε_ψ) + leakage terms"; here the leakage and the
 other-position terms are inside each ε_h, and Lip(Φ_{·,q}) must hold on the interval enlarged by nε_ψ,q (the
 mixed register is off by up to nε_ψ), not only on the range of the exact inner sum.
 """
@@ -49,7 +49,7 @@ from verifier.errors import InputError
 from verifier.inputs import choice, integer, parse_number, text
 from verifier.options import Option, read_options
 from verifier.precision import PrecisionPolicy
-from verifier.theorem import Outcome
+from verifier.theorem import Outcome, TheoremBase
 
 from . import checks, formulas
 from .construction import TAMPER_MODES, Construction
@@ -96,11 +96,13 @@ def structure_claim(claims: list[ClaimResult]) -> ClaimResult:
     )
 
 
-class Seq2Seq:
+class Seq2Seq(TheoremBase):
     name = "seq2seq"
     statement = ("S1: a ridge-form map g: [0,1]^n → R^n with Q terms is approximated to ε by prefixing a transformer of "
                  "depth 3Q (token-wise ψ, mixing, token-wise Φ per term), each token-wise head built by E1-I")
     realises = ("P3", "P4")
+    fact_labels = {"depth": "depth", "heads": "heads", "tokenwise_heads": "token-wise heads", "mixing_heads": "mixing heads",
+                   "Q": "ridge terms Q", "total_prefix_length": "total prefix length", "propagated_bound": "propagated bound"}
 
     options = (
         Option("n", "sequence length n", integer(1, 12), None),

@@ -9,7 +9,7 @@ A layer holds one head with fixed ("pretrained") weights (W_Q, W_K, W_V) and, op
 free D-vectors s_i; the head attends over prefix + the n stream tokens and adds W_V·(attention output)
 to the stream: t_p ← t_p + Σ_j softmax_j(⟨W_Q t_p, W_K τ_j⟩) W_V τ_j  over τ ∈ (s_1..s_N, t_1..t_n).
 
-Two fixed heads (docs/s1.md):
+Two fixed heads (docs/seq2seq.md):
 
 * **token-wise head** (read register z, write register w): W_Q = W_K = the rows reading (z, one, pos_1..pos_n),
   W_V = e_w e_slotᵀ. A prefix token with (z, one, pos, slot) = (λa, −λa²/2 + β, γ e_q, v) scores

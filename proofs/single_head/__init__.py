@@ -1,4 +1,4 @@
-"""E1, the explicit single-head Jackson bound on the H0 head (docs/e1.md).
+"""E1, the explicit single-head Jackson bound on the H0 head (docs/single-head.md).
 
 Modules: ``formulas`` (every E1 formula once, in sympy), ``construction`` (parameters and the prefix),
 ``cost`` (the resource estimate), ``evaluator`` (the sampled error split), ``claims`` (the claims beyond

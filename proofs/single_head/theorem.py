@@ -1,4 +1,4 @@
-"""E1: the explicit single-head Jackson bound on the H0 head (docs/h0.md, docs/e1.md; P1 and P2 of docs/paper.md).
+"""E1: the explicit single-head Jackson bound on the H0 head (docs/h0.md, docs/single-head.md; P1 and P2 of docs/paper.md).
 
 Given m ≥ 1, f: S^m → R^d with ‖f‖ ≤ B and Lipschitz constant L, T content tokens of value norm
 ≤ V_c (V_c = 0 for H0) and ε ∈ (0, 4L]:
@@ -34,7 +34,7 @@ from verifier.inputs import choice, integer, parse_number, show, text
 from verifier.options import Option, read_options
 from verifier.precision import PrecisionPolicy
 from verifier.targets import Target
-from verifier.theorem import Outcome, Sizing
+from verifier.theorem import Outcome, Sizing, TheoremBase
 
 from proofs import paper
 from proofs.h0.closed_form import closed_form_claim
@@ -56,7 +56,7 @@ def number_or_auto(raw: Any, name: str):
     return AUTO if raw == AUTO else parse_number(raw, name)
 
 
-class SingleHead:
+class SingleHead(TheoremBase):
     """The registered theorem object for E1 on H0."""
 
     name = "single-head"
@@ -91,6 +91,8 @@ class SingleHead:
     )
     sizing = Sizing(option="grid", fact="n", claim="E1.step5.sup", exponent=lambda m: m, exponent_label="m (E1)",
                     temperature="lambda", paper_exponent=paper.p2_exponent, paper_exponent_label="P2: 4m²+14m+10")
+    fact_labels = {"prefix_length": "prefix length N", "prefix_length_bound": "bound 2(m+1)(n+1)^m", "n": "grid cells n",
+                   "lambda": "λ", "beta": "β", "r": "r = ε/(2L)", "delta": "δ = r/√2"}
 
     def parameters(self, **raw: Any) -> E1Parameters:
         o = read_options(self.options, raw)

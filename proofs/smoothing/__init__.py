@@ -1,4 +1,4 @@
-"""E2, the smoothing route (docs/e2.md): von Mises–Fisher kernel, partition quadrature, prefix.
+"""E2, the smoothing route (docs/smoothing.md): von Mises–Fisher kernel, partition quadrature, prefix.
 
 Modules: ``rules`` (quadrature rules that are partitions), ``kernel`` (C_m, A_m, f_κ, V2),
 ``construction`` (κ, rule size, prefix, evaluator of the error split), ``theorem`` (claims, registry object).

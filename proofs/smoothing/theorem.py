@@ -22,7 +22,7 @@ from verifier.inputs import choice, integer, parse_number, text
 from verifier.options import Option, read_options
 from verifier.precision import PrecisionPolicy
 from verifier.targets import Target, check_hypotheses
-from verifier.theorem import Outcome, Sizing
+from verifier.theorem import Outcome, Sizing, TheoremBase
 
 from proofs import paper
 from proofs.h0.closed_form import closed_form_claim
@@ -62,7 +62,7 @@ def amos_claim(policy: PrecisionPolicy) -> ClaimResult:
         f"sampled grid of {len(kernel.v2_grid())} (ν, κ) at {policy.verify_dps} digits; value = −(smallest relative margin "
         f"ratio/bound − 1) = −{mpmath.nstr(high, 6)} at {where}, re-evaluated at {policy.dps} digits",
         precision_agrees=policy.agree(low, high),
-        detail=f"smallest margin {mpmath.nstr(high, 6)} at {where}" + ("" if high > 0 else " — V2 FAILS here: the inequality as stated in docs/e2.md does not hold"),
+        detail=f"smallest margin {mpmath.nstr(high, 6)} at {where}" + ("" if high > 0 else " — V2 FAILS here: the inequality as stated in docs/smoothing.md does not hold"),
     )
 
 
@@ -156,7 +156,7 @@ def split_claims(c: E2Construction, sups: dict, policy: PrecisionPolicy) -> tupl
 
 
 # ---------------------------------------------------------------------------------------------
-class Smoothing:
+class Smoothing(TheoremBase):
     """The registered theorem object for E2 (the von Mises–Fisher smoothing route) on H0."""
 
     name = "smoothing"
@@ -167,6 +167,8 @@ class Smoothing:
     sizing = Sizing(option="size", fact="rule_size", claim="E2.sup", exponent=lambda m: sympy.Rational(m, 2),
                     exponent_label="m/2 (smooth-target rate)", temperature="kappa",
                     paper_exponent=paper.p2_exponent, paper_exponent_label="P2: 4m²+14m+10")
+    fact_labels = {"kappa": "κ", "rule": "quadrature rule", "rule_size": "rule size", "prefix_length": "prefix length N",
+                   "prefix_length_bound": "prefix length N (the rule's points)", "cell_radius": "cell radius h", "beta": "β"}
 
     options = (
         Option("dim", "sphere dimension m (1 or 2)", integer(1, 2, "the rules are implemented on S^1 and S^2"), 1),

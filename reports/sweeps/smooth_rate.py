@@ -1,4 +1,4 @@
-"""The smoothing route's rate for a smooth target, with κ adapted to the target (docs/tightness.md, docs/e2.md).
+"""The smoothing route's rate for a smooth target, with κ adapted to the target (docs/tightness.md, docs/smoothing.md).
 
 On S^1 the E2 head with the equispaced rule of N points b_k = (cos 2πk/N, sin 2πk/N) and equal
 weights computes, without content tokens,
