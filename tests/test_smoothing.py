@@ -96,3 +96,18 @@ def test_a_scan_too_long_for_the_budget_is_refused_before_any_work(capsys):
     assert "--points" in capsys.readouterr().err
     assert cost_estimate(1, 168, 1, 100_000_000).total_seconds == pytest.approx(1e8 * 169 * 1.6e-7)
     assert cost_estimate(2, 89042, 1, 8000).total_seconds < 900  # the default scan of the largest reference instance fits
+
+
+def test_a_raised_offset_spends_the_leakage_share_exactly():
+    """Many content tokens raise β above 0; then the leakage bound equals ε_l = ε/20 (β was sized for ε/4
+    once, which made the honest construction FAIL its own leakage budget)."""
+    from proofs.smoothing import theorem as e2
+    from proofs.smoothing.construction import E2Construction
+
+    c = E2Construction(e2.THEOREM.parameters(dim=1, eps="1", context="3000"))
+    assert c.beta > 0
+    h, w_min = c.rule_constants()
+    share = c.exact(e2.F.SHARES[2])
+    leak = c.exact(e2.F.LEAK_BOUND.subs({e2.F.kappa: c.kappa, e2.F.h: h, e2.F.w_min: w_min, e2.F.beta: c.beta}))
+    claim = e2.leakage_budget_claim(c, leak, share, c.params.policy.tolerance)
+    assert claim.verdict is Verdict.PASS and claim.value == pytest.approx(0.05, rel=1e-12) and claim.bound == 0.05

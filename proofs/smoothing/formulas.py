@@ -9,7 +9,7 @@ cell radius h of a quadrature rule, its smallest weight w_min, the offset β, an
     V2:  I_(ν+1)(κ)/I_ν(κ) ≥ κ / (ν + 1 + √(κ² + (ν+1)²))      (Amos-type, ν ≥ 0),
 
 so with c = (m+1)/2 the smoothing error is at most L·√(2(1 − κ/(c + √(κ² + c²)))), which equals
-ε_s = ε/2 exactly at  κ(ε) = 2ac/(1 − a²),  a = 1 − ε_s²/(2L²).
+ε_s = 2ε/5 exactly at  κ(ε) = 2ac/(1 − a²),  a = 1 − ε_s²/(2L²).
 
 Quadrature (V3). A rule of points p_i with weights w_i = σ(V_i), the areas of cells V_i ∋ p_i that
 partition S^m with ‖y − p_i‖ ≤ h on V_i, gives Q_f(x) = Σ w_i e^{κ⟨x,p_i⟩} f(p_i) and Q_1 likewise.
@@ -21,9 +21,11 @@ Writing G(ρ) = e^{κ(hρ + h²/2)}, g(ρ) = min(2B, L(ρ + h)) and E for the me
 Leakage: the prefix tokens (κp_i, ln w_i + β, f(p_i)) and T content tokens of score 2 give
 H = Q_f/(Q_1 + T e^{2−β}); Q_1 ≥ w_min e^{κ(1 − h²/2)} (x lies in a cell), so
 
-    ‖H − Q_f/Q_1‖ ≤ B·T·e^{2 − β − κ(1 − h²/2)} / w_min,   β = max(0, 2 + ln(4BT/ε) − ln w_min − κ(1 − h²/2)).
+    ‖H − Q_f/Q_1‖ ≤ B·T·e^{2 − β − κ(1 − h²/2)} / w_min,   β = max(0, 2 + ln(BT/ε_l) − ln w_min − κ(1 − h²/2)),
 
-The budget: smoothing ε/2, quadrature ε/4, leakage ε/4.
+which is ≤ ε_l (= ε_l when β > 0).
+
+The budget (SHARES): smoothing ε_s = 2ε/5, quadrature ε_q = 11ε/20, leakage ε_l = ε/20; they sum to ε.
 """
 from __future__ import annotations
 
@@ -63,7 +65,8 @@ GAP = sympy.Min(2 * B, L * (rho + h))  # g(ρ)
 QUADRATURE_MEANS = ((GROWTH - 1) * GAP, GROWTH - 1, GROWTH * GAP, 1 / GROWTH)
 
 HALF_CHORD = 1 - h**2 / 2  # ⟨x, p⟩ ≥ 1 − h²/2 for the point p of x's cell
-OFFSET = sympy.Max(0, 2 + sympy.log(4 * B * T / eps) - sympy.log(w_min) - kappa * HALF_CHORD)
+RAISED_OFFSET = 2 + sympy.log(B * T / SHARES[2]) - sympy.log(w_min) - kappa * HALF_CHORD  # makes LEAK_BOUND = ε_l exactly
+OFFSET = sympy.Max(0, RAISED_OFFSET)
 LEAK_BOUND = B * T * sympy.exp(2 - beta - kappa * HALF_CHORD) / w_min
 
 
