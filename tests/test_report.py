@@ -80,3 +80,15 @@ def test_table_of_result_without_claims(passed):
     empty = dataclasses.replace(passed, claims=(), verdict=Verdict.combine([]))
     text = render_table(empty)
     assert text.splitlines()[-1].startswith("VERDICT: INCONCLUSIVE (0 claims")
+
+
+def test_table_labels_facts_with_their_own_theorems_labels(passed):
+    """E2's prefix_length_bound (the rule's own N) is not shown under E1's label 2(m+1)(n+1)^m."""
+    from verifier.theorem import get
+
+    e2 = dataclasses.replace(passed, theorem="smoothing", facts={"prefix_length": 12, "prefix_length_bound": 12, "rule_size": 6})
+    text = render_table(e2)
+    labels = get("smoothing").fact_labels
+    assert f"{labels['prefix_length_bound']} = 12" in text and f"{labels['rule_size']} = 6" in text
+    assert "2(m+1)(n+1)^m" not in text
+    assert "bound 2(m+1)(n+1)^m = " in render_table(passed)

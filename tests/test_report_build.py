@@ -83,6 +83,7 @@ def test_report_json_is_valid_and_complete(doc, made):
     assert doc["command"] == "verifier " + " ".join(made[3])
     (theorem,) = doc["theorems"]
     assert theorem["name"] == "single-head" and theorem["realises"] == ["P1", "P2"]
+    assert theorem["fact_labels"]["prefix_length_bound"] == "bound 2(m+1)(n+1)^m"  # the theorem's own labels
     assert any(f["mathml"].startswith('<math xmlns="http://www.w3.org/1998/Math/MathML"') and "<mfrac>" in f["mathml"]
                for f in theorem["formulas"])
     assert [i["name"] for i in theorem["instances"]] == ["m1", "m2", "m1-tampered"]
@@ -136,6 +137,7 @@ def test_markdown_has_the_same_content(made, doc):
     assert "![‖H − f‖ on S² (ε = 0.5, N = 386)](figures/m2-error-s2.svg)" in md
     assert md.count("$") >= 2 * len(doc["theorems"][0]["formulas"])
     assert "```toml\nname = \"small\"" in md
+    assert "| bound 2(m+1)(n+1)^m | " in md  # a fact under its theorem's label
 
 
 class _Links(HTMLParser):

@@ -10,7 +10,9 @@ def test_numbers():
 def test_facts_split_into_rows_and_tables():
     facts = {"prefix_length": 60, "sup_error": {"value": 0.05, "points": 10}, "depths": [{"n": 1, "depth": 9}, {"n": 2, "depth": 15}],
              "ragged": [{"a": 1}, {"b": 2}]}
-    assert fact_rows(facts) == [("prefix length N", "60"), ("sup_error.value", "0.05"), ("sup_error.points", "10")]
+    assert fact_rows(facts, {"prefix_length": "prefix length N"}) == [("prefix length N", "60"), ("sup_error.value", "0.05"),
+                                                                      ("sup_error.points", "10")]
+    assert fact_rows(facts)[0] == ("prefix_length", "60")  # no labels: the fact's name
     assert fact_tables(facts) == [("depths", ["n", "depth"], [["1", "9"], ["2", "15"]]),
                                   ("ragged", ["a", "b"], [["1", "—"], ["—", "2"]])]
     assert is_table(facts["depths"]) and not is_table([]) and not is_table([1, 2]) and not is_table(facts["sup_error"])
@@ -33,3 +35,15 @@ def test_effort_names_points_cells_and_time():
     assert effort({"points": 20966, "cells": 488, "seconds": 1.254}) == "20966 points; 488 cells; 1.25 s"
     assert effort({"points": 100, "cells": None, "seconds": None}) == "100 points"
     assert effort({"points": None, "cells": None, "seconds": None}) == "—"
+
+
+def test_facts_are_labelled_by_their_own_theorem():
+    """E2's prefix_length_bound is the rule's N, not E1's 2(m+1)(n+1)^m: each theorem labels its own facts."""
+    from verifier.theorem import get
+
+    facts = {"prefix_length": 12, "prefix_length_bound": 12, "rule_size": 12}
+    e1, e2 = get("single-head").fact_labels, get("smoothing").fact_labels
+    assert dict(fact_rows(facts, e1))["bound 2(m+1)(n+1)^m"] == "12"
+    e2_rows = dict(fact_rows(facts, e2))
+    assert e2_rows[e2["prefix_length_bound"]] == "12" and e2_rows[e2["rule_size"]] == "12"
+    assert "bound 2(m+1)(n+1)^m" not in e2_rows and "2(m+1)" not in e2["prefix_length_bound"]

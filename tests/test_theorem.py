@@ -11,7 +11,7 @@ import verifier.theorem as theorem_module
 from verifier.claims import ClaimResult, Kind, Verdict
 from verifier.errors import InputError
 from verifier.precision import PrecisionPolicy
-from verifier.theorem import _load, ENTRY_POINT_GROUP, Outcome, Theorem, get, registry
+from verifier.theorem import _load, ENTRY_POINT_GROUP, Outcome, Theorem, TheoremBase, get, registry
 
 
 def test_registry_contains_single_head():
@@ -148,3 +148,67 @@ def test_outcome_is_frozen_plain_data():
     assert outcome == Outcome((claim,), {"n": 3})
     with pytest.raises(dataclasses.FrozenInstanceError):
         outcome.claims = ()  # type: ignore[misc]
+
+
+class _Minimal(TheoremBase):
+    """The least a theorem writes: its declaration and the four required methods."""
+
+    name = "minimal"
+    statement = "a minimal theorem"
+    realises = ("P0",)
+
+    def parameters(self, **options):
+        return SimpleNamespace(policy=PrecisionPolicy(dps=15), seed=0, to_json=lambda: {})
+
+    def hypotheses(self, params):
+        return []
+
+    def check(self, params):
+        return Outcome((), {"x": 1})
+
+    def default_instances(self):
+        return [("minimal-a", {}), ("minimal-b", {"seed": 1})]
+
+
+def test_a_minimal_subclass_of_the_base_gets_every_default():
+    t = _Minimal()
+    assert isinstance(t, Theorem)
+    assert t.options == () and t.sizing is None and dict(t.fact_labels) == {}
+    assert list(t.quick_instances()) == [("minimal-a", {})]  # the first default instance
+    assert list(t.report_formulas()) == [] and list(t.report_figures(t.parameters())) == []
+    with pytest.raises(TypeError):
+        t.fact_labels["x"] = "y"  # the shared default is read-only
+
+
+def test_the_base_names_every_required_method_it_lacks():
+    bare = TheoremBase()
+    for call in (lambda: bare.parameters(), lambda: bare.hypotheses(None), lambda: bare.check(None), bare.default_instances):
+        with pytest.raises(NotImplementedError, match="TheoremBase must implement"):
+            call()
+
+
+def test_the_protocol_declares_every_hook_the_base_defaults():
+    hooks = ("name", "statement", "realises", "options", "sizing", "fact_labels", "parameters", "hypotheses", "check",
+             "default_instances", "quick_instances", "report_formulas", "report_figures")
+    declared = set(Theorem.__annotations__) | {k for k in vars(Theorem) if not k.startswith("_")}
+    assert set(hooks) <= declared
+    for hook in hooks:
+        assert hasattr(TheoremBase, hook) or hook in TheoremBase.__annotations__, hook
+
+
+def test_every_registered_theorem_subclasses_the_base_and_labels_only_its_own_facts():
+    for name, t in registry().items():
+        assert isinstance(t, TheoremBase), name
+        assert all(isinstance(k, str) and isinstance(v, str) and v for k, v in t.fact_labels.items()), name
+
+
+def test_the_core_never_special_cases_a_theorem_hook():
+    """Every hook is declared with a default: no hasattr/getattr(theorem, …) in verifier/."""
+    from pathlib import Path
+    import re
+
+    root = Path(theorem_module.__file__).parent
+    offenders = [f"{path.relative_to(root)}:{k}" for path in root.rglob("*.py")
+                 for k, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 if re.search(r"(hasattr|getattr)\((self\.)?theorem\b", line)]
+    assert offenders == []

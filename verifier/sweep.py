@@ -26,8 +26,9 @@ from .errors import InputError
 from .theorem import Sizing, get
 
 def sizing_of(theorem) -> Sizing:
-    sizing = getattr(theorem, "sizing", None)
-    if not isinstance(sizing, Sizing):
+    """The theorem's declared construction family; InputError if it declares none (``sizing`` None)."""
+    sizing = theorem.sizing
+    if sizing is None:
         raise InputError(f"theorem {theorem.name!r} does not declare a construction family (Sizing); it cannot be swept")
     return sizing
 

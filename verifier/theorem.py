@@ -1,6 +1,7 @@
 """The Theorem interface and its registry.
 
-A theorem module (under ``proofs/``) exposes one object satisfying :class:`Theorem` and registers it
+A theorem module (under ``proofs/``) exposes one object satisfying :class:`Theorem` (an instance of a
+subclass of :class:`TheoremBase`, which supplies the optional hooks' defaults) and registers it
 in the ``verifier.theorems`` entry-point group of its package. The verifier finds theorems only
 through that group, so it never imports ``proofs`` directly and third-party packages can add theorems.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import entry_points
+from types import MappingProxyType
 from typing import Any, Callable, Mapping, Optional, Protocol, Sequence, runtime_checkable
 
 from .claims import ClaimResult
@@ -45,12 +47,27 @@ class Sizing:
 
 @runtime_checkable
 class Theorem(Protocol):
-    """A checkable theorem: validated parameters → cheap hypothesis checks → the full claim list."""
+    """A checkable theorem: validated parameters → cheap hypothesis checks → the full claim list.
+
+    Every member below is part of the protocol; the optional ones have defaults in :class:`TheoremBase`,
+    which a theorem object subclasses (the core calls every hook unconditionally, never ``hasattr``).
+    Required: ``name``, ``statement``, ``realises``, ``options``, ``parameters``, ``hypotheses``, ``check``,
+    ``default_instances``. Optional (defaults in TheoremBase): ``sizing``, ``fact_labels``,
+    ``quick_instances``, ``report_formulas``, ``report_figures``."""
 
     name: str
+    """The registered name (equal to the entry point's name), e.g. ``single-head``."""
     statement: str
-    realises: tuple[str, ...]  # the paper's claims (P1, P2, …) this theorem verifies
-    options: tuple[Option, ...]  # declared once; the CLI, sweep and report configuration read them
+    """One paragraph: the theorem as checked, shown by ``verifier list`` and in reports."""
+    realises: tuple[str, ...]
+    """The paper's claims (P1, P2, …) this theorem verifies."""
+    options: tuple[Option, ...]
+    """The declared options, once; the CLI, sweep, report configuration and pytest plugin read them."""
+    sizing: Optional[Sizing]
+    """The construction family ``verifier sweep`` bisects, or None: the theorem cannot be swept."""
+    fact_labels: Mapping[str, str]
+    """Fact name → the label reports show for it (the terminal table shows these facts, in this order); a fact
+    without a label is shown by its name."""
 
     def parameters(self, **options: Any) -> Any:
         """Validate raw options (CLI strings or numbers, read by ``read_options(self.options, …)``) into a
@@ -59,13 +76,60 @@ class Theorem(Protocol):
         The object has ``policy`` (a PrecisionPolicy), ``seed: int`` and ``to_json() -> dict``."""
 
     def hypotheses(self, params: Any) -> Sequence[ClaimResult]:
-        """Cheap checks of the theorem's hypotheses, run before any expensive work."""
+        """Cheap checks of the theorem's hypotheses, run before any expensive work (possibly none)."""
 
     def check(self, params: Any) -> Outcome:
-        """Build the construction and check every claim."""
+        """Build the construction and check every claim: the claims and the instance's facts."""
 
     def default_instances(self) -> Sequence[tuple[str, Mapping[str, Any]]]:
-        """Named option sets for ``verifier report``."""
+        """Named option sets (instance name, options) for ``verifier report``; at least one."""
+
+    def quick_instances(self) -> Sequence[tuple[str, Mapping[str, Any]]]:
+        """The named option sets of ``verifier report --quick`` (a reduced suite)."""
+
+    def report_formulas(self) -> Sequence[tuple[str, Any]]:
+        """(label, sympy expression) pairs: the closed forms a report shows as MathML and LaTeX."""
+
+    def report_figures(self, params: Any) -> Sequence[Mapping[str, Any]]:
+        """Figure data of one instance as plain mappings (kinds in verifier/report/plots.py)."""
+
+
+class TheoremBase:
+    """The base class of theorem objects: the optional hooks of :class:`Theorem` with their defaults.
+
+    A subclass sets ``name``, ``statement``, ``realises``, ``options`` and implements ``parameters``,
+    ``hypotheses``, ``check`` and ``default_instances``; it overrides an optional hook to offer more."""
+
+    name: str
+    statement: str
+    realises: tuple[str, ...] = ()
+    options: tuple[Option, ...] = ()
+    sizing: Optional[Sizing] = None  # cannot be swept
+    fact_labels: Mapping[str, str] = MappingProxyType({})  # every fact shown by its name
+
+    def parameters(self, **options: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement parameters(**options)")
+
+    def hypotheses(self, params: Any) -> Sequence[ClaimResult]:
+        raise NotImplementedError(f"{type(self).__name__} must implement hypotheses(params) (return [] if none)")
+
+    def check(self, params: Any) -> Outcome:
+        raise NotImplementedError(f"{type(self).__name__} must implement check(params)")
+
+    def default_instances(self) -> Sequence[tuple[str, Mapping[str, Any]]]:
+        raise NotImplementedError(f"{type(self).__name__} must implement default_instances()")
+
+    def quick_instances(self) -> Sequence[tuple[str, Mapping[str, Any]]]:
+        """Default: the first of ``default_instances()``."""
+        return list(self.default_instances())[:1]
+
+    def report_formulas(self) -> Sequence[tuple[str, Any]]:
+        """Default: no closed forms."""
+        return ()
+
+    def report_figures(self, params: Any) -> Sequence[Mapping[str, Any]]:
+        """Default: no figures."""
+        return []
 
 
 def registry() -> dict[str, Theorem]:
@@ -79,7 +143,8 @@ def _load() -> dict[str, Theorem]:
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         theorem = ep.load()
         if not isinstance(theorem, Theorem) or theorem.name != ep.name:
-            raise TypeError(f"entry point {ep.name!r} ({ep.value}) is not a Theorem named {ep.name!r}")
+            raise TypeError(f"entry point {ep.name!r} ({ep.value}) is not a Theorem named {ep.name!r} "
+                            "(subclass verifier.theorem.TheoremBase for the optional hooks' defaults)")
         found[ep.name] = theorem
     return dict(sorted(found.items()))
 
@@ -93,4 +158,4 @@ def get(name: str) -> Theorem:
     return theorems[name]
 
 
-__all__ = ["Outcome", "Sizing", "Theorem", "registry", "get", "ENTRY_POINT_GROUP"]
+__all__ = ["Outcome", "Sizing", "Theorem", "TheoremBase", "registry", "get", "ENTRY_POINT_GROUP"]

@@ -269,7 +269,7 @@ class Limitation(TheoremBase):
     statement = ("L1: for any head, prefix and content, H(x_j) = (1−α_j)·H_content(x_j) + α_j·H_prefix(x_j): "
                  "a prefix keeps the attention proportions among content tokens and only biases the output")
     realises = ("P0",)
-    fact_labels = {"content_scale": "content score factor (1; 2 under --tamper rescaled-content)"}
+    fact_labels = {"content_scale": "content score factor (2 under the tamper)"}
 
     options = (
         Option("tokens", "content tokens n of the symbolic check", integer(1, 4), 2),

@@ -182,7 +182,7 @@ class Smoothing(TheoremBase):
                     exponent_label="m/2 (smooth-target rate)", temperature="kappa",
                     paper_exponent=paper.p2_exponent, paper_exponent_label="P2: 4m²+14m+10")
     fact_labels = {"kappa": "κ", "rule": "quadrature rule", "rule_size": "rule size", "prefix_length": "prefix length N",
-                   "prefix_length_bound": "prefix length N (the rule's points)", "cell_radius": "cell radius h", "beta": "β"}
+                   "prefix_length_bound": "bound on N (a rule's N is exact)", "cell_radius": "cell radius h", "beta": "β"}
 
     options = (
         Option("dim", "sphere dimension m (1 or 2)", integer(1, 2, "the rules are implemented on S^1 and S^2"), 1),

@@ -23,7 +23,7 @@ Progress = Callable[[int, SuiteEntry, str], None]  # (index, entry, "check" | "f
 
 
 def run_suite(suite: Suite, command: str, progress: Optional[Progress] = None) -> list[InstanceRun]:
-    """Check every instance, then compute its figure data where its theorem offers ``report_figures``."""
+    """Check every instance, then compute its figure data (its theorem's ``report_figures``, possibly none)."""
     runs = []
     for k, entry in enumerate(suite.entries):
         if progress:
@@ -33,13 +33,11 @@ def run_suite(suite: Suite, command: str, progress: Optional[Progress] = None) -
         except InputError as error:  # e.g. a refuted hypothesis: found by sampling, so only now
             raise InputError(f"instance {entry.name!r}: {error}") from None
         theorem = get(entry.theorem)
-        figures: tuple = ()
-        if hasattr(theorem, "report_figures"):
-            if progress:
-                progress(k, entry, "figures")
-            figures = tuple(theorem.report_figures(theorem.parameters(**entry.options)))
-            for figure in figures:
-                check_figure(figure)
+        if progress:
+            progress(k, entry, "figures")
+        figures = tuple(theorem.report_figures(theorem.parameters(**entry.options)))
+        for figure in figures:
+            check_figure(figure)
         runs.append(InstanceRun(entry, result, figures))
     return runs
 

@@ -1,8 +1,8 @@
 """The report as plain data (what report.json holds and the HTML and Markdown render).
 
-Each theorem's section comes from the theorem object (``statement``, ``realises``, optional
+Each theorem's section comes from the theorem object (``statement``, ``realises``, ``fact_labels``,
 ``report_formulas()`` as sympy expressions, printed as MathML and LaTeX) and each instance's from its
-TheoremResult (parameters, facts, claims) plus optional figure data (``report_figures(params)``).
+TheoremResult (parameters, facts, claims) plus figure data (``report_figures(params)``, possibly none).
 Per claim the document adds the margin ``bound − value`` (≥ 0 when the claim holds with room), the
 precision it was decided at, and the link to its section in docs/.
 """
@@ -44,9 +44,8 @@ def math(expr: sympy.Basic) -> dict:
 
 
 def formulas(theorem) -> list[dict]:
-    """The theorem's closed forms, if it offers ``report_formulas()``."""
-    offered = theorem.report_formulas() if hasattr(theorem, "report_formulas") else ()
-    return [{"label": label, **math(expr)} for label, expr in offered]
+    """The theorem's closed forms (its ``report_formulas()``, possibly none)."""
+    return [{"label": label, **math(expr)} for label, expr in theorem.report_formulas()]
 
 
 def _precision(result: TheoremResult, claim: ClaimResult) -> Optional[dict]:
@@ -107,6 +106,7 @@ def build(runs: Sequence[InstanceRun], suite: Suite, name: str, command: str, ge
             "realises": list(theorem.realises),
             "docs": docs_links.link(theorem_name),
             "formulas": formulas(theorem),
+            "fact_labels": dict(theorem.fact_labels),
             "instances": [instance_record(r) for r in runs if r.entry.theorem == theorem_name],
         })
     evidence = Counter(r.evidence.value for r in results if r.verdict is Verdict.PASS)

@@ -1,12 +1,7 @@
 """How values read in every report format: numbers, facts (flat rows and tables), claim margins."""
 from __future__ import annotations
 
-from typing import Any, Mapping
-
-FACT_LABELS = (("prefix_length", "prefix length N"), ("prefix_length_bound", "bound 2(m+1)(n+1)^m"),
-               ("n", "grid cells n"), ("lambda", "λ"), ("beta", "β"), ("r", "r = ε/(2L)"), ("delta", "δ = r/√2"),
-               ("depth", "depth"), ("heads", "heads"), ("total_prefix_length", "total prefix length"),
-               ("propagated_bound", "propagated bound"))
+from typing import Any, Mapping, Optional
 
 def number(value: Any) -> str:
     """'—' for None; scientific notation for floats below 1e-3 or from 1e5 on; 12 significant digits otherwise."""
@@ -32,10 +27,10 @@ def is_table(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, Mapping) for v in value)
 
 
-def fact_rows(facts: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(label, value) rows of the facts that are not tables (labelled by FACT_LABELS where known); a
-    nested record becomes 'name.key' rows."""
-    labels, rows = dict(FACT_LABELS), []
+def fact_rows(facts: Mapping[str, Any], labels: Optional[Mapping[str, str]] = None) -> list[tuple[str, str]]:
+    """(label, value) rows of the facts that are not tables, labelled by ``labels`` (the instance's theorem's
+    ``fact_labels``) where it has one, else by the fact's name; a nested record becomes 'name.key' rows."""
+    labels, rows = labels or {}, []
     for name, value in facts.items():
         if is_table(value):
             continue

@@ -40,7 +40,7 @@ def render_markdown(doc: Mapping, folder: Path) -> str:
             out += [f"### {i['name']}: {verdict_label(i['verdict'], i['evidence'])}", "",
                     f"Seed {i['seed']}; wall time {number(i['wall_time_s'])} s.", ""]
             out += _table(["parameter", "value"], [(k, f"`{v}`") for k, v in i["parameters"].items() if v is not None]) + [""]
-            out += _table(["fact", "value"], fact_rows(i["facts"])) + [""]
+            out += _table(["fact", "value"], fact_rows(i["facts"], t.get("fact_labels"))) + [""]
             for name, columns, rows in fact_tables(i["facts"]):
                 out += [f"**{name}**", ""] + _table(columns, rows) + [""]
             out += _table(["claim", "verdict", "evidence", "value", "bound", "margin", "precision",

@@ -7,7 +7,7 @@ from typing import Iterable, Sequence
 from ..inputs import clip
 from ..claims import ClaimResult, Evidence, Kind, Verdict
 from ..run import TheoremResult
-from .format import FACT_LABELS
+from ..theorem import get
 from .format import number as _number
 
 
@@ -23,10 +23,12 @@ def verdict_label(result: TheoremResult) -> str:
 
 
 def render_table(result: TheoremResult) -> str:
-    """A plain-text table of every claim, the key facts and the sup error, for the terminal."""
+    """A plain-text table of every claim, the key facts (those its theorem labels, in its ``fact_labels`` order)
+    and the sup error, for the terminal."""
     p = result.parameters
     lines = [f"{result.theorem}: " + ", ".join(f"{k}={clip(v, 80, quoted=False)}" for k, v in p.items() if v is not None)]
-    facts = [f"{label} = {_number(result.facts[key])}" for key, label in FACT_LABELS if key in result.facts]
+    labels = get(result.theorem).fact_labels
+    facts = [f"{label} = {_number(result.facts[key])}" for key, label in labels.items() if key in result.facts]
     if facts:
         lines.append("  " + "; ".join(facts))
     width = max((len(c.id) for c in result.claims), default=len("claim"))

@@ -95,13 +95,11 @@ def _toml_value(value: Any) -> str:
 
 
 def default_suite(quick: bool = False) -> Suite:
-    """Every registered theorem's ``default_instances()``; with ``quick``, its ``quick_instances()`` where
-    it declares them, else its first default instance."""
+    """Every registered theorem's ``default_instances()``; with ``quick``, its ``quick_instances()`` (by default
+    its first default instance)."""
     entries = []
     for name, theorem in registry().items():
-        instances = list(theorem.default_instances())
-        if quick:
-            instances = list(theorem.quick_instances()) if hasattr(theorem, "quick_instances") else instances[:1]
+        instances = list(theorem.quick_instances() if quick else theorem.default_instances())
         entries += [SuiteEntry(instance, name, dict(options)) for instance, options in instances]
     suite = Suite(tuple(entries), "quick" if quick else "default")
     for entry in suite.entries:
