@@ -1,0 +1,93 @@
+"""The registered object: the options (declared once), parameters → hypotheses → check, the report's hooks.
+
+Theorem (docs/examples/interval_head/interval-head.md). Let h: [0, 1] → R with |h| ≤ B and
+|h(z) − h(z')| ≤ L|z − z'|, and 0 < ε ≤ 4B(K+1). With
+
+    r = ε/(2L),  K = ⌈√2·L/ε⌉,  a_i = i/K (i = 0..K, N = K + 1 tokens),  λ = (4/r²)·ln(4BN/ε),
+    prefix token i = (λa_i, −λa_i²/2, h(a_i)),
+
+the head H(z) = Σ_i softmax_i(λa_i z − λa_i²/2)·h(a_i) satisfies sup_{[0,1]} |H − h| ≤ ε.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from verifier.budget import OPTIONS as BUDGET_OPTIONS, check_budget
+from verifier.claims import ClaimResult
+from verifier.errors import InputError
+from verifier.inputs import choice, integer, parse_number, show, text
+from verifier.options import Option, read_options
+from verifier.precision import PrecisionPolicy
+from verifier.theorem import Outcome, TheoremBase
+
+from . import claims, figures, formulas as F
+from .construction import DEFAULT_TARGET, TAMPER_MODES, Construction, Parameters, Target
+from .cost import cost_estimate
+from .evaluator import Evaluator
+
+
+class IntervalHead(TheoremBase):
+    name = "interval-head"
+    statement = ("IH (worked example): on [0, 1], N = ⌈√2·L/ε⌉ + 1 prefix tokens (λa_i, −λa_i²/2, h(a_i)) on the grid "
+                 "a_i = i/K with λ = (16L²/ε²)·ln(4BN/ε) give a one-dimensional head with sup |H − h| ≤ ε for every "
+                 "L-Lipschitz h with |h| ≤ B")
+    realises = ()  # an example: it verifies none of the paper's claims
+    fact_labels = {"K": "grid cells K", "prefix_length": "prefix tokens N = K + 1", "lambda": "temperature λ",
+                   "r": "near radius r = ε/(2L)", "delta": "covering radius δ = 1/(2K)"}
+
+    options = (
+        Option("eps", "target accuracy ε > 0, read exactly (0.1 is 1/10)", parse_number, "0.1"),
+        Option("target", "expression in z on [0, 1]; default sin(4*z) with L = 4, B = 1", text),
+        Option("lipschitz", "claimed Lipschitz constant L of the target", parse_number),
+        Option("bound", "claimed bound B ≥ sup |h|", parse_number),
+        Option("dps", "working decimal digits (checked at 2·dps)", integer(15, 1000), 30),
+        Option("points", "float64 grid points of the sup search and the hypotheses", integer(101, 10_000_000), 20_001),
+        Option("tamper", "negative control: " + " | ".join(TAMPER_MODES), choice(*TAMPER_MODES)),
+        *BUDGET_OPTIONS,
+    )
+
+    def parameters(self, **raw: Any) -> Parameters:
+        o = read_options(self.options, raw)
+        if o["target"] is None:
+            if o["lipschitz"] is not None or o["bound"] is not None:
+                raise InputError("--lipschitz/--bound describe a --target; give the target too")
+            target = Target.parse(*DEFAULT_TARGET)
+        elif o["lipschitz"] is None or o["bound"] is None:
+            raise InputError("a custom --target needs its hypotheses: --lipschitz L and --bound B "
+                             "(|h(z) − h(z')| ≤ L|z − z'| and |h(z)| ≤ B on [0, 1])")
+        else:
+            target = Target.parse(o["target"], o["lipschitz"], o["bound"])
+        params = Parameters(o["eps"], target, PrecisionPolicy(dps=o["dps"]), o["points"], o["tamper"])
+        c = Construction(params)
+        if 4 * target.bound * c.N < params.eps:
+            raise InputError(f"λ = (4/r²)·ln(4BN/ε) would be negative: 4BN = {show(4 * target.bound * c.N)} < ε = "
+                             f"{show(params.eps)}. Then |h| ≤ B < ε/4 and the claim is trivial; pass the real --bound")
+        check_budget(cost_estimate(params.points, c.N, params.policy.dps), float(o["max_seconds"]),
+                     float(o["max_memory"]), "use a larger --eps or fewer --points")
+        return params
+
+    def hypotheses(self, params: Parameters) -> list[ClaimResult]:
+        return claims.hypotheses(params)
+
+    def check(self, params: Parameters) -> Outcome:
+        c = Construction(params)
+        evaluator = Evaluator(c)
+        sups = evaluator.sups()
+        facts = {"K": c.K, "prefix_length": c.N, "lambda": float(c.lam), "r": float(c.r), "delta": float(c.delta),
+                 "sup_error": sups["error"].to_json()}
+        return Outcome(tuple(claims.instance_claims(c, evaluator, sups)), facts)
+
+    def default_instances(self):
+        return [("interval-head-sin-eps0.1", {}),
+                ("interval-head-sin-eps0.02", {"eps": "0.02"}),
+                ("interval-head-tanh-eps0.05", {"target": "tanh(8*(z - 1/2))/2", "lipschitz": "4", "bound": "1/2",
+                                                "eps": "0.05"})]
+
+    def report_formulas(self):
+        return F.report_formulas()
+
+    def report_figures(self, params: Parameters) -> list[dict]:
+        return figures.report_figures(params)
+
+
+THEOREM = IntervalHead()
