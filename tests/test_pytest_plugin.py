@@ -24,7 +24,7 @@ from verifier.claims import ClaimResult, Evidence, Kind, Verdict, claim_holds
 from verifier.inputs import choice, integer
 from verifier.options import Option, read_options
 from verifier.precision import PrecisionPolicy
-from verifier.theorem import Outcome
+from verifier.theorem import Outcome, TheoremBase
 
 @dataclass(frozen=True)
 class P:
@@ -38,7 +38,7 @@ def record(event):
     with open(os.environ["BROKEN_LOG"], "a") as log:
         log.write(json.dumps(event) + "\\n")
 
-class Broken:
+class Broken(TheoremBase):
     name = "broken"
     statement = "a theorem with a failing, an inconclusive and a sampled claim"
     realises = ()
