@@ -74,6 +74,7 @@ class Parameters:
     policy: PrecisionPolicy
     points: int
     tamper: Optional[str]
+    grid: Optional[int] = None  # K overriding ⌈√2·L/ε⌉ (N and λ re-derived): the family `verifier sweep` bisects
     seed: int = 0  # no step is random; kept for the report's seed column
 
     def exact(self, expr) -> sympy.Expr:
@@ -81,9 +82,10 @@ class Parameters:
         return sympy.sympify(expr).subs({F.eps: self.eps, F.L: self.target.lipschitz, F.B: self.target.bound})
 
     def to_json(self) -> dict:
-        return {"eps": float(self.eps), "eps_exact": str(self.eps), "target": self.target.text,
+        return {"dim": 1, "eps": float(self.eps), "eps_exact": str(self.eps), "target": self.target.text,
                 "lipschitz": float(self.target.lipschitz), "bound": float(self.target.bound), "points": self.points,
-                "dps": self.policy.dps, "verify_dps": self.policy.verify_dps, "tamper": self.tamper, "seed": self.seed}
+                "dps": self.policy.dps, "verify_dps": self.policy.verify_dps, "tamper": self.tamper, "grid": self.grid,
+                "seed": self.seed}
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ class Construction:
 
     @cached_property
     def K(self) -> int:
-        return int(self.params.exact(F.CELLS))
+        return self.params.grid or int(self.params.exact(F.CELLS))
 
     @cached_property
     def N(self) -> int:

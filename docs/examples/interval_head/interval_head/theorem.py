@@ -18,7 +18,7 @@ from verifier.errors import InputError
 from verifier.inputs import choice, integer, parse_number, show, text
 from verifier.options import Option, read_options
 from verifier.precision import PrecisionPolicy
-from verifier.theorem import Outcome, TheoremBase
+from verifier.theorem import Outcome, Sizing, TheoremBase
 
 from . import claims, figures, formulas as F
 from .construction import DEFAULT_TARGET, TAMPER_MODES, Construction, Parameters, Target
@@ -44,7 +44,11 @@ class IntervalHead(TheoremBase):
         Option("points", "float64 grid points of the sup search and the hypotheses", integer(101, 10_000_000), 20_001),
         Option("tamper", "negative control: " + " | ".join(TAMPER_MODES), choice(*TAMPER_MODES)),
         *BUDGET_OPTIONS,
+        Option("grid", "grid cells K overriding ⌈√2·L/ε⌉, with N and λ re-derived (the family `verifier sweep` bisects)",
+               integer(1)),
     )
+    sizing = Sizing(option="grid", fact="K", claim="IH.sup", exponent=lambda m: 1, exponent_label="1 (IH: N ≈ √2·L/ε)",
+                    temperature="lambda", construction_exponent=lambda m: 1)
 
     def parameters(self, **raw: Any) -> Parameters:
         o = read_options(self.options, raw)
@@ -57,7 +61,7 @@ class IntervalHead(TheoremBase):
                              "(|h(z) − h(z')| ≤ L|z − z'| and |h(z)| ≤ B on [0, 1])")
         else:
             target = Target.parse(o["target"], o["lipschitz"], o["bound"])
-        params = Parameters(o["eps"], target, PrecisionPolicy(dps=o["dps"]), o["points"], o["tamper"])
+        params = Parameters(o["eps"], target, PrecisionPolicy(dps=o["dps"]), o["points"], o["tamper"], o["grid"])
         c = Construction(params)
         if 4 * target.bound * c.N < params.eps:
             raise InputError(f"λ = (4/r²)·ln(4BN/ε) would be negative: 4BN = {show(4 * target.bound * c.N)} < ε = "
