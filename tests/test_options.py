@@ -30,3 +30,22 @@ def test_every_registered_theorem_declares_its_options_and_the_cli_reads_them():
         assert theorem.options and all(isinstance(o, Option) for o in theorem.options), name
         flags = {a.dest for a in theorem_parser(theorem)._actions}
         assert {o.name for o in theorem.options} <= flags
+
+
+def test_shared_options_are_declared_once_and_a_theorem_changes_only_its_default_or_help():
+    """dps, seed, points, tamper and max_prefix keep one reader everywhere; each theorem's default is its own."""
+    from verifier import options as shared
+
+    assert shared.DPS.with_default(20) == Option("dps", shared.DPS.help, shared.DPS.parse, 20)
+    assert shared.DPS.with_help("digits").parse is shared.DPS.parse and shared.DPS.default == 30
+    theorems = registry()
+    declared = {name: {o.name: o for o in t.options} for name, t in theorems.items()}
+    for option in (shared.DPS, shared.SEED, shared.POINTS, shared.MAX_PREFIX):
+        users = [name for name, opts in declared.items() if option.name in opts]
+        assert users, option.name
+        for name in users:
+            assert declared[name][option.name].parse is option.parse, (name, option.name)
+    defaults = {name: (opts["dps"].default, opts.get("points") and opts["points"].default) for name, opts in declared.items()}
+    assert defaults == {"single-head": (30, 20_000), "smoothing": (20, 8_000), "seq2seq": (30, 2000), "limitation": (30, None)}
+    with pytest.raises(InputError, match="--dps must be ≤ 1000"):
+        read_options(theorems["smoothing"].options, {"dps": "1001", "eps": "0.2"})

@@ -5,13 +5,19 @@ that tuple, the report configuration and the sweep check option names against it
 :func:`read_options` turns raw values (command-line strings, numbers from a configuration file) into
 checked values before the theorem sees them. Each reader is ``parse(raw, flag) -> value`` and raises
 InputError naming the flag and the fix.
+
+The options several theorems share (``DPS``, ``SEED``, ``POINTS``, ``EVIDENCE``, ``CERT_CELLS``,
+``CERT_SECONDS``, ``MAX_PREFIX``, :func:`tamper`; the resource guards are ``verifier.budget.OPTIONS``) are
+declared here once; a theorem lists one as it is, or with its own default or help in one line:
+``DPS.with_default(20)``, ``MAX_PREFIX.with_help("refuse rules with more points").with_default(60_000)``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping, Sequence
 
 from .errors import InputError
+from .inputs import choice, integer
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,32 @@ class Option:
         """The help line of the flag, with its default; ``%`` doubled, since argparse formats help with ``%``."""
         default = f"; default {self.default}" if self.default is not None else ""
         return (self.help + default).replace("%", "%%")
+
+    def with_default(self, default: Any) -> "Option":
+        """The same option (name, reader, help) with a theorem's own default."""
+        return replace(self, default=default)
+
+    def with_help(self, help: str) -> "Option":
+        """The same option (name, reader, default) with a theorem's own help text."""
+        return replace(self, help=help)
+
+
+EVIDENCE_MODES = ("auto", "certified", "sampled")
+
+DPS = Option("dps", "working decimal digits for verdicts (checked at 2·dps)",
+             integer(15, 1000, "verdicts at 30–100 digits are checked at twice that; use --dps ≤ 1000"), 30)
+SEED = Option("seed", "seed of every random step", integer(0), 0)
+POINTS = Option("points", "float64 scan points of the sup search", integer(100))
+EVIDENCE = Option("evidence", "auto: certify where possible, else sample; certified: an error if the instance cannot be "
+                  "certified; sampled: skip certification", choice(*EVIDENCE_MODES), "auto")
+CERT_CELLS = Option("cert_cells", "budget of the certified branch and bound: cells evaluated", integer(1), 400_000)
+CERT_SECONDS = Option("cert_seconds", "budget of the certified branch and bound: seconds", integer(1), 120)
+MAX_PREFIX = Option("max_prefix", "refuse constructions with more prefix tokens", integer(1))
+
+
+def tamper(modes: Sequence[str]) -> Option:
+    """The negative controls of a theorem: ``--tamper MODE`` for one of ``modes`` (absent: the honest construction)."""
+    return Option("tamper", "negative control: " + " | ".join(modes), choice(*modes))
 
 
 def read_options(declared: Sequence[Option], raw: Mapping[str, Any]) -> dict[str, Any]:

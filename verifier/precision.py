@@ -20,8 +20,12 @@ GUARD_DIGITS = 10  # extra digits when an exact sympy number is read at the curr
 
 
 def exact_to_mp(value) -> mpmath.mpf:
-    """An exact sympy number (e.g. λ = 400·ln 2400) at the current mpmath precision: sympy evaluates it to
-    mp.dps + GUARD_DIGITS digits, and mpmath rounds that decimal to mp.dps."""
+    """An exact sympy number (e.g. λ = 400·ln 2400) at the current mpmath precision: a rational p/q is
+    divided once at that precision; anything else sympy evaluates to mp.dps + GUARD_DIGITS digits, and
+    mpmath rounds that decimal to mp.dps."""
+    value = sympy.sympify(value)
+    if value.is_Rational:
+        return mpmath.mpf(int(value.p)) / int(value.q)
     return mpmath.mpf(str(sympy.N(value, mpmath.mp.dps + GUARD_DIGITS)))
 
 
@@ -38,6 +42,10 @@ class PrecisionPolicy:
             raise InputError(f"--dps must be an integer ≥ 15 (float64 already gives 15); got {self.dps!r}")
         if self.check_dps and self.check_dps <= self.dps:
             raise InputError(f"check_dps ({self.check_dps}) must exceed dps ({self.dps})")
+
+    def to_json(self) -> dict:
+        """The working and the check precision, as every result records them."""
+        return {"dps": self.dps, "verify_dps": self.verify_dps}
 
     @property
     def verify_dps(self) -> int:

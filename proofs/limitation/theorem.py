@@ -33,8 +33,8 @@ import sympy
 
 from verifier.attention import Head, forward_matrix_mp, forward_matrix_sympy, softmax_mp, softmax_sympy, weighted_sum_mp
 from verifier.claims import ClaimResult, Evidence, Kind, claim_holds
-from verifier.inputs import choice, integer
-from verifier.options import Option, read_options
+from verifier.inputs import integer
+from verifier.options import DPS, SEED, Option, read_options, tamper
 from verifier.precision import PrecisionPolicy
 from verifier.theorem import Outcome, TheoremBase
 
@@ -277,9 +277,9 @@ class Limitation(TheoremBase):
         Option("token_dim", "token dimension D of the symbolic check (W_Q, W_K are D × D)", integer(1, 3), 2),
         Option("value_dim", "value dimension d of the symbolic check (W_V is d × D)", integer(1, 3), 1),
         Option("instances", "random heads in the numeric check", integer(1, 10_000), 20),
-        Option("dps", "working decimal digits (checked at 2·dps)", integer(15), 30),
-        Option("seed", "seed of the random heads", integer(0), 0),
-        Option("tamper", "negative control: " + " | ".join(TAMPER_MODES), choice(*TAMPER_MODES)),
+        DPS,
+        SEED.with_help("seed of the random heads"),
+        tamper(TAMPER_MODES),
     )
 
     def parameters(self, **raw: Any) -> LimitationParameters:

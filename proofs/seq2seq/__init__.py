@@ -47,7 +47,7 @@ from verifier.budget import OPTIONS as BUDGET_OPTIONS, check_budget
 from verifier.claims import ClaimResult, Evidence, Kind, Verdict, claim_holds
 from verifier.errors import InputError
 from verifier.inputs import choice, integer, parse_number, text
-from verifier.options import Option, read_options
+from verifier.options import DPS, MAX_PREFIX, POINTS, SEED, Option, read_options, tamper
 from verifier.precision import PrecisionPolicy
 from verifier.theorem import Outcome, TheoremBase
 
@@ -68,7 +68,7 @@ class S1Parameters:
 
     def to_json(self) -> dict:
         return {"n": self.form.n, "eps": float(self.eps), "eps_exact": str(self.eps), "target": self.form.name,
-                "Q": self.form.Q, "seed": self.seed, "dps": self.policy.dps, "verify_dps": self.policy.verify_dps,
+                "Q": self.form.Q, "seed": self.seed, **self.policy.to_json(),
                 "points": self.points, "tamper": self.tamper}
 
 
@@ -115,11 +115,11 @@ class Seq2Seq(TheoremBase):
                text),
         Option("lip_psi", "claimed Lipschitz constants of ψ_(·,q) on [0,1], one per term, separated by ','", text),
         Option("lip_phi", "claimed Lipschitz constants of Φ_(·,q) on [S_min − 1/10, S_max + 1/10], one per term", text),
-        Option("dps", "working decimal digits for verdicts (checked at 2·dps)", integer(15), 30),
-        Option("seed", "seed of every random step", integer(0), 0),
-        Option("points", "uniform sequences in the float64 scan of [0,1]^n", integer(10), 2000),
-        Option("tamper", "negative control: " + " | ".join(TAMPER_MODES), choice(*TAMPER_MODES)),
-        Option("max_prefix", "refuse constructions with more prefix tokens in total", integer(1), 2_000_000),
+        DPS,
+        SEED,
+        POINTS.with_help("uniform sequences in the float64 scan of [0,1]^n").with_default(2000),
+        tamper(TAMPER_MODES),
+        MAX_PREFIX.with_help("refuse constructions with more prefix tokens in total").with_default(2_000_000),
         *BUDGET_OPTIONS,
     )
 

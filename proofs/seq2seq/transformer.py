@@ -331,7 +331,7 @@ def _matrix_layer_numpy(head: Head, T: np.ndarray, prefix: Optional[np.ndarray],
 
 def _sparse_rows(W: sympy.Matrix) -> list[list[tuple[int, mpmath.mpf]]]:
     """The non-zero entries of each row of W, as (column, mpf)."""
-    return [[(j, mpmath.mpf(int(W[i, j].p)) / int(W[i, j].q)) for j in range(W.cols) if W[i, j] != 0] for i in range(W.rows)]
+    return [[(j, exact_to_mp(W[i, j])) for j in range(W.cols) if W[i, j] != 0] for i in range(W.rows)]
 
 
 def _matrix_layer_mp(head: Head, T: list[list], write: int) -> list:

@@ -20,6 +20,7 @@ from verifier.domains import CubeSurfaceGrid
 from verifier.precision import PrecisionPolicy, exact_to_mp
 from verifier.targets import Target
 
+from proofs.h0.inputs import instance_json
 from proofs.h0.target import DEFAULT_TARGET
 
 from . import formulas as F
@@ -61,11 +62,7 @@ class E1Parameters:
 
     def to_json(self) -> dict:
         return {
-            "dim": self.dim, "eps": float(self.eps), "eps_exact": str(self.eps),
-            "target": self.target.text, "d": self.target.d,
-            "lipschitz": float(self.target.lipschitz), "bound": float(self.target.bound),
-            "context": self.context, "seed": self.seed, "dps": self.policy.dps, "verify_dps": self.policy.verify_dps,
-            "points": self.points, "tamper": self.tamper, "grid": self.grid, "evidence_mode": self.evidence,
+            **instance_json(self), "tamper": self.tamper, "grid": self.grid, "evidence_mode": self.evidence,
             "cert_cells": self.budget.cells, "cert_seconds": self.budget.seconds, "tight": self.tight,
         }
 

@@ -30,23 +30,23 @@ from verifier.claims import ClaimResult, Kind, claim_exp_le, claim_holds, claim_
 from verifier.domains import covering_radius
 from verifier.errors import InputError
 from verifier.exact_sign import log_form
-from verifier.inputs import choice, integer, parse_number, show, text
-from verifier.options import Option, read_options
+from verifier.inputs import choice, integer, parse_number, show
+from verifier.options import CERT_CELLS, CERT_SECONDS, DPS, EVIDENCE, MAX_PREFIX, POINTS, SEED, Option, read_options, tamper
 from verifier.precision import PrecisionPolicy
 from verifier.targets import Target
 from verifier.theorem import Outcome, Sizing, TheoremBase
 
 from proofs import paper
 from proofs.h0.closed_form import closed_form_claim
+from proofs.h0.inputs import CONTEXT, TARGET, check_eps_range, stated_target
 
 from . import certify as e1_certify
 from . import figures, formulas as F
 from .claims import covering_claim, two_paths_claim
-from .construction import CERTIFIED_DEFAULT, DEFAULT_TARGET, TAMPER_MODES, E1Construction, E1Parameters
+from .construction import CERTIFIED_DEFAULT, TAMPER_MODES, E1Construction, E1Parameters
 from .cost import cost_estimate
 from .evaluator import E1Evaluator
 
-EVIDENCE_MODES = ("auto", "certified", "sampled")
 AUTO = "auto"
 HYPOTHESIS_BUDGET = Budget(50_000, 30)  # hypotheses run before the construction: keep them cheap
 
@@ -67,24 +67,23 @@ class SingleHead(TheoremBase):
     options = (
         Option("dim", "sphere dimension m (S^m ⊂ R^(m+1))", integer(1, 10), 1),
         Option("eps", "target accuracy ε > 0, read exactly (0.05 is 1/20)", parse_number),
-        Option("target", "expression in x0..xm (a tuple for d > 1); default sin(2*x0)/2 with L = B = 1", text),
+        TARGET,
         Option("lipschitz", "claimed Lipschitz constant L of the target (chordal metric), or auto (a certified bound)",
                number_or_auto),
         Option("bound", "claimed bound B ≥ sup ‖f‖, or auto (a certified bound)", number_or_auto),
-        Option("context", "number T of content tokens (copies of x: the worst case for leakage)", integer(1), 1),
-        Option("dps", "working decimal digits for verdicts (checked at 2·dps)",
-               integer(15, 1000, "verdicts at 30–100 digits are checked at twice that; use --dps ≤ 1000"), 30),
-        Option("seed", "seed of every random step", integer(0), 0),
-        Option("points", "float64 scan points of the sup search", integer(100), 20_000),
-        Option("tamper", "negative control: " + " | ".join(TAMPER_MODES), choice(*TAMPER_MODES)),
-        Option("evidence", "auto: certify where possible (m = 1, 2, 3 within the budget), else sample; certified: "
-               "an error if the instance cannot be certified; sampled: skip certification", choice(*EVIDENCE_MODES), "auto"),
-        Option("cert_cells", "budget of the certified branch and bound: cells evaluated", integer(1), 400_000),
-        Option("cert_seconds", "budget of the certified branch and bound: seconds", integer(1), 120),
+        CONTEXT,
+        DPS,
+        SEED,
+        POINTS.with_default(20_000),
+        tamper(TAMPER_MODES),
+        EVIDENCE.with_help("auto: certify where possible (m = 1, 2, 3 within the budget), else sample; certified: "
+                           "an error if the instance cannot be certified; sampled: skip certification"),
+        CERT_CELLS,
+        CERT_SECONDS,
         Option("tight", "on: keep splitting until the certified upper bound of the sup error is within 5% of the "
                "sampled lower bound", choice("on", "off"), "off"),
-        Option("max_prefix", "refuse constructions with more prefix tokens (m = 3, N = 8080 takes about 80 s)",
-               integer(1), 20_000),
+        MAX_PREFIX.with_help("refuse constructions with more prefix tokens (m = 3, N = 8080 takes about 80 s)")
+                  .with_default(20_000),
         *BUDGET_OPTIONS,
         Option("grid", "grid size n overriding ⌈√m/δ⌉, with N, λ, β re-derived (the family `verifier sweep` bisects)",
                integer(1)),
@@ -96,23 +95,14 @@ class SingleHead(TheoremBase):
 
     def parameters(self, **raw: Any) -> E1Parameters:
         o = read_options(self.options, raw)
-        dim, eps, target, lipschitz, bound = (o[k] for k in ("dim", "eps", "target", "lipschitz", "bound"))
-        if eps is None:
-            raise InputError("single-head needs --eps, the target accuracy ε > 0 (e.g. --eps 0.1)")
-        if target is None:
-            if lipschitz is not None or bound is not None:
-                raise InputError("--lipschitz/--bound describe a --target; give the target too")
-            target, lipschitz, bound = DEFAULT_TARGET
-        elif lipschitz is None or bound is None:
-            raise InputError("a custom --target needs its hypotheses: --lipschitz L and --bound B "
-                             "(‖f(x)−f(y)‖ ≤ L‖x−y‖ and ‖f(x)‖ ≤ B on the sphere)")
+        dim, eps = o["dim"], o["eps"]
+        target, lipschitz, bound = stated_target(self.name, "0.1", o)
         policy, budget = PrecisionPolicy(dps=o["dps"]), Budget(o["cert_cells"], o["cert_seconds"])
         f = Target.parse(target, dim, 1 if lipschitz == AUTO else lipschitz, 1 if bound == AUTO else bound)
         for name, value in (("lipschitz", lipschitz), ("bound", bound)):
             if value == AUTO:
                 f = replace(f, **{name: automatic_value(f, name, policy, o["seed"], o["points"], budget)})
-        if eps > 4 * f.lipschitz:
-            raise InputError(f"E1 is stated for ε ∈ (0, 4L] = (0, {4 * f.lipschitz}]; pass a smaller --eps")
+        check_eps_range("E1", eps, f.lipschitz, factor=4)
         params = E1Parameters(dim, eps, f, o["context"], o["seed"], policy, o["points"], o["tamper"],
                               o["grid"], o["evidence"], budget, o["tight"] == "on")
         uncertifiable = params.evidence == "certified" and e1_certify.why_not_certifiable(params)

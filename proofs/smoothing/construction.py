@@ -21,6 +21,8 @@ from verifier.precision import PrecisionPolicy, exact_to_mp
 from verifier.supnorm import SupResult, sup_search
 from verifier.targets import Target
 
+from proofs.h0.inputs import instance_json
+
 from . import formulas as F
 from . import kernel
 from .rules import QuadratureRule, minimal_size, rule
@@ -47,19 +49,8 @@ class E2Parameters:
     tamper: Optional[str]
 
     def to_json(self) -> dict:
-        return {
-            "dim": self.dim, "eps": float(self.eps), "eps_exact": str(self.eps),
-            "target": self.target.text, "d": self.target.d,
-            "lipschitz": float(self.target.lipschitz), "bound": float(self.target.bound),
-            "context": self.context, "seed": self.seed, "dps": self.policy.dps, "verify_dps": self.policy.verify_dps,
-            "points": self.points, "rule": self.rule, "size": self.size, "size_source": self.size_source,
-            "tamper": self.tamper,
-        }
-
-
-def rational_mp(value: sympy.Rational) -> mpmath.mpf:
-    """An exact rational at the current precision."""
-    return mpmath.mpf(value.p) / value.q
+        return {**instance_json(self), "rule": self.rule, "size": self.size, "size_source": self.size_source,
+                "tamper": self.tamper}
 
 
 def cell_radius_f64(name: str, m: int, size: int) -> float:
@@ -136,7 +127,7 @@ class E2Construction:
     def quadrature_bound(self, h) -> mpmath.mpf:
         """The V3 quadrature bound at cell radius h, at the current precision."""
         t = self.params.target
-        return F.quadrature_bound(self.m, self.kappa_mp(), h, rational_mp(t.lipschitz), rational_mp(t.bound))
+        return F.quadrature_bound(self.m, self.kappa_mp(), h, exact_to_mp(t.lipschitz), exact_to_mp(t.bound))
 
     @property
     def size(self) -> int:
@@ -170,7 +161,7 @@ class E2Construction:
         if dps not in self._mp_cache:
             points, weights, _ = self.rule.at_precision()
             k = self.kappa_mp()
-            b = mpmath.mpf(str(sympy.N(self.beta, dps + 10)))
+            b = exact_to_mp(self.beta)
             self._mp_cache[dps] = Prefix(keys=[[k * c for c in p] for p in points],
                                          biases=[mpmath.log(w) + b for w in weights],
                                          values=[self.params.target.mp(p) for p in points])

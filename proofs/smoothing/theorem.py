@@ -18,23 +18,23 @@ from verifier.budget import OPTIONS as BUDGET_OPTIONS, check_budget
 from verifier.claims import ClaimResult, Evidence, Kind, claim_exact_le, claim_holds, claim_le, claim_sup_le
 from verifier.domains import to_sphere_mp
 from verifier.errors import InputError
-from verifier.inputs import choice, integer, parse_number, text
-from verifier.options import Option, read_options
-from verifier.precision import PrecisionPolicy
+from verifier.inputs import choice, integer, parse_number
+from verifier.options import DPS, MAX_PREFIX, POINTS, SEED, Option, read_options, tamper
+from verifier.precision import PrecisionPolicy, exact_to_mp
 from verifier.targets import Target, check_hypotheses
 from verifier.theorem import Outcome, Sizing, TheoremBase
 
 from proofs import paper
 from proofs.h0.closed_form import closed_form_claim
-from proofs.h0.target import DEFAULT_TARGET
+from proofs.h0.inputs import CONTEXT, TARGET, check_eps_range, stated_target
 
 from . import formulas as F
 from . import kernel
 from .cost import cost_estimate
-from .construction import TAMPER_MODES, E2Construction, E2Evaluator, E2Parameters, rational_mp, smallest_rule_size
+from .construction import TAMPER_MODES, E2Construction, E2Evaluator, E2Parameters, smallest_rule_size
 from .rules import RULES, exact_area_claim_value, minimal_size, rule_prefix_length, separation_holds
 
-MAX_PREFIX = 60_000
+MAX_RULE_POINTS = 60_000
 
 
 def normaliser_claim(c: E2Construction, policy: PrecisionPolicy) -> ClaimResult:
@@ -152,9 +152,9 @@ def split_claims(c: E2Construction, sups: dict, policy: PrecisionPolicy) -> tupl
         claim_sup_le("E2.V1.smoothing", "V1: |f_κ(x) − f(x)| ≤ L√(2(1 − A_m(κ))) (f_κ by mpmath.quad)", sups["smoothing"],
                      sympy.N(smoothing_bound, 40), tol, Kind.PROOF_STEP),
         claim_le("E2.budget.quadrature", f"the quadrature bound at h = {float(h):.6g} is ≤ ε_q = 11ε/20", q_high,
-                 rational_mp(shares[1]), tol, Kind.PROOF_STEP,
+                 exact_to_mp(shares[1]), tol, Kind.PROOF_STEP,
                  f"L·h + E[(G−1)g] + E[G−1]E[Gg]/E[1/G], means by mpmath.quad at {policy.dps} and {policy.verify_dps} digits",
-                 precision_agrees=resolved(q_low, q_high, rational_mp(shares[1]), policy)),
+                 precision_agrees=resolved(q_low, q_high, exact_to_mp(shares[1]), policy)),
         claim_sup_le("E2.V3.quadrature", "V3: ‖Q_f/Q_1 − f_κ‖ ≤ the quadrature bound", sups["quadrature"], q_high, tol, Kind.PROOF_STEP),
         leakage_budget_claim(c, leak_bound, shares[2], tol),
         leakage_claim(sups["leakage"], leak_bound, policy),
@@ -187,37 +187,29 @@ class Smoothing(TheoremBase):
     options = (
         Option("dim", "sphere dimension m (1 or 2)", integer(1, 2, "the rules are implemented on S^1 and S^2"), 1),
         Option("eps", "target accuracy ε ∈ (0, L], read exactly", parse_number),
-        Option("target", "expression in x0..xm (a tuple for d > 1); default sin(2*x0)/2 with L = B = 1", text),
+        TARGET,
         Option("lipschitz", "claimed Lipschitz constant L of the target (chordal metric)", parse_number),
         Option("bound", "claimed bound B ≥ sup ‖f‖", parse_number),
         Option("rule", "quadrature rule: gauss (S^1: equispaced; S^2: Gauss–Legendre × equispaced) | partition (cube faces)",
                choice(*RULES), "gauss"),
         Option("size", "the rule's size (S^1 gauss: points; S^2 gauss: nodes in cos θ; partition: cells per cube edge); "
                "default: the smallest the quadrature bound allows", integer(1, 1 << 16)),
-        Option("context", "number T of content tokens (copies of x)", integer(1), 1),
-        Option("dps", "working decimal digits for verdicts (checked at 2·dps; f_κ by quadrature costs most at 2·dps)",
-               integer(15), 20),
-        Option("seed", "seed of every random step", integer(0), 0),
-        Option("points", "float64 scan points of the sup search", integer(100), 8_000),
-        Option("tamper", "negative control: " + " | ".join(TAMPER_MODES), choice(*TAMPER_MODES)),
-        Option("max_prefix", "refuse rules with more points", integer(1), MAX_PREFIX),
+        CONTEXT,
+        DPS.with_help("working decimal digits for verdicts (checked at 2·dps; f_κ by quadrature costs most at 2·dps)")
+           .with_default(20),
+        SEED,
+        POINTS.with_default(8_000),
+        tamper(TAMPER_MODES),
+        MAX_PREFIX.with_help("refuse rules with more points").with_default(MAX_RULE_POINTS),
         *BUDGET_OPTIONS,
     )
 
     def parameters(self, **raw: Any) -> E2Parameters:
         o = read_options(self.options, raw)
-        dim, eps, target, lipschitz, bound = (o[k] for k in ("dim", "eps", "target", "lipschitz", "bound"))
-        if eps is None:
-            raise InputError("smoothing needs --eps, the target accuracy ε > 0 (e.g. --eps 0.2)")
-        if target is None:
-            if lipschitz is not None or bound is not None:
-                raise InputError("--lipschitz/--bound describe a --target; give the target too")
-            target, lipschitz, bound = DEFAULT_TARGET
-        elif lipschitz is None or bound is None:
-            raise InputError("a custom --target needs its hypotheses: --lipschitz L and --bound B")
+        dim, eps = o["dim"], o["eps"]
+        target, lipschitz, bound = stated_target(self.name, "0.2", o)
         f = Target.parse(target, dim, lipschitz, bound)
-        if eps > f.lipschitz:
-            raise InputError(f"E2 is stated for ε ∈ (0, L] = (0, {f.lipschitz}]; pass a smaller --eps")
+        check_eps_range("E2", eps, f.lipschitz)
         params = E2Parameters(dim, eps, f, o["context"], o["seed"], PrecisionPolicy(dps=o["dps"]), o["points"], o["rule"],
                               o["size"] or 0, "given" if o["size"] else "quadrature bound", o["tamper"])
         if o["tamper"] == "few-nodes" or not o["size"]:
