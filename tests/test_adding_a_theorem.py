@@ -86,14 +86,11 @@ def test_the_negative_control_fails_where_the_proof_says(env, tmp_path):
     assert failed == {"IH.far-bound", "IH.far", "IH.sup"}, done.stdout
 
 
-def test_report_of_a_configuration_with_only_the_example(env, tmp_path):
-    (tmp_path / "example.toml").write_text(
-        'name = "example"\n\n[[instance]]\ntheorem = "interval-head"\nname = "sin-eps0.1"\n\n'
-        '[[instance]]\ntheorem = "interval-head"\nname = "tanh-eps0.05"\ntarget = "tanh(8*(z - 1/2))/2"\n'
-        'lipschitz = 4\nbound = "1/2"\neps = "0.05"\n', encoding="utf-8")
-    done = run(env, tmp_path, "-m", "verifier.cli", "report", "--config", "example.toml", "--out", "out")
+def test_report_of_the_example_configuration(env, tmp_path):
+    shutil.copy(EXAMPLE / "interval-head.toml", tmp_path)
+    done = run(env, tmp_path, "-m", "verifier.cli", "report", "--config", "interval-head.toml", "--out", "out")
     assert done.returncode == 0, done.stdout + done.stderr
-    folder = tmp_path / "out" / "example"
+    folder = tmp_path / "out" / "interval-head"
     assert (folder / "index.html").is_file() and (folder / "report.md").is_file()
     doc = json.loads((folder / "report.json").read_text(encoding="utf-8"))
     assert [t["name"] for t in doc["theorems"]] == [NAME] and doc["verdict"] == "PASS"

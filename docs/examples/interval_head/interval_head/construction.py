@@ -75,7 +75,6 @@ class Parameters:
     points: int
     tamper: Optional[str]
     grid: Optional[int] = None  # K overriding ⌈√2·L/ε⌉ (N and λ re-derived): the family `verifier sweep` bisects
-    seed: int = 0  # no step is random; kept for the report's seed column
 
     def exact(self, expr) -> sympy.Expr:
         """A formula of formulas.py with this instance's ε, L, B substituted."""
@@ -84,8 +83,7 @@ class Parameters:
     def to_json(self) -> dict:
         return {"dim": 1, "eps": float(self.eps), "eps_exact": str(self.eps), "target": self.target.text,
                 "lipschitz": float(self.target.lipschitz), "bound": float(self.target.bound), "points": self.points,
-                "dps": self.policy.dps, "verify_dps": self.policy.verify_dps, "tamper": self.tamper, "grid": self.grid,
-                "seed": self.seed}
+                **self.policy.to_json(), "tamper": self.tamper, "grid": self.grid}
 
 
 @dataclass(frozen=True)

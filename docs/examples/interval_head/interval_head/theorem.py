@@ -15,8 +15,8 @@ from typing import Any
 from verifier.budget import OPTIONS as BUDGET_OPTIONS, check_budget
 from verifier.claims import ClaimResult
 from verifier.errors import InputError
-from verifier.inputs import choice, integer, parse_number, show, text
-from verifier.options import Option, read_options
+from verifier.inputs import integer, parse_number, show, text
+from verifier.options import DPS, POINTS, Option, read_options, tamper
 from verifier.precision import PrecisionPolicy
 from verifier.theorem import Outcome, Sizing, TheoremBase
 
@@ -40,9 +40,9 @@ class IntervalHead(TheoremBase):
         Option("target", "expression in z on [0, 1]; default sin(4*z) with L = 4, B = 1", text),
         Option("lipschitz", "claimed Lipschitz constant L of the target", parse_number),
         Option("bound", "claimed bound B ≥ sup |h|", parse_number),
-        Option("dps", "working decimal digits (checked at 2·dps)", integer(15, 1000), 30),
-        Option("points", "float64 grid points of the sup search and the hypotheses", integer(101, 10_000_000), 20_001),
-        Option("tamper", "negative control: " + " | ".join(TAMPER_MODES), choice(*TAMPER_MODES)),
+        DPS,
+        POINTS.with_help("float64 grid points on [0, 1] of the sup search and of the hypotheses").with_default(20_001),
+        tamper(TAMPER_MODES),
         *BUDGET_OPTIONS,
         Option("grid", "grid cells K overriding ⌈√2·L/ε⌉, with N and λ re-derived (the family `verifier sweep` bisects)",
                integer(1)),
