@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from verifier.budget import Estimate
 
+from .evaluator import CHUNK_CELLS
+
 # Fitted on a 2-core machine to `verifier check interval-head --eps 0.1 | 0.01 | 0.002` and `--eps 0.01 --dps 100`
 # (0.1 s, 0.7 s, 6.1 s, 1.2 s): the float64 scan costs SCAN_CELL per (point, token, part); mpmath evaluates all N
 # tokens about MP_EVALUATIONS times (sups and two paths, at both precisions), MP_TOKEN·(1 + (dps/50)²) each.
@@ -16,5 +18,5 @@ def cost_estimate(points: int, prefix_length: int, dps: int) -> Estimate:
         seconds={"the float64 scan (--points)": scan * SCAN_CELL,
                  "the mpmath evaluations (--dps)": MP_EVALUATIONS * prefix_length * MP_TOKEN * (1 + (dps / 50) ** 2),
                  "sympy": FIXED_SECONDS},
-        bytes={"the scan chunks": 2048 * prefix_length * BYTES_PER_CELL, "the scan points (--points)": 8 * points},
+        bytes={"the scan chunks": CHUNK_CELLS * BYTES_PER_CELL, "the scan points (--points)": 8 * points},
     )

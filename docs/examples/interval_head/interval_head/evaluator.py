@@ -26,7 +26,7 @@ from verifier.supnorm import FLOAT64_AGREEMENT, SupResult
 from .construction import Construction
 
 PARTS = ("error", "near", "far")
-CHUNK_ROWS = 2048
+CHUNK_CELLS = 2_000_000  # rows × prefix tokens of one float64 chunk (16 MB per array)
 REFINE, VERIFY = 8, 3  # worst scan points refined in float64; best refined points re-evaluated in mpmath
 
 
@@ -51,14 +51,14 @@ class Evaluator:
         return wp @ self.c.float64.values[:, 0]
 
     def parts_f64(self, z: np.ndarray) -> dict[str, np.ndarray]:
-        out = {name: np.empty(len(z)) for name in PARTS}
-        for start in range(0, len(z), CHUNK_ROWS):
-            rows = z[start:start + CHUNK_ROWS]
+        out, chunk = {name: np.empty(len(z)) for name in PARTS}, max(1, CHUNK_CELLS // self.c.N)
+        for start in range(0, len(z), chunk):
+            rows = z[start:start + chunk]
             wp, _ = self.cf.weights_numpy(rows[:, None], self.c.float64, np.empty((len(rows), 0, 1)))
             gap = self.c.float64.values[:, 0][None, :] - self.target.numpy(rows)[:, None]  # h(a_i) − h(z)
             near = np.abs(rows[:, None] - self.c.grid_f64[None, :]) <= self._r_f64
             for name, mask in (("error", True), ("near", near), ("far", ~near)):
-                out[name][start:start + CHUNK_ROWS] = np.abs(np.sum(wp * gap * mask, axis=1))
+                out[name][start:start + chunk] = np.abs(np.sum(wp * gap * mask, axis=1))
         return out
 
     def parts_mp(self, z) -> dict[str, mpmath.mpf]:
