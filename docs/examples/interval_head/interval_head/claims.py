@@ -75,7 +75,7 @@ def instance_claims(c: Construction, evaluator: Evaluator, sups: dict) -> list[C
     return [
         claim_holds("IH.grid", "step 1: N = K + 1 grid points a_i = i/K cover [0, 1] within δ = 1/(2K) ≤ r/√2",
                     bool(c.delta**2 <= c.r**2 / 2), Kind.PROOF_STEP,
-                    f"exact rationals: K = {c.K}, δ² = {c.delta**2} ≤ r²/2 = {c.r**2 / 2}",
+                    f"exact rationals: K = {c.K}, δ² = {c.delta**2}, r²/2 = {c.r**2 / 2}",
                     value=float(c.delta), bound=float(c.r / sympy.sqrt(2))),
         claim_sup_le("IH.near", "step 2: the tokens within r = ε/(2L) of z contribute at most L·r = ε/2",
                      sups["near"], half, tol, Kind.PROOF_STEP),

@@ -21,6 +21,7 @@ import sympy
 from scipy.optimize import minimize_scalar
 
 from verifier.attention import ClosedForm, Head, derive_closed_form
+from verifier.precision import exact_to_mp
 from verifier.supnorm import FLOAT64_AGREEMENT, SupResult
 
 from .construction import Construction
@@ -67,7 +68,7 @@ class Evaluator:
         prefix = self.c.at_precision()
         wp, _ = self.cf.weights_mp([zm], prefix, [])
         hz = self.target.mp(zm)
-        r, K = self._r_mp(), self.c.K
+        r, K = exact_to_mp(self.c.r), self.c.K
         near = [abs(zm - mpmath.mpf(i) / K) <= r for i in range(K + 1)]  # |z − a_i| ≤ r, a_i = i/K
         terms = [w * (v[0] - hz) for w, v in zip(wp, prefix.values)]
         near_sum = mpmath.fsum(t for t, n in zip(terms, near) if n)
@@ -77,9 +78,6 @@ class Evaluator:
     @cached_property
     def _r_f64(self) -> float:
         return float(self.c.r)
-
-    def _r_mp(self) -> mpmath.mpf:
-        return mpmath.mpf(self.c.r.p) / self.c.r.q  # r = ε/(2L) is rational
 
     def sups(self) -> dict[str, SupResult]:
         """Sampled sup of each part over [0, 1]: a float64 grid of ``points`` points plus the grid's midpoints
