@@ -297,3 +297,39 @@ def test_claim_sup_le_carries_the_points_and_time_of_its_search():
     claim = claim_sup_le("E1.sup", "sup ≤ ε", _sup("0.01"), 0.05, mpmath.mpf("1e-25"), Kind.THEOREM)
     assert (claim.points, claim.seconds, claim.cells) == (1000, 0.5, None)
     assert claim.to_json()["points"] == 1000 and claim.to_json()["seconds"] == 0.5
+
+
+def test_two_paths_claim_one_rule_relative_to_the_value_scale():
+    """F.two-paths: float64 gap ≤ 10⁻¹⁰·max(1, scale), mpmath gap ≤ tolerance·max(1, scale), the named sups agree;
+    value = the larger gap / max(1, scale) against 10⁻¹⁰; the mpmath pair may be absent (and the claim says so)."""
+    import numpy as np
+
+    from verifier.claims import TWO_PATHS_FLOAT64, TwoPaths, two_paths_claim
+    from verifier.precision import PrecisionPolicy
+    from verifier.supnorm import SupResult
+
+    policy = PrecisionPolicy(dps=20)
+    X = np.linspace(0, 1, 7)[:, None]
+    sup = SupResult(name="error", value=mpmath.mpf(1), value_working=mpmath.mpf(1), float64_value=1.0, argmax=(0.5,),
+                    points=7, dps=20, verify_dps=40, precision_agrees=True, float64_agrees=True, method="test")
+
+    def paths(f64_shift=0.0, mp_shift=0):
+        return TwoPaths(lambda P: 3 * P, lambda P: 3 * P + f64_shift, X, lambda x: [3 * mpmath.mpf(x[0])],
+                        lambda x: [3 * mpmath.mpf(x[0]) + mp_shift], at=X[3])
+
+    honest = two_paths_claim(paths(), {"error": sup}, 3, policy)
+    assert (honest.id, honest.verdict, honest.kind, honest.value, honest.bound) == (
+        "F.two-paths", Verdict.PASS, Kind.FRAMEWORK, 0.0, TWO_PATHS_FLOAT64)
+    assert honest.statement.startswith("the derived closed form and the plain matrix forward pass agree (float64 at 7 points, "
+                                       "mpmath at the argmax)")
+    # the same gaps pass at scale 3 and fail at scale 1
+    for f64_shift, mp_shift in ((2e-10, 0), (0, 2 * policy.tolerance)):
+        assert two_paths_claim(paths(f64_shift, mp_shift), {"error": sup}, 3, policy).verdict is Verdict.PASS
+        failed = two_paths_claim(paths(f64_shift, mp_shift), {"error": sup}, 0.5, policy)
+        assert failed.verdict is Verdict.FAIL and failed.detail.startswith("FRAMEWORK ERROR: closed form vs matrix pass")
+    assert two_paths_claim(paths(2e-10), {"error": sup}, 3, policy).value == pytest.approx(2e-10 / 3)
+    disagreeing = two_paths_claim(paths(), {"error": dataclasses.replace(sup, float64_agrees=False)}, 1, policy)
+    assert disagreeing.verdict is Verdict.FAIL and disagreeing.detail.endswith("float64 vs mpmath disagree for ['error']")
+    alone = two_paths_claim(TwoPaths(lambda P: P, lambda P: P, X, what="sequences", mp_skipped="too long"), {}, 1, policy)
+    assert alone.verdict is Verdict.PASS and "(float64 at 7 sequences, no mpmath pass)" in alone.statement
+    assert alone.method.endswith("mpmath matrix pass not run: too long")

@@ -23,6 +23,36 @@ def test_list_names_every_theorem(capsys):
     assert any(line.startswith("single-head: E1:") and "realises P1, P2" in line for line in lines)
 
 
+LIGHT_PROBE = """
+import sys
+from verifier.cli import main
+{call}
+heavy = ("matplotlib", "scipy", "flint", "rich", "dask", "sympy", "numpy", "mpmath")
+print(" ".join(sorted({{name.split(".")[0] for name in sys.modules}} & set(heavy))))
+print(" ".join(sorted(name for name in sys.modules if name.startswith("proofs."))))
+"""
+
+
+def _loaded_by(call: str) -> tuple[list[str], list[str]]:
+    """(heavy packages, theorem modules) in sys.modules after ``call`` in a fresh interpreter."""
+    out = subprocess.run([sys.executable, "-c", LIGHT_PROBE.format(call=call)], capture_output=True, text=True, check=True).stdout
+    heavy, modules = (line.split() for line in out.splitlines()[-2:])
+    return heavy, modules
+
+
+def test_list_and_help_load_no_heavy_module():
+    """`verifier list` loads the theorems' declarations only, `--help` no theorem at all: no matplotlib, scipy,
+    python-flint (nor sympy, which imports it), rich or dask (benchmarks/bench_cli.py times them)."""
+    heavy, modules = _loaded_by("import contextlib, io\nwith contextlib.redirect_stdout(io.StringIO()):\n    assert main(['list']) == 0")
+    assert heavy == []
+    assert "proofs.single_head.theorem" in modules  # the declarations were loaded, and only they:
+    assert not any(m.endswith((".construction", ".evaluator", ".certify", ".claims", ".checks", ".formulas", ".identity"))
+                   for m in modules), modules
+    heavy, modules = _loaded_by("import contextlib, io\ntry:\n    with contextlib.redirect_stdout(io.StringIO()):\n"
+                                "        main(['--help'])\nexcept SystemExit as e:\n    assert e.code == 0")
+    assert heavy == [] and modules == []
+
+
 def test_check_pass_writes_json(tmp_path, capsys):
     path = tmp_path / "out" / "r.json"
     assert cli.main(["check", "single-head", "--dim", "1", "--eps", "0.2", "--json", str(path)]) == 0

@@ -9,7 +9,7 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from proofs.limitation import theorem as L1
+from proofs.limitation import THEOREM, identity as L1
 from verifier.attention import Head
 from verifier.claims import Evidence, Verdict
 from verifier.cli import main
@@ -46,7 +46,7 @@ def test_cli_exit_codes():
 @pytest.mark.parametrize("raw", [{"tokens": "0"}, {"token_dim": "4"}, {"tamper": "other"}, {"dps": "10"}, {"nope": "1"}])
 def test_bad_options_are_input_errors(raw):
     with pytest.raises(InputError):
-        L1.THEOREM.parameters(**raw)
+        THEOREM.parameters(**raw)
 
 
 def test_vanishes_tells_identities_from_non_identities():

@@ -230,3 +230,36 @@ def test_cost_estimate_grows_with_points_n_and_depth_and_passes_the_defaults():
     # every default instance fits the default budget (no false refusal)
     for _, options in s1.THEOREM.default_instances():
         s1.THEOREM.parameters(**options)
+
+
+def test_two_paths_fail_when_a_path_is_broken(monkeypatch):
+    """F.two-paths of S1 (the windowed closed form against the plain matrix pass over every prefix token, through the
+    one rule of verifier.claims.two_paths_claim): honest PASS with the mpmath pass at the argmax; a float64 matrix
+    pass off by 10⁻⁹·(the largest register), an mpmath one off by twice the tolerance, or float64 and mpmath
+    disagreeing at the sup's argmax FAIL; past MP_MATRIX_SCORES the statement says the mpmath pass was not run."""
+    from dataclasses import replace
+
+    from proofs.seq2seq.search import sup_over_sequences
+    from proofs.seq2seq.transformer import Transformer
+    from verifier.precision import PrecisionPolicy
+
+    c = Construction(SHIPPED["running-mean"](2), sympy.Rational(1, 10))
+    policy = PrecisionPolicy(dps=30)
+    evaluator = checks.SequenceEvaluator(c)
+    sup, _ = sup_over_sequences(evaluator.error_f64, evaluator.error_mp, c.n, policy, 0, 200, rounds=2)
+    honest = checks.two_paths_claim(c, sup, policy, 0)
+    assert (honest.verdict, honest.bound) == (Verdict.PASS, 1e-10) and honest.value < 1e-13
+    assert "float64 at 8 sequences, mpmath at the argmax" in honest.statement
+    assert checks.two_paths_claim(c, replace(sup, float64_agrees=False), policy, 0).verdict is Verdict.FAIL
+    scale = max(1.0, float(np.max(np.abs(c.transformer.forward_matrix_numpy(np.array([sup.argmax]))[0]))))
+    numpy_pass, mp_pass = Transformer.forward_matrix_numpy, Transformer.forward_matrix_mp
+    for name, shifted in (("forward_matrix_numpy", lambda self, X: (numpy_pass(self, X)[0] + 1e-9 * scale, None)),
+                          ("forward_matrix_mp", lambda self, x: [[v + 2 * policy.tolerance * scale for v in row]
+                                                                 for row in mp_pass(self, x)])):
+        monkeypatch.setattr(Transformer, name, shifted)
+        broken = checks.two_paths_claim(c, sup, policy, 0)
+        assert broken.verdict is Verdict.FAIL and broken.detail.startswith("FRAMEWORK ERROR"), name
+        monkeypatch.undo()
+    monkeypatch.setattr(checks, "MP_MATRIX_SCORES", 10)
+    skipped = checks.two_paths_claim(c, sup, policy, 0)
+    assert skipped.verdict is Verdict.PASS and "no mpmath pass" in skipped.statement and "not run" in skipped.method

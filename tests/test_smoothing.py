@@ -111,3 +111,42 @@ def test_a_raised_offset_spends_the_leakage_share_exactly():
     leak = c.exact(e2.F.LEAK_BOUND.subs({e2.F.kappa: c.kappa, e2.F.h: h, e2.F.w_min: w_min, e2.F.beta: c.beta}))
     claim = e2.leakage_budget_claim(c, leak, share, c.params.policy.tolerance)
     assert claim.verdict is Verdict.PASS and claim.value == pytest.approx(0.05, rel=1e-12) and claim.bound == 0.05
+
+
+def test_two_paths_fail_when_a_path_is_broken(monkeypatch):
+    """F.two-paths on E2's prefix (proofs.h0.two_paths through the one rule of verifier.claims.two_paths_claim, as
+    E2's check calls it): the honest paths PASS; W_V negated in the matrix pass, a float64 matrix pass off by
+    2·10⁻¹⁰, an mpmath one off by twice the tolerance (B = 1), or a part whose float64 and mpmath sups disagree FAIL."""
+    from dataclasses import replace
+
+    from proofs.h0 import two_paths as h0_two_paths
+    from proofs.smoothing import theorem as e2
+    from proofs.smoothing.construction import E2Construction, E2Evaluator
+    from verifier.attention import Head, derive_closed_form
+    from verifier.claims import Kind, two_paths_claim
+    from verifier.domains import Sphere
+    from verifier.supnorm import sup_search
+
+    params = e2.THEOREM.parameters(dim=1, eps="0.2", points="200")
+    head = Head.h0(1, 1)
+    evaluator = E2Evaluator(E2Construction(params), derive_closed_form(head, 1, 1))
+    sups = sup_search(lambda X: evaluator.parts_f64(X, smoothed=False), lambda x: evaluator.parts_mp(x, smoothed=False),
+                      ("error", "leakage"), Sphere(1), params.policy, 0, scan_points=200)
+
+    def claim(matrix_head=head, parts=sups):
+        paths = h0_two_paths.h0_paths(evaluator, matrix_head, parts["error"].argmax)
+        return two_paths_claim(paths, parts, params.target.bound, params.policy)
+
+    honest = claim()
+    assert (honest.verdict, honest.kind, honest.bound) == (Verdict.PASS, Kind.FRAMEWORK, 1e-10) and honest.value < 1e-12
+    assert "float64 at 512 points, mpmath at the argmax" in honest.statement
+    negated = claim(Head(head.W_Q, head.W_K, -head.W_V))
+    assert negated.verdict is Verdict.FAIL and negated.detail.startswith("FRAMEWORK ERROR") and negated.value > 1e-3
+    disagreeing = claim(parts={**sups, "leakage": replace(sups["leakage"], float64_agrees=False)})
+    assert disagreeing.verdict is Verdict.FAIL and disagreeing.detail.endswith("disagree for ['leakage']")
+    numpy_pass, mp_pass = h0_two_paths.forward_matrix_numpy, h0_two_paths.forward_matrix_mp
+    for name, shifted in (("forward_matrix_numpy", lambda *args: numpy_pass(*args) + 2e-10),
+                          ("forward_matrix_mp", lambda *args: [v + 2 * params.policy.tolerance for v in mp_pass(*args)])):
+        monkeypatch.setattr(h0_two_paths, name, shifted)
+        assert claim().verdict is Verdict.FAIL, name
+        monkeypatch.undo()

@@ -7,7 +7,7 @@ from proofs.smoothing import formulas as F
 from proofs.smoothing import kernel as K
 from proofs.smoothing import rules as R
 from proofs.smoothing.construction import cell_radius_f64
-from proofs.smoothing.theorem import amos_claim
+from proofs.smoothing.claims import amos_claim
 from verifier.claims import Verdict
 from verifier.precision import PrecisionPolicy
 from verifier.targets import Target

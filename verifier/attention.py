@@ -12,6 +12,7 @@ always evaluated as log-sum-exp: softmax(σ)_j = e^{σ_j − max σ} / Σ_l e^{�
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Sequence
@@ -226,6 +227,13 @@ def softmax_numpy(scores: np.ndarray) -> np.ndarray:
     shifted = scores - scores.max(axis=-1, keepdims=True)
     w = np.exp(shifted)
     return w / w.sum(axis=-1, keepdims=True)
+
+
+def tail_log_budget(tokens: float, digits: float) -> float:
+    """G = ln(tokens) + digits·ln 10: when every one of ``tokens`` dropped tokens scores at least G below the best
+    kept one, they weigh together at most tokens·e^{−G} = 10^−digits relative to it. Each cut of the tokens
+    that matter (a point's near tokens, a cell's neighbours, a grid window) sizes its margin from it."""
+    return math.log(tokens) + digits * math.log(10)
 
 
 def softmax_mp(scores: Sequence) -> list:

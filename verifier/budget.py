@@ -16,6 +16,7 @@ from .options import Option
 
 DEFAULT_SECONDS = 900
 DEFAULT_MEMORY_GB = 12
+SCAN_CELLS = 4_000_000  # rows × tokens per float64 scan chunk (32 MB per float64 array)
 OPTIONS = (  # the two budget options, declared once for every theorem that estimates its cost
     Option("max_seconds", "refuse a run whose estimated time exceeds this many seconds", parse_number, DEFAULT_SECONDS),
     Option("max_memory", "refuse a run whose estimated memory exceeds this many GiB", parse_number, DEFAULT_MEMORY_GB),
@@ -36,6 +37,11 @@ class Estimate:
     @property
     def total_bytes(self) -> float:
         return sum(self.bytes.values())
+
+
+def scan_chunk_rows(tokens: int) -> int:
+    """Rows per chunk of a float64 scan over ``tokens`` tokens, so that a chunk holds about SCAN_CELLS cells."""
+    return max(1, SCAN_CELLS // tokens)
 
 
 def _largest(terms: Mapping[str, float]) -> str:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import TYPE_CHECKING, Iterable, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Optional, Sequence
 
 import mpmath
+import numpy as np
 import sympy
 
 if TYPE_CHECKING:
+    from .precision import PrecisionPolicy
     from .supnorm import SupResult
 
 
@@ -217,3 +219,56 @@ def claim_exact_le(id: str, statement: str, value: sympy.Expr, bound: sympy.Expr
     verdict = decide_le(sympy.N(difference, digits), 0, tolerance)
     return ClaimResult(id, statement, verdict, kind, method + f"; sign of the difference at {digits} digits",
                        detail=_underflow_note(value), evidence=Evidence.EXACT, **numbers)
+
+
+# --------------------------------------------------------------------------------------------- F.two-paths
+TWO_PATHS_FLOAT64 = 1e-10  # F.two-paths: the float64 paths' largest gap, relative to max(1, the value scale)
+
+
+@dataclass(frozen=True)
+class TwoPaths:
+    """The two computations of a head's output that F.two-paths compares, supplied by a theorem: the derived
+    closed form and the plain matrix forward pass, each in float64 on the rows of ``points`` (arrays of one
+    shape) and at the current mpmath precision at the point ``at`` (vectors of mpf). ``what`` names the
+    points in the statement (e.g. "points", "sequences"). The mpmath pair may be absent (``mp_skipped`` says
+    why: e.g. a matrix pass over every prefix token too long in mpmath)."""
+
+    closed_f64: Callable[[np.ndarray], np.ndarray]
+    matrix_f64: Callable[[np.ndarray], np.ndarray]
+    points: np.ndarray
+    closed_mp: Optional[Callable[[object], Sequence]] = None
+    matrix_mp: Optional[Callable[[object], Sequence]] = None
+    at: object = None
+    what: str = "points"
+    mp_skipped: str = ""
+
+
+def two_paths_claim(paths: TwoPaths, sups: Mapping[str, "SupResult"], scale: float, policy: "PrecisionPolicy") -> ClaimResult:
+    """F.two-paths, one rule for every theorem: with s = max(1, ``scale``) (the size of the values, e.g. the bound B
+    of the target), the closed form and the matrix pass agree to TWO_PATHS_FLOAT64·s in float64 at every point and
+    to the precision's tolerance·s in mpmath (at ``policy.dps`` digits) at ``paths.at``; and every sup in ``sups``
+    (those whose float64 and mpmath values must agree: continuous quantities) agrees between float64 and mpmath at
+    its argmax. The value is the larger gap relative to s, the bound TWO_PATHS_FLOAT64."""
+    s = max(1.0, float(scale))
+    float64_gap = float(np.max(np.abs(np.asarray(paths.closed_f64(paths.points)) - np.asarray(paths.matrix_f64(paths.points)))))
+    mp_gap = mpmath.mpf(0)
+    if paths.closed_mp is not None:
+        with mpmath.workdps(policy.dps):
+            mp_gap = mpmath.norm([a - b for a, b in zip(paths.closed_mp(paths.at), paths.matrix_mp(paths.at))])
+    disagreeing = [name for name, sup in sups.items() if not sup.float64_agrees]
+    holds = float64_gap <= TWO_PATHS_FLOAT64 * s and mp_gap <= policy.tolerance * s and not disagreeing
+    mp_text = "mpmath at the argmax" if paths.closed_mp is not None else "no mpmath pass"
+    mp_gap_text = (f"mpmath gap {mpmath.nstr(mp_gap, 3)}" if paths.closed_mp is not None
+                   else f"mpmath matrix pass not run: {paths.mp_skipped}")
+    detail = "" if holds else (
+        f"FRAMEWORK ERROR: closed form vs matrix pass differ by {float64_gap:.3g} (float64) / {mpmath.nstr(mp_gap, 5)} (mpmath); "
+        f"float64 vs mpmath disagree for {disagreeing or 'none'}"
+    )
+    return claim_holds(
+        "F.two-paths",
+        f"the derived closed form and the plain matrix forward pass agree (float64 at {len(paths.points)} {paths.what}, "
+        f"{mp_text}); float64 and mpmath agree at every sup argmax",
+        holds, Kind.FRAMEWORK,
+        f"sampled: max gap float64 {float64_gap:.3g} ≤ {TWO_PATHS_FLOAT64:g}·{s:g}; {mp_gap_text}",
+        detail=detail, value=max(float64_gap, float(mp_gap)) / s, bound=TWO_PATHS_FLOAT64, evidence=Evidence.SAMPLED,
+    )

@@ -1,6 +1,10 @@
 """Command line: ``verifier list | check THEOREM … | report``.
 
 Exit status: 0 every claim PASS; 1 some claim FAIL; 2 bad input; 3 INCONCLUSIVE; 4 internal error.
+
+Only the command that runs imports its machinery (the run, the report, the sweep, rich, matplotlib, a theorem's
+construction): ``verifier --help`` imports no theorem and ``verifier list`` only the theorems' declarations
+(benchmarks/bench_cli.py times both against ``import sympy``).
 """
 from __future__ import annotations
 
@@ -13,18 +17,17 @@ import time
 from pathlib import Path
 from typing import Optional, Sequence
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from .claims import Evidence, Verdict
 from .errors import InputError
-from .report import render_table, summary_line, verdict_label
-from .report.build import run_suite, write_report
-from .report.suite import default_suite, read_suite
-from .run import run
 from .theorem import Theorem, get, registry
 
-EXIT = {Verdict.PASS: 0, Verdict.FAIL: 1, Verdict.INCONCLUSIVE: 3}
+EXIT = {"PASS": 0, "FAIL": 1, "INCONCLUSIVE": 3}  # by the value of a Verdict
+
+
+def run(theorem: str, options, **kwargs):
+    """:func:`verifier.run.run`, imported when a check runs (one name here, so tests can replace it)."""
+    from .run import run as run_theorem
+
+    return run_theorem(theorem, options, **kwargs)
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 4
 
@@ -54,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def theorem_parser(theorem: Theorem) -> argparse.ArgumentParser:
     """The flags of ``verifier check THEOREM``, built from the theorem's declared options."""
+    from .claims import Evidence
+
     parser = argparse.ArgumentParser(prog=f"verifier check {theorem.name}", description=theorem.statement)
     for option in theorem.options:
         parser.add_argument(option.flag, dest=option.name, help=option.usage)
@@ -72,6 +77,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 print(f"{name}: {theorem.statement} [realises {', '.join(theorem.realises)}]")
             return 0
         if args.command == "check":
+            from .claims import Evidence
+            from .report import render_table
+
             theorem = get(args.theorem)
             flags = theorem_parser(theorem).parse_args(args.rest)
             options = {o.name: getattr(flags, o.name) for o in theorem.options if getattr(flags, o.name) is not None}
@@ -82,7 +90,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(render_table(result))
             if flags.json:
                 flags.json.write_text(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
-            return EXIT[result.verdict]
+            return EXIT[result.verdict.value]
         if args.command == "sweep":
             return _sweep(get(args.theorem), args.rest, argv)
         return _report(args.out, args.config, args.quick, argv)
@@ -127,6 +135,7 @@ def sweep_parser(theorem: Theorem) -> argparse.ArgumentParser:
 
 
 def _sweep(theorem: Theorem, rest: Sequence[str], argv: Sequence[str]) -> int:
+    from .claims import Verdict
     from .inputs import parse_integer
     from .sweep import parse_eps_list, plot, run_sweep
 
@@ -149,7 +158,7 @@ def _sweep(theorem: Theorem, rest: Sequence[str], argv: Sequence[str]) -> int:
     if not result.complete:
         print("verifier: interrupted; the rows finished so far were written", file=sys.stderr)
         return 130
-    return EXIT[Verdict.combine(Verdict(r["verdict"]) for r in result.rows)]
+    return EXIT[Verdict.combine(Verdict(r["verdict"]) for r in result.rows).value]
 
 
 def render_sweep(result) -> str:
@@ -189,6 +198,14 @@ def _writable_folder(folder: Path) -> None:
 
 def _report(out: Path, config: Optional[Path], quick: bool, argv: Sequence[str]) -> int:
     """Read and check the suite, run it with a progress bar (stderr), write the report, print the summary."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .claims import Verdict
+    from .report import summary_line, verdict_label
+    from .report.build import run_suite, write_report
+    from .report.suite import default_suite, read_suite
+
     if config is not None and quick:
         raise InputError("--quick selects the reduced default suite; it does not apply to --config FILE: drop one of them")
     suite = read_suite(config) if config is not None else default_suite(quick)
@@ -205,7 +222,7 @@ def _report(out: Path, config: Optional[Path], quick: bool, argv: Sequence[str])
     for r in runs:
         print(f"{r.entry.name}: {verdict_label(r.result)} ({r.result.wall_time_s:.1f} s)")
     print(f"{summary_line(results)} -> {folder / 'index.html'}")
-    return EXIT[Verdict.combine(r.verdict for r in results)]
+    return EXIT[Verdict.combine(r.verdict for r in results).value]
 
 
 if __name__ == "__main__":

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
-from typing import Any, Callable, Optional
-
-import sympy
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from .errors import InputError
+
+if TYPE_CHECKING:  # sympy is imported where a number is read: declaring options (verifier list) stays light
+    import sympy
 
 MAX_EXPONENT = 10_000  # |e| of a scientific literal; 10^±10000 is far past any meaningful ε, L or B
 MAX_DIGITS = 400  # digits of a literal (beyond that, it is a pasted blob, not a number)
@@ -32,6 +33,8 @@ def clip(text: Any, width: int = 60, quoted: bool = True) -> str:
 
 def show(value: sympy.Rational) -> str:
     """An exact number in a message: '1/10' as it is, one with many digits as '1.00000e-300'."""
+    import sympy
+
     text = str(value)
     return text if len(text) <= 24 else str(sympy.N(value, 6))
 
@@ -39,6 +42,8 @@ def show(value: sympy.Rational) -> str:
 def read_rational(raw: Any, name: str) -> sympy.Rational:
     """The exact rational written by ``raw``: '0.049999999999999' is 49999999999999/10^15, '1e-300' is
     10^−300, '3/4' is 3/4; a Python int or float (from a configuration file) is read by its shortest repr."""
+    import sympy
+
     if isinstance(raw, bool):
         raise InputError(f"{name} must be a number; got {raw!r}")
     if isinstance(raw, (sympy.Rational, Fraction)):

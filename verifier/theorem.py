@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import entry_points
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, Optional, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Protocol, Sequence, runtime_checkable
 
-from .claims import ClaimResult
 from .errors import InputError
 from .options import Option
+
+if TYPE_CHECKING:  # the registry stays light (no sympy): `verifier list` loads every theorem's declaration only
+    from .claims import ClaimResult
 
 ENTRY_POINT_GROUP = "verifier.theorems"
 

@@ -47,12 +47,13 @@ import numpy as np
 from flint import arb, ctx
 from scipy.spatial import cKDTree
 
+from verifier.attention import tail_log_budget
 from verifier.ball import PRECISION_BITS, lower, upper
 from verifier.cells import FaceCell, angle_range
 
 UNIT_ROUNDOFF = 2.0**-53
 DISTANCE_MARGIN = 1e-9  # ≫ the float64 error of ‖c − p‖ for unit vectors (~1e-15)
-TAIL_SHARE = 1e-9  # the cutoff is chosen so that the tail weighs about this much relative to the best token
+TAIL_DIGITS = 9  # the cutoff is chosen so that the tail weighs about 10^−9 relative to the best token
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ def _neighbours(prefix: PrefixBalls, cell: FaceCell) -> tuple[list[int], arb]:
     nearest, _ = prefix.tree.query(centre_f)
     theta_star = 2 * math.asin(min(1.0, nearest / 2))
     r_angle = 2 * math.asin(min(1.0, math.sqrt(max(0.0, 2 - 2 * float(prefix.near_cos.mid()))) / 2))
-    budget = math.log(max(2.0, prefix.N / TAIL_SHARE)) * 2 / lam
+    budget = tail_log_budget(prefix.N, TAIL_DIGITS) * 2 / lam
     theta_cut = rho + math.sqrt((theta_star + rho) ** 2 + budget)
     theta_cut = max(theta_cut, r_angle + 2 * rho + 1e-6)
     if theta_cut >= math.pi:

@@ -3,15 +3,14 @@
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
-
-import sympy
+from typing import TYPE_CHECKING, Any, Mapping
 
 from verifier.errors import InputError
 from verifier.inputs import integer, text
 from verifier.options import Option
 
-from .target import DEFAULT_TARGET
+if TYPE_CHECKING:  # light at import: theorems' declarations (verifier list) read TARGET and CONTEXT
+    import sympy
 
 TARGET = Option("target", "expression in x0..xm (a tuple for d > 1); default sin(2*x0)/2 with L = B = 1", text)
 CONTEXT = Option("context", "number T of content tokens (copies of x: the worst case for leakage)", integer(1), 1)
@@ -27,6 +26,8 @@ def stated_target(theorem: str, example: str, o: Mapping[str, Any]) -> tuple[str
     if target is None:
         if lipschitz is not None or bound is not None:
             raise InputError("--lipschitz/--bound describe a --target; give the target too")
+        from .target import DEFAULT_TARGET
+
         return DEFAULT_TARGET
     if lipschitz is None or bound is None:
         raise InputError("a custom --target needs its hypotheses: --lipschitz L and --bound B "

@@ -1,6 +1,7 @@
 """L1, the limitation: a prefix cannot change a head's relative attention over the content (docs/limitation.md).
 
-Modules: ``theorem`` (the symbolic identity, the numeric instances, the registered object).
+Modules: ``identity`` (the symbolic identity, the numeric instances, their claims), ``theorem`` (the
+registered object and its parameters).
 """
 from .theorem import THEOREM
 

@@ -39,22 +39,26 @@ mixed register is off by up to nε_ψ), not only on the range of the exact inner
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
-
-import sympy
+from typing import TYPE_CHECKING, Any, Optional
 
 from verifier.budget import OPTIONS as BUDGET_OPTIONS, check_budget
-from verifier.claims import ClaimResult, Evidence, Kind, Verdict, claim_holds
 from verifier.errors import InputError
 from verifier.inputs import choice, integer, parse_number, text
 from verifier.options import DPS, MAX_PREFIX, POINTS, SEED, Option, read_options, tamper
-from verifier.precision import PrecisionPolicy
 from verifier.theorem import Outcome, TheoremBase
 
-from . import checks, formulas
-from .construction import TAMPER_MODES, Construction
-from .cost import cost_estimate
-from .ridge import SHIPPED, RidgeForm, check_hypotheses, typed_form
+from .choices import TAMPER_MODES, TARGETS
+
+if TYPE_CHECKING:
+    import sympy
+
+    from verifier.claims import ClaimResult
+    from verifier.precision import PrecisionPolicy
+
+    from .ridge import RidgeForm
+
+# The declaration below is all `verifier list` loads; each method imports the construction, the checks
+# (numpy, mpmath, sympy, scipy) and the ridge forms when it is called.
 
 
 @dataclass(frozen=True)
@@ -72,30 +76,6 @@ class S1Parameters:
                 "points": self.points, "tamper": self.tamper}
 
 
-def paper_claim(c: Construction) -> ClaimResult:
-    """P3 through S1: depth 3Q with Q ≤ 2n + 1 (Kolmogorov–Arnold's count) is ≤ 6n + 3, linear in n."""
-    n, Q, depth = c.n, c.form.Q, c.transformer.depth
-    return claim_holds(
-        "P3.via-S1", f"P3: the prefixed transformer has depth 3Q = {depth} ≤ 3(2n+1) = {6 * n + 3} (linear in n; Q = {Q} for "
-        f"{c.form.name} at n = {n}); only prefixes are tuned, every head's weights are fixed",
-        depth == 3 * Q and Q <= 2 * n + 1, Kind.PAPER, "exact integers: depth counted on the built transformer",
-        value=float(depth), bound=float(6 * n + 3),
-    )
-
-
-def structure_claim(claims: list[ClaimResult]) -> ClaimResult:
-    """P4 through E1-I: the one fixed token-wise head realises every target h_p(z) of this instance to its ε_h
-    by its prefix alone; decided by the E1-I budget identity and the per-head error claim (no stronger evidence)."""
-    by_id = {c.id: c for c in claims}
-    basis = [by_id["E1I.budget-identity"], by_id["E1I.error"]]
-    verdict = Verdict.combine(c.verdict for c in basis)
-    return ClaimResult(
-        "P4.via-E1I", "P4: one head of the fixed token-wise structure (query (z, 1, e_p), W_V reading the slot) is a token-wise "
-        "approximator under prefix-tuning: every ψ_(p,q) and Φ_(j,q) here is met to its ε_h by a prefix alone",
-        verdict, Kind.PAPER, "from E1I.budget-identity and E1I.error", evidence=Evidence.weakest(c.evidence for c in basis),
-    )
-
-
 class Seq2Seq(TheoremBase):
     name = "seq2seq"
     statement = ("S1: a ridge-form map g: [0,1]^n → R^n with Q terms is approximated to ε by prefixing a transformer of "
@@ -107,8 +87,8 @@ class Seq2Seq(TheoremBase):
     options = (
         Option("n", "sequence length n", integer(1, 12), None),
         Option("eps", "target accuracy ε > 0, read exactly (0.1 is 1/10)", parse_number),
-        Option("target", "a shipped ridge-form target: " + " | ".join(SHIPPED) + " (or type one with --psi/--phi)",
-               choice(*SHIPPED)),
+        Option("target", "a shipped ridge-form target: " + " | ".join(TARGETS) + " (or type one with --psi/--phi)",
+               choice(*TARGETS)),
         Option("psi", "a typed ridge form's inner functions: Q terms separated by ';', each a tuple of n expressions "
                "in t, e.g. '(t, t); (t, -t)'", text),
         Option("phi", "its outer functions: Q tuples of n expressions in t separated by ';', e.g. '(t**2/4, 0); (-t**2/4, 0)'",
@@ -124,6 +104,12 @@ class Seq2Seq(TheoremBase):
     )
 
     def parameters(self, **raw: Any) -> S1Parameters:
+        from verifier.precision import PrecisionPolicy
+
+        from .construction import Construction
+        from .cost import cost_estimate
+        from .ridge import SHIPPED, typed_form
+
         o = read_options(self.options, raw)
         typed = [o[k] for k in ("psi", "phi", "lip_psi", "lip_phi")]
         if o["n"] is None or o["eps"] is None:
@@ -135,7 +121,7 @@ class Seq2Seq(TheoremBase):
         elif all(v is not None for v in typed):
             form = typed_form(o["n"], *typed)
         else:
-            raise InputError(f"seq2seq needs --target NAME ({', '.join(SHIPPED)}) or all of --psi, --phi, --lip-psi, --lip-phi")
+            raise InputError(f"seq2seq needs --target NAME ({', '.join(TARGETS)}) or all of --psi, --phi, --lip-psi, --lip-phi")
         form.require_finite()
         params = S1Parameters(form, o["eps"], o["seed"], PrecisionPolicy(dps=o["dps"]), o["points"], o["tamper"])
         total = Construction(form, params.eps).total_prefix_length
@@ -147,9 +133,19 @@ class Seq2Seq(TheoremBase):
         return params
 
     def hypotheses(self, params: S1Parameters) -> list[ClaimResult]:
+        from .ridge import check_hypotheses
+
         return check_hypotheses(params.form, params.policy)
 
     def check(self, params: S1Parameters) -> Outcome:
+        import sympy
+
+        from verifier.claims import Kind, claim_holds
+
+        from . import checks, formulas
+        from .checks import paper_claim, structure_claim
+        from .construction import Construction
+
         c = Construction(params.form, params.eps, params.tamper)
         tr = c.transformer
         heads = len(tr.layers)
@@ -185,7 +181,7 @@ class Seq2Seq(TheoremBase):
         return Outcome(tuple(claims), facts)
 
     def default_instances(self):
-        return [(f"seq2seq-{t}-n2-eps0.1", {"n": 2, "eps": "0.1", "target": t}) for t in SHIPPED]
+        return [(f"seq2seq-{t}-n2-eps0.1", {"n": 2, "eps": "0.1", "target": t}) for t in TARGETS]
 
 
 THEOREM = Seq2Seq()

@@ -30,7 +30,6 @@ from .transformer import (Layer, Stream, TokenwisePrefix, Transformer, Z, mixing
 from . import formulas as F
 from .ridge import T, RidgeForm, values_numpy
 
-TAMPER_MODES = ("drop-prefix", "small-gamma", "single-token-mixing")
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from verifier.expressions import read_expression
 from verifier.inputs import parse_number
 from verifier.precision import PrecisionPolicy
 
+from .choices import TARGETS
 from .formulas import MARGIN
 
 T = sympy.Symbol("t", real=True)
@@ -192,6 +193,8 @@ SHIPPED: dict[str, Callable[[int], RidgeForm]] = {
     "mean-sine": mean_sine,
     "running-mean": running_mean,
 }
+if tuple(SHIPPED) != TARGETS:  # the option --target reads choices.TARGETS
+    raise ImportError(f"proofs.seq2seq.choices.TARGETS {TARGETS} must list ridge.SHIPPED's keys {tuple(SHIPPED)} in order")
 
 
 # ---------------------------------------------------------------------------------------------

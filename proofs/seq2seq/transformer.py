@@ -42,7 +42,7 @@ import mpmath
 import numpy as np
 import sympy
 
-from verifier.attention import Head, softmax_mp, softmax_numpy, softmax_sympy
+from verifier.attention import Head, softmax_mp, softmax_numpy, softmax_sympy, tail_log_budget
 from verifier.errors import InputError
 from verifier.precision import exact_to_mp
 
@@ -177,7 +177,7 @@ class TokenwisePrefix:
         """One more than the least w with N·e^{−λΔ²(w²+w)/2} ≤ 10^−TAIL_DIGITS (at most K)."""
         lo, hi, lam = self.constants_f64[:3]
         step2 = ((hi - lo) / self.cells) ** 2
-        need = 2 * (TAIL_DIGITS * math.log(10) + math.log(len(self))) / (lam * step2)
+        need = 2 * tail_log_budget(len(self), TAIL_DIGITS) / (lam * step2)
         w = math.ceil((-1 + math.sqrt(1 + 4 * need)) / 2) + 1  # + 1: the nearest index is found in float64
         return int(min(w, self.cells))
 
@@ -202,6 +202,21 @@ class TokenwisePrefix:
             S[rows, stream.index(f"pos_{q + 1}")] = gamma
             S[rows, stream.index("slot")] = self.values_numpy[q]
         return S
+
+    def tokens_mp(self, stream: Stream, read: str) -> list[list]:
+        """Every prefix token as a D-vector at the current precision (cached per precision)."""
+        key = ("tokens", read, mpmath.mp.dps)
+        if key not in self._cache:
+            lo, step, lam, beta, gamma = self.constants_mp()
+            tokens = []
+            for q in range(len(self.targets)):
+                for i in range(self.cells + 1):
+                    a, s = lo + i * step, [mpmath.mpf(0)] * stream.dim
+                    s[stream.index(read)], s[stream.index("one")] = lam * a, -lam * a * a / 2 + beta
+                    s[stream.index(f"pos_{q + 1}")], s[stream.index("slot")] = gamma, self.value_mp(q, i)
+                    tokens.append(s)
+            self._cache[key] = tokens
+        return self._cache[key]
 
     def constants_mp(self) -> tuple:
         """(lo, step, λ, β, γ) at the current precision (cached per precision)."""
@@ -334,19 +349,24 @@ def _sparse_rows(W: sympy.Matrix) -> list[list[tuple[int, mpmath.mpf]]]:
     return [[(j, exact_to_mp(W[i, j])) for j in range(W.cols) if W[i, j] != 0] for i in range(W.rows)]
 
 
-def _matrix_layer_mp(head: Head, T: list[list], write: int) -> list:
-    """The plain matrix pass of a layer without prefix at the current mpmath precision: register ``write``
-    of W_V·(attention output) at every position (the weights are exact rationals, applied row by row)."""
+def _matrix_layer_mp(head: Head, T: list[list], rows: Sequence[int], prefix: Sequence[Sequence] = ()) -> list[list]:
+    """The plain matrix pass of a layer at the current mpmath precision: registers ``rows`` of W_V·(attention
+    output) at every position, attending over the ``prefix`` tokens (D-vectors) and the stream tokens T (the
+    weights are exact rationals, applied row by row)."""
     W_Q, W_K = _sparse_rows(head.W_Q), _sparse_rows(head.W_K)
-    W_V = _sparse_rows(head.W_V)[write]
-    apply = lambda W, t: [mpmath.fsum(c * t[j] for j, c in row) for row in W]  # noqa: E731
-    keys = [apply(W_K, t) for t in T]
-    values = [mpmath.fsum(c * t[j] for j, c in W_V) for t in T]
+    W_V = [_sparse_rows(head.W_V)[r] for r in rows]
+
+    def apply(W: list, t: Sequence) -> list:  # one entry: the product itself (the sum of one term)
+        return [row[0][1] * t[row[0][0]] if len(row) == 1 else mpmath.fsum(c * t[j] for j, c in row) for row in W]
+
+    tokens = [*prefix, *T]
+    keys = [[(i, v) for i, v in enumerate(apply(W_K, t)) if v] for t in tokens]  # exact zeros add nothing to a score
+    values = [apply(W_V, t) for t in tokens]
     out = []
     for t in T:
         qv = apply(W_Q, t)
-        w = softmax_mp([mpmath.fsum(a * b for a, b in zip(qv, k)) for k in keys])
-        out.append(mpmath.fsum(wj * v for wj, v in zip(w, values)))
+        w = softmax_mp([mpmath.fsum(qv[i] * v for i, v in k) for k in keys])
+        out.append([mpmath.fsum(wj * v[i] for wj, v in zip(w, values)) for i in range(len(rows))])
     return out
 
 
@@ -452,11 +472,23 @@ class Transformer:
                 slots = [row[self.stream.index("slot")] for row in T]
                 inc = [self._tokenwise_mp(layer, z, slots, p) for p in range(self.stream.n)]
             else:
-                inc = _matrix_layer_mp(layer.head, T, w)
+                inc = [out[0] for out in _matrix_layer_mp(layer.head, T, (w,))]
             increments.append(inc)
             for row, d in zip(T, inc):
                 row[w] += d
         return T, increments
+
+    def forward_matrix_mp(self, x: Sequence) -> list[list]:
+        """The plain matrix forward pass (every prefix token, every non-zero row of W_V) at the current mpmath
+        precision for one sequence x; the final stream."""
+        T = [[mpmath.mpf(v) for v in row] for row in self.stream.embed([mpmath.mpf(v) for v in x])]
+        for layer in self.layers:
+            prefix = layer.prefix.tokens_mp(self.stream, layer.read) if layer.prefix is not None else ()
+            rows = [i for i in range(layer.head.W_V.rows) if any(layer.head.W_V.row(i))]
+            for row, out in zip(T, _matrix_layer_mp(layer.head, T, rows, prefix)):
+                for i, v in zip(rows, out):
+                    row[i] += v
+        return T
 
     def _tokenwise_mp(self, layer: Layer, z: list, slots: list, p: int) -> mpmath.mpf:
         prefix, content = self.tokenwise_attention_mp(layer, z[p], p, z, slots)

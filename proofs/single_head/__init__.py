@@ -2,7 +2,8 @@
 
 Modules: ``formulas`` (every E1 formula once, in sympy), ``construction`` (parameters and the prefix),
 ``cost`` (the resource estimate), ``evaluator`` (the sampled error split), ``claims`` (the claims beyond
-verifier.claims), ``certify`` (the ball-arithmetic sup error), ``theorem`` (options and the registered object).
+verifier.claims), ``certify`` (the ball-arithmetic sup error), ``choices`` (the tamper modes), ``theorem`` (options and the
+registered object; light at import: each method imports the modules it runs).
 """
 from .theorem import THEOREM
 

@@ -11,7 +11,6 @@ from functools import cached_property
 from typing import Optional
 
 import mpmath
-import numpy as np
 import sympy
 
 from verifier.attention import Prefix
@@ -21,12 +20,12 @@ from verifier.precision import PrecisionPolicy, exact_to_mp
 from verifier.targets import Target
 
 from proofs.h0.inputs import instance_json
+from proofs.h0.prefix import PrefixAtPrecision
 from proofs.h0.target import DEFAULT_TARGET
 
 from . import formulas as F
 
 CERTIFIED_DEFAULT = {"target": DEFAULT_TARGET[0], "lipschitz": "auto", "bound": "auto"}
-TAMPER_MODES = ("short-prefix", "small-lambda", "wrong-values")
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ class E1Parameters:
 
 
 @dataclass(frozen=True)
-class E1Construction:
+class E1Construction(PrefixAtPrecision):
     """The E1 prefix for an instance (or a deliberately broken one when ``params.tamper`` is set)."""
 
     params: E1Parameters
@@ -127,32 +126,16 @@ class E1Construction:
             return regular_simplex_mp(self.m)
         return self.grid.sphere_points_mp()
 
-    def at_precision(self) -> tuple[list, Prefix]:
-        """(points, prefix) at the current mpmath precision, cached per precision."""
-        dps = mpmath.mp.dps
-        if dps not in self._mp_cache:
-            lam, beta = exact_to_mp(self.lam), exact_to_mp(self.beta)
-            points = self.points_mp()
-            f = self.params.target
-            prefix = Prefix(
-                keys=[[lam * c for c in p] for p in points],
-                biases=[beta] * len(points),
-                values=[[self.value_sign * v for v in f.mp(p)] for p in points],
-            )
-            self._mp_cache[dps] = (points, prefix)
-        return self._mp_cache[dps]
-
-    @cached_property
-    def float64(self) -> tuple[np.ndarray, Prefix]:
-        """(points, prefix) in float64, rounded from 20-digit values."""
-        with mpmath.workdps(20):
-            points, prefix = self.at_precision()
-            as_array = lambda rows: np.array([[float(v) for v in row] for row in rows])  # noqa: E731
-            return as_array(points), Prefix(as_array(prefix.keys), np.array([float(b) for b in prefix.biases]), as_array(prefix.values))
-
-    @property
-    def prefix_length(self) -> int:
-        return len(self.float64[0])
+    def build_prefix_mp(self) -> tuple[list, Prefix]:
+        """(points, prefix) at the current mpmath precision (cached per precision by ``at_precision``)."""
+        lam, beta = exact_to_mp(self.lam), exact_to_mp(self.beta)
+        points = self.points_mp()
+        f = self.params.target
+        return points, Prefix(
+            keys=[[lam * c for c in p] for p in points],
+            biases=[beta] * len(points),
+            values=[[self.value_sign * v for v in f.mp(p)] for p in points],
+        )
 
 
 def regular_simplex_mp(m: int) -> list[list]:

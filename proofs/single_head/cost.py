@@ -3,12 +3,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from verifier.budget import Estimate
+from verifier.budget import SCAN_CELLS, Estimate
 
 if TYPE_CHECKING:
     from .construction import E1Parameters
-
-SCAN_CELLS = 4_000_000  # rows × prefix tokens per float64 scan chunk (32 MB per array)
 
 # mpmath work is ~MP_EVALUATIONS evaluations of all N + T tokens, each costing MP_TOKEN·(1 + (dps/140)²)
 # per coordinate; the float64 scan costs SCAN_CELL per (point, token, coordinate); the target costs

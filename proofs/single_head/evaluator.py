@@ -15,13 +15,15 @@ import mpmath
 import numpy as np
 from scipy.spatial import cKDTree
 
-from verifier.attention import ClosedForm, Prefix
+from verifier.attention import ClosedForm, Prefix, tail_log_budget
+from verifier.budget import scan_chunk_rows
 from verifier.domains import CoveringRadius, Sphere, farthest_point_candidates, to_sphere_mp
 from verifier.precision import exact_to_mp
 from verifier.supnorm import SupResult, sup_search
 
+from proofs.h0.evaluator import H0Evaluator
+
 from .construction import E1Construction
-from .cost import SCAN_CELLS
 
 GROUP_ROWS = 64  # rows of the truncated float64 scan summed over one union of near tokens
 FLOAT64_DIGITS = 20  # the truncated float64 scan drops tokens weighing < 10^−20 relative to the best
@@ -29,15 +31,12 @@ PARTS = ("error", "near", "far", "leak")  # ‖H − f‖ and the norms of its t
 CONTINUOUS_PARTS = ("error", "leak")  # continuous in x; near/far are split by the hard threshold ‖x − p_i‖ ≤ r
 
 
-class E1Evaluator:
+class E1Evaluator(H0Evaluator):
     """Evaluates ‖H − f‖, ‖near‖, ‖far‖, ‖leak‖ on the H0 head through the derived closed form."""
 
     def __init__(self, construction: E1Construction, closed_form: ClosedForm, truncate: bool = True):
-        self.c = construction
+        super().__init__(construction, closed_form)
         self.truncate = truncate  # mpmath sums over the tokens near x only (see near_tokens)
-        self.cf = closed_form
-        self.target = construction.params.target
-        self.T = construction.params.context
         self._values: dict = {}  # ν_prefix of every token, per mpmath precision (dps)
         self._thresholds: dict = {}  # 1 − r²/2, per mpmath precision (dps)
 
@@ -49,11 +48,7 @@ class E1Evaluator:
         extra = np.vstack([rho.witness[None, :], farthest[0] if farthest is not None else np.empty((0, params.dim + 1))])
         return sup_search(self.parts_f64, self.parts_mp, PARTS, Sphere(params.dim), params.policy, params.seed,
                           scan_points=params.points, extra_points=extra, polish=("error",),
-                          chunk_rows=max(1, SCAN_CELLS // (self.c.prefix_length + self.T)))
-
-    def content_f64(self, X: np.ndarray) -> np.ndarray:
-        """The content tokens: T copies of x itself (score ⟨x,x⟩+1 = 2, the worst case for leakage)."""
-        return np.repeat(X[:, None, :], self.T, axis=1)
+                          chunk_rows=scan_chunk_rows(self.c.prefix_length + self.T))
 
     def parts_f64(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """The four norms in float64 at the rows of X, over the prefix tokens near the rows only when the
@@ -77,18 +72,15 @@ class E1Evaluator:
         """The four norms over the prefix tokens ``index`` (a slice or an index array)."""
         points, full = self.c.float64
         points = points[index]
-        prefix = Prefix(full.keys[index], full.biases[index], full.values[index])
-        content = self.content_f64(X)
-        wp, wc = self.cf.weights_numpy(X, prefix, content)
-        vp, vc = self.cf.values_numpy(prefix, content)
-        fx = self.target.numpy(X)
+        terms = self.terms_f64(X, Prefix(full.keys[index], full.biases[index], full.values[index]))
+        wp, vp, fx = terms.prefix_weights, terms.prefix_values, terms.target
         near = (X @ points.T) >= 1 - float(self.c.r) ** 2 / 2  # ‖x − p‖ ≤ r ⇔ ⟨x, p⟩ ≥ 1 − r²/2
         wn, wf = wp * near, wp * ~near
         vectors = {
             "near": wn @ vp - wn.sum(1, keepdims=True) * fx,
             "far": wf @ vp - wf.sum(1, keepdims=True) * fx,
-            "leak": np.einsum("pt,ptd->pd", wc, vc) - wc.sum(1, keepdims=True) * fx,
-            "error": wp @ vp + np.einsum("pt,ptd->pd", wc, vc) - fx,
+            "leak": terms.content_sum_f64() - terms.content_weights.sum(1, keepdims=True) * fx,
+            "error": terms.output_f64() - fx,
         }
         return {k: np.linalg.norm(v, axis=1) for k, v in vectors.items()}
 
@@ -101,11 +93,9 @@ class E1Evaluator:
         xm = to_sphere_mp(x)
         index = self.near_tokens(np.array([float(v) for v in xm])) if truncate else range(len(points))
         sub = Prefix([prefix.keys[i] for i in index], [prefix.biases[i] for i in index], [prefix.values[i] for i in index])
-        content = [xm] * self.T
-        wp, wc = self.cf.weights_mp(xm, sub, content)
         values = self._prefix_values_mp()
-        vp, vc = [values[i] for i in index], self.cf.values_mp(sub, content)[1]
-        fx = self.target.mp(xm)
+        terms = self.terms_mp(xm, sub, [values[i] for i in index])
+        wp, vp, wc, vc, fx = terms.prefix_weights, terms.prefix_values, terms.content_weights, terms.content_values, terms.target
         is_near = self._near_mp(xm, [points[i] for i in index], index)
         if len(index) < len(points):
             tail = self.truncation_tail(xm, sub, fx)
@@ -135,7 +125,7 @@ class E1Evaluator:
         digits = mpmath.mp.dps + 6 if digits is None else digits
         distance, _ = self._tree.query(x)
         best = 1 - distance**2 / 2
-        G = math.log(3 * self.c.prefix_length * (self._value_bound + float(self.target.bound) + 1)) + digits * math.log(10)
+        G = tail_log_budget(3 * self.c.prefix_length * (self._value_bound + float(self.target.bound) + 1), digits)
         cut = best - G / self._lam_f64 - 1e-9
         return sorted(self._tree.query_ball_point(x, math.sqrt(2 - 2 * cut)))
 

@@ -5,10 +5,10 @@ import numpy as np
 import sympy
 
 from verifier.attention import Head, derive_closed_form
+from verifier.budget import scan_chunk_rows
 
 from . import formulas as F
 from .construction import E1Construction, E1Parameters
-from .cost import SCAN_CELLS
 from .evaluator import E1Evaluator
 
 
@@ -40,7 +40,7 @@ def report_figures(params: E1Parameters) -> list[dict]:
     evaluator = E1Evaluator(c, derive_closed_form(Head.h0(params.dim, params.target.d), params.dim, params.target.d))
     points, prefix = c.float64
     eps = float(params.eps)
-    rows = max(1, SCAN_CELLS // c.prefix_length)
+    rows = scan_chunk_rows(c.prefix_length)
 
     def on_chunks(compute, X):
         return np.concatenate([compute(X[i:i + rows]) for i in range(0, len(X), rows)])

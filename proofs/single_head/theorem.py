@@ -19,33 +19,28 @@ and the proof bounds them by L·r = ε/2, 2BN·e^{−λr²/4} = ε/4 and T(B+V_c
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sympy
-
-from verifier.attention import Head, derive_closed_form
-from verifier.budget import OPTIONS as BUDGET_OPTIONS, check_budget
-from verifier.certify import Budget, automatic_value, certified_hypotheses
-from verifier.claims import ClaimResult, Kind, claim_exp_le, claim_holds, claim_sup_le
-from verifier.domains import covering_radius
+from verifier.budget import OPTIONS as BUDGET_OPTIONS, Budget, check_budget
 from verifier.errors import InputError
-from verifier.exact_sign import log_form
 from verifier.inputs import choice, integer, parse_number, show
 from verifier.options import CERT_CELLS, CERT_SECONDS, DPS, EVIDENCE, MAX_PREFIX, POINTS, SEED, Option, read_options, tamper
-from verifier.precision import PrecisionPolicy
-from verifier.targets import Target
 from verifier.theorem import Outcome, Sizing, TheoremBase
 
 from proofs import paper
-from proofs.h0.closed_form import closed_form_claim
 from proofs.h0.inputs import CONTEXT, TARGET, check_eps_range, stated_target
 
-from . import certify as e1_certify
-from . import figures, formulas as F
-from .claims import covering_claim, two_paths_claim
-from .construction import CERTIFIED_DEFAULT, TAMPER_MODES, E1Construction, E1Parameters
-from .cost import cost_estimate
-from .evaluator import E1Evaluator
+from .choices import TAMPER_MODES
+
+if TYPE_CHECKING:
+    import sympy
+
+    from verifier.claims import ClaimResult
+
+    from .construction import E1Parameters
+
+# The declaration above is all `verifier list` loads; each method imports the construction, evaluator and
+# certification it runs (numpy, mpmath, sympy, scipy, python-flint) when it is called.
 
 AUTO = "auto"
 HYPOTHESIS_BUDGET = Budget(50_000, 30)  # hypotheses run before the construction: keep them cheap
@@ -94,6 +89,14 @@ class SingleHead(TheoremBase):
                    "lambda": "λ", "beta": "β", "r": "r = ε/(2L)", "delta": "δ = r/√2"}
 
     def parameters(self, **raw: Any) -> E1Parameters:
+        from verifier.certify import automatic_value
+        from verifier.precision import PrecisionPolicy
+        from verifier.targets import Target
+
+        from . import certify as e1_certify, formulas as F
+        from .construction import E1Construction, E1Parameters
+        from .cost import cost_estimate
+
         o = read_options(self.options, raw)
         dim, eps = o["dim"], o["eps"]
         target, lipschitz, bound = stated_target(self.name, "0.1", o)
@@ -125,10 +128,24 @@ class SingleHead(TheoremBase):
         return params
 
     def hypotheses(self, params: E1Parameters) -> list[ClaimResult]:
+        from verifier.certify import certified_hypotheses
+
         budget = Budget(min(params.budget.cells, HYPOTHESIS_BUDGET.cells), min(params.budget.seconds, HYPOTHESIS_BUDGET.seconds))
         return certified_hypotheses(params.target, params.policy, params.seed, params.points, budget, certify=params.certify)
 
     def check(self, params: E1Parameters) -> Outcome:
+        from verifier.attention import Head, derive_closed_form
+        from verifier.claims import Kind, claim_exp_le, claim_holds, claim_sup_le
+        from verifier.domains import covering_radius
+        from verifier.exact_sign import log_form
+
+        from proofs.h0.closed_form import closed_form_claim
+
+        from . import certify as e1_certify, formulas as F
+        from .claims import covering_claim, two_paths_claim
+        from .construction import E1Construction
+        from .evaluator import E1Evaluator
+
         m, tol = params.dim, params.policy.tolerance
         head = Head.h0(m, params.target.d)
         cf = derive_closed_form(head, m, params.target.d)
@@ -188,21 +205,29 @@ class SingleHead(TheoremBase):
     def default_instances(self):
         """The default target with certified constants (``auto``): the claimed L = 1 is tight, and a tight
         constant can be sampled but not certified, so the report instances let the back-end bound L and B."""
+        from .construction import CERTIFIED_DEFAULT
+
         return [(f"single-head-m{m}-eps{e}", {"dim": m, "eps": e, **CERTIFIED_DEFAULT}) for m, e in
                 ((1, "0.2"), (1, "0.05"), (2, "0.5"), (2, "0.3"))]
 
     # --- for `verifier report` (optional methods; see verifier/report/plots.py for the figure data) ---
     def quick_instances(self):
         """The reduced suite of ``verifier report --quick``: one instance on S¹ and one on S²."""
+        from .construction import CERTIFIED_DEFAULT
+
         return [(f"single-head-m{m}-eps{e}", {"dim": m, "eps": e, "points": "5000", **CERTIFIED_DEFAULT})
                 for m, e in ((1, "0.2"), (2, "0.5"))]
 
     def report_formulas(self) -> list[tuple[str, sympy.Basic]]:
         """The closed forms a report shows (figures.report_formulas)."""
+        from . import figures
+
         return figures.report_formulas()
 
     def report_figures(self, params: E1Parameters) -> list[dict]:
         """Figure data of one instance (figures.report_figures)."""
+        from . import figures
+
         return figures.report_figures(params)
 
 

@@ -15,20 +15,21 @@ import numpy as np
 import sympy
 
 from verifier.attention import ClosedForm, Prefix
+from verifier.budget import scan_chunk_rows
 from verifier.domains import Sphere, to_sphere_mp
 from verifier.errors import InputError
 from verifier.precision import PrecisionPolicy, exact_to_mp
 from verifier.supnorm import SupResult, sup_search
 from verifier.targets import Target
 
+from proofs.h0.evaluator import H0Evaluator
 from proofs.h0.inputs import instance_json
+from proofs.h0.prefix import PrefixAtPrecision
 
 from . import formulas as F
 from . import kernel
 from .rules import QuadratureRule, minimal_size, rule
 
-TAMPER_MODES = ("few-nodes", "small-kappa")
-SCAN_CELLS = 4_000_000  # rows × prefix tokens per float64 scan chunk
 MAX_SIZE = 1 << 16
 
 
@@ -103,7 +104,7 @@ def smallest_rule_size(params: E2Parameters) -> int:
 
 
 @dataclass(frozen=True)
-class E2Construction:
+class E2Construction(PrefixAtPrecision):
     """κ, the rule and the prefix of an instance (or a deliberately broken one under ``tamper``)."""
 
     params: E2Parameters
@@ -155,34 +156,21 @@ class E2Construction:
     def beta(self) -> sympy.Expr:
         return self.beta_of(*self.rule_constants())
 
-    def at_precision(self) -> Prefix:
-        """The prefix at the current precision, cached per precision."""
-        dps = mpmath.mp.dps
-        if dps not in self._mp_cache:
-            points, weights, _ = self.rule.at_precision()
-            k = self.kappa_mp()
-            b = exact_to_mp(self.beta)
-            self._mp_cache[dps] = Prefix(keys=[[k * c for c in p] for p in points],
-                                         biases=[mpmath.log(w) + b for w in weights],
-                                         values=[self.params.target.mp(p) for p in points])
-        return self._mp_cache[dps]
-
-    @cached_property
-    def float64(self) -> Prefix:
-        with mpmath.workdps(20):
-            prefix = self.at_precision()
-            rows = lambda a: np.array([[float(v) for v in r] for r in a])  # noqa: E731
-            return Prefix(rows(prefix.keys), np.array([float(b) for b in prefix.biases]), rows(prefix.values))
+    def build_prefix_mp(self) -> tuple[list, Prefix]:
+        """(the rule's points, the prefix (κp_i, ln w_i + β, f(p_i))) at the current precision (cached per precision
+        by ``at_precision``)."""
+        points, weights, _ = self.rule.at_precision()
+        k = self.kappa_mp()
+        b = exact_to_mp(self.beta)
+        return points, Prefix(keys=[[k * c for c in p] for p in points], biases=[mpmath.log(w) + b for w in weights],
+                              values=[self.params.target.mp(p) for p in points])
 
 
-class E2Evaluator:
+class E2Evaluator(H0Evaluator):
     """‖H − f‖ and the norms of its three parts, through the derived closed form of the head."""
 
     def __init__(self, construction: E2Construction, closed_form: ClosedForm):
-        self.c = construction
-        self.cf = closed_form
-        self.target = construction.params.target
-        self.T = construction.params.context
+        super().__init__(construction, closed_form)
         self._smoothed: dict = {}
 
     def sups(self) -> dict[str, SupResult]:
@@ -190,36 +178,31 @@ class E2Evaluator:
         which need f_κ (by mpmath.quad at the verified points: the costly part, so one point each)."""
         p = self.c.params
         common = dict(sphere=Sphere(p.dim), policy=p.policy, seed=p.seed, scan_points=p.points,
-                      extra_points=self.c.rule.float64[0], chunk_rows=max(1, SCAN_CELLS // self.c.prefix_length))
+                      extra_points=self.c.rule.float64[0], chunk_rows=scan_chunk_rows(self.c.prefix_length + self.T))
         head = sup_search(lambda X: self.parts_f64(X, smoothed=False), lambda x: self.parts_mp(x, smoothed=False),
                           ("error", "leakage"), verify=2, **common)
         return {**head, **sup_search(self.parts_f64, self.parts_mp, ("smoothing", "quadrature"), verify=1, **common)}
 
     def parts_f64(self, X: np.ndarray, smoothed: bool = True) -> dict[str, np.ndarray]:
-        prefix = self.c.float64
-        content = np.repeat(X[:, None, :], self.T, axis=1)
-        wp, wc = self.cf.weights_numpy(X, prefix, content)
-        vp, vc = self.cf.values_numpy(prefix, content)
-        head = wp @ vp + np.einsum("pt,ptd->pd", wc, vc)
+        terms = self.terms_f64(X, self.c.float64[1])
+        wp, vp, fx = terms.prefix_weights, terms.prefix_values, terms.target
         ratio = (wp @ vp) / wp.sum(axis=1, keepdims=True)  # Q_f/Q_1: the prefix tokens alone
-        fx = self.target.numpy(X)
         # H − Q_f/Q_1 = Σ_c w_c (ν_c − Q_f/Q_1): no cancellation, however small the content weights
-        vectors = {"error": head - fx, "leakage": np.einsum("pt,ptd->pd", wc, vc - ratio[:, None, :])}
+        vectors = {"error": terms.output_f64() - fx,
+                   "leakage": np.einsum("pt,ptd->pd", terms.content_weights, terms.content_values - ratio[:, None, :])}
         if smoothed:
             f_kappa = kernel.smoothed_f64(self.target, X, float(self.c.kappa))
             vectors.update(smoothing=f_kappa - fx, quadrature=ratio - f_kappa)
         return {k: np.linalg.norm(v, axis=1) for k, v in vectors.items()}
 
     def parts_mp(self, x, smoothed: bool = True) -> dict[str, mpmath.mpf]:
-        prefix = self.c.at_precision()
         xm = to_sphere_mp(x)
-        wp, wc = self.cf.weights_mp(xm, prefix, [xm] * self.T)
-        vp, vc = self.cf.values_mp(prefix, [xm] * self.T)
+        terms = self.terms_mp(xm, self.c.at_precision()[1])
+        wp, vp, wc, vc, fx = terms.prefix_weights, terms.prefix_values, terms.content_weights, terms.content_values, terms.target
         d = self.target.d
         head = [mpmath.fsum(w * v[i] for w, v in zip(wp + wc, vp + vc)) for i in range(d)]
         total = mpmath.fsum(wp)
         ratio = [mpmath.fsum(w * v[i] for w, v in zip(wp, vp)) / total for i in range(d)]
-        fx = self.target.mp(xm)
         diff = lambda a, b: mpmath.norm([u - v for u, v in zip(a, b)])  # noqa: E731
         parts = {"error": diff(head, fx),
                  "leakage": mpmath.norm([mpmath.fsum(w * (v[i] - ratio[i]) for w, v in zip(wc, vc)) for i in range(d)])}

@@ -25,7 +25,7 @@ import numpy as np
 
 from verifier.errors import InputError
 
-RULES = ("gauss", "partition")
+from .choices import RULES
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,12 @@ from dataclasses import replace
 from typing import Any
 
 import mpmath
-import numpy as np
 import sympy
 
-from verifier.attention import Head, derive_closed_form, forward_matrix_mp, h0_embedding
+from verifier.attention import Head, derive_closed_form
 from verifier.budget import OPTIONS as BUDGET_OPTIONS, check_budget
 from verifier.claims import ClaimResult, Evidence, Kind, claim_exact_le, claim_holds, claim_le, claim_sup_le
-from verifier.domains import to_sphere_mp
+from verifier.claims import two_paths_claim as framework_two_paths
 from verifier.errors import InputError
 from verifier.inputs import choice, integer, parse_number
 from verifier.options import DPS, MAX_PREFIX, POINTS, SEED, Option, read_options, tamper
@@ -27,6 +26,7 @@ from verifier.theorem import Outcome, Sizing, TheoremBase
 from proofs import paper
 from proofs.h0.closed_form import closed_form_claim
 from proofs.h0.inputs import CONTEXT, TARGET, check_eps_range, stated_target
+from proofs.h0.two_paths import h0_paths
 
 from . import formulas as F
 from . import kernel
@@ -82,24 +82,9 @@ def rule_claim(c: E2Construction, policy: PrecisionPolicy) -> ClaimResult:
 
 
 def two_paths_claim(evaluator: E2Evaluator, head: Head, sups: dict, params: E2Parameters) -> ClaimResult:
-    """Framework: closed form vs the plain matrix forward pass at the sup's argmax (mpmath), and float64
-    vs mpmath at every sup argmax."""
-    c, cf, d = evaluator.c, evaluator.cf, params.target.d
-    with mpmath.workdps(params.policy.dps):
-        prefix = c.at_precision()
-        xm = to_sphere_mp(np.array(sups["error"].argmax))
-        tokens = [list(k) + [b] + list(v) for k, b, v in zip(prefix.keys, prefix.biases, prefix.values)]
-        tokens += [h0_embedding(xm, d)] * params.context
-        gap = mpmath.norm([a - b for a, b in zip(cf.output_mp(xm, prefix, [xm] * params.context),
-                                                  forward_matrix_mp(head, h0_embedding(xm, d), tokens))])
-    disagreeing = [name for name, s in sups.items() if not s.float64_agrees]
-    holds = gap <= params.policy.tolerance and not disagreeing
-    return claim_holds(
-        "F.two-paths", "the derived closed form and the matrix forward pass agree at the argmax (mpmath); float64 and mpmath "
-        "agree at every sup argmax", holds, Kind.FRAMEWORK, f"mpmath gap {mpmath.nstr(gap, 3)}",
-        detail="" if holds else f"FRAMEWORK ERROR: gap {mpmath.nstr(gap, 5)}; float64 vs mpmath disagree for {disagreeing}",
-        evidence=Evidence.SAMPLED,
-    )
+    """F.two-paths (verifier.claims) on H0 (proofs.h0.two_paths), mpmath at the sup error's argmax; every part of
+    E2's split is continuous, so every sup must agree between float64 and mpmath."""
+    return framework_two_paths(h0_paths(evaluator, head, sups["error"].argmax), sups, params.target.bound, params.policy)
 
 
 def resolved(low, high, bound, policy: PrecisionPolicy) -> bool:
