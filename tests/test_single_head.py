@@ -567,7 +567,7 @@ def test_fast_hypotheses_get_the_capped_budget(monkeypatch):
     """The hypotheses run with the instance's budget capped at HYPOTHESIS_BUDGET = (50 000 cells, 30 s), its
     precision, seed and points, and certify unless --evidence sampled."""
     calls = []
-    monkeypatch.setattr(e1, "certified_hypotheses", lambda *args, **kw: calls.append((args, kw)) or ["claims"])
+    monkeypatch.setattr("verifier.certify.certified_hypotheses", lambda *args, **kw: calls.append((args, kw)) or ["claims"])
     for options, budget, certify in (({}, Budget(50_000, 30), True), ({"cert_cells": "10", "cert_seconds": "5"}, Budget(10, 5), True),
                                      ({"cert_cells": "60000", "evidence": "sampled", "seed": "4", "points": "700"},
                                       Budget(50_000, 30), False)):
@@ -724,7 +724,7 @@ def test_fast_automatic_constants_come_from_the_certified_back_end(monkeypatch):
         calls.append((target.text, target.lipschitz, name, policy.dps, seed, points, budget))
         return {"lipschitz": sympy.Rational(3, 2), "bound": sympy.Rational(1, 2)}[name]
 
-    monkeypatch.setattr(e1, "automatic_value", automatic)
+    monkeypatch.setattr("verifier.certify.automatic_value", automatic)
     p = e1.THEOREM.parameters(dim=1, eps="0.2", lipschitz="auto", bound="auto", target="sin(3*x0)/2", dps="40", seed="5",
                               points="300", cert_cells="7", cert_seconds="9")
     assert (p.target.lipschitz, p.target.bound, p.target.text) == (sympy.Rational(3, 2), sympy.Rational(1, 2), "sin(3*x0)/2")
@@ -801,8 +801,9 @@ def test_fast_figures_label_each_component_and_place_the_markers():
 def test_fast_check_passes_its_seed_to_the_covering_estimate(monkeypatch):
     """The covering radius is estimated with the instance's seed (m ≥ 3 samples it)."""
     seeds = []
-    covering = e1.covering_radius
-    monkeypatch.setattr(e1, "covering_radius", lambda points, seed: seeds.append(seed) or covering(points, seed=seed))
+    from verifier.domains import covering_radius as covering
+
+    monkeypatch.setattr("verifier.domains.covering_radius", lambda points, seed: seeds.append(seed) or covering(points, seed=seed))
     e1.THEOREM.check(e1.THEOREM.parameters(**{**QUICK, "seed": "3"}))
     assert seeds == [3]
 

@@ -101,15 +101,16 @@ def test_a_scan_too_long_for_the_budget_is_refused_before_any_work(capsys):
 def test_a_raised_offset_spends_the_leakage_share_exactly():
     """Many content tokens raise β above 0; then the leakage bound equals ε_l = ε/20 (β was sized for ε/4
     once, which made the honest construction FAIL its own leakage budget)."""
-    from proofs.smoothing import theorem as e2
+    from proofs.smoothing import THEOREM, formulas as F
+    from proofs.smoothing.claims import leakage_budget_claim
     from proofs.smoothing.construction import E2Construction
 
-    c = E2Construction(e2.THEOREM.parameters(dim=1, eps="1", context="3000"))
+    c = E2Construction(THEOREM.parameters(dim=1, eps="1", context="3000"))
     assert c.beta > 0
     h, w_min = c.rule_constants()
-    share = c.exact(e2.F.SHARES[2])
-    leak = c.exact(e2.F.LEAK_BOUND.subs({e2.F.kappa: c.kappa, e2.F.h: h, e2.F.w_min: w_min, e2.F.beta: c.beta}))
-    claim = e2.leakage_budget_claim(c, leak, share, c.params.policy.tolerance)
+    share = c.exact(F.SHARES[2])
+    leak = c.exact(F.LEAK_BOUND.subs({F.kappa: c.kappa, F.h: h, F.w_min: w_min, F.beta: c.beta}))
+    claim = leakage_budget_claim(c, leak, share, c.params.policy.tolerance)
     assert claim.verdict is Verdict.PASS and claim.value == pytest.approx(0.05, rel=1e-12) and claim.bound == 0.05
 
 

@@ -24,6 +24,14 @@ OPTIONS = (  # the two budget options, declared once for every theorem that esti
 
 
 @dataclass(frozen=True)
+class Budget:
+    """Limits of one branch and bound (verifier.certify): cells evaluated and wall-clock seconds."""
+
+    cells: int = 200_000
+    seconds: float = 120.0
+
+
+@dataclass(frozen=True)
 class Estimate:
     """Estimated cost of a run: seconds and bytes, each a sum of named terms (for the message)."""
 

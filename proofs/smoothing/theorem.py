@@ -1,4 +1,4 @@
-"""E2 on H0: the claims of the smoothing route and the registered theorem object ``smoothing``.
+"""E2 on H0: the registered theorem object ``smoothing`` (its claims are in claims.py).
 
     |f_κ − f| ≤ L√(2(1 − A_m(κ))) ≤ ε_s   (V1, with V2 making it explicit in κ),
     ‖Q_f/Q_1 − f_κ‖ ≤ quadrature bound(κ, h) ≤ ε_q   (V3),   ‖H − Q_f/Q_1‖ ≤ leakage bound ≤ ε_l,
@@ -7,151 +7,29 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
 
-import mpmath
-import sympy
-
-from verifier.attention import Head, derive_closed_form
 from verifier.budget import OPTIONS as BUDGET_OPTIONS, check_budget
-from verifier.claims import ClaimResult, Evidence, Kind, claim_exact_le, claim_holds, claim_le, claim_sup_le
-from verifier.claims import two_paths_claim as framework_two_paths
 from verifier.errors import InputError
 from verifier.inputs import choice, integer, parse_number
 from verifier.options import DPS, MAX_PREFIX, POINTS, SEED, Option, read_options, tamper
-from verifier.precision import PrecisionPolicy, exact_to_mp
-from verifier.targets import Target, check_hypotheses
 from verifier.theorem import Outcome, Sizing, TheoremBase
 
 from proofs import paper
-from proofs.h0.closed_form import closed_form_claim
 from proofs.h0.inputs import CONTEXT, TARGET, check_eps_range, stated_target
-from proofs.h0.two_paths import h0_paths
 
-from . import formulas as F
-from . import kernel
-from .cost import cost_estimate
-from .construction import TAMPER_MODES, E2Construction, E2Evaluator, E2Parameters, smallest_rule_size
-from .rules import RULES, exact_area_claim_value, minimal_size, rule_prefix_length, separation_holds
+from .choices import RULES, TAMPER_MODES
+
+if TYPE_CHECKING:
+    from verifier.claims import ClaimResult
+
+    from .construction import E2Parameters
+
+# The declaration below is all `verifier list` loads; each method imports the construction and the claims
+# (claims.py: numpy, mpmath, sympy, scipy, python-flint) when it is called.
 
 MAX_RULE_POINTS = 60_000
-
-
-def normaliser_claim(c: E2Construction, policy: PrecisionPolicy) -> ClaimResult:
-    """∫_{S^m} K_κ(x, y) dσ(y) = 1 with C_m(κ) from Bessel functions and the integral by mpmath.quad."""
-    low, high = policy.at_both(lambda _d: kernel.kernel_total_mp(c.m, c.kappa_mp()))
-    with mpmath.workdps(policy.verify_dps):
-        enclosed = kernel.arb_consistent(kernel.normaliser_arb(c.m, sympy.Rational(c.kappa)), kernel.normaliser_mp(c.m, c.kappa_mp()),
-                                         policy.verify_dps)
-    holds = policy.agree(low, 1) and policy.agree(high, 1) and enclosed
-    return claim_holds(
-        "E2.normaliser", f"∫ K_κ dσ = 1 on S^{c.m} with C_m(κ) = κ^((m−1)/2)/((2π)^((m+1)/2) I_((m−1)/2)(κ)), κ = {float(c.kappa):.6g}",
-        holds, Kind.PROOF_STEP, f"mpmath.quad in the angle from x at {policy.dps} and {policy.verify_dps} digits; "
-        f"C_m(κ) in mpmath {'lies in' if enclosed else 'is NOT in'} its arb enclosure (python-flint, 256 bits)",
-        detail="" if holds else f"integral {mpmath.nstr(high, 20)}", value=float(high), bound=1.0, evidence=Evidence.SAMPLED,
-    )
-
-
-def amos_claim(policy: PrecisionPolicy) -> ClaimResult:
-    """V2 over ν ∈ {0, ½, …, 5} × κ ∈ [10⁻³, 10⁶] (37 log-spaced values): the smallest relative margin ≥ 0."""
-    low, high, order, kappa_value = kernel.v2_smallest_margin(policy.dps, policy.verify_dps)
-    where = f"ν = {mpmath.nstr(order, 3)}, κ = {mpmath.nstr(kappa_value, 6)}"
-    return claim_le(
-        "E2.V2.amos", "V2 (Amos-type): I_(ν+1)(κ)/I_ν(κ) ≥ κ/(ν + 1 + √(κ² + (ν+1)²)) for ν ∈ [0, 5], κ ∈ [10⁻³, 10⁶]",
-        -high, 0, policy.tolerance, Kind.PROOF_STEP,
-        f"sampled grid of {len(kernel.v2_grid())} (ν, κ) at {policy.verify_dps} digits; value = −(smallest relative margin "
-        f"ratio/bound − 1) = −{mpmath.nstr(high, 6)} at {where}, re-evaluated at {policy.dps} digits",
-        precision_agrees=policy.agree(low, high),
-        detail=f"smallest margin {mpmath.nstr(high, 6)} at {where}" + ("" if high > 0 else " — V2 FAILS here: the inequality as stated in docs/smoothing.md does not hold"),
-    )
-
-
-def rule_claim(c: E2Construction, policy: PrecisionPolicy) -> ClaimResult:
-    """The rule is a partition with exact cell areas: Σ w_i = σ(S^m) (and, for Gauss–Legendre, the
-    separation c_(j−1) < z_j < c_j that makes the bands cells of their nodes)."""
-    low, high = policy.at_both(lambda _d: exact_area_claim_value(c.rule))
-    separated = separation_holds(c.size) if (c.rule.name, c.m) == ("gauss", 2) else True
-    holds = policy.agree(low, 0) and policy.agree(high, 0) and separated
-    return claim_holds(
-        "E2.V3.rule", f"the {c.rule.name} rule ({c.prefix_length} points) partitions S^{c.m} into cells of exact area w_i "
-        "(h, the largest ‖y − p_i‖ on cell i, from the cell geometry)", holds, Kind.PROOF_STEP,
-        f"Σ w_i − σ(S^{c.m}) = {mpmath.nstr(high, 3)} at {policy.verify_dps} digits"
-        + ("; Chebyshev–Markov–Stieltjes separation of the Gauss–Legendre nodes checked" if c.rule.name == "gauss" and c.m == 2 else ""),
-        evidence=Evidence.SAMPLED,
-    )
-
-
-def two_paths_claim(evaluator: E2Evaluator, head: Head, sups: dict, params: E2Parameters) -> ClaimResult:
-    """F.two-paths (verifier.claims) on H0 (proofs.h0.two_paths), mpmath at the sup error's argmax; every part of
-    E2's split is continuous, so every sup must agree between float64 and mpmath."""
-    return framework_two_paths(h0_paths(evaluator, head, sups["error"].argmax), sups, params.target.bound, params.policy)
-
-
-def resolved(low, high, bound, policy: PrecisionPolicy) -> bool:
-    """The two precisions agree, or both put the value above the bound by more than their difference
-    (a violation that the disagreement cannot undo, e.g. a quadrature bound of 10^60 against 0.1)."""
-    with mpmath.workdps(policy.verify_dps):
-        return policy.agree(low, high) or min(low, high) > bound + abs(low - high) + policy.tolerance * max(1, abs(bound))
-
-
-def leakage_claim(sup, leak_bound: sympy.Expr, policy: PrecisionPolicy) -> ClaimResult:
-    """‖H − Q_f/Q_1‖ ≤ its bound, decided on the ratio sup/bound ≤ 1 (both may lie far below 10^−dps)."""
-    with mpmath.workdps(policy.verify_dps):
-        bound = mpmath.mpf(sympy.N(leak_bound, policy.verify_dps))
-        low, high = sup.value_working / bound, sup.value / bound
-    return claim_le(
-        "E2.V3.leakage", "‖H − Q_f/Q_1‖ ≤ B·T·e^{2−β−κ(1−h²/2)}/w_min (value: sup/bound, must be ≤ 1)", high, 1,
-        policy.tolerance, Kind.PROOF_STEP,
-        f"{sup.method}; {sup.points} points; mpmath at {sup.dps} and {sup.verify_dps} digits; sup {mpmath.nstr(sup.value, 6)}, "
-        f"bound {mpmath.nstr(bound, 6)}", witness=sup.argmax, precision_agrees=sup.precision_agrees and policy.agree(low, high),
-    )
-
-
-def leakage_budget_claim(c: E2Construction, leak_bound: sympy.Expr, share: sympy.Expr, tol) -> ClaimResult:
-    """B·T·e^{2−β−κ(1−h²/2)}/w_min ≤ ε_l: with β = 0 the exact numbers are compared; with β > 0 (β the raised
-    offset) the bound equals ε_l identically, which sympy proves on symbols (the rule's h, w_min are
-    50-digit floats, so their numbers could only tie)."""
-    statement = "B·T·e^{2−β−κ(1−h²/2)}/w_min ≤ ε_l = ε/20"
-    if c.beta == 0:
-        return claim_exact_le("E2.budget.leakage", statement, leak_bound, share, tol, Kind.PROOF_STEP,
-                              "exact sympy numbers with the rule's h, w_min")
-    identity = sympy.simplify(F.LEAK_BOUND.subs(F.beta, F.RAISED_OFFSET) - F.SHARES[2]) == 0
-    return claim_holds("E2.budget.leakage", statement, identity, Kind.PROOF_STEP,
-                       "β = 2 + ln(BT/ε_l) − ln w_min − κ(1−h²/2) > 0, and with it the bound equals ε_l: "
-                       "sympy simplify(bound − ε_l) = 0 on symbols",
-                       value=float(sympy.N(leak_bound, 17)), bound=float(share))
-
-
-def split_claims(c: E2Construction, sups: dict, policy: PrecisionPolicy) -> tuple[list[ClaimResult], dict]:
-    """Each part of the error against its own bound, and each bound against its share of ε."""
-    p, tol = c.params, policy.tolerance
-    target = p.target
-    smoothing_bound = F.SMOOTHING_BOUND.subs({F.kappa: c.kappa, F.L: target.lipschitz, F.m: c.m})
-    h, w_min = c.rule_constants()
-    q_low, q_high = policy.at_both(lambda _d: c.quadrature_bound(mpmath.mpf(str(h))))
-    leak_bound = c.exact(F.LEAK_BOUND.subs({F.kappa: c.kappa, F.h: h, F.w_min: w_min, F.beta: c.beta}))
-    shares = [c.exact(s) for s in F.SHARES]
-    claims = [
-        claim_exact_le("E2.budget.smoothing", "V1's bound L√(2(1 − A_m(κ))) ≤ ε_s = 2ε/5", smoothing_bound, shares[0], tol,
-                       Kind.PROOF_STEP, "Bessel functions by sympy/mpmath"),
-        claim_sup_le("E2.V1.smoothing", "V1: |f_κ(x) − f(x)| ≤ L√(2(1 − A_m(κ))) (f_κ by mpmath.quad)", sups["smoothing"],
-                     sympy.N(smoothing_bound, 40), tol, Kind.PROOF_STEP),
-        claim_le("E2.budget.quadrature", f"the quadrature bound at h = {float(h):.6g} is ≤ ε_q = 11ε/20", q_high,
-                 exact_to_mp(shares[1]), tol, Kind.PROOF_STEP,
-                 f"L·h + E[(G−1)g] + E[G−1]E[Gg]/E[1/G], means by mpmath.quad at {policy.dps} and {policy.verify_dps} digits",
-                 precision_agrees=resolved(q_low, q_high, exact_to_mp(shares[1]), policy)),
-        claim_sup_le("E2.V3.quadrature", "V3: ‖Q_f/Q_1 − f_κ‖ ≤ the quadrature bound", sups["quadrature"], q_high, tol, Kind.PROOF_STEP),
-        leakage_budget_claim(c, leak_bound, shares[2], tol),
-        leakage_claim(sups["leakage"], leak_bound, policy),
-        claim_holds("E2.budget", "ε_s + ε_q + ε_l = 2ε/5 + 11ε/20 + ε/20 = ε", sympy.simplify(sum(F.SHARES) - F.eps) == 0,
-                    Kind.PROOF_STEP, "sympy"),
-    ]
-    split = {
-        "smoothing": {"sup": float(sups["smoothing"].value), "bound": float(sympy.N(smoothing_bound, 17))},
-        "quadrature": {"sup": float(sups["quadrature"].value), "bound": float(q_high)},
-        "leakage": {"sup": float(sups["leakage"].value), "bound": float(sympy.N(leak_bound, 17))},
-    }
-    return claims, split
 
 
 # ---------------------------------------------------------------------------------------------
@@ -163,7 +41,7 @@ class Smoothing(TheoremBase):
                  "by a partition quadrature rule, the prefix (κp_i, ln w_i + β, f(p_i)) gives sup_{S^m} ‖H − f‖ ≤ ε "
                  "for L-Lipschitz f")
     realises = ("P1",)
-    sizing = Sizing(option="size", fact="rule_size", claim="E2.sup", exponent=lambda m: sympy.Rational(m, 2),
+    sizing = Sizing(option="size", fact="rule_size", claim="E2.sup", exponent=lambda m: Fraction(m, 2),
                     exponent_label="m/2 (smooth-target rate)", temperature="kappa",
                     paper_exponent=paper.p2_exponent, paper_exponent_label="P2: 4m²+14m+10")
     fact_labels = {"kappa": "κ", "rule": "quadrature rule", "rule_size": "rule size", "prefix_length": "prefix length N",
@@ -190,6 +68,13 @@ class Smoothing(TheoremBase):
     )
 
     def parameters(self, **raw: Any) -> E2Parameters:
+        from verifier.precision import PrecisionPolicy
+        from verifier.targets import Target
+
+        from .construction import E2Parameters, smallest_rule_size
+        from .cost import cost_estimate
+        from .rules import minimal_size, rule_prefix_length
+
         o = read_options(self.options, raw)
         dim, eps = o["dim"], o["eps"]
         target, lipschitz, bound = stated_target(self.name, "0.2", o)
@@ -211,9 +96,22 @@ class Smoothing(TheoremBase):
         return params
 
     def hypotheses(self, params: E2Parameters) -> list[ClaimResult]:
+        from verifier.targets import check_hypotheses
+
         return check_hypotheses(params.target, params.policy, params.seed)
 
     def check(self, params: E2Parameters) -> Outcome:
+        import sympy
+
+        from verifier.attention import Head, derive_closed_form
+        from verifier.claims import Kind, claim_sup_le
+
+        from proofs.h0.closed_form import closed_form_claim
+
+        from . import formulas as F
+        from .claims import amos_claim, normaliser_claim, rule_claim, split_claims, two_paths_claim
+        from .construction import E2Construction, E2Evaluator
+
         m, tol, policy = params.dim, params.policy.tolerance, params.policy
         head = Head.h0(m, params.target.d)
         cf = derive_closed_form(head, m, params.target.d)
