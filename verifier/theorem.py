@@ -4,6 +4,10 @@ A theorem module (under ``proofs/``) exposes one object satisfying :class:`Theor
 subclass of :class:`TheoremBase`, which supplies the optional hooks' defaults) and registers it
 in the ``verifier.theorems`` entry-point group of its package. The verifier finds theorems only
 through that group, so it never imports ``proofs`` directly and third-party packages can add theorems.
+
+``verifier list`` loads every registered theorem, so the module defining a theorem object stays light at import
+(its declaration: options, sizing, labels; no numpy, sympy, scipy or python-flint): each method imports the
+construction and checks it runs (tests/test_cli.py pins this for the registered theorems).
 """
 from __future__ import annotations
 
