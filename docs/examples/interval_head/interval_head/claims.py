@@ -6,15 +6,14 @@ import numpy as np
 import sympy
 
 from verifier.attention import forward_matrix_mp, forward_matrix_numpy
-from verifier.claims import ClaimResult, Evidence, Kind, claim_exp_le, claim_holds, claim_le, claim_sup_le
+from verifier.claims import ClaimResult, Kind, TwoPaths, claim_exp_le, claim_holds, claim_le, claim_sup_le
+from verifier.claims import two_paths_claim as framework_two_paths
 from verifier.errors import InputError
 from verifier.exact_sign import log_form
 
 from . import formulas as F
 from .construction import Construction, Parameters
 from .evaluator import Evaluator
-
-TWO_PATH_AGREEMENT = 1e-10  # float64: closed form against the matrix forward pass, relative to max(1, B)
 
 
 def hypotheses(params: Parameters) -> list[ClaimResult]:
@@ -42,29 +41,25 @@ def hypotheses(params: Parameters) -> list[ClaimResult]:
 
 
 def two_paths_claim(evaluator: Evaluator, sups: dict) -> ClaimResult:
-    """Framework: the derived closed form agrees with the plain matrix forward pass (float64 at 512 points,
-    mpmath at the argmax of the error), and the float64 error agrees with its mpmath value there."""
+    """F.two-paths by the framework's one rule (verifier.claims.two_paths_claim): the derived closed form against the
+    plain matrix forward pass, float64 at 512 points and mpmath at the argmax of the error, and the float64 error
+    against its mpmath value there; the value scale is the target's bound B."""
     c, head, params = evaluator.c, evaluator.head, evaluator.c.params
-    z = np.linspace(0, 1, 512)
-    queries = np.column_stack([z, np.ones_like(z), np.zeros_like(z)])  # e(z) = (z, 1, 0)
-    matrix = forward_matrix_numpy(head, queries, c.float64.tokens(), np.empty((len(z), 0, 3)))[:, 0]
-    numpy_gap = float(np.max(np.abs(evaluator.output_f64(z) - matrix)))
-    t = sups["error"].argmax[0]
-    with mpmath.workdps(params.policy.dps):
-        prefix, zm = c.at_precision(), mpmath.mpf(t)
+
+    def matrix_f64(z: np.ndarray) -> np.ndarray:
+        queries = np.column_stack([z, np.ones_like(z), np.zeros_like(z)])  # e(z) = (z, 1, 0)
+        return forward_matrix_numpy(head, queries, c.float64.tokens(), np.empty((len(z), 0, 3)))[:, 0]
+
+    def closed_mp(t) -> list:
+        return [evaluator.cf.output_mp([mpmath.mpf(t)], c.at_precision(), [])[0]]
+
+    def matrix_mp(t) -> list:
+        prefix = c.at_precision()
         tokens = [[k[0], b, v[0]] for k, b, v in zip(prefix.keys, prefix.biases, prefix.values)]
-        mp_gap = abs(evaluator.cf.output_mp([zm], prefix, [])[0] - forward_matrix_mp(head, [zm, 1, 0], tokens)[0])
-    scale = max(1.0, float(params.target.bound))
-    holds = numpy_gap <= TWO_PATH_AGREEMENT * scale and mp_gap <= params.policy.tolerance * scale and sups["error"].float64_agrees
-    return claim_holds(
-        "F.two-paths",
-        "the derived closed form and the plain matrix forward pass agree (float64 at 512 points, mpmath at the argmax); "
-        "float64 and mpmath agree at the argmax of the error",
-        holds, Kind.FRAMEWORK,
-        f"sampled: max gap float64 {numpy_gap:.3g} ≤ {TWO_PATH_AGREEMENT:g}·{scale:g}; mpmath gap {mpmath.nstr(mp_gap, 3)}",
-        detail="" if holds else "FRAMEWORK ERROR: the two paths disagree", evidence=Evidence.SAMPLED,
-        value=max(numpy_gap, float(mp_gap)), bound=TWO_PATH_AGREEMENT * scale,
-    )
+        return [forward_matrix_mp(head, [mpmath.mpf(t), 1, 0], tokens)[0]]
+
+    paths = TwoPaths(evaluator.output_f64, matrix_f64, np.linspace(0, 1, 512), closed_mp, matrix_mp, sups["error"].argmax[0])
+    return framework_two_paths(paths, {"error": sups["error"]}, params.target.bound, params.policy)
 
 
 def instance_claims(c: Construction, evaluator: Evaluator, sups: dict) -> list[ClaimResult]:
