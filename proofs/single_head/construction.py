@@ -6,7 +6,7 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Optional
 
@@ -20,7 +20,7 @@ from verifier.precision import PrecisionPolicy, exact_to_mp
 from verifier.targets import Target
 
 from proofs.h0.inputs import instance_json
-from proofs.h0.prefix import PrefixAtPrecision
+from proofs.h0.construction import H0Construction
 from proofs.h0.target import DEFAULT_TARGET
 
 from . import formulas as F
@@ -67,15 +67,10 @@ class E1Parameters:
 
 
 @dataclass(frozen=True)
-class E1Construction(PrefixAtPrecision):
+class E1Construction(H0Construction):
     """The E1 prefix for an instance (or a deliberately broken one when ``params.tamper`` is set)."""
 
     params: E1Parameters
-    _mp_cache: dict = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def m(self) -> int:
-        return self.params.dim
 
     @cached_property
     def n(self) -> int:

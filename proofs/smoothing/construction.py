@@ -6,7 +6,7 @@ H(x) = Q_f(x)/(Q_1(x) + T e^{2−β}), Q_f = Σ w_i e^{κ⟨x,p_i⟩} f(p_i), Q_
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Optional
 
@@ -24,7 +24,7 @@ from verifier.targets import Target
 
 from proofs.h0.evaluator import H0Evaluator
 from proofs.h0.inputs import instance_json
-from proofs.h0.prefix import PrefixAtPrecision
+from proofs.h0.construction import H0Construction
 
 from . import formulas as F
 from . import kernel
@@ -104,15 +104,10 @@ def smallest_rule_size(params: E2Parameters) -> int:
 
 
 @dataclass(frozen=True)
-class E2Construction(PrefixAtPrecision):
+class E2Construction(H0Construction):
     """κ, the rule and the prefix of an instance (or a deliberately broken one under ``tamper``)."""
 
     params: E2Parameters
-    _mp_cache: dict = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def m(self) -> int:
-        return self.params.dim
 
     def exact(self, expr) -> sympy.Expr:
         p = self.params

@@ -1,9 +1,12 @@
-"""The prefix of a construction on H0, shared by single-head and smoothing: the prefix points p_i and the
-tokens (keys, biases, values) at an mpmath precision, built once per precision, and their float64 rounding.
+"""The skeleton of a construction on H0, shared by single-head and smoothing: its validated parameters, and the
+prefix points p_i and tokens (keys, biases, values) at an mpmath precision, built once per precision, and
+their float64 rounding.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -11,11 +14,17 @@ import numpy as np
 from verifier.attention import Prefix
 
 
-class PrefixAtPrecision:
-    """Mixin of a construction on H0 (a frozen dataclass with a field ``_mp_cache: dict``): it defines
-    :meth:`build_prefix_mp`; this caches it per mpmath precision and rounds it once to float64."""
+@dataclass(frozen=True)
+class H0Construction:
+    """A construction on H0 for ``params`` (with ``dim``, the sphere's m); a theorem's construction subclasses it
+    and defines :meth:`build_prefix_mp`, which this caches per mpmath precision and rounds once to float64."""
 
-    _mp_cache: dict
+    params: Any
+    _mp_cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def m(self) -> int:
+        return self.params.dim
 
     def build_prefix_mp(self) -> tuple[list, Prefix]:
         """(points p_i, prefix tokens) at the current mpmath precision."""
