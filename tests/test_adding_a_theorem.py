@@ -1,7 +1,8 @@
 """docs/adding-a-theorem.md, end to end: the worked example docs/examples/interval_head is copied to a temporary
 folder, made visible by its entry point (a dist-info folder beside the package on PYTHONPATH: what pip would
-write, without pip, offline), and run through `verifier list`, `check` (and its negative control), `report` and
-`pytest --proofs` in subprocesses (the registry is cached per process, and the main project's must not change)."""
+write, without pip, offline), and run through `verifier list` (loading its light declaration only), `check` (and
+its negative control), `report` and `pytest --proofs` in subprocesses (the registry is cached per process, and the
+main project's must not change)."""
 from __future__ import annotations
 
 import json
@@ -63,11 +64,29 @@ def test_the_main_project_does_not_register_the_example():
     assert NAME not in tomllib.loads(pyproject)["project"]["entry-points"][ENTRY_POINT_GROUP]
 
 
-def test_list_shows_the_example_beside_the_project_theorems(env, tmp_path):
-    done = run(env, tmp_path, "-m", "verifier.cli", "list")
+LIST_PROBE = """
+import contextlib, io, sys
+from verifier.cli import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    assert main(["list"]) == 0
+print(out.getvalue(), end="")
+heavy = {"matplotlib", "scipy", "flint", "rich", "dask", "sympy", "numpy", "mpmath"}
+print("heavy:", *sorted({name.split(".")[0] for name in sys.modules} & heavy))
+print("loaded:", *sorted(name for name in sys.modules if name.startswith("interval_head")))
+"""
+
+
+def test_list_shows_the_example_and_loads_only_its_declaration(env, tmp_path):
+    """`verifier list` loads every registered theorem, so a theorem's declaration module stays light (no numpy,
+    sympy, scipy, …): the example's theorem.py imports its construction and checks inside the methods."""
+    done = run(env, tmp_path, "-c", LIST_PROBE)
     assert done.returncode == 0, done.stderr
-    listed = [line.split(":")[0] for line in done.stdout.splitlines()]
-    assert NAME in listed and set(registry()) <= set(listed)
+    *listed, heavy, loaded = done.stdout.splitlines()
+    names = [line.split(":")[0] for line in listed]
+    assert NAME in names and set(registry()) <= set(names)
+    assert heavy == "heavy:"
+    assert loaded.split()[1:] == ["interval_head", "interval_head.choices", "interval_head.theorem"]
 
 
 def test_check_passes_on_every_claim(env, tmp_path):

@@ -26,8 +26,6 @@ from verifier.precision import PrecisionPolicy, exact_to_mp
 from . import formulas as F
 
 Z = sympy.Symbol("z", real=True)
-DEFAULT_TARGET = ("sin(4*z)", "4", "1")  # h, its Lipschitz constant L and its bound B
-TAMPER_MODES = ("small-lambda",)  # the negative control: λ = 1 instead of λ(N)
 
 
 @dataclass(frozen=True)

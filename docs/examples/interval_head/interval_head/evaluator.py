@@ -25,9 +25,9 @@ from verifier.precision import exact_to_mp
 from verifier.supnorm import FLOAT64_AGREEMENT, SupResult
 
 from .construction import Construction
+from .cost import CHUNK_CELLS
 
 PARTS = ("error", "near", "far")
-CHUNK_CELLS = 2_000_000  # rows × prefix tokens of one float64 chunk (16 MB per array)
 REFINE, VERIFY = 8, 3  # worst scan points refined in float64; best refined points re-evaluated in mpmath
 
 

@@ -1,29 +1,31 @@
 """The registered object: the options (declared once), parameters → hypotheses → check, the report's hooks.
 
-Theorem (docs/examples/interval_head/interval-head.md). Let h: [0, 1] → R with |h| ≤ B and
-|h(z) − h(z')| ≤ L|z − z'|, and 0 < ε ≤ 4B(K+1). With
+Theorem (interval-head.md). Let h: [0, 1] → R with |h| ≤ B and |h(z) − h(z')| ≤ L|z − z'|, and ε > 0. With
 
     r = ε/(2L),  K = ⌈√2·L/ε⌉,  a_i = i/K (i = 0..K, N = K + 1 tokens),  λ = (4/r²)·ln(4BN/ε),
     prefix token i = (λa_i, −λa_i²/2, h(a_i)),
 
-the head H(z) = Σ_i softmax_i(λa_i z − λa_i²/2)·h(a_i) satisfies sup_{[0,1]} |H − h| ≤ ε.
+the head H(z) = Σ_i softmax_i(λa_i z − λa_i²/2)·h(a_i) satisfies sup_{[0,1]} |H − h| ≤ ε whenever 4BN ≥ ε.
+
+``verifier list`` loads every registered theorem, so this module is the declaration only (no numpy, sympy,
+scipy): each method imports the construction and checks it runs.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from verifier.budget import OPTIONS as BUDGET_OPTIONS, check_budget
-from verifier.claims import ClaimResult
 from verifier.errors import InputError
 from verifier.inputs import integer, parse_number, show, text
 from verifier.options import DPS, POINTS, Option, read_options, tamper
-from verifier.precision import PrecisionPolicy
 from verifier.theorem import Outcome, Sizing, TheoremBase
 
-from . import claims, figures, formulas as F
-from .construction import DEFAULT_TARGET, TAMPER_MODES, Construction, Parameters, Target
-from .cost import cost_estimate
-from .evaluator import Evaluator
+from .choices import DEFAULT_TARGET, TAMPER_MODES
+
+if TYPE_CHECKING:
+    from verifier.claims import ClaimResult
+
+    from .construction import Parameters
 
 
 class IntervalHead(TheoremBase):
@@ -51,6 +53,11 @@ class IntervalHead(TheoremBase):
                     temperature="lambda", construction_exponent=lambda m: 1)
 
     def parameters(self, **raw: Any) -> Parameters:
+        from verifier.precision import PrecisionPolicy
+
+        from .construction import Construction, Parameters, Target
+        from .cost import cost_estimate
+
         o = read_options(self.options, raw)
         if o["target"] is None:
             if o["lipschitz"] is not None or o["bound"] is not None:
@@ -71,15 +78,21 @@ class IntervalHead(TheoremBase):
         return params
 
     def hypotheses(self, params: Parameters) -> list[ClaimResult]:
-        return claims.hypotheses(params)
+        from .claims import hypotheses
+
+        return hypotheses(params)
 
     def check(self, params: Parameters) -> Outcome:
+        from .claims import instance_claims
+        from .construction import Construction
+        from .evaluator import Evaluator
+
         c = Construction(params)
         evaluator = Evaluator(c)
         sups = evaluator.sups()
         facts = {"K": c.K, "prefix_length": c.N, "lambda": float(c.lam), "r": float(c.r), "delta": float(c.delta),
                  "sup_error": sups["error"].to_json()}
-        return Outcome(tuple(claims.instance_claims(c, evaluator, sups)), facts)
+        return Outcome(tuple(instance_claims(c, evaluator, sups)), facts)
 
     def default_instances(self):
         return [("interval-head-sin-eps0.1", {}),
@@ -88,10 +101,14 @@ class IntervalHead(TheoremBase):
                                                 "eps": "0.05"})]
 
     def report_formulas(self):
-        return F.report_formulas()
+        from .formulas import report_formulas
+
+        return report_formulas()
 
     def report_figures(self, params: Parameters) -> list[dict]:
-        return figures.report_figures(params)
+        from .figures import report_figures
+
+        return report_figures(params)
 
 
 THEOREM = IntervalHead()
