@@ -119,8 +119,8 @@ def test_mixing_head_writes_the_sum_and_the_broken_one_reads_token_one():
         assert np.allclose(out[0, :, stream.index("s")], expected)
         with mpmath.workdps(30):
             from proofs.seq2seq.transformer import _matrix_layer_mp
-            mp_out = _matrix_layer_mp(head, [[mpmath.mpf(v) for v in row] for row in T[0]], stream.index("s"))
-        assert [float(v) for v in mp_out] == pytest.approx([expected] * 3, abs=1e-12)
+            mp_out = _matrix_layer_mp(head, [[mpmath.mpf(v) for v in row] for row in T[0]], (stream.index("s"),))
+        assert [float(v) for (v,) in mp_out] == pytest.approx([expected] * 3, abs=1e-12)
         assert model.depth == 1
 
 
@@ -134,3 +134,19 @@ def test_sympy_pass_derives_the_mixing_and_uses_the_ideal_heads():
     assert [sympy.simplify(T[p][y] - (3 * s + p + 1)) for p in range(2)] == [0, 0]
     with pytest.raises(InputError, match="ideal output"):
         model.forward_sympy(x, {"a": ideal["a"]})
+
+
+def test_the_mpmath_matrix_pass_matches_the_float64_one_and_the_windowed_form():
+    """Transformer.forward_matrix_mp (every prefix token, every non-zero row of W_V) agrees with the float64 matrix
+    pass to float64 rounding and with the windowed closed form in mpmath far below float64's."""
+    from proofs.seq2seq.construction import Construction
+    from proofs.seq2seq.ridge import SHIPPED
+
+    tr = Construction(SHIPPED["neighbour-products"](2), sympy.Rational(1, 5)).transformer
+    x = np.array([0.3, 0.8])
+    with mpmath.workdps(30):
+        matrix = tr.forward_matrix_mp(x)
+        windowed = tr.forward_mp(x)[0]
+        assert max(abs(a - b) for ra, rb in zip(matrix, windowed) for a, b in zip(ra, rb)) < mpmath.mpf(10) ** -25
+    reference = tr.forward_matrix_numpy(x[None, :])[0][0]
+    assert np.allclose(np.array(matrix, dtype=float), reference, rtol=0, atol=1e-12)
