@@ -169,3 +169,15 @@ def test_exact_to_mp_reads_an_exact_number_to_the_current_precision(dps):
             got = exact_to_mp(value)
             assert got.context.prec == mpmath.mp.prec
             assert abs(got - truth) <= abs(truth) * mpmath.mpf(2) ** (1 - mpmath.mp.prec)
+
+
+def test_exact_to_mp_divides_a_rational_once():
+    """A rational p/q is one correctly rounded division at the current precision (smoothing's rational_mp, merged)."""
+    import sympy
+
+    for digits in (15, 20, 57):
+        with mpmath.workdps(digits):
+            assert exact_to_mp(sympy.Rational(1, 3)) == mpmath.mpf(1) / 3
+            assert exact_to_mp(sympy.Rational(-22, 7)) == mpmath.mpf(-22) / 7
+            assert exact_to_mp(sympy.Integer(5)) == 5
+            assert abs(exact_to_mp(sympy.pi) - mpmath.pi) <= mpmath.eps
