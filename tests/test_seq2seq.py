@@ -196,7 +196,9 @@ def test_e1i_holds_for_random_heads(n, lo, length, eps_h, a, b, c):
     """E1-I on a random interval with random targets h_p(z) = a·sin(b(p+1)z) + c·z: the sampled error of the
     head alone (worst-case content keys) stays below ε_h, with every part below its bound."""
     from hypothesis import assume
-    from proofs.seq2seq.transformer import Layer, Stream, Transformer, Z, tokenwise_head
+    from proofs.seq2seq.prefix import Z
+    from proofs.seq2seq.stream import Layer, Stream, tokenwise_head
+    from proofs.seq2seq.transformer import Transformer
     lo, hi, eps_h = sympy.Rational(lo), sympy.Rational(lo + length), sympy.Rational(eps_h)
     a, b, c = sympy.Rational(a), sympy.Rational(b), sympy.Rational(c)
     targets = tuple(a * sympy.sin(b * (p + 1) * Z) + c * Z for p in range(n))

@@ -1,4 +1,5 @@
-"""Tests for proofs/seq2seq/transformer.py: the stream, the fixed heads, the derived closed form and the four passes."""
+"""Tests for S1's transformer: the stream and the fixed heads (proofs/seq2seq/stream.py), the token-wise prefix
+(prefix.py), the derived closed form (tokenwise_form.py) and the four passes (transformer.py)."""
 from __future__ import annotations
 
 import mpmath
@@ -8,8 +9,10 @@ import sympy
 from hypothesis import given, settings, strategies as st
 
 from verifier.errors import InputError
-from proofs.seq2seq.transformer import (Layer, Stream, TokenwisePrefix, Transformer, Z, derive_tokenwise, mixing_head,
-                                  single_token_head, tokenwise_head)
+from proofs.seq2seq.prefix import TokenwisePrefix, Z
+from proofs.seq2seq.stream import Layer, Stream, mixing_head, single_token_head, tokenwise_head
+from proofs.seq2seq.tokenwise_form import derive_tokenwise
+from proofs.seq2seq.transformer import Transformer
 
 FAST = settings(max_examples=15, deadline=None, derandomize=True)
 

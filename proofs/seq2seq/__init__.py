@@ -2,8 +2,8 @@
 
 Target: g: [0,1]^n → R^n in ridge form g_j(x) = Σ_{q=1}^{Q} Φ_{j,q}(Σ_{p=1}^{n} ψ_{p,q}(x_p)) with claimed
 Lip(ψ_{·,q}) on [0,1] and Lip(Φ_{·,q}) on D_q = [S_min − ρ, S_max + ρ] (ridge.py). The transformer has fixed
-heads (transformer.py) and only prefixes are tuned; per term: token-wise ψ → mixing → token-wise Φ,
-so depth = 3Q (construction.py).
+heads (stream.py) and only prefixes (prefix.py) are tuned; per term: token-wise ψ → mixing → token-wise Φ,
+so depth = 3Q (construction.py; its passes: transformer.py).
 
 **E1-I (the interval version of E1; a token-wise head).** Given I = [lo, hi] of length ℓ, n positions,
 h_1..h_n: I → R Lipschitz with constant L and |h_p| ≤ B on I, a bound Z ≥ |register| at every position,

@@ -7,7 +7,7 @@ E1-I's error split for a token-wise head at the query (z, p), with normalised at
     near  = Σ_{q = p, |z − a_i| ≤ r} w (v − h_p(z)),   far = Σ_{q = p, |z − a_i| > r} w (v − h_p(z)),
     other = Σ_{q ≠ p} w (v − h_p(z)),                    leak = Σ_c w_c (ν_c − h_p(z)),
 
-with the prefix tokens of the window (the rest carry attention ≤ 10^−300, see transformer.py).
+with the prefix tokens of the window (the rest carry attention ≤ 10^−300, see prefix.py).
 A head is scanned alone on its interval I at every position p: z on the grid, the midpoints between
 grid points (where the nearest prefix token is farthest) and seeded uniform points; the other
 positions' registers set to sign(z)·Z, the largest content score z·z_c allowed.
@@ -24,12 +24,15 @@ from verifier.attention import forward_matrix_sympy
 from verifier.claims import ClaimResult, Evidence, Kind, TwoPaths, Verdict, claim_exact_le, claim_holds, claim_le, claim_sup_le
 from verifier.claims import two_paths_claim as framework_two_paths
 from verifier.precision import PrecisionPolicy, exact_to_mp
-from .transformer import Layer, Transformer, Z, derive_tokenwise
 
 from . import formulas as F
 from .construction import Construction, HeadPlan
+from .prefix import Z
 from .ridge import sequence_symbols
 from .search import sup_over_sequences
+from .stream import Layer
+from .tokenwise_form import derive_tokenwise
+from .transformer import Transformer
 
 QUANTITIES = ("error", *F.PARTS)
 MP_MATRIX_SCORES = 100_000  # F.two-paths runs the mpmath matrix pass (about 1 s per 25 000 scores) up to this many scores

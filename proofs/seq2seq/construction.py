@@ -24,11 +24,11 @@ from typing import Optional
 import numpy as np
 import sympy
 
-from .transformer import (Layer, Stream, TokenwisePrefix, Transformer, Z, mixing_head, single_token_head,
-                                  tokenwise_head)
-
 from . import formulas as F
+from .prefix import TokenwisePrefix, Z
 from .ridge import T, RidgeForm, values_numpy
+from .stream import Layer, Stream, mixing_head, single_token_head, tokenwise_head
+from .transformer import Transformer
 
 
 
