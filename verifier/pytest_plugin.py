@@ -1,9 +1,9 @@
 """pytest plugin: the claims of the registered theorems as test items (off unless ``--proofs``).
 
-    pytest --proofs -m proof                         every claim of every default instance
-    pytest --proofs -m proof -k "limitation and L1"  select by name: theorem::claim[instance]
-    pytest --proofs --proofs-require certified       a PASS resting on sampling fails
-    pytest --proofs --proofs-theorem single-head --proofs-instance "*m1*" --proofs-dps 40
+    pytest --proofs -m proof                               every claim of every default instance
+    pytest --proofs -m proof -k "my-theorem and my-claim"  select by name: theorem::claim[instance]
+    pytest --proofs --proofs-require certified             a PASS resting on sampling fails
+    pytest --proofs --proofs-theorem my-theorem --proofs-instance "*m1*" --proofs-dps 40
 
 Every default instance (``Theorem.default_instances()``) of every registered theorem is run once
 through ``verifier.run.run``; each of its claims becomes one item ``theorem::claim[instance]`` that
@@ -15,8 +15,8 @@ item ``theorem::run[instance]``.
 The claim names of an instance are known only after its run, so instances are run while pytest
 collects. Choose what runs with ``--proofs-theorem`` and ``--proofs-instance``; ``-k`` then selects
 among the items. Before running an instance, the plugin asks whether ``-k`` and ``-m`` could select
-any of its items with the claim part of the name left open (``-k "not single-head"`` or
-``-k "not m2"`` do skip runs; ``-k step5`` cannot, since any claim might be called so).
+any of its items with the claim part of the name left open (``-k "not my-theorem"`` or
+``-k "not m2"`` do skip runs; ``-k bound`` cannot, since any claim might be called so).
 """
 from __future__ import annotations
 

@@ -62,7 +62,7 @@ class Theorem(Protocol):
     ``quick_instances``, ``report_formulas``, ``report_figures``."""
 
     name: str
-    """The registered name (equal to the entry point's name), e.g. ``single-head``."""
+    """The registered name (equal to the entry point's name), e.g. ``my-theorem``."""
     statement: str
     """One paragraph: the theorem as checked, shown by ``verifier list`` and in reports."""
     realises: tuple[str, ...]

@@ -3,15 +3,15 @@
 A configuration file names instances of registered theorems, with option values read by the
 options each theorem declares (``theorem.options``)::
 
-    name = "e1-small"        # optional: the report's folder under --out
+    name = "my-suite"        # optional: the report's folder under --out
     seed = 0                 # optional: the seed of every instance whose theorem takes --seed
 
-    sweeps = ["sweeps/e1-m1.json"]   # optional: `verifier sweep --json` results to show (verifier.report.sweeps)
+    sweeps = ["sweeps/my-sweep.json"]   # optional: `verifier sweep --json` results to show (verifier.report.sweeps)
 
     [[instance]]
-    theorem = "single-head"
+    theorem = "my-theorem"   # a registered name (``verifier list``)
     name = "m1-eps0.05"      # optional; default <theorem>-<k>
-    dim = 1
+    dim = 1                  # then the theorem's own options, here a dimension and an ε
     eps = "0.05"             # read exactly: 0.05 and "0.05" are both 1/20
 
 Everything is checked before any computation: an unknown key, theorem or option, or a value its
@@ -188,7 +188,7 @@ def read_suite(path: Path) -> Suite:
 
 def _read_sweeps(value: Any, folder: Path, where: str) -> tuple[SweepFile, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InputError(f"{where}: sweeps must be a list of file names, e.g. sweeps = [\"sweeps/e1-m1.json\"]")
+        raise InputError(f"{where}: sweeps must be a list of file names, e.g. sweeps = [\"sweeps/my-sweep.json\"]")
     names = [Path(v).stem for v in value]
     if len(set(names)) != len(names):
         raise InputError(f"{where}: two sweep files have the same name {names}; rename one (the name labels its section)")
@@ -199,7 +199,7 @@ def _read_name(table: Mapping[str, Any], key: str, where: str) -> str:
     value = text(table[key], f"{where}: {key}")
     if not _NAME.fullmatch(value):
         raise InputError(f"{where}: {key} {clip(value)} must be 1–80 letters, digits, '.', '_' or '-' "
-                         "(it becomes a folder name), e.g. name = \"e1-small\"")
+                         "(it becomes a folder name), e.g. name = \"my-suite\"")
     return value
 
 

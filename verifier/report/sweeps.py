@@ -3,7 +3,7 @@ as a table, the fitted slopes and a log–log curve of N against 1/ε.
 
 A configuration lists sweep files (paths relative to the configuration's folder)::
 
-    sweeps = ["sweeps/e1-m1.json", "sweeps/e2-m1.json"]
+    sweeps = ["sweeps/first.json", "sweeps/second.json"]
 
 Each file must be a complete sweep of a registered theorem; anything else is an InputError naming the
 file and what to do, raised when the configuration is read, before any computation. The curve has the
