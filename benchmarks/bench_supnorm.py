@@ -15,10 +15,10 @@ import time
 
 import mpmath
 
+from proofs.h0.head import h0_closed_form
 from proofs.single_head import THEOREM
 from proofs.single_head.construction import E1Construction
 from proofs.single_head.evaluator import E1Evaluator
-from verifier.attention import Head, derive_closed_form
 from verifier.domains import Sphere, covering_radius
 
 POINTS = 2_000
@@ -27,7 +27,7 @@ POINTS = 2_000
 def main() -> None:
     params = THEOREM.parameters(dim=1, eps="0.05", points=POINTS)
     construction = E1Construction(params)
-    evaluator = E1Evaluator(construction, derive_closed_form(Head.h0(1, params.target.d), 1, params.target.d))
+    evaluator = E1Evaluator(construction, h0_closed_form(1, params.target.d))
     X = Sphere(1).scan_points(POINTS, params.seed)  # the same points the tool's scan starts from
     rho = covering_radius(construction.float64[0], seed=params.seed)
     with mpmath.workdps(30):  # warm the caches so both ways time evaluation only

@@ -15,17 +15,17 @@ import time
 
 import mpmath
 
+from proofs.h0.head import h0_closed_form
 from proofs.single_head import THEOREM
 from proofs.single_head.construction import E1Construction
 from proofs.single_head.evaluator import E1Evaluator
-from verifier.attention import Head, derive_closed_form
 from verifier.domains import covering_radius
 
 
 def main() -> None:
     params = THEOREM.parameters(dim=3, eps="0.5")
     construction = E1Construction(params)
-    closed_form = derive_closed_form(Head.h0(3, params.target.d), 3, params.target.d)
+    closed_form = h0_closed_form(3, params.target.d)
     rho = covering_radius(construction.float64[0], seed=params.seed)
     times, sups = {}, {}
     for name, truncate in (("dense", False), ("truncated", True)):

@@ -1,4 +1,5 @@
-"""Tests for verifier/attention.py: heads, the derived closed form, and the numeric back-ends."""
+"""Tests for verifier/attention.py: heads, the derived closed form, and the numeric back-ends (on H0, proofs/h0/head.py,
+and on random heads)."""
 from __future__ import annotations
 
 import mpmath
@@ -12,18 +13,21 @@ from verifier.attention import (
     Head,
     Prefix,
     derive_closed_form,
+    embedding,
+    embedding_numpy,
     forward_matrix_mp,
     forward_matrix_numpy,
     forward_matrix_sympy,
-    h0_embedding,
-    h0_embedding_numpy,
     softmax_mp,
     softmax_numpy,
     softmax_sympy,
     weighted_sum_mp,
 )
-from verifier.domains import CubeSurfaceGrid, Sphere
+from verifier.domains import Sphere
 from verifier.errors import InputError
+
+from proofs.h0.head import h0_closed_form, h0_head
+from proofs.single_head.grid import CubeSurfaceGrid
 
 FAST = settings(max_examples=20, deadline=None, derandomize=True)
 
@@ -66,25 +70,6 @@ def random_integer_head(rng, m, d, key_reads_value=True):
 # --------------------------------------------------------------------------- Head
 
 
-@pytest.mark.parametrize("m,d", [(1, 1), (2, 1), (1, 3), (3, 2)])
-def test_h0_shapes_and_entries(m, d):
-    h = Head.h0(m, d)
-    D = m + 2 + d
-    assert h.W_Q.shape == (m + 2, D) and h.W_K.shape == (m + 2, D) and h.W_V.shape == (d, D)
-    assert h.token_dim == D and h.value_dim == d
-    assert h.W_Q == h.W_K
-    assert h.W_Q[:, : m + 2] == sympy.eye(m + 2) and h.W_Q[:, m + 2:] == sympy.zeros(m + 2, d)
-    assert h.W_V[:, m + 2:] == sympy.eye(d) and h.W_V[:, : m + 2] == sympy.zeros(d, m + 2)
-    WQ, WK, WV = h.numpy_weights
-    assert WQ.shape == (m + 2, D) and WV.shape == (d, D) and WQ.dtype == float
-
-
-@pytest.mark.parametrize("m,d", [(0, 1), (1, 0), (-1, 2)])
-def test_h0_rejects_bad_dimensions(m, d):
-    with pytest.raises(InputError, match="m ≥ 1 and d ≥ 1"):
-        Head.h0(m, d)
-
-
 @pytest.mark.parametrize(
     "shapes",
     [
@@ -100,7 +85,7 @@ def test_mismatched_head_shapes(shapes):
 
 def test_closed_form_rejects_wrong_token_dimension():
     with pytest.raises(InputError, match="tokens of dimension 5, but m\\+2\\+d = 4$"):
-        derive_closed_form(Head.h0(2, 1), 1, 1)
+        derive_closed_form(h0_head(2, 1), 1, 1)
 
 
 def test_prefix_length_mismatch():
@@ -108,28 +93,16 @@ def test_prefix_length_mismatch():
         Prefix(np.zeros((3, 2)), np.zeros(2), np.zeros((3, 1)))
 
 
-def test_h0_embedding():
-    assert h0_embedding([0.6, 0.8], 2) == [0.6, 0.8, 1, 0, 0]
+def test_embedding():
+    assert embedding([0.6, 0.8], 2) == [0.6, 0.8, 1, 0, 0]
 
 
 # --------------------------------------------------------------------------- derived closed form
 
 
-@pytest.mark.parametrize("m", [1, 2])
-@pytest.mark.parametrize("d", [1, 2])
-def test_derive_closed_form_h0(m, d):
-    cf = derive_closed_form(Head.h0(m, d), m, d)
-    x, k, b, v, u = cf.x, cf.k, cf.b, cf.v, cf.u
-    assert len(x) == len(k) == len(u) == m + 1 and len(v) == d
-    assert sympy.expand(cf.prefix_score - (sum(xi * ki for xi, ki in zip(x, k)) + b)) == 0
-    assert sympy.expand(cf.content_score - (sum(xi * ui for xi, ui in zip(x, u)) + 1)) == 0
-    assert (cf.prefix_value - sympy.Matrix(v)).expand() == sympy.zeros(d, 1)
-    assert cf.content_value == sympy.zeros(d, 1)
-
-
 def test_closed_form_output_matches_claims_h0_formula():
     m, d = 2, 1
-    cf = derive_closed_form(Head.h0(m, d), m, d)
+    cf = h0_closed_form(m, d)
     out = cf.output(2, 1)
     R = lambda name: sympy.Symbol(name, real=True)
     x = sympy.symbols("x0:3", real=True)
@@ -148,7 +121,7 @@ def test_closed_form_output_matches_claims_h0_formula():
 @given(seed=st.integers(0, 2**31), m=st.integers(1, 2), d=st.integers(1, 2))
 def test_h0_closed_form_equals_matrix_forward_pass(seed, m, d):
     rng = np.random.default_rng(seed)
-    head = Head.h0(m, d)
+    head = h0_head(m, d)
     cf = derive_closed_form(head, m, d)
     X, prefix, content = random_instance(rng, m, d, scale=3.0)
     closed = cf.output_numpy(X, prefix, content)
@@ -183,8 +156,8 @@ def test_general_head_closed_form_equals_matrix_path_when_keys_ignore_values(see
             us = [mpf(u) for u in content[p]]
             a = cf.output_mp(x, pre_mp, us)
             tokens = [k + [b] + v for k, b, v in zip(pre_mp.keys, pre_mp.biases, pre_mp.values)]
-            tokens += [h0_embedding(u, d) for u in us]
-            ref = forward_matrix_mp(head, h0_embedding(x, d), tokens)
+            tokens += [embedding(u, d) for u in us]
+            ref = forward_matrix_mp(head, embedding(x, d), tokens)
             assert len(a) == len(ref) == d
             assert all(abs(s - t) < mpmath.mpf(10) ** -25 for s, t in zip(a, ref))
             assert np.allclose([float(s) for s in a], closed[p], rtol=1e-12, atol=1e-12)
@@ -196,8 +169,8 @@ def both_mp_paths(head, cf, X, prefix, content, d):
     pre_mp = Prefix([mpf(k) for k in prefix.keys], mpf(prefix.biases), [mpf(v) for v in prefix.values])
     x, us = mpf(X[0]), [mpf(u) for u in content[0]]
     tokens = [k + [b] + v for k, b, v in zip(pre_mp.keys, pre_mp.biases, pre_mp.values)]
-    tokens += [h0_embedding(u, d) for u in us]
-    return cf.output_mp(x, pre_mp, us), forward_matrix_mp(head, h0_embedding(x, d), tokens)
+    tokens += [embedding(u, d) for u in us]
+    return cf.output_mp(x, pre_mp, us), forward_matrix_mp(head, embedding(x, d), tokens)
 
 
 @pytest.mark.parametrize("backend", ["numpy", "mp"])
@@ -222,7 +195,7 @@ def test_general_head_closed_form_equals_matrix_path(backend):
 def test_h0_output_mp_equals_forward_matrix_mp(seed):
     m, d = 1, 2
     rng = np.random.default_rng(seed)
-    head = Head.h0(m, d)
+    head = h0_head(m, d)
     cf = derive_closed_form(head, m, d)
     X, prefix, content = random_instance(rng, m, d, N=4, T=2, P=1, scale=5.0)
     with mpmath.workdps(30):
@@ -290,7 +263,7 @@ def test_softmax_mp_and_weighted_sum():
 def test_permuting_prefix_tokens_leaves_output_unchanged(seed, perm):
     m, d = 2, 2
     rng = np.random.default_rng(seed)
-    head = Head.h0(m, d)
+    head = h0_head(m, d)
     cf = derive_closed_form(head, m, d)
     X, prefix, content = random_instance(rng, m, d, N=6, T=2, P=5, scale=4.0)
     permuted = prefix.permuted(perm)
@@ -307,7 +280,7 @@ def test_permuting_prefix_tokens_leaves_output_unchanged(seed, perm):
 def test_permutation_is_not_vacuous():
     # Swapping the values of two prefix tokens (but not their keys) must change H.
     m, d = 1, 1
-    cf = derive_closed_form(Head.h0(m, d), m, d)
+    cf = h0_closed_form(m, d)
     rng = np.random.default_rng(4)
     X, prefix, content = random_instance(rng, m, d, N=3, T=1, P=4, scale=4.0)
     swapped = Prefix(prefix.keys, prefix.biases, prefix.values[[1, 0, 2]])
@@ -324,7 +297,7 @@ def test_output_numpy_with_huge_lambda_is_finite_and_selects_nearest():
     P = grid.sphere_points()
     values = np.sin(3 * P[:, :1]) + P[:, 1:2]
     prefix = Prefix(lam * P, np.full(len(P), 2.0), values)
-    head = Head.h0(m, d)
+    head = h0_head(m, d)
     cf = derive_closed_form(head, m, d)
     rng = np.random.default_rng(0)
     X = np.vstack([Sphere(m).uniform(200, 1), P[:10]])
@@ -344,15 +317,15 @@ def test_output_numpy_with_huge_lambda_is_finite_and_selects_nearest():
 def test_sympy_matrix_forward_pass_equals_the_derived_closed_form(m, d):
     """Three-way consistency in sympy: H over two generic prefix tokens and one content token, from the
     plain matrices, equals ClosedForm.output(2, 1) identically."""
-    head = Head.h0(m, d)
+    head = h0_head(m, d)
     cf = derive_closed_form(head, m, d)
     sym = lambda name: sympy.Symbol(name, real=True)  # noqa: E731
     prefix = [[sym(f"k{j}_{i}") for j in range(m + 1)] + [sym(f"b_{i}")] + [sym(f"v{j}_{i}") for j in range(d)]
               for i in range(2)]
-    content = h0_embedding([sym(f"u{j}_0") for j in range(m + 1)], d)
-    matrix = forward_matrix_sympy(head, h0_embedding(cf.x, d), prefix + [content])
+    content = embedding([sym(f"u{j}_0") for j in range(m + 1)], d)
+    matrix = forward_matrix_sympy(head, embedding(cf.x, d), prefix + [content])
     assert sympy.simplify(matrix - cf.output(2, 1)) == sympy.zeros(d, 1)
-    wrong = forward_matrix_sympy(Head(head.W_Q, head.W_K, 2 * head.W_V), h0_embedding(cf.x, d), prefix + [content])
+    wrong = forward_matrix_sympy(Head(head.W_Q, head.W_K, 2 * head.W_V), embedding(cf.x, d), prefix + [content])
     assert sympy.simplify(wrong - cf.output(2, 1)) != sympy.zeros(d, 1)  # negative control
 
 
@@ -363,7 +336,7 @@ def test_closed_form_symbols_are_real_and_the_default_output_has_one_token_each(
     """Tokens are real vectors: s = (k, b, v) ∈ R^(m+1) × R × R^d, so a real symbol built elsewhere
     (e.g. k0 in a proof module) is the same symbol as the closed form's."""
     m, d = 1, 1
-    cf = derive_closed_form(Head.h0(m, d), m, d)
+    cf = h0_closed_form(m, d)
     assert all(s.is_real for s in (*cf.x, *cf.k, cf.b, *cf.v, *cf.u))
     k0, b = sympy.Symbol("k0", real=True), sympy.Symbol("b", real=True)
     assert cf.prefix_score.subs({k0: 0, b: 0}) == cf.prefix_score.subs({cf.k[0]: 0, cf.b: 0})
@@ -396,7 +369,7 @@ def test_mp_prefix_tokens_and_numpy_paths_are_float64():
     as_mp = mp_prefix(prefix)
     assert as_mp.tokens().dtype == np.float64
     assert np.array_equal(as_mp.tokens(), prefix.tokens())
-    cf = derive_closed_form(Head.h0(m, d), m, d)
+    cf = h0_closed_form(m, d)
     out = cf.output_numpy(X, as_mp, content)
     assert out.dtype == np.float64
     assert np.allclose(out, cf.output_numpy(X, prefix, content), rtol=1e-14, atol=1e-14)
@@ -428,9 +401,9 @@ def test_mp_closed_form_of_a_rational_head_keeps_full_precision():
         assert all(abs(s - t) < mpmath.mpf(10) ** -45 for s, t in zip(a, ref))
 
 
-def test_h0_embedding_numpy_along_the_last_axis():
+def test_embedding_numpy_along_the_last_axis():
     X = Sphere(2).uniform(6, 8).reshape(2, 3, 3)
-    E = h0_embedding_numpy(X, 2)
+    E = embedding_numpy(X, 2)
     assert E.shape == (2, 3, 6)
     assert np.array_equal(E, embed_numpy(X, 2))
-    assert np.array_equal(h0_embedding_numpy(X[0], 2)[1], h0_embedding(X[0, 1], 2))
+    assert np.array_equal(embedding_numpy(X[0], 2)[1], embedding(X[0, 1], 2))

@@ -12,12 +12,12 @@ from proofs.single_head import certify as e1_certify
 from proofs.single_head import THEOREM
 from proofs.single_head.construction import E1Construction
 from proofs.single_head.evaluator import E1Evaluator
-from verifier.attention import Head, derive_closed_form
 from verifier.ball import CannotCertify, compile_arb, lower, upper
 from verifier.cells import face_cells
 from verifier.certify import Budget, automatic_value, certified_hypotheses
 from verifier.claims import Evidence, Verdict
 from proofs.h0.enclosure import enclose_parts, ratio_range
+from proofs.h0.head import h0_closed_form
 from verifier.precision import PrecisionPolicy
 from verifier.run import run
 from verifier.targets import Target, coordinates
@@ -73,7 +73,7 @@ def test_ratio_range_contains_random_weightings():
 def _instance(dim, eps, **extra):
     params = THEOREM.parameters(dim=dim, eps=eps, **extra)
     c = E1Construction(params)
-    return params, c, E1Evaluator(c, derive_closed_form(Head.h0(dim, params.target.d), dim, params.target.d))
+    return params, c, E1Evaluator(c, h0_closed_form(dim, params.target.d))
 
 
 @pytest.mark.parametrize("dim,eps", [(1, "0.2"), (2, "0.5")])

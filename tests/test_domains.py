@@ -1,6 +1,7 @@
-"""Tests for verifier/domains.py: S^m samplers, the E1 cube-surface grid and covering radii."""
+"""Tests for verifier/domains.py: S^m samplers, its sign points and covering radii."""
 from __future__ import annotations
 
+import itertools
 import math
 
 import mpmath
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from scipy.spatial import cKDTree
 
-from verifier.domains import CoveringRadius, CubeSurfaceGrid, Sphere, covering_radius, normalise_rows
+from verifier.domains import CoveringRadius, Sphere, covering_radius, normalise_rows
 from verifier.errors import InputError
 
 FAST = settings(max_examples=20, deadline=None, derandomize=True)
@@ -88,50 +89,6 @@ def test_tangent_basis_and_retract(m, seed):
     assert np.allclose(s.retract(x, B, np.zeros(m)), x, atol=1e-15)
 
 
-# --------------------------------------------------------------------------- CubeSurfaceGrid
-
-
-@pytest.mark.parametrize("m", [1, 2, 3])
-@pytest.mark.parametrize("n", [1, 2, 3, 4, 5])
-def test_grid_count(m, n):
-    g = CubeSurfaceGrid.build(m, n)
-    assert g.count == (n + 1) ** (m + 1) - (n - 1) ** (m + 1)
-    assert g.count <= 2 * (m + 1) * (n + 1) ** m
-    idx = g.indices
-    assert idx.shape == (g.count, m + 1)
-    assert idx.min() >= 0 and idx.max() <= n
-    # every row is on a face of the cube, and no row is repeated
-    assert np.all(np.any((idx == 0) | (idx == n), axis=1))
-    assert len({tuple(r) for r in idx}) == g.count
-
-
-@pytest.mark.parametrize("m,n", [(0, 3), (-1, 3), (1, 0), (2, -2)])
-def test_grid_rejects_bad_input(m, n):
-    with pytest.raises(InputError):
-        CubeSurfaceGrid.build(m, n)
-
-
-def test_grid_proof_bound():
-    assert CubeSurfaceGrid.build(3, 4).proof_covering_bound == pytest.approx(math.sqrt(3) / 4, rel=1e-15)
-
-
-@pytest.mark.parametrize("m,n", [(1, 3), (2, 4), (3, 2)])
-def test_sphere_points_mp_agree_with_float64(m, n):
-    g = CubeSurfaceGrid.build(m, n)
-    P = g.sphere_points()
-    assert np.max(np.abs(np.linalg.norm(P, axis=1) - 1)) < 1e-12
-    with mpmath.workdps(40):
-        Q = g.sphere_points_mp()
-        norms = [mpmath.norm(row) for row in Q]
-        assert all(abs(nm - 1) < mpmath.mpf(10) ** -38 for nm in norms)
-    Qf = np.array([[float(c) for c in row] for row in Q])
-    assert Qf.shape == P.shape
-    assert np.max(np.abs(Qf - P)) < 1e-15
-    # the grid points are the radial projections of −1 + 2j/n
-    raw = -1 + 2 * g.indices / n
-    assert np.allclose(normalise_rows(raw), P, atol=1e-15)
-
-
 # --------------------------------------------------------------------------- covering_radius
 
 
@@ -197,20 +154,6 @@ def test_spherical_voronoi_radius_bounds_every_sample(seed, count):
     assert nearest_distance(pts, cr.witness[None])[0] == pytest.approx(cr.value, rel=1e-9)
 
 
-@pytest.mark.parametrize("m,n", [(1, 1), (1, 4), (1, 17), (2, 1), (2, 2), (2, 5), (2, 9), (3, 1), (3, 3), (3, 5)])
-def test_grid_covering_radius_within_proof_bound(m, n):
-    g = CubeSurfaceGrid.build(m, n)
-    cr = covering_radius(g.sphere_points(), seed=0, samples=20000)
-    assert cr.method == {1: "exact-gaps", 2: "spherical-voronoi", 3: "sampled"}[m]
-    assert 0 < cr.value <= g.proof_covering_bound + 1e-12
-
-
-def test_grid_covering_radius_m1_is_exact():
-    # n = 1: the 4 cube vertices (±1, ±1)/√2 — equally spaced, ρ = 2 sin(π/8).
-    cr = covering_radius(CubeSurfaceGrid.build(1, 1).sphere_points())
-    assert cr.value == pytest.approx(2 * math.sin(math.pi / 8), rel=1e-12)
-
-
 def test_octahedron_covering_radius_negative_control():
     """The 6 points ±e_i: the farthest points are the cube directions (±1,±1,±1)/√3."""
     octa = np.vstack([np.eye(3), -np.eye(3)])
@@ -219,12 +162,8 @@ def test_octahedron_covering_radius_negative_control():
     assert cr.method == "spherical-voronoi"
     assert cr.value == pytest.approx(expected, rel=1e-12)
     assert np.allclose(np.abs(cr.witness), 1 / math.sqrt(3), atol=1e-9)
-    # Far coarser than a fine grid's proof bound √2/n: a covering check with δ = √2/4 must fail.
-    fine = CubeSurfaceGrid.build(2, 4)
-    assert cr.value > 2 * fine.proof_covering_bound
-    assert cr.value > covering_radius(fine.sphere_points()).value
-    # The 8 cube vertices (the n = 1 grid) are the dual configuration: same covering radius.
-    cube = covering_radius(CubeSurfaceGrid.build(2, 1).sphere_points())
+    # The 8 cube vertices are the dual configuration: same covering radius.
+    cube = covering_radius(normalise_rows(np.array(list(itertools.product((-1, 1), repeat=3)), dtype=float)))
     assert cube.value == pytest.approx(expected, rel=1e-12)
 
 
@@ -246,25 +185,13 @@ def test_covering_radius_is_deterministic():
     assert isinstance(a, CoveringRadius)
 
 
-@settings(max_examples=30, deadline=None, derandomize=True)
-@given(m=st.integers(1, 3), n=st.integers(1, 9), seed=st.integers(0, 2**32 - 1))
-def test_covering_radius_bound_holds_for_random_rotated_grids(m, n, seed):
-    """E1 step 1 on random grids: ρ(Q·P) = ρ(P) ≤ √m/n for any rotation Q (ρ is rotation invariant)."""
-    q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((m + 1, m + 1)))
-    grid = CubeSurfaceGrid.build(m, n)
-    rotated = covering_radius(grid.sphere_points() @ q.T, seed=seed, samples=20000)
-    assert rotated.value <= grid.proof_covering_bound + 1e-12
-    if m < 3:  # exact methods: rotation changes nothing
-        assert rotated.value == pytest.approx(covering_radius(grid.sphere_points()).value, rel=1e-9)
-
-
 def test_farthest_point_candidates_contain_the_covering_witness():
     from verifier.domains import farthest_point_candidates
     circle = Sphere(1).uniform(12, 4)
     mids, method = farthest_point_candidates(circle)
     assert method == "exact-gaps" and mids.shape == (12, 2)
     assert np.allclose(np.linalg.norm(mids, axis=1), 1)
-    sphere_pts = CubeSurfaceGrid.build(2, 3).sphere_points()
+    sphere_pts = Sphere(2).sign_points()
     cands, method = farthest_point_candidates(sphere_pts)
     assert method == "spherical-voronoi"
     assert any(np.allclose(c, covering_radius(sphere_pts).witness) for c in cands)
@@ -316,11 +243,16 @@ def test_retract_is_the_normalised_step_along_the_basis():
     assert np.allclose(s.retract(x, B, t), y / np.linalg.norm(y), atol=1e-15)
 
 
-def test_grid_indices_are_integers_and_bad_n_is_named():
-    for m, n in [(1, 1), (2, 1), (2, 3)]:
-        assert CubeSurfaceGrid.build(m, n).indices.dtype == np.int64
-    with pytest.raises(InputError, match="n ≥ 1 cells per edge; got 0"):
-        CubeSurfaceGrid.build(2, 0)
+@pytest.mark.parametrize("m", [1, 2, 3])
+def test_sign_points_are_the_normalised_nonzero_points_of_the_ternary_cube(m):
+    """{−1, 0, 1}^(m+1) \\ {0} normalised, each once, grouped by the first non-zero coordinate; each has exact zeros."""
+    P = Sphere(m).sign_points()
+    expected = {tuple(r) for r in itertools.product((-1, 0, 1), repeat=m + 1) if any(r)}
+    signs = [tuple(int(v) for v in np.sign(row)) for row in P]
+    assert len(P) == 3 ** (m + 1) - 1 and set(signs) == expected and len(set(signs)) == len(signs)
+    assert np.allclose(np.linalg.norm(P, axis=1), 1, atol=1e-15)
+    first = [next(i for i, v in enumerate(sg) if v) for sg in signs]
+    assert first == sorted(first) and signs[0] == (-1,) + (-1,) * m and signs[-1] == (0,) * m + (1,)
 
 
 def test_to_sphere_mp_keeps_mpf_input_exact():

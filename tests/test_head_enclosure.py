@@ -10,7 +10,7 @@ from proofs.single_head import THEOREM
 from proofs.single_head.construction import E1Construction
 from proofs.single_head.evaluator import E1Evaluator
 from proofs.h0 import enclosure as head_enclosure
-from verifier.attention import Head, derive_closed_form
+from proofs.h0.head import h0_closed_form
 from verifier.ball import compile_arb
 from verifier.cells import angle_range
 from proofs.h0.enclosure import NAMES, enclose_parts
@@ -20,7 +20,7 @@ from verifier.targets import coordinates
 def _setup(dim, eps):
     params = THEOREM.parameters(dim=dim, eps=eps)
     c = E1Construction(params)
-    evaluator = E1Evaluator(c, derive_closed_form(Head.h0(dim, params.target.d), dim, params.target.d))
+    evaluator = E1Evaluator(c, h0_closed_form(dim, params.target.d))
     functions = [compile_arb(e, coordinates(dim)) for e in params.target.components]
     return c, evaluator, e1_certify.prefix_balls(c), functions
 

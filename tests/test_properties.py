@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from proofs.single_head import theorem as e1
 from proofs.single_head.construction import E1Construction
-from verifier.attention import Head, derive_closed_form, forward_matrix_mp, forward_matrix_numpy, h0_embedding_numpy
+from proofs.h0.head import h0_closed_form, h0_head
+from verifier.attention import Head, embedding_numpy, forward_matrix_mp, forward_matrix_numpy
 from verifier.claims import Verdict
 from verifier.run import run
 from verifier.strategies import heads, lipschitz_targets, prefixes, rationals, sphere_points, tokens
@@ -54,11 +55,11 @@ def test_permuting_the_prefix_tokens_leaves_the_head_unchanged(m_prefix, data):
     order = data.draw(st.permutations(range(len(prefix))))
     X = np.array([data.draw(sphere_points(m)) for _ in range(3)])
     content = X[:, None, :]
-    cf = derive_closed_form(Head.h0(m, 2), m, 2)
+    cf = h0_closed_form(m, 2)
     a, b = cf.output_numpy(X, prefix, content), cf.output_numpy(X, prefix.permuted(order), content)
     assert np.allclose(a, b, rtol=1e-12, atol=1e-12)
-    head = Head.h0(m, 2)
-    matrix = forward_matrix_numpy(head, h0_embedding_numpy(X, 2), prefix.permuted(order).tokens(), h0_embedding_numpy(content, 2))
+    head = h0_head(m, 2)
+    matrix = forward_matrix_numpy(head, embedding_numpy(X, 2), prefix.permuted(order).tokens(), embedding_numpy(content, 2))
     assert np.allclose(a, matrix, rtol=1e-9, atol=1e-9)
 
 
@@ -66,7 +67,7 @@ def e1_head_output(construction: E1Construction, X: np.ndarray) -> np.ndarray:
     """H(x) of the E1 prefix on H0 (one content token, x itself) through the derived closed form."""
     m, d = construction.m, construction.params.target.d
     _, prefix = construction.float64
-    return derive_closed_form(Head.h0(m, d), m, d).output_numpy(X, prefix, X[:, None, :])
+    return h0_closed_form(m, d).output_numpy(X, prefix, X[:, None, :])
 
 
 def e1_construction(f, eps: str) -> E1Construction:
@@ -99,7 +100,7 @@ def test_rotating_the_prefix_keys_rotates_the_head(seed, points):
     R, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((3, 3)))
     X = np.array(points)
     _, prefix = c.float64
-    cf = derive_closed_form(Head.h0(2, 1), 2, 1)
+    cf = h0_closed_form(2, 1)
     rotated_prefix = type(prefix)(prefix.keys @ R.T, prefix.biases, prefix.values)
     Y = X @ R.T
     assert np.allclose(cf.output_numpy(X, prefix, X[:, None, :]), cf.output_numpy(Y, rotated_prefix, Y[:, None, :]),

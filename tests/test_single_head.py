@@ -11,6 +11,7 @@ from proofs.single_head import construction as e1_construction
 from proofs.single_head import cost as e1_cost
 from proofs.single_head import evaluator as e1_evaluator
 from proofs.h0.closed_form import closed_form_claim
+from proofs.h0.head import h0_closed_form, h0_head
 from verifier.attention import Head, derive_closed_form
 from verifier.claims import Evidence, Verdict
 from verifier.domains import covering_radius
@@ -111,7 +112,7 @@ def test_vector_target_and_several_content_tokens():
 
 
 def test_closed_form_claim_and_its_negative_control():
-    head = Head.h0(2, 1)
+    head = h0_head(2, 1)
     assert closed_form_claim(derive_closed_form(head, 2, 1)).verdict is Verdict.PASS
     doubled = Head(head.W_Q, 2 * head.W_K, head.W_V)
     assert closed_form_claim(derive_closed_form(doubled, 2, 1)).verdict is Verdict.FAIL
@@ -119,7 +120,7 @@ def test_closed_form_claim_and_its_negative_control():
 
 def test_two_paths_claim_fails_when_the_matrix_head_differs():
     params = e1.THEOREM.parameters(dim=1, eps="0.2")
-    head = Head.h0(1, 1)
+    head = h0_head(1, 1)
     evaluator = e1_evaluator.E1Evaluator(e1_construction.E1Construction(params), derive_closed_form(head, 1, 1))
     from verifier.domains import Sphere
     from verifier.supnorm import sup_search
@@ -132,7 +133,7 @@ def test_two_paths_claim_fails_when_the_matrix_head_differs():
 
 def test_error_splits_exactly_into_near_far_leak():
     params = e1.THEOREM.parameters(dim=2, eps="0.5", tamper="small-lambda")  # every part non-zero
-    evaluator = e1_evaluator.E1Evaluator(e1_construction.E1Construction(params), derive_closed_form(Head.h0(2, 1), 2, 1))
+    evaluator = e1_evaluator.E1Evaluator(e1_construction.E1Construction(params), h0_closed_form(2, 1))
     from verifier.domains import Sphere
     X = Sphere(2).uniform(50, 3)
     parts = evaluator.parts_f64(X)
@@ -196,7 +197,7 @@ import sympy  # noqa: E402
 from proofs.single_head import formulas as F  # noqa: E402
 import re  # noqa: E402
 from dataclasses import replace  # noqa: E402
-from verifier.attention import Prefix, forward_matrix_numpy, h0_embedding_numpy  # noqa: E402
+from verifier.attention import Prefix, embedding_numpy, forward_matrix_numpy  # noqa: E402
 from verifier.certify import Budget  # noqa: E402
 from verifier.claims import Kind  # noqa: E402
 from verifier.domains import CoveringRadius, Sphere, farthest_point_candidates  # noqa: E402
@@ -270,7 +271,7 @@ def test_fast_bad_input_messages_name_the_numbers():
 def test_fast_parts_agree_between_float64_and_mpmath_and_the_truncated_sum_is_exact():
     """At points away from the near/far threshold, the four norms agree in float64 and mpmath; the
     mpmath sum over the tokens near x equals the sum over all N tokens to the working precision."""
-    head = Head.h0(1, 1)
+    head = h0_head(1, 1)
     for tamper in (None, "small-lambda"):
         params = e1.THEOREM.parameters(dim=1, eps="0.2", tamper=tamper)
         evaluator = e1_evaluator.E1Evaluator(e1_construction.E1Construction(params), derive_closed_form(head, 1, 1))
@@ -396,14 +397,13 @@ def test_fast_hypotheses_are_sampled_with_the_instance_points():
 
 
 def test_fast_report_formulas_and_figure_texts():
-    from verifier.attention import derive_closed_form as derive
     formulas = dict(e1.THEOREM.report_formulas())
     assert list(formulas) == [
         "prefix score (derived)", "content score (derived)", "prefix value (derived)", "content value (derived)",
         "H(x) with one prefix token (k, b, v) and one content token u (derived)", "radius", "covering radius",
         "grid cells per edge", "prefix length", "bound on the prefix length", "temperature", "offset",
         "error budget: near + far + leak", "P2's exponent"]
-    cf = derive(Head.h0(1, 1), 1, 1)
+    cf = h0_closed_form(1, 1)
     x0, x1, k0, k1, b, u0, u1, v0 = (*cf.x, *cf.k, cf.b, *cf.u, *cf.v)
     assert formulas["prefix score (derived)"] == sympy.Eq(sympy.Symbol("sigma_prefix"), k0 * x0 + k1 * x1 + b)
     assert formulas["content score (derived)"] == sympy.Eq(sympy.Symbol("sigma_content"), u0 * x0 + u1 * x1 + 1)
@@ -465,7 +465,7 @@ def test_fast_covering_claim_when_only_sampling_is_possible():
 
 
 def test_fast_closed_form_claim_details_and_the_budget_formula():
-    head = Head.h0(1, 1)
+    head = h0_head(1, 1)
     honest = closed_form_claim(derive_closed_form(head, 1, 1))
     assert honest.detail == ""
     broken = closed_form_claim(derive_closed_form(Head(head.W_Q, 2 * head.W_K, head.W_V), 1, 1))
@@ -480,7 +480,7 @@ def test_truncated_float64_scan_equals_the_dense_one(monkeypatch):
     from verifier.domains import Sphere
     params = e1.THEOREM.parameters(dim=2, eps="0.5")
     c = e1_construction.E1Construction(params)
-    cf = derive_closed_form(Head.h0(2, 1), 2, 1)
+    cf = h0_closed_form(2, 1)
     X = Sphere(2).scan_points(2000, 3)
     dense = e1_evaluator.E1Evaluator(c, cf, truncate=False).parts_f64(X)
     truncated = e1_evaluator.E1Evaluator(c, cf).parts_f64(X)
@@ -494,8 +494,7 @@ def test_truncated_float64_scan_equals_the_dense_one(monkeypatch):
 def _evaluator(**options):
     """An E1 evaluator on H0 for the instance ``options`` (the parameters' defaults otherwise)."""
     params = e1.THEOREM.parameters(**options)
-    return e1_evaluator.E1Evaluator(e1_construction.E1Construction(params), derive_closed_form(Head.h0(params.dim, params.target.d), params.dim,
-                                                                        params.target.d))
+    return e1_evaluator.E1Evaluator(e1_construction.E1Construction(params), h0_closed_form(params.dim, params.target.d))
 
 
 def test_fast_cost_estimate_term_by_term():
@@ -639,7 +638,7 @@ def test_fast_two_paths_claim_scale_numbers_and_failure_detail(monkeypatch):
 
     for target, L, B, scale in (("sin(2*x0)/4", "1/2", "1/2", 1.0), ("3*sin(x0)", "3", "3", 3.0)):
         evaluator = _evaluator(dim=1, eps="0.2", points="100", target=target, lipschitz=L, bound=B, evidence="sampled", seed="2")
-        params, head = evaluator.c.params, Head.h0(1, 1)
+        params, head = evaluator.c.params, h0_head(1, 1)
         sups = evaluator.sups(covering_radius(evaluator.c.float64[0]))
         claim = e1_claims.two_paths_claim(evaluator, head, sups, params)
         assert (claim.id, claim.verdict, claim.kind, claim.evidence, claim.detail) == (
@@ -649,7 +648,7 @@ def test_fast_two_paths_claim_scale_numbers_and_failure_detail(monkeypatch):
         X = Sphere(1).scan_points(512, 9)
         prefix = evaluator.c.float64[1]
         numpy_gap = np.max(np.abs(evaluator.cf.output_numpy(X, prefix, evaluator.content_f64(X)) - forward_matrix_numpy(
-            head, h0_embedding_numpy(X, 1), prefix.tokens(), h0_embedding_numpy(evaluator.content_f64(X), 1))))
+            head, embedding_numpy(X, 1), prefix.tokens(), embedding_numpy(evaluator.content_f64(X), 1))))
         assert claim.bound == 1e-10 and claim.value == numpy_gap / scale < 1e-11  # the mpmath gap at the argmax is 0 here
         assert e1_claims.two_paths_claim(evaluator, head, sups, params).value == claim.value  # the same points every time
         assert claim.method == f"sampled: max gap float64 {numpy_gap:.3g} ≤ 1e-10·{scale:g}; mpmath gap 0.0"

@@ -123,13 +123,14 @@ def test_two_paths_fail_when_a_path_is_broken(monkeypatch):
     from proofs.h0 import two_paths as h0_two_paths
     from proofs.smoothing import theorem as e2
     from proofs.smoothing.construction import E2Construction, E2Evaluator
+    from proofs.h0.head import h0_head
     from verifier.attention import Head, derive_closed_form
     from verifier.claims import Kind, two_paths_claim
     from verifier.domains import Sphere
     from verifier.supnorm import sup_search
 
     params = e2.THEOREM.parameters(dim=1, eps="0.2", points="200")
-    head = Head.h0(1, 1)
+    head = h0_head(1, 1)
     evaluator = E2Evaluator(E2Construction(params), derive_closed_form(head, 1, 1))
     sups = sup_search(lambda X: evaluator.parts_f64(X, smoothed=False), lambda x: evaluator.parts_mp(x, smoothed=False),
                       ("error", "leakage"), Sphere(1), params.policy, 0, scan_points=200)

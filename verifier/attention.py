@@ -4,7 +4,9 @@ A head has weights (W_Q, W_K, W_V). At a query token t_q, over context tokens t_
 
     H(t_q) = Σ_j e^{σ_j} W_V t_j / Σ_j e^{σ_j},    σ_j = ⟨W_Q t_q, W_K t_j⟩.
 
-The prefix tokens s_1..s_N are free vectors placed before the content tokens u_1..u_T. Two
+The prefix tokens s_1..s_N are free vectors placed before the content tokens u_1..u_T. Token layout
+(dimension m+2+d): a point x ∈ R^(m+1) enters as the query or content token e(x) = (x, 1, 0_d); a prefix
+token is s = (k, b, v) ∈ R^(m+1) × R × R^d. Two
 independent numeric paths evaluate H: the *matrix forward pass* (embed every token, multiply by the
 weights, softmax) and the *closed form* derived symbolically from the matrices with one generic
 prefix token and one generic content token (so the derivation does not grow with N). Softmax is
@@ -40,15 +42,6 @@ class Head:
                 "W_Q and W_K need the same shape and all three the same number of columns"
             )
 
-    @classmethod
-    def h0(cls, m: int, d: int) -> "Head":
-        """The H0 head: W_Q = W_K = [I_(m+2) | 0], W_V = [0 | I_d] on tokens of dimension m+2+d."""
-        if m < 1 or d < 1:
-            raise InputError(f"H0 needs m ≥ 1 and d ≥ 1; got m={m}, d={d}")
-        read_qk = sympy.Matrix.hstack(sympy.eye(m + 2), sympy.zeros(m + 2, d))
-        read_v = sympy.Matrix.hstack(sympy.zeros(d, m + 2), sympy.eye(d))
-        return cls(read_qk, read_qk, read_v)
-
     @property
     def token_dim(self) -> int:
         return self.W_Q.shape[1]
@@ -62,12 +55,12 @@ class Head:
         return tuple(np.array(W.tolist(), dtype=float) for W in (self.W_Q, self.W_K, self.W_V))
 
 
-def h0_embedding(x: Sequence, d: int) -> list:
-    """e(x) = (x, 1, 0_d): the H0 embedding of a content token x ∈ S^m."""
+def embedding(x: Sequence, d: int) -> list:
+    """e(x) = (x, 1, 0_d): the token of a point x ∈ R^(m+1) as a query or content token (entries as given)."""
     return list(x) + [1] + [0] * d
 
 
-def h0_embedding_numpy(X: np.ndarray, d: int) -> np.ndarray:
+def embedding_numpy(X: np.ndarray, d: int) -> np.ndarray:
     """e(x) = (x, 1, 0_d) along the last axis of a float64 array."""
     return np.concatenate([X, np.ones((*X.shape[:-1], 1)), np.zeros((*X.shape[:-1], d))], axis=-1)
 
@@ -192,9 +185,10 @@ class ClosedForm:
 
 
 def derive_closed_form(head: Head, m: int, d: int) -> ClosedForm:
-    """Derive the per-token scores and values of ``head`` at the H0 query e(x) = (x, 1, 0_d).
+    """Derive the per-token scores and values of ``head`` at the query e(x) = (x, 1, 0_d), x ∈ R^(m+1).
 
-    Generic tokens: a prefix token s = (k, b, v) ∈ R^(m+1) × R × R^d and a content token e(u).
+    Generic tokens: a prefix token s = (k, b, v) ∈ R^(m+1) × R × R^d and a content token e(u); ``head`` reads
+    tokens of dimension m+2+d (m = 0 for points of R, as on an interval).
     """
     if head.token_dim != m + 2 + d:
         raise InputError(f"the head reads tokens of dimension {head.token_dim}, but m+2+d = {m + 2 + d}")
@@ -203,9 +197,9 @@ def derive_closed_form(head: Head, m: int, d: int) -> ClosedForm:
     b = sympy.Symbol("b", real=True)
     v = sympy.symbols(f"v0:{d}", real=True)
     u = sympy.symbols(f"u0:{m + 1}", real=True)
-    query = head.W_Q * sympy.Matrix(h0_embedding(x, d))
+    query = head.W_Q * sympy.Matrix(embedding(x, d))
     s = sympy.Matrix([*k, b, *v])
-    e_u = sympy.Matrix(h0_embedding(u, d))
+    e_u = sympy.Matrix(embedding(u, d))
     return ClosedForm(
         x=x, k=k, b=b, v=v, u=u,
         prefix_score=sympy.expand((query.T * head.W_K * s)[0, 0]),

@@ -1,4 +1,4 @@
-"""Domains: the sphere S^m, samplers and scan sets, the cube-surface grid, covering radii.
+"""Domains: the sphere S^m, samplers and scan sets, covering radii.
 
 S^m = {x ∈ R^(m+1) : ‖x‖ = 1}. On S^m, ⟨x, p⟩ = 1 − ‖x − p‖²/2 (chordal identity), so nearest in
 Euclidean distance means largest inner product.
@@ -8,7 +8,6 @@ The covering radius of a finite P ⊂ S^m is  ρ(P) = sup_{x∈S^m} min_{p∈P} 
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass, field
 
 import mpmath
@@ -71,6 +70,16 @@ class Sphere:
             even = np.empty((0, self.ambient_dim))
         return np.vstack([even, self.uniform(count - len(even), seed)])
 
+    def sign_points(self) -> np.ndarray:
+        """The 3^(m+1) − 1 non-zero points of {−1, 0, 1}^(m+1), normalised: deterministic points of S^m with
+        coordinates that vanish exactly (where poles such as 1/x0 or log(x1) sit, which a random scan almost
+        surely misses). Ordered by the position i of the first non-zero coordinate, then its sign (−1 first),
+        then the coordinates after it lexicographically (−1 < 0 < 1)."""
+        k = self.ambient_dim
+        rows = [(0,) * i + (sign,) + rest for i in range(k) for sign in (-1, 1)
+                for rest in itertools.product((-1, 0, 1), repeat=k - 1 - i)]
+        return normalise_rows(np.array(rows, dtype=float))
+
     def tangent_basis(self, x: np.ndarray) -> np.ndarray:
         """An orthonormal basis (columns, shape (m+1, m)) of the tangent space T_x S^m = x^⊥."""
         q, _ = np.linalg.qr(np.column_stack([x, np.eye(self.ambient_dim)]))
@@ -80,56 +89,6 @@ class Sphere:
         """The point (x + basis·t)/‖x + basis·t‖: local coordinates t around x."""
         y = x + basis @ t
         return y / np.linalg.norm(y)
-
-
-@dataclass(frozen=True)
-class CubeSurfaceGrid:
-    """The cube-surface grid: points of {−1, −1+2/n, …, 1}^(m+1) on the surface of the cube, then normalised.
-
-    A point is stored by its integer index j ∈ {0..n}^(m+1) (coordinate −1 + 2j/n), so it can be
-    evaluated exactly at any precision. Count: N = (n+1)^(m+1) − (n−1)^(m+1). Every point of the
-    sphere lies within the half-diagonal √m/n of a face cell from some grid point (radial
-    projection onto S^m is non-expansive outside the ball), so ρ ≤ √m/n.
-    """
-
-    m: int
-    n: int
-    indices: np.ndarray = field(repr=False, compare=False)
-
-    @classmethod
-    def build(cls, m: int, n: int) -> "CubeSurfaceGrid":
-        Sphere(m)
-        if n < 1:
-            raise InputError(f"the grid needs n ≥ 1 cells per edge; got {n}")
-        # Enumerate the surface only: the first extreme coordinate is i (∈ {0, n}); those before it are
-        # interior (1..n−1), those after it are free (0..n). Each surface point arises exactly once.
-        pieces = [
-            np.array(list(itertools.product(*[range(1, n)] * i, (0, n), *[range(n + 1)] * (m - i))), dtype=np.int64)
-            for i in range(m + 1)
-        ]
-        return cls(m, n, np.vstack([p.reshape(-1, m + 1) for p in pieces]))
-
-    @property
-    def count(self) -> int:
-        return len(self.indices)
-
-    @property
-    def proof_covering_bound(self) -> float:
-        """√m/n: the bound on the covering radius ρ ≤ √m/n (the half-diagonal of a face cell, see the class)."""
-        return math.sqrt(self.m) / self.n
-
-    def sphere_points(self) -> np.ndarray:
-        """The normalised grid points in float64, shape (N, m+1)."""
-        return normalise_rows(-1 + 2 * self.indices / self.n)
-
-    def sphere_points_mp(self) -> list[list[mpmath.mpf]]:
-        """The normalised grid points at the current mpmath precision (exact rational start)."""
-        out = []
-        for row in self.indices:
-            c = [mpmath.mpf(-self.n + 2 * int(j)) / self.n for j in row]
-            norm = mpmath.sqrt(mpmath.fsum(ci * ci for ci in c))
-            out.append([ci / norm for ci in c])
-        return out
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
     sphere_points(m)            points x ∈ S^m (tuples of floats, ‖x‖ = 1 to rounding)
     lipschitz_targets(m, d)     targets f: S^m → R^d whose Lipschitz constant L and bound B are
                                 *guaranteed* (computed, not claimed): sums of ridge sines
-    prefixes(m, d)              prefixes (k_i, b_i, v_i) for the H0 head, float64 arrays
+    prefixes(m, d)              prefixes (k_i, b_i, v_i) in verifier.attention's token layout, float64 arrays
     heads()                     general heads (W_Q, W_K, W_V) of any shapes, exact rational entries
     tokens(dim)                 token vectors in R^dim with exact rational entries
     sequences(n)                token sequences x ∈ [0, 1]^n (for sequence-to-sequence targets)
@@ -175,8 +175,8 @@ def lipschitz_targets(m: int = 1, d: int = 1, max_terms: int = 3, max_frequency:
 
 def prefixes(m: int, d: int = 1, min_length: int = 1, max_length: int = 8,
              magnitude: float = 10.0) -> st.SearchStrategy[Prefix]:
-    """Prefixes of the H0 head: N tokens (k_i, b_i, v_i) ∈ R^(m+1) × R × R^d with entries in
-    [−magnitude, magnitude], as float64 arrays."""
+    """Prefixes of a head reading queries e(x) = (x, 1, 0_d), x ∈ S^m (verifier.attention's token layout): N tokens
+    (k_i, b_i, v_i) ∈ R^(m+1) × R × R^d with entries in [−magnitude, magnitude], as float64 arrays."""
     _dimension(m)
     entry = st.floats(-magnitude, magnitude, allow_nan=False)
 

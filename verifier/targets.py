@@ -17,7 +17,7 @@ import numpy as np
 import sympy
 
 from .claims import ClaimResult, Kind, Verdict, claim_le
-from .domains import CubeSurfaceGrid, Sphere, normalise_rows, to_sphere_mp
+from .domains import Sphere, normalise_rows, to_sphere_mp
 from .errors import InputError
 from .expressions import deep_recursion, read_expression
 from .inputs import clip, parse_number
@@ -158,9 +158,8 @@ def check_hypotheses(target: Target, policy: PrecisionPolicy, seed: int, samples
     """
     sphere = Sphere(target.m)
     X = sphere.scan_points(samples, seed)
-    # Poles of common expressions (1/x0, log(x1)) sit where coordinates vanish exactly: the points of a
-    # coarse cube-surface grid have exact zeros, which a scan almost surely misses.
-    target.require_finite(np.vstack([X, CubeSurfaceGrid.build(target.m, 2).sphere_points()]))
+    # Poles of common expressions (1/x0, log(x1)) sit where coordinates vanish exactly, which a scan almost surely misses.
+    target.require_finite(np.vstack([X, sphere.sign_points()]))
 
     # Lipschitz: tangential Jacobian J(x)·T_x; its top right-singular vector is the steepest direction.
     J = target.jacobian(X)

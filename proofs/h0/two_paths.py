@@ -8,7 +8,7 @@ from typing import Sequence
 
 import numpy as np
 
-from verifier.attention import Head, forward_matrix_mp, forward_matrix_numpy, h0_embedding, h0_embedding_numpy
+from verifier.attention import Head, embedding, embedding_numpy, forward_matrix_mp, forward_matrix_numpy
 from verifier.claims import TwoPaths
 from verifier.domains import Sphere, to_sphere_mp
 
@@ -27,7 +27,7 @@ def h0_paths(evaluator: H0Evaluator, head: Head, at: Sequence[float]) -> TwoPath
         return cf.output_numpy(X, prefix, evaluator.content_f64(X))
 
     def matrix_f64(X: np.ndarray) -> np.ndarray:
-        return forward_matrix_numpy(head, h0_embedding_numpy(X, d), prefix.tokens(), h0_embedding_numpy(evaluator.content_f64(X), d))
+        return forward_matrix_numpy(head, embedding_numpy(X, d), prefix.tokens(), embedding_numpy(evaluator.content_f64(X), d))
 
     def closed_mp(x) -> list:
         xm = to_sphere_mp(x)
@@ -37,7 +37,7 @@ def h0_paths(evaluator: H0Evaluator, head: Head, at: Sequence[float]) -> TwoPath
         xm = to_sphere_mp(x)
         prefix_mp = c.at_precision()[1]
         tokens = [list(k) + [b] + list(v) for k, b, v in zip(prefix_mp.keys, prefix_mp.biases, prefix_mp.values)]
-        return forward_matrix_mp(head, h0_embedding(xm, d), tokens + [h0_embedding(xm, d)] * T)
+        return forward_matrix_mp(head, embedding(xm, d), tokens + [embedding(xm, d)] * T)
 
     X = Sphere(c.params.dim).scan_points(POINTS, c.params.seed + 7)
     return TwoPaths(closed_f64, matrix_f64, X, closed_mp, matrix_mp, np.array(at))

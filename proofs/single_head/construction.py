@@ -15,7 +15,6 @@ import sympy
 
 from verifier.attention import Prefix
 from verifier.certify import Budget
-from verifier.domains import CubeSurfaceGrid
 from verifier.precision import PrecisionPolicy, exact_to_mp
 from verifier.targets import Target
 
@@ -24,6 +23,7 @@ from proofs.h0.construction import H0Construction
 from proofs.h0.target import DEFAULT_TARGET
 
 from . import formulas as F
+from .grid import CubeSurfaceGrid
 
 CERTIFIED_DEFAULT = {"target": DEFAULT_TARGET[0], "lipschitz": "auto", "bound": "auto"}
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 import numpy as np
 import sympy
 
-from verifier.attention import Head, derive_closed_form
 from verifier.budget import scan_chunk_rows
+
+from proofs.h0.head import h0_closed_form
 
 from . import formulas as F
 from .construction import E1Construction, E1Parameters
@@ -15,7 +16,7 @@ from .evaluator import E1Evaluator
 def report_formulas() -> list[tuple[str, sympy.Basic]]:
     """The closed forms a report shows: H0's per-token terms and H derived from the matrices (for
     m = 1, d = 1, one prefix and one content token), and the E1 formulas of formulas.py."""
-    cf = derive_closed_form(Head.h0(1, 1), 1, 1)
+    cf = h0_closed_form(1, 1)
     return [
         ("prefix score (derived)", sympy.Eq(sympy.Symbol("sigma_prefix"), cf.prefix_score)),
         ("content score (derived)", sympy.Eq(sympy.Symbol("sigma_content"), cf.content_score)),
@@ -37,7 +38,7 @@ def report_figures(params: E1Parameters) -> list[dict]:
     """Figure data (float64 scan of the construction): on S¹ the error H − f against θ with the ±ε
     band and the prefix points marked; on S² an equirectangular map of ‖H − f‖; none for m ≥ 3."""
     c = E1Construction(params)
-    evaluator = E1Evaluator(c, derive_closed_form(Head.h0(params.dim, params.target.d), params.dim, params.target.d))
+    evaluator = E1Evaluator(c, h0_closed_form(params.dim, params.target.d))
     points, prefix = c.float64
     eps = float(params.eps)
     rows = scan_chunk_rows(c.prefix_length)

@@ -134,12 +134,13 @@ class SingleHead(TheoremBase):
         return certified_hypotheses(params.target, params.policy, params.seed, params.points, budget, certify=params.certify)
 
     def check(self, params: E1Parameters) -> Outcome:
-        from verifier.attention import Head, derive_closed_form
+        from verifier.attention import derive_closed_form
         from verifier.claims import Kind, claim_exp_le, claim_holds, claim_sup_le
         from verifier.domains import covering_radius
         from verifier.exact_sign import log_form
 
         from proofs.h0.closed_form import closed_form_claim
+        from proofs.h0.head import h0_head
 
         from . import certify as e1_certify, formulas as F
         from .claims import covering_claim, two_paths_claim
@@ -147,7 +148,7 @@ class SingleHead(TheoremBase):
         from .evaluator import E1Evaluator
 
         m, tol = params.dim, params.policy.tolerance
-        head = Head.h0(m, params.target.d)
+        head = h0_head(m, params.target.d)
         cf = derive_closed_form(head, m, params.target.d)
         c = E1Construction(params)
         evaluator = E1Evaluator(c, cf)

@@ -103,17 +103,18 @@ class Smoothing(TheoremBase):
     def check(self, params: E2Parameters) -> Outcome:
         import sympy
 
-        from verifier.attention import Head, derive_closed_form
+        from verifier.attention import derive_closed_form
         from verifier.claims import Kind, claim_sup_le
 
         from proofs.h0.closed_form import closed_form_claim
+        from proofs.h0.head import h0_head
 
         from . import formulas as F
         from .claims import amos_claim, normaliser_claim, rule_claim, split_claims, two_paths_claim
         from .construction import E2Construction, E2Evaluator
 
         m, tol, policy = params.dim, params.policy.tolerance, params.policy
-        head = Head.h0(m, params.target.d)
+        head = h0_head(m, params.target.d)
         cf = derive_closed_form(head, m, params.target.d)
         c = E2Construction(params)
         evaluator = E2Evaluator(c, cf)
