@@ -3,6 +3,7 @@
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping
 
 from verifier.errors import InputError
@@ -11,6 +12,9 @@ from verifier.options import Option
 
 if TYPE_CHECKING:  # light at import: theorems' declarations (verifier list) read TARGET and CONTEXT
     import sympy
+
+    from verifier.precision import PrecisionPolicy
+    from verifier.targets import Target
 
 TARGET = Option("target", "expression in x0..xm (a tuple for d > 1); default sin(2*x0)/2 with L = B = 1", text)
 CONTEXT = Option("context", "number T of content tokens (copies of x: the worst case for leakage)", integer(1), 1)
@@ -42,12 +46,25 @@ def check_eps_range(statement: str, eps: sympy.Rational, lipschitz: sympy.Ration
         raise InputError(f"{statement} is stated for ε ∈ (0, {coefficient}L] = (0, {factor * lipschitz}]; pass a smaller --eps")
 
 
-def instance_json(params) -> dict:
-    """The fields every H0 theorem's parameters share (dim, ε, the target and its constants, T, seed, precision,
-    scan points), in this order."""
-    t = params.target
-    return {
-        "dim": params.dim, "eps": float(params.eps), "eps_exact": str(params.eps),
-        "target": t.text, "d": t.d, "lipschitz": float(t.lipschitz), "bound": float(t.bound),
-        "context": params.context, "seed": params.seed, **params.policy.to_json(), "points": params.points,
-    }
+@dataclass(frozen=True)
+class H0Instance:
+    """The fields every H0 theorem's validated parameters share: S^m, ε (exact), the target f with its claimed
+    L and B, T content tokens, the seed, the precision policy and the float64 scan size. A theorem's parameters
+    subclass it and add their own fields after these."""
+
+    dim: int
+    eps: sympy.Rational
+    target: Target
+    context: int
+    seed: int
+    policy: PrecisionPolicy
+    points: int
+
+    def to_json(self) -> dict:
+        """The shared fields in this order; a subclass extends the dict with its own."""
+        t = self.target
+        return {
+            "dim": self.dim, "eps": float(self.eps), "eps_exact": str(self.eps),
+            "target": t.text, "d": t.d, "lipschitz": float(t.lipschitz), "bound": float(t.bound),
+            "context": self.context, "seed": self.seed, **self.policy.to_json(), "points": self.points,
+        }

@@ -15,10 +15,9 @@ import sympy
 
 from verifier.attention import Prefix
 from verifier.certify import Budget
-from verifier.precision import PrecisionPolicy, exact_to_mp
-from verifier.targets import Target
+from verifier.precision import exact_to_mp
 
-from proofs.h0.inputs import instance_json
+from proofs.h0.inputs import H0Instance
 from proofs.h0.construction import H0Construction
 from proofs.h0.target import DEFAULT_TARGET
 
@@ -29,16 +28,9 @@ CERTIFIED_DEFAULT = {"target": DEFAULT_TARGET[0], "lipschitz": "auto", "bound": 
 
 
 @dataclass(frozen=True)
-class E1Parameters:
+class E1Parameters(H0Instance):
     """A validated instance of E1 (everything exact where the math is exact)."""
 
-    dim: int
-    eps: sympy.Rational
-    target: Target
-    context: int
-    seed: int
-    policy: PrecisionPolicy
-    points: int
     tamper: Optional[str]
     grid: Optional[int] = None  # n overriding ⌈√m/δ⌉ (N, λ, β re-derived from it): the sweep's construction family
     evidence: str = "auto"
@@ -61,7 +53,7 @@ class E1Parameters:
 
     def to_json(self) -> dict:
         return {
-            **instance_json(self), "tamper": self.tamper, "grid": self.grid, "evidence_mode": self.evidence,
+            **super().to_json(), "tamper": self.tamper, "grid": self.grid, "evidence_mode": self.evidence,
             "cert_cells": self.budget.cells, "cert_seconds": self.budget.seconds, "tight": self.tight,
         }
 

@@ -18,12 +18,11 @@ from verifier.attention import ClosedForm, Prefix
 from verifier.budget import scan_chunk_rows
 from verifier.domains import Sphere, to_sphere_mp
 from verifier.errors import InputError
-from verifier.precision import PrecisionPolicy, exact_to_mp
+from verifier.precision import exact_to_mp
 from verifier.supnorm import SupResult, sup_search
-from verifier.targets import Target
 
 from proofs.h0.evaluator import H0Evaluator
-from proofs.h0.inputs import instance_json
+from proofs.h0.inputs import H0Instance
 from proofs.h0.construction import H0Construction
 
 from . import formulas as F
@@ -34,23 +33,16 @@ MAX_SIZE = 1 << 16
 
 
 @dataclass(frozen=True)
-class E2Parameters:
+class E2Parameters(H0Instance):
     """A validated instance of E2."""
 
-    dim: int
-    eps: sympy.Rational
-    target: Target
-    context: int
-    seed: int
-    policy: PrecisionPolicy
-    points: int
     rule: str
     size: int  # the rule's size
     size_source: str  # "given", or how it was derived ("quadrature bound", "few-nodes tamper")
     tamper: Optional[str]
 
     def to_json(self) -> dict:
-        return {**instance_json(self), "rule": self.rule, "size": self.size, "size_source": self.size_source,
+        return {**super().to_json(), "rule": self.rule, "size": self.size, "size_source": self.size_source,
                 "tamper": self.tamper}
 
 
