@@ -212,3 +212,24 @@ def test_the_core_never_special_cases_a_theorem_hook():
                  for k, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                  if re.search(r"(hasattr|getattr)\((self\.)?theorem\b", line)]
     assert offenders == []
+
+
+def theorem_mentions(root, names) -> list[str]:
+    """'file:line' of every line under ``root`` that imports ``proofs`` or names a theorem: a registered name
+    (single-head …), a claim-id prefix of its claims (E1, S1, …), or H0, the head the theorems on it share."""
+    import re
+
+    pattern = re.compile(r"\b(from proofs|import proofs|%s)\b" % "|".join(re.escape(n) for n in names))
+    return [f"{path.relative_to(root)}:{k}" for path in sorted(root.rglob("*.py"))
+            for k, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+
+
+def test_the_core_imports_no_theorem_and_names_none(tmp_path):
+    """No import of proofs and no theorem name in verifier/: the registered names (so a newly registered theorem is
+    covered too), the theorems' names in the docs (E1, E2, S1, L1, E1I), the shared head H0 and the worked example."""
+    from pathlib import Path
+
+    names = set(registry()) | {"E1", "E2", "S1", "L1", "E1I", "H0", "h0", "interval-head"}
+    assert theorem_mentions(Path(theorem_module.__file__).parent, names) == []
+    (tmp_path / "leak.py").write_text('"""Uses E1."""\nfrom proofs.h0 import head\n')  # negative control
+    assert theorem_mentions(tmp_path, names) == ["leak.py:1", "leak.py:2"]
