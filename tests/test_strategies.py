@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import doctest
 import math
+import re
 from fractions import Fraction
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from verifier.attention import Head, Prefix
 from verifier.claims import Verdict
 from verifier.precision import PrecisionPolicy
 from verifier.strategies import (LipschitzTarget, RidgeTerm, heads, lipschitz_targets, prefixes, sequences, sphere_points,
@@ -27,10 +29,29 @@ def test_docs_examples_run_as_doctests():
     assert result.attempted >= 10 and result.failed == 0
 
 
-def test_public_import():
-    from verifier.strategies import lipschitz_targets as imported
-
-    assert imported is lipschitz_targets
+@settings(max_examples=10, deadline=None, database=None)
+@given(st.data())
+def test_every_documented_strategy_is_public_and_draws_what_the_docs_say(data):
+    """The strategies of the docs' table are exported (a star import gets each, as `__all__` says) and each draws
+    the object its row names, of the requested size."""
+    rows = [line for line in DOCS.read_text().splitlines() if line.startswith("| `")]
+    documented = [name for line in rows for name in re.findall(r"`(\w+)\(", line)]
+    assert documented == ["sphere_points", "lipschitz_targets", "prefixes", "heads", "tokens", "rationals", "sequences"]
+    public: dict = {}
+    exec("from verifier.strategies import *", public)  # a fixed string: the module's public names
+    assert set(documented) <= set(public)
+    draw = {name: data.draw(public[name](*args), label=name) for name, args in (
+        ("sphere_points", (2,)), ("lipschitz_targets", (1, 2)), ("prefixes", (2, 3)), ("heads", (3, 2, 1)),
+        ("tokens", (3,)), ("rationals", ()), ("sequences", (4,)))}
+    assert len(draw["sphere_points"]) == 3 and abs(math.fsum(c * c for c in draw["sphere_points"]) - 1) < 1e-12
+    assert isinstance(draw["lipschitz_targets"], LipschitzTarget) and draw["lipschitz_targets"].target().d == 2
+    prefix = draw["prefixes"]
+    assert isinstance(prefix, Prefix) and prefix.keys.shape[1] == 3 and prefix.values.shape[1] == 3
+    head = draw["heads"]
+    assert isinstance(head, Head) and (head.W_Q.shape, head.W_K.shape, head.W_V.shape) == ((2, 3), (2, 3), (1, 3))
+    assert len(draw["tokens"]) == 3 and all(isinstance(t, sympy.Rational) for t in draw["tokens"])
+    assert isinstance(draw["rationals"], sympy.Rational)
+    assert len(draw["sequences"]) == 4 and all(0 <= t <= 1 for t in draw["sequences"])
 
 
 @FAST
