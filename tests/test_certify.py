@@ -172,16 +172,50 @@ def test_tamper_never_certified(mode):
     assert step5.verdict is not Verdict.PASS and step5.evidence is not Evidence.CERTIFIED
 
 
-def test_narrow_bump_s1_never_pass():  # the issue's examples: in the default suite (about 70 s for both)
-    result = run("single-head", {"dim": 1, "eps": "0.05", "target": "sin(2*x0)/2 + 0.3*exp(-1e10*(x0-0.3)**2)",
-                                 "lipschitz": "1", "bound": "1", "cert_seconds": "30"})
-    assert result.verdict is not Verdict.PASS
+BUMP_S1 = "sin(2*x0)/2 + 0.3*exp(-1e10*(x0-0.3)**2)"  # L = 1 is false: the bump's slope is about 10⁵
+BUMP_S2 = "sin(2*x0)/2 + 0.5*exp(-1e6*((x0-0.3)**2 + (x1-0.2)**2))"
 
 
-def test_narrow_bump_s2_never_pass():
-    result = run("single-head", {"dim": 2, "eps": "0.3", "lipschitz": "1", "bound": "1", "cert_seconds": "30",
-                                 "target": "sin(2*x0)/2 + 0.5*exp(-1e6*((x0-0.3)**2 + (x1-0.2)**2))"})
-    assert result.verdict is not Verdict.PASS
+def _bump_fails_at_the_bump(result, eps: float, centre: tuple) -> None:
+    """FAIL: sampling cannot refute L = 1 (INCONCLUSIVE), and the branch and bound finds the bump, where ‖H − f‖ > ε."""
+    claims = {c.id: c for c in result.claims}
+    assert result.verdict is Verdict.FAIL, [(c.id, c.verdict, c.detail) for c in result.claims]
+    assert claims["H.lipschitz"].verdict is Verdict.INCONCLUSIVE
+    sup = claims["E1.step5.sup"]
+    assert sup.verdict is Verdict.FAIL and sup.value > eps and "at the centre of the worst certified cell" in sup.detail
+    assert np.allclose(sup.witness[:len(centre)], centre, rtol=0, atol=1e-3), sup.witness
+
+
+def test_narrow_bump_s1_fails_at_the_bump_within_500_cells():
+    """The first of the issue's examples with a budget of 500 cells (deterministic, unlike seconds): already FAIL."""
+    result = run("single-head", {"dim": 1, "eps": "0.05", "target": BUMP_S1, "lipschitz": "1", "bound": "1",
+                                 "cert_cells": "500", "points": "2000"})
+    _bump_fails_at_the_bump(result, 0.05, (0.3,))
+
+
+def test_narrow_bump_s2_is_inconclusive_on_a_small_budget():
+    """The S² bump with 300 cells: the sampled sup misses the bump (below ε), the certified bound is above ε, so
+    step 5 and the run are INCONCLUSIVE (budget exhausted), never PASS; the slow test below finds the bump (FAIL)."""
+    result = run("single-head", {"dim": 2, "eps": "0.5", "target": BUMP_S2, "lipschitz": "1", "bound": "1",
+                                 "cert_cells": "300", "points": "2000"})
+    claims = {c.id: c for c in result.claims}
+    assert result.verdict is Verdict.INCONCLUSIVE, [(c.id, c.verdict, c.detail) for c in result.claims]
+    assert not any(c.verdict is Verdict.FAIL for c in result.claims)
+    sup = claims["E1.step5.sup"]
+    assert sup.verdict is Verdict.INCONCLUSIVE and sup.value < 0.5 and "(budget exhausted)" in sup.detail
+    assert claims["H.lipschitz"].verdict is Verdict.INCONCLUSIVE
+
+
+@pytest.mark.slow
+def test_narrow_bump_s1_fails_at_the_bump():  # the issue's examples, 30 s of branch and bound each
+    result = run("single-head", {"dim": 1, "eps": "0.05", "target": BUMP_S1, "lipschitz": "1", "bound": "1", "cert_seconds": "30"})
+    _bump_fails_at_the_bump(result, 0.05, (0.3,))
+
+
+@pytest.mark.slow
+def test_narrow_bump_s2_fails_at_the_bump():
+    result = run("single-head", {"dim": 2, "eps": "0.3", "target": BUMP_S2, "lipschitz": "1", "bound": "1", "cert_seconds": "30"})
+    _bump_fails_at_the_bump(result, 0.3, (0.3, 0.2))
 
 
 @pytest.mark.slow
