@@ -53,9 +53,11 @@ def test_list_and_help_load_no_heavy_module():
     assert heavy == [] and modules == []
 
 
+# --cert-cells 5000 where the default target's L = 1 is attained: the hypotheses' branch and bound can never settle
+# it and would spend its whole 50 000 cells (about 2 s); E1's own certified steps need 112 cells at m = 1, ε = 0.2
 def test_check_pass_writes_json(tmp_path, capsys):
     path = tmp_path / "out" / "r.json"
-    assert cli.main(["check", "single-head", "--dim", "1", "--eps", "0.2", "--json", str(path)]) == 0
+    assert cli.main(["check", "single-head", "--dim", "1", "--eps", "0.2", "--cert-cells", "5000", "--json", str(path)]) == 0
     out = capsys.readouterr().out
     assert "E1.step5.sup" in out and out.rstrip().splitlines()[-1].startswith("VERDICT: PASS")
     data = json.loads(path.read_text())
@@ -65,12 +67,12 @@ def test_check_pass_writes_json(tmp_path, capsys):
     assert {"dim", "eps", "target", "lipschitz", "bound", "seed", "dps"} <= set(data["parameters"])
     assert {"value", "argmax", "method", "points", "dps"} <= set(data["sup_error"])
     assert all({"id", "statement", "verdict", "value", "bound"} <= set(c) for c in data["claims"])
-    assert data["command"] == f"verifier check single-head --dim 1 --eps 0.2 --json {path}"
+    assert data["command"] == f"verifier check single-head --dim 1 --eps 0.2 --cert-cells 5000 --json {path}"
 
 
 @pytest.mark.parametrize("tamper", ["short-prefix", "small-lambda", "wrong-values"])
 def test_tamper_exits_1_with_witness(tamper, capsys):
-    assert cli.main(["check", "single-head", "--dim", "1", "--eps", "0.2", "--tamper", tamper]) == 1
+    assert cli.main(["check", "single-head", "--dim", "1", "--eps", "0.2", "--cert-cells", "5000", "--tamper", tamper]) == 1
     out = capsys.readouterr().out
     sup_line = out.splitlines()[[i for i, line in enumerate(out.splitlines()) if "E1.step5.sup" in line][0] + 1]
     assert "witness x = [" in sup_line
@@ -84,8 +86,8 @@ def test_tamper_exits_1_with_witness(tamper, capsys):
     (["check", "single-head", "--eps", "0.1", "--target", "nan*x0", "--lipschitz", "1", "--bound", "1"], "'nan' is not allowed"),
     (["check", "single-head", "--eps", "0.1", "--target", "log(x0)", "--lipschitz", "1", "--bound", "1"], "not finite"),
     (["check", "nope", "--eps", "0.1"], "unknown theorem 'nope'; known theorems:"),
-    (["check", "single-head", "--eps", "0.1", "--target", "sin(30*x0)", "--lipschitz", "3", "--bound", "1"],
-     "pass --lipschitz ≥ 30"),
+    (["check", "single-head", "--eps", "0.1", "--target", "sin(30*x0)", "--lipschitz", "3", "--bound", "1", "--cert-cells",
+      "1000"], "pass --lipschitz ≥ 30"),  # B = 1 is attained: 1 000 cells, not 50 000, for its branch and bound
 ])
 def test_bad_input_exits_2_naming_the_fix(argv, fix, capsys):
     assert cli.main(argv) == 2
@@ -101,9 +103,57 @@ def test_inconclusive_exits_3(monkeypatch, capsys):
         return dataclasses.replace(result, verdict=Verdict.INCONCLUSIVE)
 
     monkeypatch.setattr(cli, "run", inconclusive)
-    assert cli.main(["check", "single-head", "--eps", "0.2"]) == 3
+    assert cli.main(["check", "single-head", "--eps", "0.2", "--evidence", "sampled", "--points", "2000"]) == 3
 
 
+EVERY_THEOREM = '''\
+[[instance]]
+theorem = "limitation"
+name = "l1"
+
+[[instance]]
+theorem = "seq2seq"
+name = "s1"
+n = 2
+eps = "0.1"
+target = "neighbour-products"
+
+[[instance]]
+theorem = "single-head"
+name = "e1"
+dim = 1
+eps = "0.2"
+points = 2000
+evidence = "sampled"
+
+[[instance]]
+theorem = "smoothing"
+name = "e2"
+dim = 1
+eps = "0.4"
+points = 1000
+'''
+
+
+def test_report_of_one_small_instance_per_theorem(tmp_path, capsys):
+    """The fast twin of the quick report below (slow: its single-head S² and smoothing instances take 15 s): one cheap
+    instance of every registered theorem goes through `report`, each PASSes, and the JSON lists every theorem."""
+    config = tmp_path / "every.toml"
+    config.write_text(EVERY_THEOREM)
+    assert cli.main(["report", "--config", str(config), "--out", str(tmp_path / "out")]) == 0
+    lines = capsys.readouterr().out.rstrip().splitlines()
+    (folder,) = (tmp_path / "out").iterdir()
+    assert [line.split(":")[0] for line in lines[:-1]] == ["l1", "s1", "e1", "e2"]
+    assert lines[-1].startswith("4 instances: 4 PASS, 0 FAIL, 0 INCONCLUSIVE (PASS evidence: ")
+    assert lines[-1].endswith(f" -> {folder / 'index.html'}")
+    data = json.loads((folder / "report.json").read_text())
+    assert [t["name"] for t in data["theorems"]] == list(registry())
+    assert [[i["name"] for i in t["instances"]] for t in data["theorems"]] == [["l1"], ["s1"], ["e1"], ["e2"]]
+    assert all(i["verdict"] == "PASS" for t in data["theorems"] for i in t["instances"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d-[0-9a-f]{8}", folder.name)  # a configuration without a name
+
+
+@pytest.mark.slow
 def test_quick_report_covers_every_theorem(tmp_path, capsys):
     assert cli.main(["report", "--quick", "--out", str(tmp_path)]) == 0
     lines = capsys.readouterr().out.rstrip().splitlines()
@@ -141,7 +191,10 @@ def test_unwritable_output_is_bad_input_before_any_work(tmp_path, capsys, monkey
     blocker.write_text("")
     assert cli.main(["check", "single-head", "--eps", "0.2", "--json", str(blocker / "r.json")]) == 2
     assert "choose a writable --json/--out path" in capsys.readouterr().err
-    assert cli.main(["report", "--out", str(blocker / "reports")]) == 2
+    from verifier.report import build
+    monkeypatch.setattr(build, "run_suite", lambda *a, **k: pytest.fail("ran the suite before validating the output path"))
+    assert cli.main(["report", "--quick", "--out", str(blocker / "reports")]) == 2  # --quick: its suite validates in 1 s
+    assert "choose a writable --json/--out path" in capsys.readouterr().err
 
 
 # --- input safety (issue: no user string is executed; every bad input is exit 2 before any work) ---------
@@ -202,13 +255,16 @@ def _validate_only(name, options, command=None, require=None):
 
 def test_finite_target_that_overflows_float64_is_accepted(capsys):
     # exp(800·x0)·exp(−800) ≤ 1 on the sphere although exp(800) overflows float64
-    argv = ["check", "single-head", "--eps", "10", "--target", "exp(800*x0)*exp(-800)", "--lipschitz", "800", "--bound", "2"]
+    argv = ["check", "single-head", "--eps", "10", "--target", "exp(800*x0)*exp(-800)", "--lipschitz", "800", "--bound", "2",
+            "--points", "2000"]
     assert cli.main(argv) == 0
     assert "VERDICT: PASS" in capsys.readouterr().out
 
 
 def test_tight_constant_says_which_claim_and_what_to_do(capsys):
-    assert cli.main(["check", "single-head", "--eps", "0.1", "--target", "x0", "--lipschitz", "1", "--bound", "1"]) == 3
+    # 2 000 cells: L = 1 and B = 1 are both attained, so their branch and bound would spend 50 000 cells each
+    assert cli.main(["check", "single-head", "--eps", "0.1", "--target", "x0", "--lipschitz", "1", "--bound", "1",
+                     "--cert-cells", "2000"]) == 3
     out = capsys.readouterr().out
     assert "INCONCLUSIVE: H.bound could not be decided" in out
     assert "pass a slightly larger --bound (e.g. 1.000001)" in out
