@@ -72,13 +72,8 @@ def _rows_and_fits(path):
     return data, {"rows": data["rows"], "fits": data["fits"]}
 
 
-def test_one_and_two_workers_give_the_same_json(tmp_path):
-    one, two = tmp_path / "one.json", tmp_path / "two.json"
-    assert cli.main([*SMALL, "--workers", "1", "--json", str(one), "--plot", str(tmp_path / "plot")]) == 0
-    assert cli.main([*SMALL, "--workers", "2", "--json", str(two)]) == 0
-    data, first = _rows_and_fits(one)
-    assert first == _rows_and_fits(two)[1]
-    assert data["complete"] and [r["eps"] for r in data["rows"]] == [0.4, 0.35]
+def _check_rows_and_fits(data, eps=(0.4, 0.35)):
+    assert data["complete"] and [r["eps"] for r in data["rows"]] == list(eps)
     for row in data["rows"]:
         assert {"eps", "prefix_length", "minimal_prefix_length", "bound", "sup_error", "evidence"} <= set(row)
         # bisection: the minimal size achieves ε and the size below it does not
@@ -86,6 +81,37 @@ def test_one_and_two_workers_give_the_same_json(tmp_path):
         assert tried[row["minimal_size"]] == "PASS" and row["minimal_prefix_length"] <= row["prefix_length"]
         assert row["minimal_size"] == 1 or tried[row["minimal_size"] - 1] != "PASS"
     assert {"slope", "stderr", "reference_exponent"} <= set(data["fits"]["minimal_prefix_length"])
+
+
+def test_a_row_on_a_running_scheduler_is_the_row_computed_here(tmp_path):
+    """The fast twin of the next test (slow: it starts three worker processes): where a row runs does not change it.
+    One row (ε = 0.4, whose bisection tries a size that fails) swept on a running scheduler (--scheduler; an in-process
+    cluster of one single-threaded worker, so no process starts) is the row sweep_row computes in this process."""
+    import logging
+
+    from dask.distributed import LocalCluster
+
+    path = tmp_path / "s.json"
+    one_row = [*SMALL[:SMALL.index("--eps") + 1], "0.4", *SMALL[SMALL.index("--eps") + 2:]]
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0",
+                      silence_logs=logging.ERROR) as cluster:
+        assert cli.main([*one_row, "--scheduler", cluster.scheduler_address, "--json", str(path), "--plot",
+                         str(tmp_path / "plot")]) == 0
+    data = json.loads(path.read_text())
+    _check_rows_and_fits(data, eps=(0.4,))
+    row, _ = sweep.sweep_row("single-head", {"dim": 1, "points": "200", "evidence": "sampled"}, "0.4")  # SMALL's options
+    assert data["rows"] == [json.loads(json.dumps(row))] and row["minimal_size"] > 1
+    assert (tmp_path / "plot.png").stat().st_size > 0 and (tmp_path / "plot.svg").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_one_and_two_workers_give_the_same_json(tmp_path):
+    one, two = tmp_path / "one.json", tmp_path / "two.json"
+    assert cli.main([*SMALL, "--workers", "1", "--json", str(one), "--plot", str(tmp_path / "plot")]) == 0
+    assert cli.main([*SMALL, "--workers", "2", "--json", str(two)]) == 0
+    data, first = _rows_and_fits(one)
+    assert first == _rows_and_fits(two)[1]
+    _check_rows_and_fits(data)
     assert (tmp_path / "plot.png").stat().st_size > 0 and (tmp_path / "plot.svg").stat().st_size > 0
 
 
