@@ -104,8 +104,9 @@ def test_cli_rejects_a_bad_configuration_before_any_computation(tmp_path, capsys
 
 
 def test_a_hypothesis_refuted_while_running_is_bad_input_naming_the_instance(tmp_path, capsys):
+    # cert_cells: B = 1 is attained, so the branch and bound of H.bound would spend its whole 50 000 cells (about 5 s)
     path = write(tmp_path, '[[instance]]\ntheorem = "single-head"\nname = "steep"\neps = 0.1\ntarget = "sin(30*x0)"\n'
-                           'lipschitz = 3\nbound = 1\n')
+                           'lipschitz = 3\nbound = 1\ncert_cells = 1000\n')
     assert cli.main(["report", "--config", str(path), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "instance 'steep': the theorem's hypotheses do not hold" in err and "Fix: pass --lipschitz" in err
