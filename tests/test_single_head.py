@@ -118,8 +118,9 @@ def test_target_not_finite_on_sphere_is_bad_input(target):
 
 def test_vector_target_and_several_content_tokens():
     # L = 1.2: the true constant 1 is attained on the sphere, and a tie cannot be certified (it stays sampled)
-    result = run("single-head", {"dim": 2, "eps": "0.5", "target": "(x0*x1, x2/2)", "lipschitz": "1.2",
-                                 "bound": "1", "context": "3"})
+    # ε = 1 (N = 152) and 2 000 points: certified in a third of the time of ε = 0.5 (N = 602)
+    result = run("single-head", {"dim": 2, "eps": "1", "target": "(x0*x1, x2/2)", "lipschitz": "1.2",
+                                 "bound": "1", "context": "3", "points": "2000"})
     assert result.verdict is Verdict.PASS
     assert result.evidence is Evidence.CERTIFIED, [(c.id, c.evidence, c.detail) for c in result.claims]
     assert result.parameters["d"] == 2 and result.parameters["context"] == 3
