@@ -242,7 +242,7 @@ def test_tamper_never_certified_on_s3(mode):
 def test_tight_mode_brackets_the_sup_error_within_five_percent():
     """--tight on keeps splitting until the certified upper bound is within 5% of the sampled lower bound and
     reports [lower, upper]; without it the branch and bound stops once every part meets its own claim."""
-    options = {"dim": 1, "eps": "0.2", "target": "sin(2*x0)/2", "lipschitz": "auto", "bound": "auto"}
+    options = {"dim": 1, "eps": "0.2", "target": "sin(2*x0)/2", "lipschitz": "auto", "bound": "auto", "points": "2000"}
     tight = run("single-head", {**options, "tight": "on"})
     loose = run("single-head", options)
     assert tight.verdict is Verdict.PASS and tight.evidence is Evidence.CERTIFIED
