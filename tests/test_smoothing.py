@@ -82,10 +82,15 @@ def test_m2_passes(eps):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("tamper", ["few-nodes", "small-kappa"])
-def test_m2_negative_controls_fail(tamper):
+@pytest.mark.parametrize("tamper, broken, sup_fails", [("few-nodes", "E2.budget.quadrature", True),
+                                                       ("small-kappa", "E2.budget.smoothing", False)])
+def test_m2_negative_controls_fail(tamper, broken, sup_fails):
+    """Each tamper FAILs the step it breaks, and the run. On S² at ε = 0.4 a too-small κ breaks the smoothing
+    budget (1.17 > 0.16) while the head itself stays within ε (sup 0.35): the proof fails, not the conclusion."""
     result = run("smoothing", {"dim": 2, "eps": "0.4", "tamper": tamper})
-    assert result.verdict is Verdict.FAIL and claims_of(result)["E2.sup"].verdict is Verdict.FAIL
+    claims = claims_of(result)
+    assert result.verdict is Verdict.FAIL and claims[broken].verdict is Verdict.FAIL
+    assert (claims["E2.sup"].verdict is Verdict.FAIL) is sup_fails, claims["E2.sup"]
 
 
 def test_a_scan_too_long_for_the_budget_is_refused_before_any_work(capsys):
