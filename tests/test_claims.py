@@ -11,6 +11,8 @@ from hypothesis import given, settings, strategies as st
 
 from verifier.claims import (
     ClaimResult,
+    Evidence,
+    claim_identity,
     Kind,
     Verdict,
     claim_exact_le,
@@ -333,3 +335,12 @@ def test_two_paths_claim_one_rule_relative_to_the_value_scale():
     alone = two_paths_claim(TwoPaths(lambda P: P, lambda P: P, X, what="sequences", mp_skipped="too long"), {}, 1, policy)
     assert alone.verdict is Verdict.PASS and "(float64 at 7 sequences, no mpmath pass)" in alone.statement
     assert alone.method.endswith("mpmath matrix pass not run: too long")
+
+
+def test_claim_identity_passes_only_when_every_residual_is_exactly_zero():
+    x = sympy.Symbol("x")
+    ok = claim_identity("T.id", "sin² + cos² = 1", [sympy.simplify(sympy.sin(x) ** 2 + sympy.cos(x) ** 2 - 1)],
+                               Kind.PROOF_STEP, "sympy: simplify")
+    assert ok.verdict is Verdict.PASS and ok.evidence is Evidence.EXACT and ok.detail == ""
+    wrong = claim_identity("T.id", "x² = x", [0, sympy.expand(x**2 - x), 0, 1, 2, 3], Kind.PROOF_STEP, "m")
+    assert wrong.verdict is Verdict.FAIL and wrong.detail == "non-zero residuals: [x**2 - x, 1, 2]"

@@ -180,6 +180,14 @@ def claim_holds(id: str, statement: str, holds: bool, kind: Kind, method: str, d
     )
 
 
+def claim_identity(id: str, statement: str, residuals: Sequence, kind: Kind, method: str) -> ClaimResult:
+    """A symbolic identity 'stated = derived': PASS iff every residual (stated − derived, already simplified by the
+    caller's sympy rule, named in ``method``) is exactly 0; exact evidence. A FAIL names the first non-zero residuals."""
+    nonzero = [r for r in residuals if r != 0]
+    return claim_holds(id, statement, not nonzero, kind, method,
+                       detail=f"non-zero residuals: {nonzero[:3]}" if nonzero else "")
+
+
 def claim_sup_le(id: str, statement: str, sup: "SupResult", bound, tolerance, kind: Kind) -> ClaimResult:
     """The claim 'sup_x q(x) ≤ bound' from a sampled sup; INCONCLUSIVE if the two precisions disagree."""
     claim = claim_le(

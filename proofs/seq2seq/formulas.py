@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sympy
 
-from verifier.claims import ClaimResult, Kind, claim_holds
+from verifier.claims import ClaimResult, Kind, claim_identity
 
 eps_h, L, B, Z, ell = sympy.symbols("epsilon_h L B Z ell", positive=True)
 n, K = sympy.symbols("n K", positive=True, integer=True)
@@ -61,14 +61,12 @@ def budget_identity_claim(temperature: sympy.Expr = TEMPERATURE, selection: symp
     active[gamma] = selection.subs(active)
     active[beta] = LEAKAGE_EXPONENT.subs(active)
     residuals = [sympy.simplify(part.subs(active) - goal) for part, goal in zip(BUDGET, GOALS)]
-    holds = all(r == 0 for r in residuals)
-    return claim_holds(
+    return claim_identity(
         "E1I.budget-identity",
         "E1-I: the token-wise head's budget L·r + 2B(K+1)e^{−λr²/4} + 2B(n−1)(K+1)e^{λδ²/2−γ} + nB·e^{Z²+2+λδ²/2−β−γ} "
         "equals ε_h/2 + ε_h/4 + (n−1)/n·ε_h/8 + ε_h/8 ≤ ε_h identically in ε_h, L, B, Z, n, K",
-        holds, Kind.PROOF_STEP,
+        residuals, Kind.PROOF_STEP,
         "sympy: simplify(part − goal) = 0 for near, far, other positions, leak with λ = λ(K), γ = γ(λ), β on its active branch",
-        detail="" if holds else f"non-zero residuals: {residuals}",
     )
 
 
@@ -78,13 +76,11 @@ def split_claim() -> ClaimResult:
     small, large = (TERM_BOUND.subs(eps_psi, branch / n) for branch in (TERM_ACCURACY / (2 * L_phi), MARGIN))
     residuals = (sympy.simplify(small - TERM_ACCURACY),
                  sympy.simplify(large - TERM_ACCURACY - L_phi * (MARGIN - TERM_ACCURACY / (2 * L_phi))))
-    holds = all(r == 0 for r in residuals)
-    return claim_holds(
+    return claim_identity(
         "S1.split",
         "S1: with ε_q = ε/Q, ε_Φ = ε_q/2 and ε_ψ = min(ρ, ε_q/(2L_Φ))/n, each term's error ε_Φ + L_Φ·n·ε_ψ ≤ ε_q, so the "
         "propagated bound Σ_q (ε_Φ,q + L_Φ,q·n·ε_ψ,q) ≤ ε",
-        holds, Kind.PROOF_STEP,
+        residuals, Kind.PROOF_STEP,
         "sympy: on the branch ε_q/(2L_Φ) ≤ ρ the term bound minus ε_q simplifies to 0; on the branch ρ < ε_q/(2L_Φ) to "
         "L_Φ(ρ − ε_q/(2L_Φ)) < 0",
-        detail="" if holds else f"residuals {residuals}",
     )

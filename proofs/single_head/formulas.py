@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sympy
 
-from verifier.claims import ClaimResult, Kind, claim_holds
+from verifier.claims import ClaimResult, Kind, claim_holds, claim_identity
 
 from .. import paper
 
@@ -43,14 +43,12 @@ def budget_identity_claim(temperature: sympy.Expr = TEMPERATURE) -> ClaimResult:
     active = {lam: temperature, beta: LEAKAGE_EXPONENT - temperature * (1 - DELTA**2 / 2)}
     targets = (eps / 2, eps / 4, eps / 4)
     residuals = [sympy.simplify(part.subs(active) - goal) for part, goal in zip(BUDGET, targets)]
-    holds = all(r == 0 for r in residuals)
-    return claim_holds(
+    return claim_identity(
         "P1.via-E1",
         "P1 (density) through E1: for every ε ∈ (0, 4L] the construction's error budget "
         "L·r + 2BN·e^{−λr²/4} + T(B+V_c)e²·e^{−λ(1−δ²/2)−β} equals ε/2 + ε/4 + ε/4 = ε, identically in ε, L, B, N, T, V_c "
         "(replace L·r by ω(r) for a continuous f with modulus ω)",
-        holds, Kind.PAPER, "sympy: simplify(part − goal) = 0 for near, far, leak with λ = λ(N) and β on its active branch",
-        detail="" if holds else f"non-zero residuals: {residuals}",
+        residuals, Kind.PAPER, "sympy: simplify(part − goal) = 0 for near, far, leak with λ = λ(N) and β on its active branch",
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sympy
 
-from verifier.claims import ClaimResult, Kind, claim_holds
+from verifier.claims import ClaimResult, Kind, claim_identity
 
 eps, L, B = sympy.symbols("epsilon L B", positive=True)
 K, N = sympy.symbols("K N", positive=True, integer=True)
@@ -29,13 +29,11 @@ BUDGET = (L * R, 2 * B * N * sympy.exp(-lam * R**2 / 4))  # near, far
 def budget_identity_claim(temperature: sympy.Expr = TEMPERATURE) -> ClaimResult:
     """IH.budget: with λ = λ(N), near + far = L·r + 2BN·e^{−λr²/4} is ε/2 + ε/2, identically in ε, L, B, N."""
     residuals = [sympy.simplify(part.subs(lam, temperature) - eps / 2) for part in BUDGET]
-    holds = all(r == 0 for r in residuals)
-    return claim_holds(
+    return claim_identity(
         "IH.budget",
         "the error budget L·r + 2BN·e^{−λr²/4} with r = ε/(2L), λ = (4/r²)·ln(4BN/ε) equals ε/2 + ε/2 = ε, "
         "identically in ε, L, B, N",
-        holds, Kind.PROOF_STEP, "sympy: simplify(part − ε/2) = 0 for near and far with λ = λ(N)",
-        detail="" if holds else f"non-zero residuals: {residuals}",
+        residuals, Kind.PROOF_STEP, "sympy: simplify(part − ε/2) = 0 for near and far with λ = λ(N)",
     )
 
 
