@@ -1,5 +1,4 @@
 """E1 on H0: the instances PASS, every negative control FAILs, the formulas match the spec."""
-import math
 
 import mpmath
 import numpy as np
