@@ -2,28 +2,24 @@
 
 P2: the prefix length of the Jackson-type construction grows like ε^−(4m² + 14m + 10) on S^m.
 
-``m`` and ``P2_EXPONENT`` are built once, on first use (module ``__getattr__``): theorems name ``p2_exponent``
-in their declaration, which ``verifier list`` loads without sympy.
+The expression is built on first use (:func:`p2_exponent_expr`): theorems name ``p2_exponent`` in their
+declaration, which ``verifier list`` loads without sympy.
 """
+from __future__ import annotations
+
+from functools import lru_cache
 
 
-def _build() -> dict:
-    """The module's sympy names, created on the first call."""
-    if "P2_EXPONENT" not in globals():
-        import sympy
+@lru_cache(maxsize=1)
+def p2_exponent_expr():
+    """(m, 4m² + 14m + 10) with m the positive integer sympy symbol ``m``."""
+    import sympy
 
-        m = sympy.Symbol("m", positive=True, integer=True)
-        globals().update(m=m, P2_EXPONENT=4 * m**2 + 14 * m + 10)
-    return globals()
-
-
-def __getattr__(name: str):
-    if name in ("m", "P2_EXPONENT"):
-        return _build()[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    m = sympy.Symbol("m", positive=True, integer=True)
+    return m, 4 * m**2 + 14 * m + 10
 
 
 def p2_exponent(dim: int) -> int:
     """4m² + 14m + 10 at m = ``dim``."""
-    names = _build()
-    return int(names["P2_EXPONENT"].subs(names["m"], dim))
+    m, exponent = p2_exponent_expr()
+    return int(exponent.subs(m, dim))

@@ -33,7 +33,7 @@ BUDGET = (
     2 * B * N * sympy.exp(-lam * R**2 / 4),
     T * (B + V_c) * sympy.exp(2 - lam * (1 - DELTA**2 / 2) - beta),
 )
-P2_EXPONENT = paper.P2_EXPONENT  # the same symbol m
+P2_EXPONENT = paper.p2_exponent_expr()[1]  # in the same symbol m
 
 
 def budget_identity_claim(temperature: sympy.Expr = TEMPERATURE) -> ClaimResult:
