@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+P2_LABEL = "P2: 4m²+14m+10"  # how a sweep names the rate
+
 
 @lru_cache(maxsize=1)
 def p2_exponent_expr():

@@ -21,6 +21,8 @@ from .errors import InputError
 from .theorem import Theorem, get, registry
 
 EXIT = {"PASS": 0, "FAIL": 1, "INCONCLUSIVE": 3}  # by the value of a Verdict
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 4
 
 
 def run(theorem: str, options, **kwargs):
@@ -28,8 +30,6 @@ def run(theorem: str, options, **kwargs):
     from .run import run as run_theorem
 
     return run_theorem(theorem, options, **kwargs)
-EXIT_BAD_INPUT = 2
-EXIT_INTERNAL = 4
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -23,8 +23,8 @@ def exact_to_mp(value) -> mpmath.mpf:
     """An exact sympy number (e.g. λ = 400·ln 2400) at the current mpmath precision: a rational p/q is
     divided once at that precision; anything else sympy evaluates to mp.dps + GUARD_DIGITS digits, and
     mpmath rounds that decimal to mp.dps."""
-    value = sympy.sympify(value)
-    if value.is_Rational:
+    if isinstance(value, (int, sympy.Rational)):
+        value = sympy.Rational(value)
         return mpmath.mpf(int(value.p)) / int(value.q)
     return mpmath.mpf(str(sympy.N(value, mpmath.mp.dps + GUARD_DIGITS)))
 

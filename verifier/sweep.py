@@ -25,6 +25,7 @@ from .claims import Verdict
 from .errors import InputError
 from .theorem import Sizing, get
 
+
 def sizing_of(theorem) -> Sizing:
     """The theorem's declared construction family; InputError if it declares none (``sizing`` None)."""
     sizing = theorem.sizing

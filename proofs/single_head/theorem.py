@@ -84,7 +84,7 @@ class SingleHead(TheoremBase):
                integer(1)),
     )
     sizing = Sizing(option="grid", fact="n", claim="E1.step5.sup", exponent=lambda m: m, exponent_label="m (E1)",
-                    temperature="lambda", paper_exponent=paper.p2_exponent, paper_exponent_label="P2: 4m²+14m+10")
+                    temperature="lambda", paper_exponent=paper.p2_exponent, paper_exponent_label=paper.P2_LABEL)
     fact_labels = {"prefix_length": "prefix length N", "prefix_length_bound": "bound 2(m+1)(n+1)^m", "n": "grid cells n",
                    "lambda": "λ", "beta": "β", "r": "r = ε/(2L)", "delta": "δ = r/√2"}
 

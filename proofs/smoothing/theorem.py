@@ -43,7 +43,7 @@ class Smoothing(TheoremBase):
     realises = ("P1",)
     sizing = Sizing(option="size", fact="rule_size", claim="E2.sup", exponent=lambda m: Fraction(m, 2),
                     exponent_label="m/2 (smooth-target rate)", temperature="kappa",
-                    paper_exponent=paper.p2_exponent, paper_exponent_label="P2: 4m²+14m+10")
+                    paper_exponent=paper.p2_exponent, paper_exponent_label=paper.P2_LABEL)
     fact_labels = {"kappa": "κ", "rule": "quadrature rule", "rule_size": "rule size", "prefix_length": "prefix length N",
                    "prefix_length_bound": "bound on N (a rule's N is exact)", "cell_radius": "cell radius h", "beta": "β"}
 
