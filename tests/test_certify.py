@@ -14,7 +14,8 @@ from proofs.single_head.construction import E1Construction
 from proofs.single_head.evaluator import E1Evaluator
 from verifier.ball import CannotCertify, compile_arb, lower, upper
 from verifier.cells import face_cells
-from verifier.certify import Budget, automatic_value, certified_hypotheses
+from verifier.budget import Budget
+from verifier.certify import automatic_value, certified_hypotheses
 from verifier.claims import Evidence, Verdict
 from proofs.h0.enclosure import enclose_parts, ratio_range
 from proofs.h0.head import h0_closed_form

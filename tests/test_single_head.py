@@ -213,7 +213,7 @@ from proofs.single_head import formulas as F  # noqa: E402
 import re  # noqa: E402
 from dataclasses import replace  # noqa: E402
 from verifier.attention import Prefix, embedding_numpy, forward_matrix_numpy  # noqa: E402
-from verifier.certify import Budget  # noqa: E402
+from verifier.budget import Budget  # noqa: E402
 from verifier.claims import Kind  # noqa: E402
 from verifier.domains import CoveringRadius, Sphere, farthest_point_candidates  # noqa: E402
 

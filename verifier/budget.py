@@ -25,7 +25,7 @@ OPTIONS = (  # the two budget options, declared once for every theorem that esti
 
 @dataclass(frozen=True)
 class Budget:
-    """Limits of one branch and bound (verifier.certify): cells evaluated and wall-clock seconds."""
+    """Limits of one branch and bound (verifier.branch_bound): cells evaluated and wall-clock seconds."""
 
     cells: int = 200_000
     seconds: float = 120.0

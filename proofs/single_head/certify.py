@@ -3,7 +3,7 @@
 The prefix certified is the exact construction of E1: p_i = g_i/‖g_i‖ for the integer cube-surface
 vectors g_i = 2j − n (j ∈ {0..n}^(m+1)), v_i = f(p_i), λ = (4/r²)·ln(8BN/ε), β as in formulas.py, each
 enclosed in a ball from its exact value. On every face cell, ``proofs.h0.enclosure`` bounds
-‖H − f‖, ‖near‖, ‖far‖ and ‖leak‖; ``verifier.certify.branch_and_bound`` splits until each bound is
+‖H − f‖, ‖near‖, ‖far‖ and ‖leak‖; ``verifier.branch_bound.branch_and_bound`` splits until each bound is
 below its claim (ε, ε/2, ε/4, ε/4) or the budget ends. Step 1 (covering) is certified the same way:
 on a cell, min_p ‖x − p‖ ≤ (2 − 2 max_p min_{x∈C} ⟨x, p⟩)^(1/2) over the cell's nearest prefix points.
 """
@@ -19,7 +19,9 @@ from flint import arb, ctx
 
 from verifier.ball import PRECISION_BITS, CannotCertify, lower, sympy_number, upper
 from verifier.cells import FaceCell, angle_range, face_cells
-from verifier.certify import Bounded, branch_and_bound, combine, target_functions
+from verifier.bounds import target_functions
+from verifier.branch_bound import Bounded, branch_and_bound
+from verifier.certify import combine
 from verifier.claims import Verdict, decide_le
 from proofs.h0.enclosure import NAMES, PrefixBalls, enclose_parts
 

@@ -14,7 +14,7 @@ import mpmath
 import sympy
 
 from verifier.attention import Prefix
-from verifier.certify import Budget
+from verifier.budget import Budget
 from verifier.precision import exact_to_mp
 
 from proofs.h0.inputs import H0Instance
