@@ -124,11 +124,32 @@ def test_each_instance_is_run_once_and_shared_by_its_items(suite):
     assert sorted(r["size"] for r in runs(log)) == [1, 2]
 
 
-def test_require_certified_fails_a_sampled_pass(suite):
+def test_require_certified_fails_a_sampled_pass_and_an_inconclusive_claim(suite):
+    """A CI gate that wants proofs is not green when a proof ran out of budget: B.open (INCONCLUSIVE) fails."""
     pytester, _ = suite
-    result = pytester.runpytest("--proofs", "--proofs-theorem", "broken", "--proofs-require", "certified")
-    result.assert_outcomes(passed=2, failed=4, skipped=2)
+    result = pytester.runpytest("--proofs", "--proofs-theorem", "broken", "--proofs-require", "certified", "-v")
+    result.assert_outcomes(passed=2, failed=6)
+    result.stdout.fnmatch_lines(["broken::B.open[[]broken-small[]] FAILED*", "broken::B.open[[]broken-large[]] FAILED*"])
     result.stdout.fnmatch_lines(["*B.sampled: PASS, but on sampled evidence only, and --proofs-require is certified*"])
+    result.stdout.fnmatch_lines(["*B.open: INCONCLUSIVE, and --proofs-require is certified: no proof was found*",
+                                 "*detail: the two precisions disagree: raise --dps*"])
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.mark.parametrize("require", [(), ("--proofs-require", "sampled")])
+def test_without_a_required_proof_an_inconclusive_claim_is_a_skip_with_its_reason(suite, require):
+    pytester, _ = suite
+    result = pytester.runpytest("--proofs", "--proofs-theorem", "broken", *require, "-k", "open", "-rs")
+    result.assert_outcomes(skipped=2)
+    result.stdout.fnmatch_lines(["*INCONCLUSIVE: the two precisions disagree: raise --dps*"])
+    assert result.ret == pytest.ExitCode.OK
+
+
+def test_require_exact_fails_an_inconclusive_claim_too(suite):
+    pytester, _ = suite
+    result = pytester.runpytest("--proofs", "--proofs-theorem", "broken", "--proofs-require", "exact", "-k", "open")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*B.open: INCONCLUSIVE, and --proofs-require is exact: no proof was found*"])
 
 
 def test_keyword_selects_items_and_instances_it_cannot_select_are_not_run(suite):

@@ -2,13 +2,16 @@
 
     pytest --proofs -m proof                               every claim of every default instance
     pytest --proofs -m proof -k "my-theorem and my-claim"  select by name: theorem::claim[instance]
-    pytest --proofs --proofs-require certified             a PASS resting on sampling fails
+    pytest --proofs --proofs-require certified             a PASS resting on sampling fails, and so does an
+                                                           INCONCLUSIVE claim (a proof that ran out of budget)
     pytest --proofs --proofs-theorem my-theorem --proofs-instance "*m1*" --proofs-dps 40
 
 Every default instance (``Theorem.default_instances()``) of every registered theorem is run once
 through ``verifier.run.run``; each of its claims becomes one item ``theorem::claim[instance]`` that
 reports the stored result: PASS passes, FAIL fails with the statement, value, bound, witness, method
-and detail, INCONCLUSIVE is skipped with the reason. The items carry the ``proof`` marker, so
+and detail, INCONCLUSIVE is skipped with the reason, unless ``--proofs-require`` asks for a proof
+(certified or exact): then an INCONCLUSIVE claim fails too, since a gate that wants proofs must not
+stay green when a proof was not found. The items carry the ``proof`` marker, so
 ``-m proof`` runs them without the ordinary tests. An instance whose run raises becomes one failing
 item ``theorem::run[instance]``.
 
@@ -37,7 +40,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--proofs", action="store_true", default=False,
                     help="collect every claim of every default instance of every registered theorem as a test item")
     group.addoption("--proofs-require", choices=REQUIRE, default="sampled",
-                    help="evidence a PASS needs: sampled (any PASS), certified, or exact; a weaker PASS fails")
+                    help="evidence a PASS needs: sampled (any PASS), certified, or exact; a weaker PASS fails, "
+                         "and above sampled an INCONCLUSIVE claim fails too (default: it is skipped)")
     group.addoption("--proofs-dps", type=int, default=None,
                     help="working decimal digits for the theorems that declare a dps option")
     group.addoption("--proofs-theorem", action="append", default=[], metavar="NAME",
@@ -156,7 +160,9 @@ class ClaimItem(_ProofItem):
         if c.verdict is Verdict.FAIL:
             raise ProofFailure(describe(c, "FAIL"))
         if c.verdict is Verdict.INCONCLUSIVE:
-            pytest.skip(f"INCONCLUSIVE: {c.detail or c.method}")
+            if required == REQUIRE[0]:
+                pytest.skip(f"INCONCLUSIVE: {c.detail or c.method}")
+            raise ProofFailure(describe(c, f"INCONCLUSIVE, and --proofs-require is {required}: no proof was found"))
         if REQUIRE.index(c.evidence.value) < REQUIRE.index(required):
             raise ProofFailure(describe(c, f"PASS, but on {c.evidence.value} evidence only, and --proofs-require is {required}"))
 
