@@ -1,4 +1,6 @@
 """Option parsing: exact numbers and bounded integers, with errors that name the option."""
+from pathlib import Path
+
 import pytest
 import sympy
 
@@ -55,3 +57,35 @@ def test_show_and_clip_keep_messages_short():
     assert show(sympy.Rational(1, 10)) == "1/10"
     assert show(sympy.Rational(1, 10**300)) == "1.00000e-300"
     assert len(clip("x" * 10_000)) < 100 and "(10000 characters)" in clip("x" * 10_000)
+
+
+@pytest.mark.parametrize("text", ["1e-4400", "1e5000", "-2.5e4301"])
+def test_exponents_past_the_integer_text_limit_are_refused(text):
+    """--eps 1e-4400 and --lipschitz 1e5000 were exit 4: the numbers could not be printed (Python's 4300-digit limit)."""
+    with pytest.raises(InputError, match="--eps: the exponent of .* is beyond ±1000; give a number between 1e-1000 and 1e1000"):
+        parse_number(text, "--eps")
+    assert parse_number("1e-1000", "--eps") == sympy.Rational(1, 10**1000)  # the boundary is accepted
+
+
+def test_show_never_prints_a_huge_integer():
+    from verifier.inputs import show
+
+    assert show(sympy.Rational(1, 10**28000)) == "1.00000e-28000"  # str() would raise past 4300 digits
+    assert show(3 * sympy.Integer(10) ** 5000) == "3.00000e+5000"
+
+
+def test_read_small_file_checks_the_size_before_reading(tmp_path):
+    from verifier.inputs import read_small_file
+
+    (tmp_path / "a.txt").write_text("ok")
+    assert read_small_file(tmp_path / "a.txt", 2) == "ok"
+    with pytest.raises(InputError, match="^is 3 bytes, more than 2$"):
+        (tmp_path / "b.txt").write_text("abc")
+        read_small_file(tmp_path / "b.txt", 2)
+    with pytest.raises(InputError, match="^is not a regular file$"):
+        read_small_file(Path("/dev/zero"), 10**6)  # would never end (MemoryError) if it were read
+    with pytest.raises(InputError, match="^cannot be read"):
+        read_small_file(tmp_path / "missing.txt", 10)
+    (tmp_path / "c.txt").write_bytes(b"\xff")
+    with pytest.raises(InputError, match="^is not UTF-8 text$"):
+        read_small_file(tmp_path / "c.txt", 10)

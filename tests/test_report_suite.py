@@ -1,6 +1,8 @@
 """verifier.report.suite: the default and quick suites, and TOML configurations checked before any work."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sympy
 
@@ -93,8 +95,10 @@ def test_bad_configuration_names_the_line_and_the_fix(tmp_path, text, message):
 
 
 def test_unreadable_configuration(tmp_path):
-    with pytest.raises(InputError, match="cannot read it"):
+    with pytest.raises(InputError, match="cannot be read"):
         read_suite(tmp_path / "missing.toml")
+    with pytest.raises(InputError, match="--config /dev/zero is not a regular file"):  # never read (MemoryError)
+        read_suite(Path("/dev/zero"))
 
 
 def test_cli_rejects_a_bad_configuration_before_any_computation(tmp_path, capsys, monkeypatch):

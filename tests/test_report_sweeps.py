@@ -13,7 +13,7 @@ from verifier import cli
 from verifier.errors import InputError
 from verifier.report.plots import check_figure, to_svg
 from verifier.report.suite import read_suite
-from verifier.report.sweeps import read_sweep, sweep_figure, sweep_record
+from verifier.report.sweeps import MAX_BYTES, read_sweep, sweep_figure, sweep_record
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,11 +63,20 @@ def test_figure_is_a_log_log_curve_with_the_papers_rate_clipped(tmp_path):
 
 
 @pytest.mark.parametrize("content,words", [
-    (None, "cannot read it"),
+    (None, "cannot be read"),
     ("not json", "is not JSON"),
     (json.dumps({"rows": []}), "lacks theorem, dim, fits, complete"),
     (json.dumps(sweep_json(theorem="no-such")), "not registered"),
     (json.dumps(sweep_json(complete=False)), "interrupted"),
+    (json.dumps(sweep_json(theorem=["single-head"])), "not registered"),  # unhashable: was TypeError, exit 4
+    (json.dumps(sweep_json(rows=[1, 2])), "rows must be a list of records"),
+    (json.dumps(sweep_json(fits=[])), "fits must map each curve to a record"),
+    (json.dumps(sweep_json(rows=[{**sweep_json()["rows"][0], "eps": "0.2"}])), "malformed at rows/0/eps: '0.2' is not of type"),
+    (json.dumps(sweep_json(dim="1")), "malformed at dim"),
+    (json.dumps(sweep_json(rows=[{**sweep_json()["rows"][0], "prefix_length": 10**400}])), "cannot be drawn"),
+    (json.dumps(sweep_json(rows=[{**sweep_json()["rows"][0], "minimal_prefix_length": -3}])), "cannot be drawn"),
+    (json.dumps(sweep_json()).replace("0.98", "NaN", 1), "holds NaN"),
+    ("[" * 100_000, "is not JSON"),
 ])
 def test_a_bad_sweep_file_is_refused_with_the_line_before_any_work(tmp_path, content, words):
     if content is not None:
@@ -106,3 +115,25 @@ def test_report_shows_the_sweep_in_every_format(tmp_path):
     assert 'id="sweep-e1-m1"' in html and "Tightness sweeps" in html and html.count("<svg") >= 1
     markdown = (folder / "report.md").read_text()
     assert "## Tightness sweeps" in markdown and "| 1/10 | 116 |" in markdown and "(figures/sweep-e1-m1.svg)" in markdown
+
+
+def test_a_device_or_huge_sweep_file_is_refused_before_it_is_read(tmp_path):
+    """sweeps = ["/dev/zero"] ended in MemoryError after the whole suite ran: the size is checked before reading."""
+    with pytest.raises(InputError, match="suite.toml:2: sweep file /dev/zero is not a regular file"):
+        read_suite(config(tmp_path, '["/dev/zero"]'))
+    (tmp_path / "big.json").write_text(" " * (MAX_BYTES + 1))
+    with pytest.raises(InputError, match=f"is {MAX_BYTES + 1} bytes, more than {MAX_BYTES}"):
+        read_suite(config(tmp_path, '["big.json"]'))
+
+
+def test_the_cli_refuses_a_malformed_sweep_before_running_the_suite(tmp_path, capsys, monkeypatch):
+    """A row whose eps is text passed the old checks and crashed the report (exit 4) after every instance had run."""
+    from verifier.report import build
+
+    monkeypatch.setattr(build, "run", lambda *a, **k: pytest.fail("an instance ran before the sweep file was checked"))
+    (tmp_path / "s.json").write_text(json.dumps(sweep_json(rows=[{**sweep_json()["rows"][0], "eps": "0.2"}])))
+    assert cli.main(["report", "--config", str(config(tmp_path, '["s.json"]')), "--out", str(tmp_path / "out")]) == 2
+    assert "sweep file s.json is malformed at rows/0/eps" in capsys.readouterr().err
+    assert cli.main(["report", "--config", str(config(tmp_path, '["/dev/zero"]')), "--out", str(tmp_path / "out")]) == 2
+    assert "/dev/zero is not a regular file" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -73,15 +73,27 @@ def test_unknown_symbol_is_rejected():
 
 
 def test_target_containing_infinity_is_rejected():
-    with pytest.raises(InputError, match="infinity"):
+    with pytest.raises(InputError, match="infinite"):
         Target.parse("x0 + log(0)", 1, 1, 1)
     with pytest.raises(InputError, match="'oo' is not allowed"):
         Target.parse("x0 + oo", 1, 1, 1)
 
 
-def test_complex_valued_target_is_rejected():
-    with pytest.raises(InputError, match="complex values"):
-        Target.parse("x0 + sqrt(-1)", 1, 1, 1)
+@pytest.mark.parametrize("text", ["x0 + sqrt(-1)", "(-8)**(1/3)*x0"])
+def test_complex_valued_target_is_rejected(text):
+    """(-8)**(1/3)*x0 was exit 4: its constant is sympy's principal root 1 + √3·i, without an I in the expression."""
+    with pytest.raises(InputError, match="non-real number"):
+        Target.parse(text, 1, 1, 1)
+
+
+def test_a_target_whose_derivative_is_not_finite_is_bad_input():
+    """0**(x0**2) is 1 where x0 = 0 and 0 elsewhere; sympy's derivative of it is NaN, and the SVD of a NaN Jacobian
+    raised LinAlgError (exit 4): now refused, naming the derivative and the fix."""
+    target = Target.parse("0**(x0**2)", 1, 1, 1)
+    with pytest.raises(InputError, match="the derivative of target '0\\*\\*\\(x0\\*\\*2\\)' is not finite at x = "):
+        check_hypotheses(target, POLICY, seed=0, samples=256)
+    kink = check_hypotheses(Target.parse("Abs(x0)", 1, 2, 2), POLICY, seed=0, samples=256)  # differentiable almost
+    assert [c.verdict for c in kink] == [Verdict.PASS, Verdict.PASS]  # everywhere: checked, not refused
 
 
 def test_undefined_function_is_rejected_at_parse_time():

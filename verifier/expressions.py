@@ -13,9 +13,12 @@ node by node. The grammar:
     function   := sin cos tan exp log sqrt Abs Min Max sinh cosh tanh atan
 
 Anything else (attributes, subscripts, lambdas, comprehensions, strings, keyword arguments, names
-outside the table, imaginary literals) is an InputError that names the offending piece. Sizes are
-bounded before sympy sees them: the text length, the number of nodes, the nesting depth, and the size
-of a number raised to a numeric power (so ``9**9**9`` is refused instead of computed).
+outside the table, imaginary literals) is an InputError that names the offending piece, and so is a
+piece whose value is a number that is infinite (``log(0)``) or not real (``(-8)**(1/3)``, sympy's
+principal root 1 + √3·i; ``log(-1)`` = iπ). Sizes are bounded before sympy sees them: the text length,
+the number of nodes, the nesting depth, and the size of a number raised to a numeric power (so
+``9**9**9`` is refused instead of computed); after it, no number may have more than MAX_NUMBER_DIGITS
+digits (Python will not print a longer int, so it could be neither shown nor compiled).
 """
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ from typing import Callable, Mapping
 import sympy
 
 from .errors import InputError
-from .inputs import clip, read_rational
+from .inputs import MAX_NUMBER_DIGITS, clip, read_rational
 
 FUNCTIONS: Mapping[str, tuple[Callable[..., sympy.Expr], int | None]] = {
     # name: (sympy constructor, number of arguments; None = one or more)
@@ -41,7 +44,7 @@ CONSTANTS: Mapping[str, sympy.Expr] = {"pi": sympy.pi, "E": sympy.E}
 MAX_LENGTH = 100_000  # characters of one expression text
 MAX_NODES = 50_000  # syntax-tree nodes (the run's cost estimate refuses large targets long before this)
 MAX_DEPTH = 60  # nesting depth of the syntax tree; a chain a + b + … or a * b * … counts as one level
-MAX_POWER_DIGITS = 10_000  # a numeric power b**e is built only if |e|·|log10 |b|| stays below this
+MAX_POWER_DIGITS = MAX_NUMBER_DIGITS  # a numeric power b**e is built only if |e|·|log10 |b|| stays below this
 
 _OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
 _NAMES = {  # what a refused node is, in the user's words
@@ -75,8 +78,11 @@ def read_expression(text: str, variables: Mapping[str, sympy.Symbol], option: st
     if isinstance(body, (ast.Tuple, ast.List)):
         if not body.elts:
             raise InputError(f"{option} is an empty tuple; give at least one component")
-        return tuple(reader.scalar(e) for e in body.elts)
-    return (reader.scalar(body),)
+        components = tuple(reader.scalar(e) for e in body.elts)
+    else:
+        components = (reader.scalar(body),)
+    _check_numbers(components, option)
+    return components
 
 
 @contextmanager
@@ -120,6 +126,17 @@ def _check_size(node: ast.AST, text: str, option: str) -> None:
             stack.append((child, depth if same_chain else depth + 1))
     if count > MAX_NODES:
         raise InputError(f"{option} has {count} syntax nodes (more than {MAX_NODES}): {clip(text)}; give a smaller expression")
+
+
+def _check_numbers(components: tuple[sympy.Expr, ...], option: str) -> None:
+    """Refuse a number beyond 10^MAX_NUMBER_DIGITS (e.g. 1e1000*1e1000*1e1000*x0, or its reciprocal): Python will not print
+    an int of more than 4300 digits, so it could be neither shown nor compiled."""
+    limit = 10**MAX_NUMBER_DIGITS
+    for c in components:
+        for r in c.atoms(sympy.Rational):
+            if abs(r.p) > limit or r.q > limit:
+                raise InputError(f"{option}: a number in it has a numerator or denominator beyond 10^{MAX_NUMBER_DIGITS}; "
+                                 "give numbers of sensible size (between 1e-1000 and 1e1000)")
 
 
 class _Reader:
@@ -212,10 +229,23 @@ class _Reader:
                 raise self.refuse(node, "division by zero in", "give a finite expression")
             size = abs(float(sympy.N(exponent, 15))) * abs(math.log10(abs(float(sympy.N(base, 15))) or 1))
             if not math.isfinite(size) or size > MAX_POWER_DIGITS:
-                raise self.refuse(node, "the power", f"its value has more than 10^{MAX_POWER_DIGITS} digits")
+                raise self.refuse(node, "the power", f"its value has more than {MAX_POWER_DIGITS} digits")
         elif exponent.is_number and abs(float(sympy.N(exponent, 15))) > 10 ** 6:
             raise self.refuse(node, "the power", "use an exponent of at most 10^6 in size")
-        return base**exponent
+        return self.real(node, base**exponent)
+
+    def real(self, node: ast.AST, value: sympy.Expr) -> sympy.Expr:
+        """``value`` unless it is a number that is infinite (log(0)) or not real: (-8)**(1/3) is sympy's principal
+        cube root 1 + √3·i, log(-1) is iπ."""
+        if not value.is_number:
+            return value
+        if value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+            raise self.refuse(node, "the infinite or undefined value", "give a finite expression")
+        if value.is_extended_real is False:
+            raise self.refuse(node, "the non-real number", "every piece must be real: a negative number to a fractional "
+                              "power or the log or sqrt of a negative number is complex (for the real cube root of −8 "
+                              "write -(8**(1/3)))")
+        return value
 
     def call(self, node: ast.Call) -> sympy.Expr:
         if not isinstance(node.func, ast.Name):
@@ -231,4 +261,4 @@ class _Reader:
         if (arity is None and count < 1) or (arity is not None and count != arity):
             wanted = "one or more arguments" if arity is None else f"{arity} argument"
             raise self.refuse(node, "the call", f"{node.func.id} takes {wanted}")
-        return constructor(*(self.scalar(a) for a in node.args))
+        return self.real(node, constructor(*(self.scalar(a) for a in node.args)))

@@ -8,7 +8,9 @@ arithmetic. Each reader raises InputError with a message that names the option a
 from __future__ import annotations
 
 import re
+import stat
 from fractions import Fraction
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from .errors import InputError
@@ -16,8 +18,10 @@ from .errors import InputError
 if TYPE_CHECKING:  # sympy is imported where a number is read: declaring options (verifier list) stays light
     import sympy
 
-MAX_EXPONENT = 10_000  # |e| of a scientific literal; 10^±10000 is far past any meaningful ε, L or B
+MAX_EXPONENT = 1000  # |e| of a scientific literal: 10^±1000 is far past any meaningful ε, L or B, and keeps every
+# number built from a few of them below Python's limit on the digits of an int printed as text (4300)
 MAX_DIGITS = 400  # digits of a literal (beyond that, it is a pasted blob, not a number)
+MAX_NUMBER_DIGITS = MAX_EXPONENT + MAX_DIGITS  # digits of the numerator or denominator of any number built from input
 _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _FRACTION = re.compile(r"[+-]?\d+/\d+")
 
@@ -35,8 +39,10 @@ def show(value: sympy.Rational) -> str:
     """An exact number in a message: '1/10' as it is, one with many digits as '1.00000e-300'."""
     import sympy
 
-    text = str(value)
-    return text if len(text) <= 24 else str(sympy.N(value, 6))
+    value = sympy.Rational(value)
+    if abs(value.p) < 10**11 and value.q < 10**11:  # the exact text (≤ 23 characters); never str() of a huge int
+        return str(value)
+    return str(sympy.N(value, 6))
 
 
 def read_rational(raw: Any, name: str) -> sympy.Rational:
@@ -57,7 +63,8 @@ def read_rational(raw: Any, name: str) -> sympy.Rational:
                          f"notation; cannot read {clip(text)}; {example}")
     mantissa, _, exponent = text.lower().partition("e")
     if exponent and abs(int(exponent)) > MAX_EXPONENT:
-        raise InputError(f"{name}: the exponent of {clip(text)} is beyond ±{MAX_EXPONENT}; give a number of sensible size")
+        raise InputError(f"{name}: the exponent of {clip(text)} is beyond ±{MAX_EXPONENT}; give a number between "
+                         f"1e-{MAX_EXPONENT} and 1e{MAX_EXPONENT}")
     if sum(ch.isdigit() for ch in mantissa) > MAX_DIGITS:
         raise InputError(f"{name}: {clip(text)} has more than {MAX_DIGITS} digits; give a shorter number")
     try:
@@ -108,3 +115,20 @@ def choice(*values: str) -> Callable[[Any, str], str]:
             raise InputError(f"unknown {name} {clip(raw)}; choose one of {', '.join(values)}")
         return raw
     return read
+
+
+def read_small_file(path: Path, max_bytes: int) -> str:
+    """The UTF-8 text of the regular file ``path`` if it has at most ``max_bytes`` bytes, checked before reading (a
+    device such as /dev/zero or a huge file is never read); else InputError with the reason, e.g. 'is not a regular
+    file', for the caller to prefix with the option and add the fix."""
+    try:
+        info = Path(path).stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError("is not a regular file")
+        if info.st_size > max_bytes:
+            raise InputError(f"is {info.st_size} bytes, more than {max_bytes}")
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"cannot be read ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise InputError("is not UTF-8 text") from None

@@ -45,12 +45,7 @@ class Target:
         reader (verifier.expressions: no eval), and the claimed L and B exactly."""
         Sphere(m)
         xs = coordinates(m)
-        components = read_expression(text, {str(s): s for s in xs}, "--target")
-        for c in components:
-            if c.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
-                raise InputError(f"target component {clip(str(c))} contains NaN or infinity; give a finite expression")
-            if c.has(sympy.I):
-                raise InputError(f"target component {clip(str(c))} takes complex values; give a real-valued expression")
+        components = read_expression(text, {str(s): s for s in xs}, "--target")  # finite, real numbers only
         return cls(str(text), m, components, parse_number(lipschitz, "--lipschitz"), parse_number(bound, "--bound"))
 
     @property
@@ -109,14 +104,25 @@ class Target:
         return _repair_overflow(flat, X, lambda *x: [e for row in self._jacobian_mp(*x) for e in row]).reshape(P, *shape)
 
     def require_finite(self, X: np.ndarray) -> None:
-        """Raise InputError naming a point where f is not finite (NaN/inf, e.g. log(0) or 1/0)."""
-        values = self.numpy(X)
-        bad = ~np.all(np.isfinite(values), axis=1)
+        """Raise InputError naming a point where f is not finite (NaN/inf, e.g. log(0) or 1/0) or not real."""
+        bad = ~np.all(np.isfinite(self.numpy(X)), axis=1)
         if bad.any():
             x = X[int(np.argmax(bad))]
             raise InputError(
-                f"target {clip(self.text)} is not finite at x = {np.round(x, 6).tolist()} on S^{self.m}; "
+                f"target {clip(self.text)} is not finite (or not real) at x = {np.round(x, 6).tolist()} on S^{self.m}; "
                 "give a target defined (and continuous) on the whole sphere"
+            )
+
+    def require_finite_jacobian(self, X: np.ndarray, J: np.ndarray) -> None:
+        """Raise InputError naming a point of X where the Jacobian J (P, d, m+1) is not finite: there f is not
+        differentiable, e.g. 0**(x0**2) (1 where x0 = 0, else 0), whose derivative sympy gives as NaN."""
+        bad = ~np.all(np.isfinite(J.reshape(len(J), -1)), axis=1)
+        if bad.any():
+            x = X[int(np.argmax(bad))]
+            raise InputError(
+                f"the derivative of target {clip(self.text)} is not finite at x = {np.round(x, 6).tolist()} on "
+                f"S^{self.m}, so its Lipschitz constant cannot be checked; give a target that is differentiable "
+                "except on a set of measure zero (e.g. Abs(x0), not 0**(x0**2))"
             )
 
 
@@ -163,6 +169,7 @@ def check_hypotheses(target: Target, policy: PrecisionPolicy, seed: int, samples
 
     # Lipschitz: tangential Jacobian J(x)·T_x; its top right-singular vector is the steepest direction.
     J = target.jacobian(X)
+    target.require_finite_jacobian(X, J)
     bases = np.stack([sphere.tangent_basis(x) for x in X])
     _, s, vt = np.linalg.svd(J @ bases)
     steep = int(np.argmax(s[:, 0]))

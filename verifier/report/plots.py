@@ -38,6 +38,8 @@ def check_figure(figure: Mapping[str, Any]) -> None:
         n = len(figure["x"]["values"])
         if not figure["series"] or any(len(s["values"]) != n for s in figure["series"]):
             raise ValueError(f"figure {figure['id']}: every series needs {n} values, one per x")
+        if not all(_finite(v) for s in [figure["x"], *figure["series"]] for v in s["values"]):
+            raise ValueError(f"figure {figure['id']}: a curve needs finite numbers")
         if figure.get("log") and not all(v > 0 for s in [figure["x"], *figure["series"]] for v in s["values"]):
             raise ValueError(f"figure {figure['id']}: a log–log curve needs positive values")
     elif kind == "map":
@@ -46,6 +48,14 @@ def check_figure(figure: Mapping[str, Any]) -> None:
             raise ValueError(f"figure {figure['id']}: z must be len(y) × len(x)")
     elif any(len(row) != len(figure["columns"]) for row in figure["rows"]):
         raise ValueError(f"figure {figure['id']}: every row needs {len(figure['columns'])} cells")
+
+
+def _finite(value: Any) -> bool:
+    """A real number that float64 holds (not bool, NaN, ±inf or an int beyond 1.8e308)."""
+    try:
+        return not isinstance(value, bool) and bool(np.isfinite(float(value)))
+    except (TypeError, ValueError, OverflowError):
+        return False
 
 
 def summary(figure: Mapping[str, Any]) -> dict:

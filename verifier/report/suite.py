@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from ..errors import InputError
-from ..inputs import clip, integer, text
+from ..inputs import clip, integer, read_small_file, text
 from ..options import read_options
 from ..theorem import Theorem, get, registry
 from .sweeps import SweepFile, read_sweep
@@ -38,6 +38,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+MAX_BYTES = 1_000_000  # of a configuration file (checked before reading it)
 TOP_KEYS = ("name", "seed", "sweeps", "instance")
 INSTANCE_KEYS = ("theorem", "name")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
@@ -149,11 +150,9 @@ def _no_lines(block: Optional[int] = None, key: Optional[str] = None) -> str:
 def read_suite(path: Path) -> Suite:
     """The suite a TOML configuration file describes, with every value checked (see the module docstring)."""
     try:
-        raw_text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"--config {path}: cannot read it ({error.strerror}); give the path of a TOML file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"--config {path}: not UTF-8 text; save the configuration as UTF-8 TOML") from None
+        raw_text = read_small_file(path, MAX_BYTES)
+    except InputError as reason:
+        raise InputError(f"--config {path} {reason}; give the path of a UTF-8 TOML file") from None
     try:
         data = tomllib.loads(raw_text)
     except tomllib.TOMLDecodeError as error:

@@ -5,8 +5,9 @@ A configuration lists sweep files (paths relative to the configuration's folder)
 
     sweeps = ["sweeps/first.json", "sweeps/second.json"]
 
-Each file must be a complete sweep of a registered theorem; anything else is an InputError naming the
-file and what to do, raised when the configuration is read, before any computation. The curve has the
+Each file must be a complete sweep of a registered theorem, a regular file of at most MAX_BYTES whose
+record validates against report.schema.json and whose figure draws; anything else is an InputError
+naming the file and what to do, raised when the configuration is read, before any computation. The curve has the
 constructed prefix length N(ε), the smallest N that still achieves ε, and the paper's rate
 N(ε_max)·(ε_max/ε)^(4m²+14m+10) normalised at the largest ε (``verifier.sweep.paper_rate``).
 """
@@ -18,13 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+import jsonschema
+
 from ..errors import InputError
+from ..inputs import clip, read_small_file
 from ..sweep import paper_rate
 from ..theorem import registry
 
 ROW_KEYS = ("eps", "eps_exact", "prefix_length", "minimal_prefix_length", "bound", "sup_error", "minimal_sup_error",
             "evidence", "temperature")
 FIT_KEYS = ("slope", "stderr", "reference_exponent", "reference")
+MAX_BYTES = 10_000_000  # a sweep of a hundred ε is ~0.5 MB; anything past this is not one
 
 
 @dataclass(frozen=True)
@@ -41,26 +46,65 @@ class SweepFile:
 
 
 def read_sweep(path: Path, source: str, where: str) -> SweepFile:
-    """The sweep JSON at ``path`` (configured as ``source`` at ``where``, 'FILE:LINE'), checked."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as error:
-        raise InputError(f"{where}: sweep file {source}: cannot read it ({error.strerror}); give a file written by "
-                         "`verifier sweep … --json PATH`, relative to the configuration's folder") from None
-    except ValueError:
-        raise InputError(f"{where}: sweep file {source} is not JSON; give a file written by `verifier sweep … --json`") from None
+    """The sweep JSON at ``path`` (configured as ``source`` at ``where``, 'FILE:LINE'), checked whole: its size before
+    it is read, then its structure against report.schema.json's sweep, then its figure drawn (so nothing about it
+    can fail after the suite has run)."""
+    data = _load(Path(path), source, where)
     missing = [k for k in ("theorem", "dim", "rows", "fits", "complete") if not isinstance(data, dict) or k not in data]
     if missing:
         raise InputError(f"{where}: sweep file {source} lacks {', '.join(missing)}: not a `verifier sweep --json` result")
-    if data["theorem"] not in registry():
-        raise InputError(f"{where}: sweep file {source} is of theorem {data['theorem']!r}, which is not registered "
+    if not isinstance(data["theorem"], str) or data["theorem"] not in registry():
+        raise InputError(f"{where}: sweep file {source} is of theorem {clip(data['theorem'])}, which is not registered "
                          f"(known: {', '.join(registry())})")
-    if not data["complete"] or not data["rows"]:
+    if data["complete"] is not True or not data["rows"]:
         raise InputError(f"{where}: sweep file {source} is an interrupted sweep (complete: false); rerun the sweep")
+    if not isinstance(data["rows"], list) or not all(isinstance(row, dict) for row in data["rows"]):
+        raise InputError(f"{where}: sweep file {source}: rows must be a list of records; rerun the sweep")
+    if not isinstance(data["fits"], dict) or not all(isinstance(fit, dict) for fit in data["fits"].values()):
+        raise InputError(f"{where}: sweep file {source}: fits must map each curve to a record; rerun the sweep")
     bad = [k for k in ROW_KEYS if any(k not in row for row in data["rows"])]
     if bad:
         raise InputError(f"{where}: sweep file {source}: rows lack {', '.join(bad)}; rerun the sweep with this version")
-    return SweepFile(Path(source).stem, source, data)
+    sweep = SweepFile(Path(source).stem, source, data)
+    _check_drawable(sweep, where)
+    return sweep
+
+
+def _load(path: Path, source: str, where: str) -> Any:
+    """The JSON value of a regular file of at most MAX_BYTES (checked before reading: /dev/zero is never read)."""
+    try:
+        text = read_small_file(path, MAX_BYTES)
+    except InputError as reason:
+        raise InputError(f"{where}: sweep file {source} {reason}; give a file written by `verifier sweep … --json PATH`, "
+                         "relative to the configuration's folder") from None
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        raise InputError(f"{where}: sweep file {source} is not JSON (or holds NaN or Infinity); "
+                         "give a file written by `verifier sweep … --json`") from None
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a finite number")
+
+
+def _check_drawable(sweep: SweepFile, where: str) -> None:
+    """The report's record of ``sweep`` valid against report.schema.json, and its figure drawn once."""
+    from .plots import to_svg
+    from .schema import schema
+
+    record = sweep_record(sweep)
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(
+        {"$defs": schema()["$defs"], "$ref": "#/$defs/sweep"}).iter_errors(record))
+    if error is not None:
+        at = "/".join(str(p) for p in error.absolute_path) or "top level"
+        raise InputError(f"{where}: sweep file {sweep.source} is malformed at {at}: {clip(error.message, 120, quoted=False)}; "
+                         "rerun `verifier sweep … --json` to write it again")
+    try:
+        to_svg(sweep_figure(record), salt=record["figure_file"])
+    except (ValueError, OverflowError, ZeroDivisionError) as failure:
+        raise InputError(f"{where}: sweep file {sweep.source} cannot be drawn ({failure}); rerun `verifier sweep … --json` "
+                         "to write it again") from None
 
 
 def sweep_record(sweep: SweepFile) -> dict:
