@@ -1,4 +1,5 @@
-"""Ball arithmetic (python-flint ``arb``): sympy expressions compiled to functions on balls.
+"""Ball arithmetic (python-flint ``arb``): sympy expressions compiled to functions on balls, with or
+without their gradients.
 
 An arb ball [m ± r] stands for every real number in it; every arb operation returns a ball that
 contains the exact result for every choice of inputs in the input balls, rounding included. So
@@ -6,10 +7,21 @@ contains the exact result for every choice of inputs in the input balls, roundin
 Where f is undefined somewhere in X (log of a ball reaching 0, a pole of 1/x or tan), the result is
 not finite, and every caller treats a non-finite enclosure as "not decided".
 
+``compile_arb_gradient(f, xs)(X)`` encloses (f(x), ∇f(x)) by forward-mode differentiation in ball
+arithmetic while walking the same tree: every node carries its value ball u and the balls of its
+partials ∂u/∂x_k, combined by the chain rule node by node (no symbolic derivative, no
+simplification, so d/dx atan(tan(u)) = u'·(1 + tan²u)/(1 + tan²u) is enclosed from the balls and is not
+finite where tan u is not). The partials of a node are set to NaN wherever the value ball of that node
+is not finite: a gradient enclosure is finite only on boxes where f and every subexpression of f are
+finite, so f is continuous there. At the kinks of Abs, Min and Max the partials are the hull of the
+one-sided ones (sign(u) ⊂ [−1, 1]; the derivatives of the arguments that may attain the Min/Max),
+which contains Clarke's generalised gradient, so the mean value inequality
+‖f(y) − f(x)‖ ≤ sup ‖Df‖·‖y − x‖ holds with these enclosures along any segment in the box.
+
 The compiler walks the sympy expression tree (never a string): Add, Mul, Pow with an integer or
-rational exponent, Integer, Rational, Float, Symbol, π, e, sin, cos, tan, exp, log, sqrt, Abs, Min,
-Max, sinh, cosh, tanh, atan, and the sign/Heaviside that sympy's derivatives of Abs/Max produce. A
-node outside that list raises :class:`CannotCertify` naming it; the claims then stay sampled.
+rational exponent (any other exponent q as exp(q·log b)), Integer, Rational, Float, Symbol, π, e, sin,
+cos, tan, exp, log, sqrt, Abs, Min, Max, sinh, cosh, tanh, atan. A node outside that list raises
+:class:`CannotCertify` naming it; the claims then stay sampled.
 """
 from __future__ import annotations
 
@@ -24,53 +36,35 @@ from .errors import InputError
 
 PRECISION_BITS = 80  # arb working precision; the enclosures are rigorous at any precision, this keeps them tight
 
+Jet = tuple  # (value ball u, tuple of the balls of ∂u/∂x_k); the tuple is empty when no gradient is asked for
+NAN = arb("nan")
+
 
 class CannotCertify(Exception):
     """The expression uses a function the ball back-end cannot enclose (the message names it)."""
 
 
-def _min(*args: arb) -> arb:
-    """Min(a_1, …, a_k) of balls: a ball containing min(t_1, …, t_k) for every t_i ∈ a_i."""
-    return functools.reduce(lambda a, b: a.min(b), args)
-
-
-def _max(*args: arb) -> arb:
-    """Max(a_1, …, a_k) of balls: a ball containing max(t_1, …, t_k) for every t_i ∈ a_i."""
-    return functools.reduce(lambda a, b: a.max(b), args)
-
-
-def _abs(a: arb) -> arb:
-    return abs(a)
-
-
 def _sign(a: arb) -> arb:
-    """sign(a) ⊂ [−1, 1]; exact where the ball excludes 0."""
+    """sign(a) ⊂ [−1, 1]; exact where the ball excludes 0 (the slope of |t| on a)."""
     if a > 0:
         return arb(1)
     if a < 0:
         return arb(-1)
-    return arb(0) if a.is_zero() else arb(0, 1)
+    return arb(0, 1)
 
 
-def _heaviside(a: arb, *_: arb) -> arb:
-    """Heaviside(a) ⊂ [0, 1]; exact where the ball excludes 0."""
-    if a > 0:
-        return arb(1)
-    if a < 0:
-        return arb(0)
-    return arb("0.5", "0.5")
-
-
-def _sqrt(a: arb) -> arb:
-    return a.sqrt()
-
-
-FUNCTIONS: dict[type, Callable[..., arb]] = {
-    sympy.sin: lambda a: a.sin(), sympy.cos: lambda a: a.cos(), sympy.tan: lambda a: a.tan(),
-    sympy.exp: lambda a: a.exp(), sympy.log: lambda a: a.log(), sympy.Abs: _abs,
-    sympy.sinh: lambda a: a.sinh(), sympy.cosh: lambda a: a.cosh(), sympy.tanh: lambda a: a.tanh(),
-    sympy.atan: lambda a: a.atan(), sympy.sign: _sign, sympy.Heaviside: _heaviside,
-    sympy.Min: _min, sympy.Max: _max,
+# f ↦ (value, slope): the value ball f(a), and a ball containing f'(t) for every t ∈ a given the value ball
+UNARY: dict[type, tuple[Callable[[arb], arb], Callable[[arb, arb], arb]]] = {
+    sympy.sin: (lambda a: a.sin(), lambda a, v: a.cos()),
+    sympy.cos: (lambda a: a.cos(), lambda a, v: -a.sin()),
+    sympy.tan: (lambda a: a.tan(), lambda a, v: 1 + v * v),
+    sympy.exp: (lambda a: a.exp(), lambda a, v: v),
+    sympy.log: (lambda a: a.log(), lambda a, v: 1 / a),
+    sympy.Abs: (lambda a: abs(a), lambda a, v: _sign(a)),
+    sympy.sinh: (lambda a: a.sinh(), lambda a, v: a.cosh()),
+    sympy.cosh: (lambda a: a.cosh(), lambda a, v: a.sinh()),
+    sympy.tanh: (lambda a: a.tanh(), lambda a, v: 1 - v * v),
+    sympy.atan: (lambda a: a.atan(), lambda a, v: 1 / (1 + a * a)),
 }
 
 
@@ -84,100 +78,159 @@ def compile_arb(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> Callable[[
     """f ↦ (X ↦ a ball containing f(x) for every x in the balls X), by walking the tree of ``expr``.
 
     Raises CannotCertify for a node the back-end does not enclose."""
-    index = {s: i for i, s in enumerate(symbols)}
-
-    def build(e: sympy.Basic) -> Callable[[Sequence[arb]], arb]:
-        if isinstance(e, sympy.Symbol):
-            if e not in index:
-                raise CannotCertify(f"free symbol {e}")
-            i = index[e]
-            return lambda X: X[i]
-        if isinstance(e, sympy.Rational):  # Integer included
-            c = arb_rational(e)
-            return lambda X: c
-        if isinstance(e, sympy.Float):
-            c = arb_rational(sympy.Rational(e))  # the binary value sympy holds, exactly
-            return lambda X: c
-        if e is sympy.pi:
-            return lambda X: arb.pi()
-        if e is sympy.E:
-            return lambda X: arb(1).exp()
-        if isinstance(e, sympy.Add):
-            parts = [build(a) for a in e.args]
-            return lambda X: _sum(p(X) for p in parts)
-        if isinstance(e, sympy.Mul):
-            parts = [build(a) for a in e.args]
-            return lambda X: _product(p(X) for p in parts)
-        if isinstance(e, sympy.Pow):
-            return _power(build(e.base), e.exp, build)
-        if e.func in FUNCTIONS:
-            fn, parts = FUNCTIONS[e.func], [build(a) for a in e.args]
-            return lambda X: fn(*(p(X) for p in parts))
-        name = getattr(e.func, "__name__", type(e).__name__)
-        raise CannotCertify(f"cannot certify: {name} (the ball back-end encloses polynomials, sin, cos, tan, exp, log, "
-                            "sqrt, Abs, Min, Max, sinh, cosh, tanh, atan)")
-
-    compiled = build(sympy.sympify(expr))
+    compiled = _compile(expr, symbols, gradient=False)
 
     def evaluate(X: Sequence[arb]) -> arb:
+        with ctx.workprec(PRECISION_BITS):
+            return compiled(X)[0]
+
+    return evaluate
+
+
+def compile_arb_gradient(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> Callable[[Sequence[arb]], Jet]:
+    """f ↦ (X ↦ (F, (G_0, …, G_m))) with f(x) ∈ F and ∂f/∂x_k(x) ∈ G_k for every x in the balls X (module
+    doc: forward mode; every G_k is NaN where a subexpression's enclosure is not finite)."""
+    compiled = _compile(expr, symbols, gradient=True)
+
+    def evaluate(X: Sequence[arb]) -> Jet:
         with ctx.workprec(PRECISION_BITS):
             return compiled(X)
 
     return evaluate
 
 
-def _sum(values) -> arb:
-    out = arb(0)
-    for v in values:
-        out += v
-    return out
+def _compile(expr: sympy.Expr, symbols: Sequence[sympy.Symbol], gradient: bool) -> Callable[[Sequence[arb]], Jet]:
+    """The tree of ``expr`` as a function of the balls X returning the jet (value, partials); without
+    ``gradient`` the partials are the empty tuple and cost nothing."""
+    n = len(symbols) if gradient else 0
+    index = {s: i for i, s in enumerate(symbols)}
+    zero = (arb(0),) * n
+
+    def constant(c: arb) -> Callable:
+        return lambda X: (c, zero)
+
+    def build(e: sympy.Basic) -> Callable[[Sequence[arb]], Jet]:
+        if isinstance(e, sympy.Symbol):
+            if e not in index:
+                raise CannotCertify(f"free symbol {e}")
+            i = index[e]
+            seed = tuple(arb(int(k == i)) for k in range(n))
+            return lambda X: (X[i], seed)
+        if isinstance(e, sympy.Rational):  # Integer included
+            return constant(arb_rational(e))
+        if isinstance(e, sympy.Float):
+            return constant(arb_rational(sympy.Rational(e)))  # the binary value sympy holds, exactly
+        if e is sympy.pi:
+            return lambda X: (arb.pi(), zero)
+        if e is sympy.E:
+            return lambda X: (arb(1).exp(), zero)
+        if isinstance(e, sympy.Add):
+            parts = [build(a) for a in e.args]
+            return lambda X: functools.reduce(_add, (p(X) for p in parts))
+        if isinstance(e, sympy.Mul):
+            parts = [build(a) for a in e.args]
+            return lambda X: functools.reduce(_mul, (p(X) for p in parts))
+        if isinstance(e, sympy.Pow):
+            return _power(build(e.base), e.exp, build)
+        if e.func in UNARY:
+            (value, slope), part = UNARY[e.func], build(e.args[0])
+            return lambda X: _chain(part(X), value, slope)
+        if e.func in (sympy.Min, sympy.Max):
+            parts, pick = [build(a) for a in e.args], e.func is sympy.Max
+            return lambda X: _extremum([p(X) for p in parts], pick)
+        name = getattr(e.func, "__name__", type(e).__name__)
+        raise CannotCertify(f"cannot certify: {name} (the ball back-end encloses polynomials, sin, cos, tan, exp, log, "
+                            "sqrt, Abs, Min, Max, sinh, cosh, tanh, atan)")
+
+    return build(sympy.sympify(expr))
 
 
-def _product(values) -> arb:
-    out = arb(1)
-    for v in values:
-        out *= v
-    return out
+def _finite(value: arb, partials: tuple) -> Jet:
+    """The jet, its partials NaN if the value ball is not finite (the node may be discontinuous there)."""
+    if partials and not value.is_finite():
+        return value, (NAN,) * len(partials)
+    return value, partials
+
+
+def _add(a: Jet, b: Jet) -> Jet:
+    return _finite(a[0] + b[0], tuple(x + y for x, y in zip(a[1], b[1])))
+
+
+def _mul(a: Jet, b: Jet) -> Jet:
+    """(uv)' = u'v + uv'."""
+    u, v = a[0], b[0]
+    return _finite(u * v, tuple(du * v + u * dv for du, dv in zip(a[1], b[1])))
+
+
+def _chain(a: Jet, value: Callable[[arb], arb], slope: Callable[[arb, arb], arb]) -> Jet:
+    """g(u) and g'(u)·u' for a unary g given as (value, slope)."""
+    u, du = a
+    v = value(u)
+    if not du:
+        return v, du
+    if not (u.is_finite() and v.is_finite()):
+        return v, (NAN,) * len(du)
+    s = slope(u, v)
+    return _finite(v, tuple(s * d for d in du))
+
+
+def _extremum(jets: list[Jet], is_max: bool) -> Jet:
+    """Max (or Min) of jets: the value from arb's max/min; the partials the hull of the partials of the
+    arguments that may attain it (an argument whose ball lies wholly below the Max is never it)."""
+    values = [j[0] for j in jets]
+    best = functools.reduce(lambda a, b: a.max(b) if is_max else a.min(b), values)
+    if not jets[0][1]:
+        return best, ()
+    if not best.is_finite():
+        return best, (NAN,) * len(jets[0][1])
+    candidates = [j[1] for j in jets if not (j[0] < best if is_max else j[0] > best)]
+    return best, tuple(functools.reduce(arb.union, column) for column in zip(*candidates))
 
 
 def _power(base: Callable, exponent: sympy.Basic, build: Callable) -> Callable:
-    """b^k for an integer k (b^(−k) = 1/b^k); b^(p/s) for a rational exponent as the real s-th root of
-    b^p (not finite where the ball reaches below 0, where sympy's principal power is not real); any
-    other exponent q as exp(q·log b), b > 0."""
-    if isinstance(exponent, sympy.Integer):
-        k = int(exponent)
-        return (lambda X: _integer_power(base(X), k)) if k >= 0 else (lambda X: 1 / _integer_power(base(X), -k))
+    """b^q for a rational q (module doc of :func:`_rational_power`), slope q·b^(q−1); any other exponent q
+    as exp(q·log b), b > 0, by the chain rule of exp, Mul and log."""
     if isinstance(exponent, sympy.Rational):
-        p, s = int(exponent.p), int(exponent.q)
-        whole = _power(base, sympy.Integer(p), build)
-        return lambda X: _root(whole(X), s)
+        q = sympy.Rational(exponent)
+        factor = arb_rational(q)
+        return lambda X: _chain(base(X), lambda a: _rational_power(a, q),
+                                lambda a, v: factor * _rational_power(a, q - 1) if q != 0 else arb(0))
     exponent_fn = build(exponent)
-    return lambda X: (exponent_fn(X) * base(X).log()).exp()
+    exp_rule, log_rule = UNARY[sympy.exp], UNARY[sympy.log]
+    return lambda X: _chain(_mul(exponent_fn(X), _chain(base(X), *log_rule)), *exp_rule)
 
 
-def _integer_power(a: arb, k: int) -> arb:
+def _rational_power(a: arb, q: sympy.Rational) -> arb:
+    """a^q for a rational q = p/s: a^k for an integer k (a^(−k) = 1/a^k); for s > 1 the real s-th root
+    of a^p (not finite where the ball reaches below 0, where sympy's principal power is not real)."""
+    p, s = int(q.p), int(q.q)
+    whole = integer_power(a, p) if p >= 0 else 1 / integer_power(a, -p)
+    return whole if s == 1 else _root(whole, s)
+
+
+def integer_power(a: arb, k: int) -> arb:
     """a^k; for even k from the end points (t^k is ≥ 0 and decreasing then increasing), so that a ball
     around 0 gives [0, max|t|^k] rather than a ball reaching below 0."""
     if k % 2 or not a.is_finite():
         return a**k
-    low, high = lower(a), upper(a)
+    low, high = a.lower(), a.upper()
     if low >= 0 or high <= 0:
-        return (arb(low) ** k).union(arb(high) ** k)
-    return arb(0).union(arb(max(-low, high)) ** k).nonnegative_part()  # the union's rounding may reach below 0
+        return (low**k).union(high**k)
+    return arb(0).union((-low).max(high) ** k).nonnegative_part()  # the union's rounding may reach below 0
 
 
 def _root(a: arb, s: int) -> arb:
     """a^(1/s) for a ≥ 0 (a ball reaching below 0 gives a non-finite result)."""
     if not a >= 0:
-        return arb("nan")
+        return NAN
     return a.sqrt() if s == 2 else a.root(s)
 
 
 def upper(a: arb) -> float:
-    """A float ≥ every number in the ball a = [m ± r] (+inf if a is not finite): m + r in float64 if
-    arb confirms it (then it is the exact end point whenever that is a float), else padded: float(r)
-    is exact (30-bit radii), float(m) and the sum each round by at most half an ulp, so adding
-    2·(ulp(m) + ulp(u)) and rounding once more upwards covers both."""
+    """A float ≥ every number in the ball a = [m ± r] (+inf if a is not finite or above the float range):
+    m + r in float64 if arb confirms it (then it is the exact end point whenever that is a float), else
+    padded: float(r) is exact (30-bit radii), float(m) and the sum each round by at most half an ulp, so
+    adding 2·(ulp(m) + ulp(u)) and rounding once more upwards covers both."""
     if not a.is_finite():
         return math.inf
     m = float(a.mid())
@@ -202,11 +255,13 @@ def interval(lo: float, hi: float) -> arb:
 
 def acos(a: arb) -> arb:
     """A ball containing arccos(t) for every t ∈ a ∩ [−1, 1] (arccos is decreasing: where the ball
-    reaches past ±1, the union of its values at the clamped float end points)."""
-    if a.is_finite() and a > -1 and a < 1:
+    reaches past ±1, the union of its values at the clamped end points)."""
+    if not a.is_finite():
+        return arb(0).union(arb.pi())
+    if a > -1 and a < 1:
         return a.acos()
-    low, high = max(-1.0, lower(a)), min(1.0, upper(a))
-    return arb(high).acos().union(arb(low).acos())
+    low, high = a.lower().max(arb(-1)), a.upper().min(arb(1))
+    return high.acos().union(low.acos())
 
 
 def sympy_number(value: sympy.Expr) -> arb:

@@ -1,12 +1,15 @@
-"""Certified upper bounds of the hypotheses' quantities: sup_{S^m} ‖f‖ and the chordal Lipschitz constant of f."""
+"""Certified upper bounds of the hypotheses' quantities: sup_{S^m} ‖f‖ and the chordal Lipschitz constant of f.
+
+Every operation of a bound is done in ball arithmetic (arb); the one float is the final upper end
+point handed to the branch and bound (a float ≥ every number in the ball, see ``verifier.ball.upper``).
+"""
 from __future__ import annotations
 
-import math
+import functools
 
-import sympy
-from flint import arb, ctx
+from flint import arb, arb_mat, ctx
 
-from .ball import PRECISION_BITS, compile_arb, upper
+from .ball import PRECISION_BITS, compile_arb, compile_arb_gradient, upper
 from .branch_bound import Bounded, branch_and_bound
 from .budget import Budget
 from .cells import ball_boxes, face_cells
@@ -26,7 +29,7 @@ def bound_upper(target: Target, threshold: float, budget: Budget) -> Bounded:
 
     def bounds(cell) -> tuple[float]:
         X = cell.enclosure
-        return (_norm_upper([f(X) for f in functions]),)
+        return (upper(norm_ball([f(X) for f in functions])),)
 
     return branch_and_bound(face_cells(target.m, 4), bounds, (threshold,), lambda c: c.split(), budget)
 
@@ -37,21 +40,23 @@ def lipschitz_upper(target: Target, threshold: float, budget: Budget) -> Bounded
         Lip(f) = sup_{x≠y ∈ S^m} ‖f(x) − f(y)‖/‖x − y‖ ≤ G = sup_{‖z‖≤1} ‖Df(z)‖_op.
 
     Why: the chord [x, y] lies in the closed unit ball (convex), and along it
-    f(y) − f(x) = ∫_0^1 Df(x + t(y−x))(y − x) dt, so ‖f(y) − f(x)‖ ≤ sup ‖Df‖_op ‖y − x‖, and on a
-    box ‖Df‖_op ≤ min(‖Df‖_F, (‖Df‖_1 ‖Df‖_∞)^(1/2)) from the entries' absolute upper bounds. This needs f continuous on the ball and C¹ off a null set of each chord, which
-    holds where the enclosure of Df is finite (the functions compiled are continuous where defined;
-    the kinks of Abs/Min/Max give sign/Heaviside factors enclosed by [−1, 1] / [0, 1]). The bound is
-    computed by branch and bound over boxes of [−1, 1]^(m+1) meeting the ball; ‖Df‖_F on a box is
-    bounded from the ball enclosures of the m+1 partial derivatives of each component (d = 1: the
-    gradient's norm exactly). A target
-    undefined somewhere in the ball (e.g. 1/‖x‖ at 0) gets no finite bound: INCONCLUSIVE, never PASS.
+    f(y) − f(x) = ∫_0^1 Df(x + t(y−x))(y − x) dt, so ‖f(y) − f(x)‖ ≤ sup ‖Df‖_op ‖y − x‖. This needs f
+    continuous on the ball and differentiable off a null set of each chord with Df in the enclosure
+    (Clarke's generalised gradient at the kinks of Abs/Min/Max). ``verifier.ball.compile_arb_gradient``
+    encloses Df on a box by forward-mode differentiation of the expression tree as written (no
+    symbolic derivative, no simplification) and gives a finite enclosure only where f and all its
+    subexpressions are finite, hence continuous; a box without one keeps the bound +inf. So a target
+    that is undefined or jumps somewhere in the ball (1/‖x‖ at 0, atan(tan(x0 + c)) at a pole of tan)
+    gets no finite bound: INCONCLUSIVE or refuted by sampling, never PASS. The bound is computed by
+    branch and bound over boxes of [−1, 1]^(m+1) meeting the ball, ‖Df‖_op on a box from
+    :func:`operator_norm_ball`.
     """
     xs = coordinates(target.m)
-    partials = [[compile_arb(sympy.diff(c, x), xs) for x in xs] for c in target.components]
+    gradients = [compile_arb_gradient(c, xs) for c in target.components]
 
     def bounds(box) -> tuple[float]:
         X = box.enclosure
-        return (_operator_norm_upper([[g(X) for g in row] for row in partials]),)
+        return (upper(operator_norm_ball([g(X)[1] for g in gradients])),)
 
     def split(box):
         return [b for b in box.split() if b.meets_unit_ball()]
@@ -59,25 +64,22 @@ def lipschitz_upper(target: Target, threshold: float, budget: Budget) -> Bounded
     return branch_and_bound(ball_boxes(target.m, 4), bounds, (threshold,), split, budget)
 
 
-def _operator_norm_upper(matrix) -> float:
-    """An upper bound of ‖A‖_op over the matrices A with entries in the balls: ‖A‖_op² = λ_max(AAᵀ) ≤
-    max_i ((AAᵀ)_ii + Σ_(j≠i) |(AAᵀ)_ij|) (Gershgorin), AAᵀ enclosed in ball arithmetic; exact for
-    d = 1 (‖∇f‖²) and for components in disjoint variables."""
+def operator_norm_ball(rows) -> arb:
+    """A ball whose upper end bounds ‖A‖_op for every matrix A with entries in the balls ``rows``:
+    ‖A‖_op² = λ_max(AAᵀ) ≤ max_i ((AAᵀ)_ii + Σ_(j≠i) |(AAᵀ)_ij|) (Gershgorin), AAᵀ enclosed by arb_mat's
+    product; exact for d = 1 (‖∇f‖²) and for components in disjoint variables. NaN if an entry is not finite."""
     with ctx.workprec(PRECISION_BITS):
-        gram = [[sum((a * b for a, b in zip(r, q)), arb(0)) for q in matrix] for r in matrix]
-        radius = 0.0
-        for i, row in enumerate(gram):
-            tops = [upper(abs(g)) if j != i else upper(g) for j, g in enumerate(row)]
-            if not all(math.isfinite(t) for t in tops):
-                return math.inf
-            radius = max(radius, upper(sum((arb(t) for t in tops), arb(0))))
-        return upper(arb(max(radius, 0.0)).sqrt())
+        if not all(v.is_finite() for row in rows for v in row):
+            return arb("nan")
+        a = arb_mat([list(row) for row in rows])
+        gram = a * a.transpose()
+        d = gram.nrows()
+        discs = [functools.reduce(arb.__add__, (gram[i, j] if j == i else abs(gram[i, j]) for j in range(d)))
+                 for i in range(d)]
+        return functools.reduce(arb.max, discs).upper().nonnegative_part().sqrt()
 
 
-def _norm_upper(balls) -> float:
-    """An upper bound of (Σ_j t_j²)^(1/2) over t_j in the balls (+inf if one is not finite)."""
-    tops = [upper(abs(b)) for b in balls]
-    if not all(math.isfinite(t) for t in tops):
-        return math.inf
+def norm_ball(balls) -> arb:
+    """A ball whose upper end bounds (Σ_j t_j²)^(1/2) over t_j in the balls (NaN if one is not finite)."""
     with ctx.workprec(PRECISION_BITS):
-        return upper(sum((arb(t) ** 2 for t in tops), arb(0)).sqrt())
+        return functools.reduce(arb.__add__, (abs(b).upper() ** 2 for b in balls)).sqrt()

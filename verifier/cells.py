@@ -15,6 +15,7 @@ floats, so bisection is exact. Geometry used by the enclosures, every number a b
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from functools import cached_property
 import numpy as np
 from flint import arb, ctx
 
-from .ball import PRECISION_BITS, acos, interval, lower, upper
+from .ball import PRECISION_BITS, acos, integer_power, interval
 
 
 @dataclass(frozen=True)
@@ -62,15 +63,14 @@ class FaceCell:
 
     @cached_property
     def geometry(self) -> tuple[list[arb], arb, arb]:
-        """(ĉ as balls, cos ρ as a ball whose lower end bounds cos ρ from below, ρ as a ball ∋ an upper
-        bound of the angular radius)."""
+        """(ĉ as balls, cos ρ as an exact point ≤ the cosine of the angle from ĉ to every corner, ρ as an
+        exact point ≥ the angular radius), all in ball arithmetic."""
         with ctx.workprec(PRECISION_BITS):
             centre = _normalise([arb(v) for v in self._lift((a + b) / 2 for a, b in zip(self.lo, self.hi))])
             cosines = [_dot(centre, _normalise([arb(v) for v in self._lift(corner)]))
                        for corner in itertools.product(*zip(self.lo, self.hi))]
-            cos_rho_low = arb(min(1.0, min(lower(c) for c in cosines)))
-            rho = arb(upper(acos(cos_rho_low)))
-            return centre, cos_rho_low, rho
+            cos_rho_low = functools.reduce(arb.min, cosines).lower().min(arb(1))
+            return centre, cos_rho_low, acos(cos_rho_low).upper()
 
     @property
     def rho(self) -> arb:
@@ -79,14 +79,14 @@ class FaceCell:
     @cached_property
     def enclosure(self) -> list[arb]:
         """Balls containing every point x of the cell: the interval extension of y/‖y‖ intersected
-        with the box ĉ ± 2 sin(ρ/2) (the chord radius)."""
+        with the box ĉ ± 2 sin(ρ/2) (the chord radius); ‖y‖² = 1 + Σ_k y_k² over the box's free
+        coordinates, each y_k² ∈ [min over the interval, max over the interval], in ball arithmetic."""
         with ctx.workprec(PRECISION_BITS):
-            squares = [sorted((a * a, b * b)) if a * b > 0 else (0.0, max(a * a, b * b)) for a, b in zip(self.lo, self.hi)]
-            norm = (1 + arb(sum(sq[0] for sq in squares))).union(1 + arb(sum(sq[1] for sq in squares))).sqrt()
-            y = self._lift(interval(a, b) for a, b in zip(self.lo, self.hi))
+            box = [interval(a, b) for a, b in zip(self.lo, self.hi)]
+            norm = functools.reduce(arb.__add__, (integer_power(v, 2) for v in box), arb(1)).sqrt()
             centre, _, rho = self.geometry
             chord = 2 * (rho / 2).sin()
-            return [(arb(v) / norm).intersection(ck + arb(0, 1) * chord) for v, ck in zip(y, centre)]
+            return [(v / norm).intersection(ck + arb(0, 1) * chord) for v, ck in zip(self._lift(box), centre)]
 
 
 def face_cells(m: int, per_edge: int) -> list[FaceCell]:
