@@ -15,7 +15,7 @@ from verifier.claims import (
     claim_identity,
     Kind,
     Verdict,
-    claim_exact_le,
+    claim_le_certified,
     claim_holds,
     claim_le,
     claim_sup_le,
@@ -196,30 +196,50 @@ def test_enum_values_are_strings():
     assert Kind.FRAMEWORK.value == "framework" and Kind.HYPOTHESIS.value == "hypothesis"
 
 
-# --------------------------------------------------------------------------- claim_exact_le / claim_sup_le
+# --------------------------------------------------------------------------- claim_le_certified / claim_sup_le
 
 
-def test_claim_exact_le_symbolic_equality_passes():
-    # value == bound exactly: equality must be proved symbolically (numerically it would be INCONCLUSIVE).
-    r = claim_exact_le("eq", "√8 ≤ 2√2", sympy.sqrt(8), 2 * sympy.sqrt(2), PrecisionPolicy().tolerance, Kind.PROOF_STEP, "sympy")
-    assert r.verdict is P
+def test_claim_le_certified_symbolic_equality_is_exact():
+    # value == bound exactly: equality must be proved symbolically (balls would only say "cannot separate").
+    r = claim_le_certified("eq", "√8 ≤ 2√2", sympy.sqrt(8), 2 * sympy.sqrt(2), Kind.PROOF_STEP, "sympy")
+    assert (r.verdict, r.evidence) == (P, Evidence.EXACT)
     assert "symbolically" in r.method
     assert r.value == pytest.approx(2 * 2**0.5, rel=1e-15)
 
 
-def test_claim_exact_le_sign_of_difference():
-    tol = PrecisionPolicy().tolerance  # 1e-25
-    below = claim_exact_le("lt", "π ≤ 22/7", sympy.pi, sympy.Rational(22, 7), tol, Kind.THEOREM, "exact")
-    above = claim_exact_le("gt", "22/7 ≤ π", sympy.Rational(22, 7), sympy.pi, tol, Kind.THEOREM, "exact")
-    assert below.verdict is P
-    assert above.verdict is F  # negative control
-    # a difference of 1e-20 is far above tol = 1e-25 and is read at ≥ 50 digits: FAIL, not rounded away
-    tiny = claim_exact_le("t", "1 + 10^-20 ≤ 1", 1 + sympy.Rational(1, 10**20), sympy.Integer(1), tol, Kind.THEOREM, "exact")
-    assert tiny.verdict is F
-    assert "digits" in tiny.method
-    # inside the tolerance band: INCONCLUSIVE
-    band = claim_exact_le("b", "1 + 10^-40 ≤ 1", 1 + sympy.Rational(1, 10**40), sympy.Integer(1), tol, Kind.THEOREM, "exact")
-    assert band.verdict is I
+def test_claim_le_certified_decides_by_balls_and_says_certified():
+    below = claim_le_certified("lt", "π ≤ 22/7", sympy.pi, sympy.Rational(22, 7), Kind.THEOREM, "m")
+    above = claim_le_certified("gt", "22/7 ≤ π", sympy.Rational(22, 7), sympy.pi, Kind.THEOREM, "m")
+    assert (below.verdict, below.evidence) == (P, Evidence.CERTIFIED) and "arb balls" in below.method
+    assert (above.verdict, above.evidence) == (F, Evidence.CERTIFIED)  # negative control
+
+
+def test_a_value_equal_to_its_bound_up_to_1e_40_is_never_exact():
+    """The old decider read value − bound as a 50-digit float with a tolerance and called the result exact: 1 + 10⁻⁴⁰
+    against 1 was INCONCLUSIVE on 'exact' evidence, and √2·(1 + 10⁻⁴⁰) against √2 too. Balls see the difference."""
+    for value, bound in ((1 + sympy.Rational(1, 10**40), sympy.Integer(1)),
+                         (sympy.sqrt(2) * (1 + sympy.Rational(1, 10**40)), sympy.sqrt(2)),
+                         (sympy.pi, sympy.pi + sympy.Rational(1, 10**40))):
+        claim = claim_le_certified("b", "value ≤ bound", value, bound, Kind.THEOREM, "m")
+        assert claim.evidence is Evidence.CERTIFIED
+        assert claim.verdict is (F if value > bound else P)
+
+
+def test_balls_that_cannot_separate_give_inconclusive_never_exact():
+    from flint import arb, ctx
+
+    def one_minus_tiny_minus_one(bits):
+        with ctx.workprec(bits):
+            return 1 - arb(10) ** -400 - 1
+
+    wide = claim_le_certified("w", "e ≤ e + 10⁻³⁰⁰ (a ball around 0)", sympy.E, sympy.E + sympy.Rational(1, 10**300),
+                              Kind.PROOF_STEP, "m", enclose=lambda _bits: arb(0, 1e-200))
+    assert (wide.verdict, wide.evidence) == (I, Evidence.CERTIFIED) and "cannot separate" in wide.detail
+    unknown = claim_le_certified("u", "I_0(3) ≤ 5", sympy.besseli(0, 3), sympy.Integer(5), Kind.PROOF_STEP, "m")
+    assert (unknown.verdict, unknown.evidence) == (I, Evidence.CERTIFIED) and "besseli" in unknown.detail
+    tight = claim_le_certified("t", "1 − 10⁻⁴⁰⁰ ≤ 1 by a caller's ball", 1 - sympy.Rational(1, 10**400), sympy.Integer(1),
+                               Kind.PROOF_STEP, "m", enclose=one_minus_tiny_minus_one)
+    assert (tight.verdict, tight.evidence) == (P, Evidence.CERTIFIED)  # the 2048-bit ball separates what 128 bits cannot
 
 
 def _sup(value, agrees=True):
@@ -249,7 +269,7 @@ def test_underflowing_values_are_reported_not_silently_zero():
         tiny = mpmath.exp(-70000)
     c = claim_le("x", "tiny ≤ 1", tiny, 1, mpmath.mpf(10) ** -25, Kind.PROOF_STEP, "m")
     assert c.value == 0.0 and "e-30401" in c.detail and "below the float64 range" in c.detail
-    e = claim_exact_le("y", "exact tiny ≤ 1", sympy.exp(-70000), sympy.Integer(1), mpmath.mpf(10) ** -25, Kind.PROOF_STEP, "m")
+    e = claim_le_certified("y", "exact tiny ≤ 1", sympy.exp(-70000), sympy.Integer(1), Kind.PROOF_STEP, "m")
     assert e.verdict is Verdict.PASS and "e-30401" in e.detail
     assert claim_le("z", "zero", 0, 1, 1e-25, Kind.PROOF_STEP, "m").detail == ""
 
@@ -275,8 +295,8 @@ def test_deciders_state_their_evidence():
 
     assert claim_holds("a", "s", True, Kind.PAPER, "sympy").evidence is Evidence.EXACT
     assert claim_le("a", "s", 0.1, 1, 1e-20, Kind.PROOF_STEP, "scan").evidence is Evidence.SAMPLED
-    assert claim_exact_le("a", "s", sympy.Rational(1, 3), sympy.Rational(1, 2), 1e-20, Kind.PROOF_STEP, "m").evidence \
-        is Evidence.EXACT
+    assert claim_le_certified("a", "s", sympy.Rational(1, 3), sympy.Rational(1, 2), Kind.PROOF_STEP, "m").evidence \
+        is Evidence.CERTIFIED
 
 
 def test_claim_exp_le_decides_from_the_logarithms():
@@ -292,7 +312,7 @@ def test_claim_exp_le_decides_from_the_logarithms():
     assert above.verdict is F and above.value == pytest.approx(mpmath.e) and above.bound == 2
     undecided = claim_exp_le("u", "300 ln 2 vs 100 ln 8", 300 * log(sympy.Integer(2)), 100 * log(sympy.Integer(8)),
                              Kind.PROOF_STEP, "exact")
-    assert undecided.verdict is I
+    assert undecided.verdict is I and undecided.evidence is Evidence.CERTIFIED  # balls tried, nothing proved exactly
 
 
 def test_claim_sup_le_carries_the_points_and_time_of_its_search():

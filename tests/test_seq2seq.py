@@ -265,3 +265,54 @@ def test_two_paths_fail_when_a_path_is_broken(monkeypatch):
     monkeypatch.setattr(checks, "MP_MATRIX_SCORES", 10)
     skipped = checks.two_paths_claim(c, sup, policy, 0)
     assert skipped.verdict is Verdict.PASS and "no mpmath pass" in skipped.statement and "not run" in skipped.method
+
+
+JUMPING_PHI = {"n": 1, "eps": "0.5", "psi": "(2*t)", "lip_psi": "2", "phi": "(atan(tan(t)))", "lip_phi": "1"}
+
+
+def test_a_jumping_outer_function_gets_no_exact_lipschitz_constant():
+    """atan(tan(t)) jumps by π at t = π/2 ∈ D = [−1/10, 21/10]; sympy simplifies its derivative to 1, which made the old
+    claim H.lipschitz.outer.q1 PASS on 'exact' evidence. It is refuted now (by the sampled difference quotient)."""
+    from proofs.seq2seq.ridge import continuous_on, exact_lipschitz
+
+    t = sympy.Symbol("t", real=True)
+    jumping = sympy.atan(sympy.tan(t))
+    assert sympy.diff(jumping, t) == 1  # the simplification the claim must not trust
+    assert not continuous_on(jumping, sympy.Rational(-1, 10), sympy.Rational(21, 10))
+    assert exact_lipschitz([jumping], sympy.Rational(-1, 10), sympy.Rational(21, 10)) is None
+    with pytest.raises(HypothesisRefuted) as info:
+        run("seq2seq", JUMPING_PHI)
+    refuted = {c.id: c for c in info.value.claims}["H.lipschitz.outer.q1"]
+    assert refuted.verdict is Verdict.FAIL and refuted.evidence.value == "sampled" and refuted.value > 100
+
+
+def test_a_continuous_outer_function_keeps_its_exact_lipschitz_constant():
+    """Negative control: on [−1/10, 11/10] (ψ = t) atan(tan(t)) = t is continuous, and a smooth φ passes with the
+    constant sympy finds, equality proved symbolically."""
+    from proofs.seq2seq.ridge import continuous_on, exact_lipschitz
+
+    t = sympy.Symbol("t", real=True)
+    assert continuous_on(sympy.atan(sympy.tan(t)), sympy.Rational(-1, 10), sympy.Rational(11, 10))
+    assert exact_lipschitz([sympy.atan(sympy.tan(t))], sympy.Rational(-1, 10), sympy.Rational(11, 10)) == 1
+    assert not continuous_on(1 / t, sympy.Rational(-1, 10), sympy.Rational(11, 10))
+    form = s1.THEOREM.parameters(**{**JUMPING_PHI, "psi": "(t)", "lip_psi": "1", "phi": "(sin(t)/2)", "lip_phi": "1/2"}).form
+    from proofs.seq2seq.ridge import check_hypotheses
+    from verifier.precision import PrecisionPolicy
+
+    claims = {c.id: c for c in check_hypotheses(form, PrecisionPolicy())}
+    assert claims["H.lipschitz.outer.q1"].verdict is Verdict.PASS and claims["H.lipschitz.outer.q1"].evidence.value == "exact"
+    assert claims["H.lipschitz.inner.q1"].verdict is Verdict.PASS
+
+
+def test_bounds_from_exact_numbers_are_certified_or_proved_equal():
+    """The claims that compare exact numbers (the E1-I part bounds, the covering, the propagated bound, the Lipschitz
+    constants sympy finds) are 'exact' only when sympy proves value = bound, else 'certified' (arb balls), never a float."""
+    import re
+
+    result = run("seq2seq", {"n": 2, "eps": "0.1", "target": "mean-sine"})
+    named = [c for c in result.claims if re.fullmatch(r"E1I\.step\d\.\w+|S1\.propagated-bound|H\.lipschitz\..*", c.id)]
+    assert len(named) >= 8
+    for claim in named:
+        proved_equal = "equality proved symbolically" in claim.method
+        assert claim.evidence.value == ("exact" if proved_equal else "certified"), (claim.id, claim.method)
+    assert any(c.evidence.value == "certified" for c in named)  # mean-sine: Lip(sin(2πs)/4) = π/2 < 8/5 by balls

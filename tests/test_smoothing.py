@@ -115,7 +115,7 @@ def test_a_raised_offset_spends_the_leakage_share_exactly():
     h, w_min = c.rule_constants()
     share = c.exact(F.SHARES[2])
     leak = c.exact(F.LEAK_BOUND.subs({F.kappa: c.kappa, F.h: h, F.w_min: w_min, F.beta: c.beta}))
-    claim = leakage_budget_claim(c, leak, share, c.params.policy.tolerance)
+    claim = leakage_budget_claim(c, leak, share)
     assert claim.verdict is Verdict.PASS and claim.value == pytest.approx(0.05, rel=1e-12) and claim.bound == 0.05
 
 
@@ -157,3 +157,69 @@ def test_two_paths_fail_when_a_path_is_broken(monkeypatch):
         monkeypatch.setattr(h0_two_paths, name, shifted)
         assert claim().verdict is Verdict.FAIL, name
         monkeypatch.undo()
+
+
+# --------------------------------------------------------------------------- labels and the framework's own checks
+def _construction(**options):
+    from proofs.smoothing import THEOREM
+    from proofs.smoothing.construction import E2Construction
+
+    return E2Construction(THEOREM.parameters(**options))
+
+
+def test_large_kappa_normaliser_passes():
+    """At κ = 55555 (m = 1, ε = 0.015) the old check computed C_m(κ) at the check precision from κ rounded to it, which
+    is off by κ·10⁻⁴⁰ relative, outside the arb ball's tolerance 10⁻³⁷: E2.normaliser FAILed with value 1, bound 1.
+    Now E2.normaliser (the integral) and F.normaliser (mpmath against arb at enough digits) both PASS; on S² at
+    κ = 20833 (the κ of ε = 0.03, whose rule is too large to build here) and κ = 10⁶ likewise."""
+    from types import SimpleNamespace
+
+    import sympy
+
+    from proofs.smoothing import formulas as F
+    from proofs.smoothing.claims import normaliser_agreement_claim, normaliser_claim
+    from verifier.precision import exact_to_mp
+
+    c = _construction(dim=1, eps="0.015")
+    kappas = [(1, c.kappa), (2, sympy.simplify(F.KAPPA.subs({F.eps: sympy.Rational(3, 100), F.L: 1, F.m: 2}))),
+              (2, sympy.Rational(10**6) + sympy.Rational(1, 3))]
+    for m, kappa in kappas:
+        assert float(kappa) > 2 * 10**4
+        instance = SimpleNamespace(m=m, kappa=kappa, kappa_mp=lambda kappa=kappa: exact_to_mp(kappa))
+        assert normaliser_claim(instance, c.params.policy).verdict is Verdict.PASS
+        agreement = normaliser_agreement_claim(instance, c.params.policy)
+        assert agreement.verdict is Verdict.PASS and agreement.kind.value == "framework"
+
+
+def test_a_disagreement_between_two_computations_is_a_framework_claim(monkeypatch):
+    """Negative control: mpmath's C_m(κ) off by 10⁻³⁰ (relative) is a FAIL of the framework claim F.normaliser, whose
+    detail starts FRAMEWORK ERROR, not a FAIL of the proof step E2.normaliser."""
+    from proofs.smoothing import kernel
+    from proofs.smoothing.claims import normaliser_agreement_claim, normaliser_claim
+
+    c = _construction(dim=1, eps="0.2")
+    honest = kernel.normaliser_mp
+    monkeypatch.setattr(kernel, "normaliser_mp", lambda m, k: honest(m, k) * (1 + kernel.mpmath.mpf(10) ** -30))
+    broken = normaliser_agreement_claim(c, c.params.policy)
+    assert broken.verdict is Verdict.FAIL and broken.kind.value == "framework" and broken.detail.startswith("FRAMEWORK ERROR")
+    monkeypatch.setattr(kernel, "normaliser_mp", honest)
+    assert normaliser_claim(c, c.params.policy).verdict is Verdict.PASS
+
+
+def test_budget_claims_are_certified_not_exact():
+    """E2.budget.smoothing (Bessel functions) and E2.budget.leakage (β = 0) were decided by a 50-digit float and labelled
+    exact; now arb balls decide them (certified). Negative control: κ = 1 (the small-kappa tamper) FAILs, certified."""
+    from proofs.smoothing import formulas as F
+    from proofs.smoothing.claims import leakage_budget_claim, smoothing_budget_claim
+
+    for tamper, verdict in (("", Verdict.PASS), ("small-kappa", Verdict.FAIL)):
+        c = _construction(dim=1, eps="0.2", **({"tamper": tamper} if tamper else {}))
+        bound = F.SMOOTHING_BOUND.subs({F.kappa: c.kappa, F.L: c.params.target.lipschitz, F.m: c.m})
+        claim = smoothing_budget_claim(c, bound, c.exact(F.SHARES[0]))
+        assert (claim.verdict, claim.evidence.value) == (verdict, "certified")
+    c = _construction(dim=1, eps="0.2")
+    h, w_min = c.rule_constants()
+    assert c.beta == 0
+    leak = c.exact(F.LEAK_BOUND.subs({F.kappa: c.kappa, F.h: h, F.w_min: w_min, F.beta: c.beta}))
+    claim = leakage_budget_claim(c, leak, c.exact(F.SHARES[2]))
+    assert (claim.verdict, claim.evidence.value) == (Verdict.PASS, "certified")

@@ -118,8 +118,33 @@ def test_kappa_formula_solves_the_amos_bound():
 @pytest.mark.parametrize("kappa", ["1/100", "3", "389375/1248", "100000"])
 def test_normaliser_arb_enclosure_contains_the_mpmath_value(m, kappa):
     k = F.sympy.Rational(kappa)
-    ball = K.normaliser_arb(m, k)
-    with mpmath.workdps(90):
+    digits = K.normaliser_digits(m, k, 90)
+    ball = K.normaliser_arb(m, k, bits=4 * digits)
+    with mpmath.workdps(digits):
         value = K.normaliser_mp(m, mpmath.mpf(k.p) / k.q)
         assert K.arb_consistent(ball, value, 90)
         assert not K.arb_consistent(ball, value * (1 + mpmath.mpf(10) ** -60), 90)  # a wrong value is caught
+        assert not K.arb_consistent(K.normaliser_arb(m, k, bits=64), value, 90)  # a ball too wide to decide is not consistent
+
+
+@pytest.mark.parametrize("m", [1, 2])
+@pytest.mark.parametrize("kappa", ["1/100", "3", "389375/1248", "124999"])
+def test_smoothing_bound_ball_contains_the_mpmath_value(m, kappa):
+    """kernel.smoothing_bound_arb against an independent 120-digit mpmath value of L√(2(1 − A_m(κ)))."""
+    k, L = F.sympy.Rational(kappa), F.sympy.Rational(3, 2)
+    ball = K.smoothing_bound_arb(m, k, L, 256)
+    with mpmath.workdps(120):
+        value = K.smoothing_bound_mp(m, mpmath.mpf(k.p) / k.q, mpmath.mpf(3) / 2)
+        assert K.arb_consistent(ball, value, 50)
+        assert not K.arb_consistent(ball, value * (1 + mpmath.mpf(10) ** -45), 50)
+
+
+@pytest.mark.parametrize("name, m, size", [("gauss", 1, 7), ("gauss", 2, 5), ("gauss", 2, 60), ("partition", 1, 4),
+                                           ("partition", 2, 3)])
+def test_rule_constant_balls_contain_the_mpmath_values(name, m, size):
+    """rules.constants_arb (h, w_min in python-flint) against the mpmath construction at 60 digits."""
+    h, w_min = R.constants_arb(name, m, size)
+    with mpmath.workdps(60):
+        _, weights, h_mp = R.rule(name, m, size).at_precision()
+        for ball, value in ((h, h_mp), (w_min, min(weights))):
+            assert K.arb_consistent(ball, value, 30)

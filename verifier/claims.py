@@ -2,7 +2,8 @@
 
 A claim "value ≤ bound" is decided at the working precision with tolerance tol (see
 ``PrecisionPolicy``):  value ≤ bound − tol·max(1,|bound|) → PASS;  value > bound + tol·max(1,|bound|)
-→ FAIL;  otherwise INCONCLUSIVE (the precision cannot separate them).
+→ FAIL;  otherwise INCONCLUSIVE (the precision cannot separate them). Such a claim is ``sampled``: a float
+decision is never labelled ``exact`` or ``certified`` (exact numbers go through :func:`claim_le_certified`).
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import numpy as np
 import sympy
 
 if TYPE_CHECKING:
+    from flint import arb
+
     from .precision import PrecisionPolicy
     from .supnorm import SupResult
 
@@ -210,23 +213,41 @@ def claim_exp_le(id: str, statement: str, log_value: sympy.Expr, log_bound: symp
     decided = sign(log_value - log_bound)
     if decided is None:
         return ClaimResult(id, statement, Verdict.INCONCLUSIVE, kind, method + "; ball arithmetic up to 2048 bits cannot "
-                           "separate the two and the exact equality test does not apply", evidence=Evidence.EXACT, **numbers)
+                           "separate the two and the exact equality test does not apply", evidence=Evidence.CERTIFIED, **numbers)
     how = "equality proved with rational arithmetic" if decided == 0 else "sign of ln(value) − ln(bound) by arb balls"
     return ClaimResult(id, statement, Verdict.PASS if decided <= 0 else Verdict.FAIL, kind, f"{method}; {how}",
                        evidence=Evidence.EXACT if decided == 0 else Evidence.CERTIFIED, **numbers)
 
 
-def claim_exact_le(id: str, statement: str, value: sympy.Expr, bound: sympy.Expr, tolerance, kind: Kind, method: str) -> ClaimResult:
-    """'value ≤ bound' for exact sympy numbers: equality is recognised symbolically, else the sign of
-    the difference is read at high precision (at 3·dps digits)."""
-    difference = sympy.simplify(value - bound)
-    digits = max(50, int(3 * -mpmath.log10(tolerance)))
+def claim_le_certified(id: str, statement: str, value: sympy.Expr, bound: sympy.Expr, kind: Kind, method: str,
+                       enclose: Optional[Callable[[int], "arb"]] = None) -> ClaimResult:
+    """'value ≤ bound' for exact sympy numbers, never decided by a rounded float:
+
+    * sympy proves value − bound = 0 (``simplify``): PASS on ``exact`` evidence;
+    * else a ball D ∋ value − bound (python-flint ``arb``) excludes 0: PASS if D < 0, FAIL if D > 0, on
+      ``certified`` evidence. The ball is ``enclose(bits)`` at 128, 512, 2048 bits when the caller gives one (for
+      functions the ball compiler does not know, e.g. Bessel functions), else verifier.ball.sympy_number(value − bound)
+      (at verifier.ball.PRECISION_BITS);
+    * else INCONCLUSIVE (``certified`` evidence: balls were tried and could not separate the two numbers)."""
+    from .ball import PRECISION_BITS, CannotCertify, sympy_number
+    from .exact_sign import PRECISIONS_BITS, ball_sign
+
     numbers = dict(value=float(sympy.N(value, 17)), bound=float(sympy.N(bound, 17)))
-    if difference == 0:
+    if sympy.simplify(value - bound) == 0:
         return claim_holds(id, statement, True, kind, method + "; equality proved symbolically (sympy)", **numbers)
-    verdict = decide_le(sympy.N(difference, digits), 0, tolerance)
-    return ClaimResult(id, statement, verdict, kind, method + f"; sign of the difference at {digits} digits",
-                       detail=_underflow_note(value), evidence=Evidence.EXACT, **numbers)
+    note = _underflow_note(value)
+    try:
+        decided = (ball_sign(enclose, PRECISIONS_BITS) if enclose is not None  # sympy_number works at PRECISION_BITS
+                   else ball_sign(lambda _bits: sympy_number(value - bound), (PRECISION_BITS,)))
+    except CannotCertify as error:
+        return ClaimResult(id, statement, Verdict.INCONCLUSIVE, kind, method, detail=_join(note, f"no ball enclosure: {error}"),
+                           evidence=Evidence.CERTIFIED, **numbers)
+    if decided is None:
+        return ClaimResult(id, statement, Verdict.INCONCLUSIVE, kind, method + "; sign of value − bound by arb balls",
+                           detail=_join(note, "the balls cannot separate value and bound and sympy does not prove them equal"),
+                           evidence=Evidence.CERTIFIED, **numbers)
+    return ClaimResult(id, statement, Verdict.PASS if decided < 0 else Verdict.FAIL, kind,
+                       method + "; sign of value − bound by arb balls", detail=note, evidence=Evidence.CERTIFIED, **numbers)
 
 
 # --------------------------------------------------------------------------------------------- F.two-paths

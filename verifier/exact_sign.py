@@ -15,7 +15,7 @@ computation, done when Σ|a_k| ≤ 256 and otherwise left undecided.
 from __future__ import annotations
 
 import math
-from typing import Optional
+from typing import Callable, Optional, Sequence
 
 import sympy
 from flint import arb, ctx
@@ -73,14 +73,23 @@ def _is_zero(constant: sympy.Rational, logs: Terms) -> Optional[bool]:
     return product == 1
 
 
-def sign(value: sympy.Expr) -> Optional[int]:
-    """−1, 0 or +1: the sign of value = s + Σ r_k·log q_k; None if neither the balls nor the exact test decide."""
-    constant, logs = log_linear_terms(value)
-    for bits in PRECISIONS_BITS:
-        ball = _ball(constant, logs, bits)
+def ball_sign(enclose: Callable[[int], arb], precisions: Sequence[int] = PRECISIONS_BITS) -> Optional[int]:
+    """−1 or +1: the sign of a number D from balls ``enclose(bits)`` ∋ D at each of ``precisions`` in turn, as
+    soon as one excludes 0; None if every ball contains 0 (D may be 0, or too close to 0 for these precisions)."""
+    for bits in precisions:
+        ball = enclose(bits)
         if ball > 0:
             return 1
         if ball < 0:
             return -1
+    return None
+
+
+def sign(value: sympy.Expr) -> Optional[int]:
+    """−1, 0 or +1: the sign of value = s + Σ r_k·log q_k; None if neither the balls nor the exact test decide."""
+    constant, logs = log_linear_terms(value)
+    decided = ball_sign(lambda bits: _ball(constant, logs, bits))
+    if decided is not None:
+        return decided
     zero = _is_zero(constant, logs)
     return None if zero is None else (0 if zero else None)

@@ -21,7 +21,7 @@ import numpy as np
 import sympy
 
 from verifier.attention import forward_matrix_sympy
-from verifier.claims import (ClaimResult, Evidence, Kind, TwoPaths, Verdict, claim_exact_le, claim_holds, claim_identity, claim_le,
+from verifier.claims import (ClaimResult, Evidence, Kind, TwoPaths, Verdict, claim_holds, claim_identity, claim_le, claim_le_certified,
                              claim_sup_le)
 from verifier.claims import two_paths_claim as framework_two_paths
 from verifier.precision import PrecisionPolicy, exact_to_mp
@@ -203,34 +203,36 @@ def head_sups(c: Construction, policy: PrecisionPolicy, seed: int) -> dict[str, 
     return out
 
 
+def worst_head(c: Construction, results: list[ClaimResult], id: str, statement: str, method: str) -> ClaimResult:
+    """One claim for every token-wise head from their claims (in the order of ``c.plans``): the worst head's (a
+    failing one first, else the largest value/bound), naming the heads it fails for."""
+    bad = [plan.name for plan, r in zip(c.plans, results) if r.verdict is not Verdict.PASS]
+    idx = max(range(len(results)), key=lambda i: (results[i].verdict is not Verdict.PASS,
+                                                   (results[i].value or 0) / max(results[i].bound or 1e-300, 1e-300)))
+    chosen = results[idx]
+    return replace(chosen, id=id, statement=statement,
+                   method=f"{method} for {len(results)} heads (shown: {c.plans[idx].name}); " + chosen.method.lstrip("; "),
+                   detail="; ".join(filter(None, [chosen.detail, f"fails for {bad}" if bad else ""])))
+
+
 def head_claims(c: Construction, sups: dict, policy: PrecisionPolicy) -> list[ClaimResult]:
-    """E1-I on every token-wise head: the covering and the part bounds exactly, then the sampled parts
+    """E1-I on every token-wise head: the covering and the part bounds from exact numbers (:func:`claim_le_certified`), then the sampled parts
     and the sampled error against them; each claim reports the worst head."""
     tol = policy.tolerance
     gamma = sympy.Integer(0) if c.tamper == "small-gamma" else None
     claims = []
-    covering = [(plan, (plan.hi - plan.lo) / (2 * plan.cells), plan.exact(F.DELTA)) for plan in c.plans]
-    worst = max(covering, key=lambda item: float(item[1] / item[2]))
-    claims.append(claim_holds(
-        "E1I.step1.covering", "step 1 (covering): for every token-wise head, every z ∈ I lies within (hi − lo)/(2K) ≤ δ of a grid point",
-        all(bool(rho <= delta) for _, rho, delta in covering), Kind.PROOF_STEP,
-        f"exact: half the grid step against δ = r/√2 for {len(covering)} heads (worst {worst[0].name})",
-        value=float(worst[1]), bound=float(sympy.N(worst[2], 17)),
-    ))
+    covering = [claim_le_certified("", "", (plan.hi - plan.lo) / (2 * plan.cells), plan.exact(F.DELTA), Kind.PROOF_STEP, "")
+                for plan in c.plans]
+    claims.append(worst_head(c, covering, "E1I.step1.covering",
+                             "step 1 (covering): for every token-wise head, every z ∈ I lies within (hi − lo)/(2K) ≤ δ of a grid point",
+                             "half the grid step against δ = r/√2"))
     labels = {"far": ("step 3", "2B(K+1)e^{−λr²/4} ≤ ε_h/4"), "other": ("step 4", "2B(n−1)(K+1)e^{λδ²/2−γ} ≤ (n−1)/n·ε_h/8"),
               "leak": ("step 5", "nB·e^{Z²+2+λδ²/2−β−γ} ≤ ε_h/8")}
     for k, part in enumerate(F.PARTS[1:], start=1):
         step, text = labels[part]
-        results = [claim_exact_le("", "", plan.budget(gamma)[k], plan.goals()[k], tol, Kind.PROOF_STEP, "") for plan in c.plans]
-        bad = [plan.name for plan, r in zip(c.plans, results) if r.verdict is not Verdict.PASS]
-        idx = max(range(len(results)), key=lambda i: (results[i].verdict is not Verdict.PASS,
-                                                       (results[i].value or 0) / max(results[i].bound or 1e-300, 1e-300)))
-        chosen = results[idx]
-        claims.append(replace(chosen, id=f"E1I.{step.replace(' ', '')}.{part}-bound",
-                              statement=f"{step} (bound): for every token-wise head, {text}",
-                              method=f"exact sympy numbers for {len(results)} heads (shown: {c.plans[idx].name}); "
-                                     + chosen.method.lstrip("; "),
-                              detail="; ".join(filter(None, [chosen.detail, f"fails for {bad}" if bad else ""]))))
+        results = [claim_le_certified("", "", plan.budget(gamma)[k], plan.goals()[k], Kind.PROOF_STEP, "") for plan in c.plans]
+        claims.append(worst_head(c, results, f"E1I.{step.replace(' ', '')}.{part}-bound",
+                                 f"{step} (bound): for every token-wise head, {text}", "exact sympy numbers"))
     names = {"near": "step 2: near tokens (own position, |z − a_i| ≤ r) contribute ≤ L·r = ε_h/2",
              "far": "step 3: far tokens (own position, |z − a_i| > r) contribute ≤ 2B(K+1)e^{−λr²/4}",
              "other": "step 4: tokens of other positions contribute ≤ 2B(n−1)(K+1)e^{λδ²/2−γ}",
@@ -354,10 +356,10 @@ def end_to_end(c: Construction, policy: PrecisionPolicy, seed: int, points: int)
     sup, X = sup_over_sequences(evaluator.error_f64, evaluator.error_mp, c.n, policy, seed, points)
     bound = c.propagated_bound
     claims = [
-        claim_exact_le("S1.propagated-bound",
-                       "the propagated bound Σ_q (ε_Φ,q + Lip(Φ_(·,q))·n·ε_ψ,q) ≤ ε (leakage and the other-position term "
-                       "inside each head's ε_h; Lip(Φ) on I_q enlarged by n·ε_ψ)",
-                       bound, c.eps, policy.tolerance, Kind.PROOF_STEP, "exact sympy numbers"),
+        claim_le_certified("S1.propagated-bound",
+                           "the propagated bound Σ_q (ε_Φ,q + Lip(Φ_(·,q))·n·ε_ψ,q) ≤ ε (leakage and the other-position term "
+                           "inside each head's ε_h; Lip(Φ) on I_q enlarged by n·ε_ψ)",
+                           bound, c.eps, Kind.PROOF_STEP, "exact sympy numbers"),
         claim_sup_le("S1.sup", f"S1: sup over x ∈ [0,1]^{c.n} of max_j |y_j(x) − g_j(x)| ≤ the propagated bound",
                      sup, sympy.N(bound, policy.verify_dps), policy.tolerance, Kind.THEOREM),
         *in_context_claims(c, X, policy),

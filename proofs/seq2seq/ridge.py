@@ -15,6 +15,7 @@ Shipped targets (for n ≥ 1; each Q is what its form needs, the inner sums bein
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Callable, Optional
 
@@ -23,7 +24,8 @@ import numpy as np
 import sympy
 from sympy.calculus.util import maximum, minimum
 
-from verifier.claims import ClaimResult, Kind, Verdict, claim_exact_le, claim_le
+from verifier.ball import CannotCertify, compile_arb, interval
+from verifier.claims import ClaimResult, Kind, Verdict, claim_le, claim_le_certified
 from verifier.errors import InputError
 from verifier.expressions import read_expression
 from verifier.inputs import parse_number
@@ -36,6 +38,8 @@ T = sympy.Symbol("t", real=True)
 HALF = sympy.Rational(1, 2)
 LIPSCHITZ_SAMPLES = 4096
 EXACT_OPS = 12  # larger functions get only the sampled Lipschitz test
+CONTINUITY_DEPTH = 40  # halvings of an interval before a piece whose enclosure stays non-finite counts as a pole
+CONTINUITY_PIECES = 4096  # pieces examined before continuity counts as not proved
 
 
 def values_numpy(f: sympy.Expr, t: np.ndarray, symbol: sympy.Symbol = T) -> np.ndarray:
@@ -225,15 +229,45 @@ def _sampled_lipschitz(functions, lo, hi, policy: PrecisionPolicy) -> tuple[mpma
     return low, high, float(t[k])
 
 
+def continuous_on(f: sympy.Expr, lo, hi) -> bool:
+    """True when f is provably continuous on [lo, hi]: its ball enclosure (verifier.ball.compile_arb) is finite on
+    every piece of a bisection of the interval (at most CONTINUITY_PIECES pieces, CONTINUITY_DEPTH halvings), and f
+    has no sign/Heaviside node. Every other function the ball compiler knows is continuous where it is defined, and
+    a finite enclosure shows f defined on the whole piece. A pole inside (tan at π/2, 1/t at 0) keeps a piece
+    non-finite at every depth: False; so does a function the compiler does not know."""
+    if f.has(sympy.sign, sympy.Heaviside):
+        return False
+    try:
+        enclose = compile_arb(f, (T,))
+    except CannotCertify:
+        return False
+    pieces = [(math.nextafter(float(lo), -math.inf), math.nextafter(float(hi), math.inf), 0)]
+    examined = 0
+    while pieces:
+        a, b, depth = pieces.pop()
+        examined += 1
+        if enclose([interval(a, b)]).is_finite():
+            continue
+        if depth == CONTINUITY_DEPTH or examined > CONTINUITY_PIECES:
+            return False
+        mid = (a + b) / 2
+        pieces += [(a, mid, depth + 1), (mid, b, depth + 1)]
+    return True
+
+
 def exact_lipschitz(functions, lo, hi) -> Optional[sympy.Expr]:
-    """max_f sup_{[lo, hi]} |f'| computed by sympy (the Lipschitz constant of piecewise-C¹ functions), or None
-    when sympy cannot find it (a non-differentiable or non-elementary f, or one with more than EXACT_OPS
-    operations, for which sympy's search may not end: then only sampling is possible)."""
+    """max_f sup_{[lo, hi]} |f'| computed by sympy (the Lipschitz constant of a continuous, piecewise-C¹ function), or
+    None when it cannot be trusted or found: an f not proved continuous on [lo, hi] (:func:`continuous_on`; sympy's
+    derivative simplifies, e.g. d/dt atan(tan t) = (1 + tan²t)/(1 + tan²t) = 1, which is f' only where f is defined),
+    a non-elementary f, or one with more than EXACT_OPS operations, for which sympy's search may not end. Then only
+    sampling is possible."""
     domain = sympy.Interval(lo, hi)
     best = sympy.Integer(0)
     if any(sympy.count_ops(f) > EXACT_OPS for f in functions):
         return None
     for f in set(functions):
+        if not continuous_on(f, lo, hi):
+            return None
         try:
             d = sympy.diff(f, T)
             top, bottom = maximum(d, T, domain), minimum(d, T, domain)
@@ -258,8 +292,8 @@ def check_hypotheses(form: RidgeForm, policy: PrecisionPolicy) -> list[ClaimResu
             statement = f"{symbol}_(·,{q + 1}) is Lipschitz on [{lo}, {hi}] with the claimed constant {claimed}"
             exact = exact_lipschitz(functions, lo, hi)
             if exact is not None:
-                claim = claim_exact_le(cid, statement, exact, claimed, policy.tolerance, Kind.HYPOTHESIS,
-                                       f"exact: sympy maximum of |f'| on the interval = {exact}")
+                claim = claim_le_certified(cid, statement, exact, claimed, Kind.HYPOTHESIS,
+                                           f"sympy maximum of |f'| on the interval = {exact}")
             else:
                 low, high, at = _sampled_lipschitz(functions, lo, hi, policy)
                 claim = claim_le(cid, statement, high, claimed, policy.tolerance, Kind.HYPOTHESIS,

@@ -15,6 +15,7 @@ import numpy as np
 import sympy
 
 from verifier.attention import ClosedForm, Prefix
+from verifier.ball import lower, upper
 from verifier.budget import scan_chunk_rows
 from verifier.domains import Sphere, to_sphere_mp
 from verifier.errors import InputError
@@ -27,7 +28,7 @@ from proofs.h0.construction import H0Construction
 
 from . import formulas as F
 from . import kernel
-from .rules import QuadratureRule, minimal_size, rule
+from .rules import QuadratureRule, constants_arb, minimal_size, rule
 
 MAX_SIZE = 1 << 16
 
@@ -132,12 +133,16 @@ class E2Construction(H0Construction):
     def beta_of(self, h, w_min) -> sympy.Expr:
         return self.exact(F.OFFSET.subs({F.kappa: self.kappa, F.h: h, F.w_min: w_min}))
 
-    def rule_constants(self) -> tuple[sympy.Expr, sympy.Expr]:
-        """(h, w_min) as exact-enough sympy Floats from 40 + dps digits of the rule."""
-        dps = self.params.policy.verify_dps + 10
-        with mpmath.workdps(dps):
-            _, weights, h = self.rule.at_precision()
-            return sympy.Float(mpmath.nstr(h, dps), dps), sympy.Float(mpmath.nstr(min(weights), dps), dps)
+    def rule_constants(self) -> tuple[sympy.Rational, sympy.Rational]:
+        """(h̄, w̲): rationals with h ≤ h̄ and w_min ≥ w̲, the float end points of the rule's arb balls
+        (rules.constants_arb); the bounds of V3 grow with h and the leakage bound falls with w_min, so every
+        bound stays valid with them."""
+        return self._rule_constants
+
+    @cached_property
+    def _rule_constants(self) -> tuple[sympy.Rational, sympy.Rational]:
+        h, w_min = constants_arb(self.rule.name, self.m, self.size)
+        return sympy.Rational(upper(h)), sympy.Rational(lower(w_min))
 
     @cached_property
     def beta(self) -> sympy.Expr:

@@ -10,13 +10,17 @@ sin θ·u and dσ(y) = sin^(m−1)θ dθ du, so
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import mpmath
 import numpy as np
 import sympy
+from flint import arb, ctx
 
+from verifier.ball import arb_rational
 from verifier.domains import Sphere
+from verifier.precision import GUARD_DIGITS
 
 from . import formulas as F
 
@@ -41,25 +45,45 @@ def resultant_mp(m: int, kappa) -> mpmath.mpf:
     return _compiled("RESULTANT", m)(mpmath.mpf(kappa))
 
 
-def normaliser_arb(m: int, kappa: sympy.Rational, prec: int = 256):
-    """C_m(κ) as an arb ball (python-flint) at ``prec`` bits, for a rational κ: an enclosure of the true
+def normaliser_arb(m: int, kappa: sympy.Rational, bits: int = 256) -> arb:
+    """C_m(κ) as an arb ball (python-flint) at ``bits`` bits, for a rational κ: an enclosure of the true
     value, independent of mpmath."""
-    from flint import arb, ctx
-
-    with ctx.workprec(prec):
-        k = arb(int(kappa.p)) / int(kappa.q)
+    with ctx.workprec(bits):
+        k = arb_rational(kappa)
         order = arb(m - 1) / 2
         return k**order / ((2 * arb.pi()) ** (arb(m + 1) / 2) * k.bessel_i(order))
 
 
-def arb_consistent(ball, value: mpmath.mpf, dps: int) -> bool:
-    """The ball meets [v − δ, v + δ], δ = |v|·10^(3−dps): a value computed to ``dps`` digits is consistent
-    with the enclosure (mid and radius read in mpmath at 100 digits, the radius rounded up)."""
+def resultant_arb(m: int, kappa: sympy.Rational, bits: int) -> arb:
+    """A_m(κ) = I_((m+1)/2)(κ) / I_((m−1)/2)(κ) as an arb ball at ``bits`` bits, for a rational κ."""
+    with ctx.workprec(bits):
+        k = arb_rational(kappa)
+        return k.bessel_i(arb(m + 1) / 2) / k.bessel_i(arb(m - 1) / 2)
+
+
+def smoothing_bound_arb(m: int, kappa: sympy.Rational, lipschitz: sympy.Rational, bits: int) -> arb:
+    """V1's bound L·√(2(1 − A_m(κ))) as an arb ball at ``bits`` bits (1 − A_m(κ) ≈ m/(2κ) loses log₂ κ bits)."""
+    with ctx.workprec(bits):
+        return arb_rational(lipschitz) * (2 * (1 - resultant_arb(m, kappa, bits))).sqrt()
+
+
+def normaliser_digits(m: int, kappa, dps: int) -> int:
+    """Digits at which κ and C_m(κ) must be computed for C_m(κ) to be right to ``dps`` digits: rounding κ to
+    p digits moves ln C_m(κ) by |κ·d ln C_m/dκ|·10^−p ≤ (κ + m)·10^−p (d ln C_m/dκ = (m−1)/(2κ) − I′_ν/I_ν and
+    0 < I′_ν/I_ν ≤ 1 + ν/κ), so p = dps + ⌈log₁₀(κ + m)⌉ + GUARD_DIGITS."""
+    return dps + math.ceil(math.log10(float(kappa) + m)) + GUARD_DIGITS
+
+
+def arb_consistent(ball: arb, value: mpmath.mpf, dps: int) -> bool:
+    """The ball is narrower than δ = |v|·10^(3−dps) and meets [v − δ, v + δ]: a value computed to ``dps`` digits
+    is consistent with the enclosure (mid and radius read in mpmath at 100 digits, the radius rounded up). A
+    wider ball decides nothing, so it is not consistent."""
     with mpmath.workdps(100):
         v = mpmath.mpf(value)
         mid = mpmath.mpf(ball.mid().str(90, radius=False))
         rad = mpmath.mpf(ball.rad().str(5, radius=False)) * (1 + mpmath.mpf(10) ** -4)
-        return abs(v - mid) <= rad + abs(v) * mpmath.mpf(10) ** (3 - dps)
+        delta = abs(v) * mpmath.mpf(10) ** (3 - dps)
+        return rad <= delta and abs(v - mid) <= rad + delta
 
 
 def smoothing_bound_mp(m: int, kappa, lipschitz) -> mpmath.mpf:

@@ -16,12 +16,14 @@ V3 rests on it) and its smallest weight w_min (the leakage offset rests on it).
 """
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass, field
 from typing import Callable
 
 import mpmath
 import numpy as np
+from flint import arb, ctx
 
 from verifier.errors import InputError
 
@@ -159,6 +161,50 @@ def _partition(m: int, n: int) -> tuple[list, list, mpmath.mpf]:
                 points.append([c / norm for c in x])
                 weights.append(_cell_area(m, lower, upper))
     return points, weights, mpmath.sqrt(m) / n
+
+
+CONSTANTS_BITS = 128  # precision of the balls of h and w_min
+
+
+def constants_arb(name: str, m: int, size: int) -> tuple[arb, arb]:
+    """Balls containing the cell radius h and the smallest weight w_min of a rule, from the formulas above in
+    python-flint ``arb`` (independent of the mpmath construction): S^1 gauss h = 2 sin(π/(2N)), w = 2π/N; S^2 gauss
+    the Gauss–Legendre nodes and weights as balls (``arb.legendre_p_root``), the band edges c_j = −1 + Σ_(k≤j) ω_k
+    (c_n = 1 exactly, as Σ ω_k = 2) and h the largest node-to-corner distance; partition h = √m/n and w_min the
+    smallest cell area over the n^m cells of a face (every face has the same cells)."""
+    with ctx.workprec(CONSTANTS_BITS):
+        if (name, m) == ("gauss", 1):
+            return 2 * (arb.pi() / (2 * size)).sin(), 2 * arb.pi() / size
+        if name == "gauss":
+            return _gauss_product_arb(size)
+        side = [(arb(-size + 2 * j) / size, arb(-size + 2 * j + 2) / size) for j in range(size)]
+        if m == 1:
+            areas = [b.atan() - a.atan() for a, b in side]
+        else:
+            def corner(x, y):
+                return (x * y / (1 + x * x + y * y).sqrt()).atan()
+            areas = [corner(b1, b2) - corner(a1, b2) - corner(b1, a2) + corner(a1, a2)
+                     for (a1, b1), (a2, b2) in itertools.product(side, repeat=2)]
+        return arb(m).sqrt() / size, functools.reduce(lambda a, b: a.min(b), areas)
+
+
+def _gauss_product_arb(n: int) -> tuple[arb, arb]:
+    """(h, w_min) of the S^2 Gauss rule with n nodes in cos θ and 2n sectors, as balls (see ``_gauss_product``)."""
+    roots = [arb.legendre_p_root(n, k, weight=True) for k in reversed(range(n))]  # increasing z
+    z, omega = [r[0] for r in roots], [r[1] for r in roots]
+    edges = [arb(-1)]
+    for w in omega[:-1]:
+        edges.append(edges[-1] + w)
+    edges.append(arb(1))
+    cos_half = (arb.pi() / (2 * n)).cos()
+    h = arb(0)
+    for j in range(n):
+        s = (1 - z[j] ** 2).sqrt()
+        for c in (edges[j], edges[j + 1]):
+            inner = z[j] * c + s * (1 - c * c).nonnegative_part().sqrt() * cos_half
+            h = h.max((2 - 2 * inner).nonnegative_part().sqrt())
+    w_min = functools.reduce(lambda a, b: a.min(b), omega) * 2 * arb.pi() / (2 * n)
+    return h, w_min
 
 
 def exact_area_claim_value(rule_: QuadratureRule) -> mpmath.mpf:

@@ -110,7 +110,7 @@ class Smoothing(TheoremBase):
         from proofs.h0.head import h0_head
 
         from . import formulas as F
-        from .claims import amos_claim, normaliser_claim, rule_claim, split_claims, two_paths_claim
+        from .claims import amos_claim, normaliser_agreement_claim, normaliser_claim, rule_claim, split_claims, two_paths_claim
         from .construction import E2Construction, E2Evaluator
 
         m, tol, policy = params.dim, params.policy.tolerance, params.policy
@@ -123,6 +123,7 @@ class Smoothing(TheoremBase):
         claims = [
             closed_form_claim(cf),
             two_paths_claim(evaluator, head, sups, params),
+            normaliser_agreement_claim(c, policy),
             normaliser_claim(c, policy),
             amos_claim(policy),
             F.kappa_claim(),
