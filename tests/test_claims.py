@@ -364,3 +364,24 @@ def test_claim_identity_passes_only_when_every_residual_is_exactly_zero():
     assert ok.verdict is Verdict.PASS and ok.evidence is Evidence.EXACT and ok.detail == ""
     wrong = claim_identity("T.id", "x² = x", [0, sympy.expand(x**2 - x), 0, 1, 2, 3], Kind.PROOF_STEP, "m")
     assert wrong.verdict is Verdict.FAIL and wrong.detail == "non-zero residuals: [x**2 - x, 1, 2]"
+
+
+def test_no_float_decider_is_labelled_exact_anywhere():
+    """Grep-style audit of verifier/ and proofs/ (and the documented example theorem): the old 50-digit-float decider
+    claim_exact_le is gone, and 'exact' evidence is assigned only in verifier/claims.py, by claim_holds (its callers
+    pass yes/no facts from sympy or integers, or say sampled) and by claim_exp_le's rational equality test."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    sources = [p for folder in ("verifier", "proofs", "docs/examples") for p in (root / folder).rglob("*.py")]
+    assert len(sources) > 30
+    assign = re.compile(r"evidence\s*(:\s*Evidence\s*)?=\s*Evidence\.EXACT")
+    for path in sources:
+        text = path.read_text()
+        assert "claim_exact_le" not in text, path
+        where = [line for line in text.splitlines() if assign.search(line) or "Evidence.EXACT if" in line]
+        if path.relative_to(root).as_posix() == "verifier/claims.py":
+            assert len(where) == 2, where  # claim_holds' default, claim_exp_le's equality branch
+        else:
+            assert not where, (path, where)

@@ -273,28 +273,34 @@ JUMPING_PHI = {"n": 1, "eps": "0.5", "psi": "(2*t)", "lip_psi": "2", "phi": "(at
 def test_a_jumping_outer_function_gets_no_exact_lipschitz_constant():
     """atan(tan(t)) jumps by π at t = π/2 ∈ D = [−1/10, 21/10]; sympy simplifies its derivative to 1, which made the old
     claim H.lipschitz.outer.q1 PASS on 'exact' evidence. It is refuted now (by the sampled difference quotient)."""
-    from proofs.seq2seq.ridge import continuous_on, exact_lipschitz
+    from proofs.seq2seq.ridge import check_hypotheses, exact_lipschitz, typed_form, undefined_piece
+    from verifier.precision import PrecisionPolicy
 
     t = sympy.Symbol("t", real=True)
     jumping = sympy.atan(sympy.tan(t))
     assert sympy.diff(jumping, t) == 1  # the simplification the claim must not trust
-    assert not continuous_on(jumping, sympy.Rational(-1, 10), sympy.Rational(21, 10))
-    assert exact_lipschitz([jumping], sympy.Rational(-1, 10), sympy.Rational(21, 10)) is None
+    a, b = undefined_piece(jumping, sympy.Rational(-1, 10), sympy.Rational(21, 10))
+    assert a <= float(sympy.pi / 2) <= b and b - a < 1e-9
+    assert exact_lipschitz([jumping], sympy.Rational(-1, 10), sympy.Rational(21, 10)) == (None, (a, b))
     with pytest.raises(HypothesisRefuted) as info:
         run("seq2seq", JUMPING_PHI)
     refuted = {c.id: c for c in info.value.claims}["H.lipschitz.outer.q1"]
     assert refuted.verdict is Verdict.FAIL and refuted.evidence.value == "sampled" and refuted.value > 100
+    # a claimed constant above every sampled quotient is not refuted, and not proved either: INCONCLUSIVE
+    form = typed_form(1, "(2*t)", "(atan(tan(t)))", "2", "1000000")
+    claim = {c.id: c for c in check_hypotheses(form, PrecisionPolicy())}["H.lipschitz.outer.q1"]
+    assert claim.verdict is Verdict.INCONCLUSIVE and "no finite enclosure" in claim.detail
 
 
 def test_a_continuous_outer_function_keeps_its_exact_lipschitz_constant():
     """Negative control: on [−1/10, 11/10] (ψ = t) atan(tan(t)) = t is continuous, and a smooth φ passes with the
     constant sympy finds, equality proved symbolically."""
-    from proofs.seq2seq.ridge import continuous_on, exact_lipschitz
+    from proofs.seq2seq.ridge import exact_lipschitz, undefined_piece
 
     t = sympy.Symbol("t", real=True)
-    assert continuous_on(sympy.atan(sympy.tan(t)), sympy.Rational(-1, 10), sympy.Rational(11, 10))
-    assert exact_lipschitz([sympy.atan(sympy.tan(t))], sympy.Rational(-1, 10), sympy.Rational(11, 10)) == 1
-    assert not continuous_on(1 / t, sympy.Rational(-1, 10), sympy.Rational(11, 10))
+    assert undefined_piece(sympy.atan(sympy.tan(t)), sympy.Rational(-1, 10), sympy.Rational(11, 10)) is None
+    assert exact_lipschitz([sympy.atan(sympy.tan(t))], sympy.Rational(-1, 10), sympy.Rational(11, 10)) == (1, None)
+    assert undefined_piece(1 / t, sympy.Rational(-1, 10), sympy.Rational(11, 10)) is not None
     form = s1.THEOREM.parameters(**{**JUMPING_PHI, "psi": "(t)", "lip_psi": "1", "phi": "(sin(t)/2)", "lip_phi": "1/2"}).form
     from proofs.seq2seq.ridge import check_hypotheses
     from verifier.precision import PrecisionPolicy

@@ -38,7 +38,7 @@ T = sympy.Symbol("t", real=True)
 HALF = sympy.Rational(1, 2)
 LIPSCHITZ_SAMPLES = 4096
 EXACT_OPS = 12  # larger functions get only the sampled Lipschitz test
-CONTINUITY_DEPTH = 40  # halvings of an interval before a piece whose enclosure stays non-finite counts as a pole
+CONTINUITY_DEPTH = 40  # halvings of an interval after which a piece whose enclosure is not finite is reported
 CONTINUITY_PIECES = 4096  # pieces examined before continuity counts as not proved
 
 
@@ -229,59 +229,65 @@ def _sampled_lipschitz(functions, lo, hi, policy: PrecisionPolicy) -> tuple[mpma
     return low, high, float(t[k])
 
 
-def continuous_on(f: sympy.Expr, lo, hi) -> bool:
-    """True when f is provably continuous on [lo, hi]: its ball enclosure (verifier.ball.compile_arb) is finite on
-    every piece of a bisection of the interval (at most CONTINUITY_PIECES pieces, CONTINUITY_DEPTH halvings), and f
-    has no sign/Heaviside node. Every other function the ball compiler knows is continuous where it is defined, and
-    a finite enclosure shows f defined on the whole piece. A pole inside (tan at π/2, 1/t at 0) keeps a piece
-    non-finite at every depth: False; so does a function the compiler does not know."""
+def undefined_piece(f: sympy.Expr, lo, hi) -> Optional[tuple[float, float]]:
+    """None when f is proved continuous on [lo, hi]: its ball enclosure (verifier.ball.compile_arb) is finite on every
+    piece of a bisection of the interval (at most CONTINUITY_PIECES pieces). Every function the ball compiler knows,
+    except sign and Heaviside, is continuous where it is defined, and a finite enclosure shows f defined on the whole
+    piece. Else a piece [a, b] on which the enclosure is still not finite after CONTINUITY_DEPTH halvings (a pole
+    or a jump there, such as tan's at π/2 inside atan(tan t)), or the whole interval when the piece budget runs
+    out, f has a sign/Heaviside node, or the compiler does not know one of its functions."""
+    whole = (math.nextafter(float(lo), -math.inf), math.nextafter(float(hi), math.inf))
     if f.has(sympy.sign, sympy.Heaviside):
-        return False
+        return whole
     try:
         enclose = compile_arb(f, (T,))
     except CannotCertify:
-        return False
-    pieces = [(math.nextafter(float(lo), -math.inf), math.nextafter(float(hi), math.inf), 0)]
-    examined = 0
+        return whole
+    pieces, examined = [(*whole, 0)], 0
     while pieces:
         a, b, depth = pieces.pop()
         examined += 1
         if enclose([interval(a, b)]).is_finite():
             continue
-        if depth == CONTINUITY_DEPTH or examined > CONTINUITY_PIECES:
-            return False
+        if depth == CONTINUITY_DEPTH:
+            return a, b
+        if examined > CONTINUITY_PIECES:
+            return whole
         mid = (a + b) / 2
         pieces += [(a, mid, depth + 1), (mid, b, depth + 1)]
-    return True
+    return None
 
 
-def exact_lipschitz(functions, lo, hi) -> Optional[sympy.Expr]:
-    """max_f sup_{[lo, hi]} |f'| computed by sympy (the Lipschitz constant of a continuous, piecewise-C¹ function), or
-    None when it cannot be trusted or found: an f not proved continuous on [lo, hi] (:func:`continuous_on`; sympy's
-    derivative simplifies, e.g. d/dt atan(tan t) = (1 + tan²t)/(1 + tan²t) = 1, which is f' only where f is defined),
-    a non-elementary f, or one with more than EXACT_OPS operations, for which sympy's search may not end. Then only
-    sampling is possible."""
+def exact_lipschitz(functions, lo, hi) -> tuple[Optional[sympy.Expr], Optional[tuple[float, float]]]:
+    """(max_f sup_{[lo, hi]} |f'| computed by sympy, None): the Lipschitz constant of continuous, piecewise-C¹
+    functions. (None, piece) when an f is not proved continuous (:func:`undefined_piece`, which returns the piece:
+    sympy's derivative simplifies, e.g. d/dt atan(tan t) = (1 + tan²t)/(1 + tan²t) = 1, which is f' only where f is
+    defined); (None, None) when sympy cannot find the maximum (a non-elementary f, or one with more than EXACT_OPS
+    operations, for which sympy's search may not end). Then only sampling is possible."""
+    for f in set(functions):
+        piece = undefined_piece(f, lo, hi)
+        if piece is not None:
+            return None, piece
+    if any(sympy.count_ops(f) > EXACT_OPS for f in functions):
+        return None, None
     domain = sympy.Interval(lo, hi)
     best = sympy.Integer(0)
-    if any(sympy.count_ops(f) > EXACT_OPS for f in functions):
-        return None
     for f in set(functions):
-        if not continuous_on(f, lo, hi):
-            return None
         try:
             d = sympy.diff(f, T)
             top, bottom = maximum(d, T, domain), minimum(d, T, domain)
         except (NotImplementedError, ValueError, TypeError):
-            return None
+            return None, None
         if not (top.is_number and bottom.is_number and top.is_finite and bottom.is_finite):
-            return None
+            return None, None
         best = sympy.Max(best, top, -bottom)
-    return best
+    return best, None
 
 
 def check_hypotheses(form: RidgeForm, policy: PrecisionPolicy) -> list[ClaimResult]:
-    """The claimed Lip(ψ_{·,q}) on [0,1] and Lip(Φ_{·,q}) on D_q, one claim each per term: exact where sympy
-    finds max |f'| on the interval, else a sampled lower bound (which can refute a claim, never prove it)."""
+    """The claimed Lip(ψ_{·,q}) on [0,1] and Lip(Φ_{·,q}) on D_q, one claim each per term: from max |f'| where sympy
+    finds it for continuous f (:func:`claim_le_certified`: exact when equal, else certified), else a sampled lower
+    bound, which can refute a claim, never prove it: INCONCLUSIVE, not PASS, where f's enclosure is not finite."""
     claims = []
     for q in range(form.Q):
         for kind, functions, (lo, hi), claimed, symbol in (
@@ -290,7 +296,7 @@ def check_hypotheses(form: RidgeForm, policy: PrecisionPolicy) -> list[ClaimResu
         ):
             cid = f"H.lipschitz.{kind}.q{q + 1}"
             statement = f"{symbol}_(·,{q + 1}) is Lipschitz on [{lo}, {hi}] with the claimed constant {claimed}"
-            exact = exact_lipschitz(functions, lo, hi)
+            exact, undefined = exact_lipschitz(functions, lo, hi)
             if exact is not None:
                 claim = claim_le_certified(cid, statement, exact, claimed, Kind.HYPOTHESIS,
                                            f"sympy maximum of |f'| on the interval = {exact}")
@@ -300,6 +306,11 @@ def check_hypotheses(form: RidgeForm, policy: PrecisionPolicy) -> list[ClaimResu
                                  f"sampled lower bound: difference quotients on a grid of {LIPSCHITZ_SAMPLES + 1} points, the steepest "
                                  f"one recomputed in mpmath at {policy.dps} and {policy.verify_dps} digits",
                                  witness=(at,), precision_agrees=policy.agree(low, high))
+                if claim.verdict is Verdict.PASS and undefined is not None:
+                    claim = replace(claim, verdict=Verdict.INCONCLUSIVE, detail=(
+                        f"{symbol}_(·,{q + 1}) has no finite enclosure on [{undefined[0]:.10g}, {undefined[1]:.10g}]: a pole or "
+                        "a jump there (or a function whose continuity cannot be shown), so no Lipschitz constant is proved; "
+                        "the sampled quotients only failed to refute it"))
             if claim.verdict is Verdict.FAIL:
                 claim = replace(claim, detail=f"claim a Lipschitz constant ≥ {claim.value:.10g} for {symbol}_(·,{q + 1}) on "
                                               f"[{lo}, {hi}], or change the form")
