@@ -32,7 +32,8 @@ def test_paper_rate_is_normalised_at_the_largest_eps():
 def test_the_paper_rate_is_fitted_only_for_a_theorem_that_declares_it():
     from verifier.theorem import Sizing
 
-    rows = [{"eps": 0.2, "prefix_length": 60, "minimal_prefix_length": 30}, {"eps": 0.1, "prefix_length": 120, "minimal_prefix_length": 50}]
+    rows = [{"eps": 0.2, "prefix_length": 60, "minimal_prefix_length": 30, "minimal_decided": True},
+            {"eps": 0.1, "prefix_length": 120, "minimal_prefix_length": 50, "minimal_decided": True}]
     plain = Sizing(option="size", fact="size", claim="X.sup", exponent=lambda m: m, exponent_label="m", temperature="t")
     assert set(sweep.fits(rows, 1, plain)) == {"prefix_length", "minimal_prefix_length"}
     declared = Sizing(option="size", fact="size", claim="X.sup", exponent=lambda m: m, exponent_label="m", temperature="t",
@@ -76,10 +77,11 @@ def _check_rows_and_fits(data, eps=(0.4, 0.35)):
     assert data["complete"] and [r["eps"] for r in data["rows"]] == list(eps)
     for row in data["rows"]:
         assert {"eps", "prefix_length", "minimal_prefix_length", "bound", "sup_error", "evidence"} <= set(row)
-        # bisection: the minimal size achieves ε and the size below it does not
+        # bisection: the minimal size achieves ε and the size below it is refuted
         tried = {t["size"]: t["verdict"] for t in row["tried"]}
         assert tried[row["minimal_size"]] == "PASS" and row["minimal_prefix_length"] <= row["prefix_length"]
-        assert row["minimal_size"] == 1 or tried[row["minimal_size"] - 1] != "PASS"
+        assert row["minimal_decided"] and row["undecided_sizes"] == []
+        assert row["minimal_size"] == 1 or tried[row["minimal_size"] - 1] == "FAIL"
     assert {"slope", "stderr", "reference_exponent"} <= set(data["fits"]["minimal_prefix_length"])
 
 
@@ -132,3 +134,133 @@ def test_interrupt_leaves_the_partial_result(tmp_path, monkeypatch, capsys):
     data = json.loads(path.read_text())
     assert data["complete"] is False and len(data["rows"]) == 1
     assert "interrupted" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------
+# INCONCLUSIVE is not "does not achieve ε". The pattern below is the one `verifier sweep single-head --dim 1 --eps 0.2
+# --cert-cells 300` gave (test_an_inconclusive_size_is_not_a_failure_on_the_real_sweep): the constructed grid 15
+# passes, 1, 2, 4 are refuted, 6 and 7 ran out of cells, 8 passes; whether 5 (N = 20) passes decides the minimum.
+REFUTED_UP_TO, BASE = 4, 15
+
+
+def fake_attempts(monkeypatch, verdict_of) -> list:
+    """sweep._attempt replaced by ``verdict_of(size)`` (the constructed size: BASE); returns the sizes tried, in order.
+    The records also carry the old ``achieved`` key, so that the same test runs against the old sweep_row."""
+    from verifier.theorem import get
+
+    calls, sizing = [], sweep.sizing_of(get("single-head"))
+
+    def attempt(theorem_name, options):
+        size = int(options.get(sizing.option, BASE))
+        calls.append(size)
+        verdict = verdict_of(size)
+        return {"achieved": verdict == "PASS", "verdict": verdict, "evidence": "certified", "sup_error": 1 / size,
+                "prefix_length": 4 * size, "size": size, "facts": {sizing.temperature: 1.0}}
+
+    monkeypatch.setattr(sweep, "_attempt", attempt)
+    return calls
+
+
+def pattern(five: str):
+    return lambda s: "FAIL" if s <= REFUTED_UP_TO else five if s == 5 else "INCONCLUSIVE" if s in (6, 7) else "PASS"
+
+
+def test_a_size_proved_below_inconclusive_ones_is_the_minimum(monkeypatch):
+    """Old sweeps counted 6 and 7 as failures, never tried 5 and reported 8 (N = 32)."""
+    calls = fake_attempts(monkeypatch, pattern("PASS"))
+    row, _ = sweep.sweep_row("single-head", {"dim": 1}, "0.2")
+    assert (row["minimal_size"], row["minimal_prefix_length"], row["minimal_decided"]) == (5, 20, True)
+    assert row["largest_refuted_size"] == 4 and row["undecided_sizes"] == [] and len(calls) == len(set(calls))
+    assert sweep.describe_minimal(row) == "20"
+
+
+def test_undecided_sizes_are_reported_and_not_counted_as_failures(monkeypatch):
+    fake_attempts(monkeypatch, pattern("INCONCLUSIVE"))
+    row, _ = sweep.sweep_row("single-head", {"dim": 1}, "0.2")
+    assert (row["minimal_size"], row["minimal_decided"], row["largest_refuted_size"]) == (8, False, 4)
+    assert row["undecided_sizes"] == [5, 6, 7] and row["undecided_prefix_lengths"] == [20, 24, 28]
+    assert {t["size"]: t["verdict"] for t in row["tried"]} == {
+        1: "FAIL", 2: "FAIL", 4: "FAIL", 5: "INCONCLUSIVE", 6: "INCONCLUSIVE", 7: "INCONCLUSIVE", 8: "PASS", 15: "PASS"}
+    assert sweep.describe_minimal(row) == "32 (20, 24, 28 undecided)"
+
+
+def test_undecided_minima_are_left_out_of_the_fit():
+    from verifier.theorem import Sizing
+
+    plain = Sizing(option="size", fact="size", claim="X.sup", exponent=lambda m: m, exponent_label="m", temperature="t")
+    rows = [{"eps": e, "prefix_length": 9 / e, "minimal_prefix_length": n, "minimal_decided": decided}
+            for e, n, decided in ((0.2, 10, True), (0.1, 20, True), (0.05, 400, False), (0.02, 100, True))]
+    fit = sweep.fits(rows, 1, plain)["minimal_prefix_length"]
+    assert fit["points"] == 3 and fit["slope"] == pytest.approx(1)
+
+
+@pytest.mark.parametrize("base, expected", [
+    ("INCONCLUSIVE", {"minimal_size": None, "undecided_sizes": [BASE], "largest_refuted_size": None}),
+    ("FAIL", {"minimal_size": None, "undecided_sizes": [], "largest_refuted_size": BASE}),
+])
+def test_a_constructed_size_not_proved_is_not_searched_below(monkeypatch, base, expected):
+    calls = fake_attempts(monkeypatch, lambda s: base)
+    row, _ = sweep.sweep_row("single-head", {"dim": 1}, "0.2")
+    assert calls == [BASE] and {k: row[k] for k in expected} == expected and not row["minimal_decided"]
+    assert sweep.describe_minimal(row) == ("— (60 undecided)" if base == "INCONCLUSIVE" else "—")
+
+
+@pytest.mark.parametrize("truth", range(1, 38))  # the constructed size 40 stays above the band, so it is proved
+def test_the_search_brackets_the_minimum_in_logarithmically_many_checks(truth):
+    """Monotone verdicts with a band of INCONCLUSIVE sizes [truth − 3, truth + 2]: the bracket holds the true
+    minimum, its ends are a refuted and a proved size, and at most 2·log2(size) + 2 sizes are tried (once each)."""
+    size, calls = 40, []
+
+    def verdict_at(s):
+        calls.append(s)
+        return "INCONCLUSIVE" if truth - 3 <= s <= truth + 2 else "PASS" if s >= truth else "FAIL"
+
+    bracket = sweep.search_minimal(verdict_at, size, verdict_at(size))
+    assert bracket.low < truth <= bracket.high and len(calls) == len(set(calls)) <= 2 * 6 + 2
+    assert all(verdict_at(s) == "INCONCLUSIVE" for s in bracket.undecided)
+    assert bracket.high == min(truth + 3, size) and bracket.low == max(truth - 4, 0)
+    assert bracket.decided == (bracket.high - bracket.low == 1)
+
+
+def test_a_rows_evidence_is_the_whole_checks_not_the_deciding_claims(monkeypatch):
+    """The claimed L = 1 equals sin(2·x0)/2's true constant, so H.lipschitz stays sampled while the deciding claim
+    E1.step5.sup is certified: the candidate (and so the row) is sampled evidence."""
+    import verifier.run
+
+    results, real = [], verifier.run.run
+    monkeypatch.setattr(verifier.run, "run", lambda *a, **k: results.append(real(*a, **k)) or results[-1])
+    options = {"dim": 1, "eps": "0.2", "target": "sin(2*x0)/2", "lipschitz": "1", "bound": "1", "points": "300"}
+    attempt = sweep._attempt("single-head", options)
+    claims = {c.id: c for c in results[0].claims}
+    assert claims["E1.step5.sup"].evidence.value == "certified" and claims["H.lipschitz"].evidence.value == "sampled"
+    assert attempt["verdict"] == "PASS" and attempt["evidence"] == "sampled"
+
+
+@pytest.mark.slow
+def test_an_inconclusive_size_is_not_a_failure_on_the_real_sweep():
+    """`verifier sweep single-head --dim 1 --eps 0.2` with a small cell budget: old sweeps reported N = 32 (certified)
+    while N = 20 achieves ε. Every size below the reported one is refuted, or listed as undecided."""
+    row, _ = sweep.sweep_row("single-head", {"dim": 1, "cert_cells": "300"}, "0.2")
+    tried = {t["size"]: t["verdict"] for t in row["tried"]}
+    below = {s: v for s, v in tried.items() if s < row["minimal_size"]}
+    assert tried[row["minimal_size"]] == "PASS" and row["minimal_prefix_length"] <= 20
+    assert all(v == "FAIL" or s in row["undecided_sizes"] for s, v in below.items())
+    assert row["minimal_decided"] == (tried.get(row["minimal_size"] - 1) == "FAIL")
+
+
+def test_an_unreachable_scheduler_is_bad_input_naming_the_address_and_the_fix(monkeypatch, capsys):
+    import time
+
+    monkeypatch.setattr(sweep, "sweep_row", lambda *a: pytest.fail("work started before the scheduler answered"))
+    start = time.perf_counter()
+    assert cli.main(["sweep", "single-head", "--dim", "1", "--eps", "0.2", "--scheduler", "tcp://127.0.0.1:1",
+                     "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "--scheduler tcp://127.0.0.1:1: cannot connect" in err and "omit --scheduler" in err
+    assert time.perf_counter() - start < sweep.CONNECT_SECONDS + 20
+
+
+@pytest.mark.parametrize("address", ["notanaddress", "udp://somewhere:1"])
+def test_a_malformed_scheduler_address_is_bad_input(address, capsys):
+    assert cli.main(["sweep", "single-head", "--eps", "0.2", "--scheduler", address, "--no-progress"]) == 2
+    assert f"--scheduler {address}: cannot connect" in capsys.readouterr().err

@@ -4,20 +4,27 @@ cluster by address).
 
 For a theorem that declares a :class:`Sizing`, row(ε) is
   - the instance the theorem builds from ε (its prefix length N(ε), size, λ or κ, explicit bound), and
-  - the minimal size s* with claim(s*) PASS: sizes 1, 2, 4, … until one passes (or s(ε) is reached), then
-    bisection in the last bracket, where every candidate is the
-    theorem's own instance with the size option set (everything else re-derived) and is decided by the
-    same claim (bisection assumes that achieving ε is monotone in the size; every size tried is listed).
+  - the smallest size s* that achieves ε, i.e. with claim(s) PASS: sizes 1, 2, 4, … until one passes (or s(ε) is
+    reached), then bisection, where every candidate is the theorem's own instance with the size option set
+    (everything else re-derived) and is decided by the same claim (bisection assumes that achieving ε is
+    monotone in the size; every size tried is listed). A candidate has three outcomes: PASS (proved to achieve
+    ε), FAIL (refuted) and INCONCLUSIVE (undecided, e.g. the certified branch and bound ran out of cells), which
+    is neither: the search keeps low < s* ≤ high with ``high`` the smallest proved size and ``low`` the largest
+    refuted one below it, bisects the gaps next to both ends, and reports the undecided sizes between them.
+    The smallest N reported is the smallest size proved to achieve ε; it is exact (``minimal_decided``) only
+    when the size below it was refuted.
+A row's evidence (and that of its smallest N) is the whole check's, the weakest of the claims its verdict rests on.
 Fits: least squares of log N against log(1/ε), slope ± its standard error
-√(Σr²/(k−2) / Σ(u−ū)²) (none for k = 2 points), next to the reference exponent of each curve; the
-paper's rate N_P2(ε) = N(ε_max)·(ε_max/ε)^(4m²+14m+10) has its constant normalised at the largest ε.
+√(Σr²/(k−2) / Σ(u−ū)²) (none for k = 2 points), next to the reference exponent of each curve; the smallest N
+is fitted over the rows where it is exact; the paper's rate N_P2(ε) = N(ε_max)·(ε_max/ε)^(4m²+14m+10) has its
+constant normalised at the largest ε.
 """
 from __future__ import annotations
 
 import math
 import time
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 import sympy
 
@@ -35,60 +42,127 @@ def sizing_of(theorem) -> Sizing:
 
 
 def _attempt(theorem_name: str, options: Mapping[str, Any]) -> dict:
-    """Run one instance and report the deciding claim (InputError at this size: not achieved)."""
+    """Run one instance: the deciding claim's verdict and the whole check's evidence (the weakest of the claims
+    its verdict rests on, ``verifier.run.verdict_evidence``); InputError at this size: not built (not achieved)."""
     from .run import run  # run imports the registry; keep the module import light for workers
 
     sizing = sizing_of(get(theorem_name))
     try:
         result = run(theorem_name, options)
     except InputError as error:
-        return {"achieved": False, "verdict": "NOT BUILT", "reason": str(error).splitlines()[0][:200]}
+        return {"verdict": NOT_BUILT, "reason": str(error).splitlines()[0][:200]}
     claim = {c.id: c for c in result.claims}[sizing.claim]
     return {
-        "achieved": claim.verdict is Verdict.PASS, "verdict": claim.verdict.value, "evidence": claim.evidence.value,
+        "verdict": claim.verdict.value, "evidence": result.evidence.value,
         "sup_error": claim.value, "prefix_length": result.facts["prefix_length"], "size": result.facts[sizing.fact],
         "facts": result.facts,
     }
 
 
+NOT_BUILT = "NOT BUILT"
+REFUTED = (Verdict.FAIL.value, NOT_BUILT)  # a size that does not achieve ε (no instance of that size: none either)
+
+
+@dataclass(frozen=True)
+class Bracket:
+    """What the sizes tried so far say about s*, the smallest size achieving ε (assumed monotone in the size):
+    ``high`` the smallest size proved to achieve it (None: none), ``low`` the largest size below it refuted (0: none),
+    ``undecided`` the sizes tried between them that stayed INCONCLUSIVE. Then low < s* ≤ high, and s* = high
+    exactly when every size between them was tried and none is undecided."""
+
+    low: int
+    high: Optional[int]
+    undecided: tuple[int, ...]
+
+    @staticmethod
+    def of(verdicts: Mapping[int, str]) -> "Bracket":
+        proved = [s for s, v in verdicts.items() if v == Verdict.PASS.value]
+        high = min(proved, default=None)
+        below = [s for s in verdicts if high is None or s < high]
+        low = max((s for s in below if verdicts[s] in REFUTED), default=0)
+        undecided = tuple(sorted(s for s in below if s > low and verdicts[s] == Verdict.INCONCLUSIVE.value))
+        return Bracket(low, high, undecided)
+
+    def next_size(self) -> Optional[int]:
+        """The next size to try: the midpoint of the untried gap just above ``low``, else of the one just below
+        ``high`` (the edges of the undecided band; sizes inside the band are not tried); None when both gaps are
+        closed."""
+        if self.high is None:
+            return None
+        edges = [(self.low, self.undecided[0] if self.undecided else self.high)]
+        if self.undecided:
+            edges.append((self.undecided[-1], self.high))
+        return next(((a + b) // 2 for a, b in edges if b - a > 1), None)
+
+    @property
+    def decided(self) -> bool:
+        """True iff s* is known: ``high`` proved and ``high`` − 1 refuted (or ``high`` = 1)."""
+        return self.high is not None and self.high - self.low == 1
+
+
+def search_minimal(verdict_at: Callable[[int], str], size: int, verdict: str) -> Bracket:
+    """The bracket of the smallest size achieving ε, from the constructed ``size`` and its ``verdict``:
+    sizes 1, 2, 4, … below a proved size until one is proved (the candidates stay small where the minimum is far
+    below the constructed size, and the cost of a check grows with the size), then bisection of the gaps next to
+    ``low`` and ``high``. An INCONCLUSIVE size is neither achieved nor refuted: it moves neither end of the bracket
+    and is reported as undecided. ``verdict_at(s)`` is called once per size tried."""
+    verdicts = {size: verdict}
+    if verdict == Verdict.PASS.value:
+        probe = 1
+        while probe < size:
+            verdicts[probe] = verdict_at(probe)
+            if verdicts[probe] == Verdict.PASS.value:
+                break
+            probe *= 2
+    bracket = Bracket.of(verdicts)
+    while (candidate := bracket.next_size()) is not None:
+        verdicts[candidate] = verdict_at(candidate)
+        bracket = Bracket.of(verdicts)
+    return bracket
+
+
 def sweep_row(theorem_name: str, options: Mapping[str, Any], eps: str) -> tuple[dict, float]:
-    """One row (plain data, the same on any worker) and its wall time: the constructed instance at ε,
-    then bisection for the smallest size achieving ε."""
+    """One row (plain data, the same on any worker) and its wall time: the constructed instance at ε, then the
+    search for the smallest size achieving ε (:func:`search_minimal`). ``minimal_*`` is the smallest size proved to
+    achieve ε; ``undecided_sizes`` are the sizes below it that stayed INCONCLUSIVE (the smallest achieving size is
+    then somewhere above ``largest_refuted_size``, up to ``minimal_size``), and ``minimal_decided`` says whether the
+    minimum is exact: proved there and refuted one size below."""
     start = time.perf_counter()
     sizing = sizing_of(get(theorem_name))
     base = _attempt(theorem_name, {**options, "eps": eps})
-    if base["verdict"] == "NOT BUILT":
+    if base["verdict"] == NOT_BUILT:
         raise InputError(f"ε = {eps}: {base['reason']}")
-    facts = base["facts"]
     tried = {base["size"]: base}
-    low, high = 0, base["size"]  # invariant: `high` achieves ε (if base does), sizes ≤ low do not
-    if base["achieved"]:
-        # bracket from below (sizes 1, 2, 4, …): the candidates stay small where the minimum is far below
-        # the constructed size, and the cost of a check grows with the size
-        probe = 1
-        while probe < high:
-            tried[probe] = _attempt(theorem_name, {**options, "eps": eps, sizing.option: probe})
-            if tried[probe]["achieved"]:
-                high = probe
-                break
-            low, probe = probe, 2 * probe
-        while high - low > 1:
-            mid = (low + high) // 2
-            tried[mid] = _attempt(theorem_name, {**options, "eps": eps, sizing.option: mid})
-            low, high = (low, mid) if tried[mid]["achieved"] else (mid, high)
-    best = tried[high] if base["achieved"] else None
+
+    def verdict_at(size: int) -> str:
+        tried[size] = _attempt(theorem_name, {**options, "eps": eps, sizing.option: size})
+        return tried[size]["verdict"]
+
+    bracket = search_minimal(verdict_at, base["size"], base["verdict"])
+    best = tried[bracket.high] if bracket.high is not None else {}
+    refuted = tried.get(bracket.low, {})
+    facts = base["facts"]
     return {
         "eps": float(sympy.Rational(eps)), "eps_exact": str(sympy.Rational(eps)),
         "prefix_length": base["prefix_length"], "size": base["size"], "temperature": facts[sizing.temperature],
         "bound": facts.get("prefix_length_bound", base["prefix_length"]),
         "sup_error": base["sup_error"], "verdict": base["verdict"], "evidence": base["evidence"],
-        "minimal_prefix_length": best["prefix_length"] if best else None,
-        "minimal_size": best["size"] if best else None,
-        "minimal_sup_error": best["sup_error"] if best else None,
-        "minimal_evidence": best["evidence"] if best else None,
-        "tried": [{"size": s, "prefix_length": a.get("prefix_length"), "verdict": a["verdict"], "sup_error": a.get("sup_error")}
-                  for s, a in sorted(tried.items())],
+        "minimal_prefix_length": best.get("prefix_length"), "minimal_size": best.get("size"),
+        "minimal_sup_error": best.get("sup_error"), "minimal_evidence": best.get("evidence"),
+        "minimal_decided": bracket.decided,
+        "largest_refuted_size": bracket.low or None, "largest_refuted_prefix_length": refuted.get("prefix_length"),
+        "undecided_sizes": list(bracket.undecided),
+        "undecided_prefix_lengths": [tried[s]["prefix_length"] for s in bracket.undecided],
+        "tried": [{"size": s, "prefix_length": a.get("prefix_length"), "verdict": a["verdict"],
+                   "evidence": a.get("evidence"), "sup_error": a.get("sup_error")} for s, a in sorted(tried.items())],
     }, time.perf_counter() - start
+
+
+def describe_minimal(row: Mapping[str, Any]) -> str:
+    """The row's smallest N for a table: '20', '32 (24, 28 undecided)', or '— (60 undecided)'."""
+    undecided = row.get("undecided_prefix_lengths") or []
+    proved = row["minimal_prefix_length"] or "—"
+    return f"{proved} ({', '.join(map(str, undecided))} undecided)" if undecided else str(proved)
 
 
 def loglog_fit(eps: Sequence[float], lengths: Sequence[float]) -> dict:
@@ -118,7 +192,8 @@ def fits(rows: Sequence[dict], m: int, sizing: Sizing) -> dict:
     out = {
         "prefix_length": {**loglog_fit(eps, [r["prefix_length"] for r in rows]),
                           "reference_exponent": float(sizing.construction_exponent(m)), "reference": "the theorem's rate"},
-        "minimal_prefix_length": {**loglog_fit(eps, [r["minimal_prefix_length"] for r in rows]),
+        "minimal_prefix_length": {**loglog_fit(eps, [r["minimal_prefix_length"] if r["minimal_decided"] else None
+                                                     for r in rows]),
                                   "reference_exponent": float(sizing.exponent(m)), "reference": sizing.exponent_label},
     }
     if sizing.paper_exponent is not None:
@@ -175,6 +250,24 @@ def check_sweep_options(theorem_name: str, options: Mapping[str, Any], eps: Sequ
     return params.to_json()["dim"], sizing
 
 
+CONNECT_SECONDS = 5
+
+
+def connect(scheduler: str):
+    """A Dask client of the scheduler at ``scheduler``, or InputError naming the address and the fix (within
+    CONNECT_SECONDS): an address that is malformed, that nothing answers, or where something other than a Dask
+    scheduler answers (which can fail in any way while the handshake is read) is bad input, found before any work."""
+    from dask.distributed import Client
+
+    try:
+        return Client(scheduler, timeout=CONNECT_SECONDS)
+    except Exception as error:  # noqa: BLE001 - every failure to connect is about the address the user gave
+        reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        raise InputError(f"--scheduler {scheduler}: cannot connect to a Dask scheduler there ({reason}); start one "
+                         "(`dask scheduler` prints its address) and give that address, or omit --scheduler to run "
+                         "on a local cluster of --workers processes") from None
+
+
 def run_sweep(theorem_name: str, options: Mapping[str, Any], eps: Sequence[str], workers: int = 1,
               scheduler: Optional[str] = None, progress: bool = True, command: Optional[str] = None) -> SweepResult:
     """Run the rows on Dask (``scheduler`` address, else a LocalCluster of ``workers`` processes).
@@ -186,7 +279,7 @@ def run_sweep(theorem_name: str, options: Mapping[str, Any], eps: Sequence[str],
     start = time.perf_counter()
     dim, sizing = check_sweep_options(theorem_name, options, eps)
     if scheduler:
-        client, cluster, where = Client(scheduler), None, f"scheduler {scheduler}"
+        client, cluster, where = connect(scheduler), None, f"scheduler {scheduler}"
     else:
         import logging
 
@@ -233,7 +326,12 @@ def plot(result: SweepResult, path) -> list:
     ax.loglog(x, [r["prefix_length"] for r in rows], "o-", label="constructed N(ε)")
     minimal = [(xi, r["minimal_prefix_length"]) for xi, r in zip(x, rows) if r["minimal_prefix_length"]]
     if minimal:
-        ax.loglog(*zip(*minimal), "s-", label="smallest N achieving ε")
+        ax.loglog(*zip(*minimal), "s-", label="smallest N proved to achieve ε")
+    open_rows = [(xi, r["minimal_prefix_length"]) for xi, r in zip(x, rows) if r["minimal_prefix_length"]
+                 and not r["minimal_decided"]]
+    if open_rows:
+        ax.loglog(*zip(*open_rows), "s", mfc="white", color="C1",
+                  label="smaller sizes undecided (INCONCLUSIVE): an upper bound only")
     paper = result.fits.get("paper_rate")
     if len(rows) > 1 and paper:
         e = paper["reference_exponent"]
