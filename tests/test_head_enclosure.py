@@ -1,5 +1,9 @@
-"""Soundness of the far part's cap (proofs.h0.enclosure: far means not near) against mpmath at 50 digits."""
+"""Tests for proofs/h0/enclosure.py: the parts' enclosures against mpmath (the far part's cap, every scale), and
+the ratio range against exact rationals."""
 from __future__ import annotations
+
+import math
+from fractions import Fraction
 
 import mpmath
 import numpy as np
@@ -11,9 +15,9 @@ from proofs.single_head.construction import E1Construction
 from proofs.single_head.evaluator import E1Evaluator
 from proofs.h0 import enclosure as head_enclosure
 from proofs.h0.head import h0_closed_form
-from verifier.ball import compile_arb
+from verifier.ball import compile_arb, lower, upper
 from verifier.cells import angle_range
-from proofs.h0.enclosure import NAMES, enclose_parts
+from proofs.h0.enclosure import NAMES, enclose_parts, ratio_range
 from verifier.targets import coordinates
 
 
@@ -91,3 +95,118 @@ def test_dropping_undecided_tokens_from_the_far_part_is_caught(monkeypatch):
     original = head_enclosure._far_range
     monkeypatch.setattr(head_enclosure, "_far_range", lambda a, b, cap, *rest: original(a, b, 0.0, *rest))
     assert _worst_far_excess(c, evaluator, prefix, cells, functions) > 0
+
+
+# --------------------------------------------------------------------------- every scale
+
+
+def _scaled(exponent: int):
+    """The instance ε = 4s, f = s·sin(2·x0)/2, L = 1.0001s, B = s for s = 10^exponent (λ, β, r the same at every s)."""
+    params = THEOREM.parameters(dim=1, eps=f"4e{exponent}", target=f"1e{exponent}*sin(2*x0)/2",
+                                lipschitz=f"1.0001e{exponent}", bound=f"1e{exponent}")
+    c = E1Construction(params)
+    return params, c, E1Evaluator(c, h0_closed_form(1, 1), truncate=False), e1_certify.prefix_balls(c)
+
+
+def _mp_parts_on_circle(evaluator, points: int) -> dict:
+    """max over `points` equally spaced x ∈ S¹ of each part, by the mpmath evaluator at 60 digits."""
+    with mpmath.workdps(60):
+        worst = {name: mpmath.mpf(0) for name in NAMES}
+        for k in range(points):
+            t = 2 * mpmath.pi * k / points
+            parts = evaluator.parts_mp([mpmath.cos(t), mpmath.sin(t)])
+            worst = {name: max(worst[name], parts[name]) for name in NAMES}
+        return worst
+
+
+def test_certified_parts_scale_with_the_instance_and_contain_the_mpmath_values():
+    """The certified path at s = 10⁻²⁵⁰, 1, 10²⁵⁰: every bound is finite, non-zero, s times the same number,
+    and above the 60-digit mpmath value (the old leak bound squared ‖f‖ in float64: 0 at s = 10⁻²⁵⁰ while the
+    leak is 4.5·10⁻²⁵²). s times the same number up to 10⁻⁶: the thresholds tried carry a slack of up to 10⁻⁷
+    of max |u|, and 10^±250 are not powers of two."""
+    scaled = {}
+    for exponent in (-250, 0, 250):
+        params, c, evaluator, _ = _scaled(exponent)
+        certified = e1_certify.certify_sups(c, params.budget, 0.0, False)
+        assert certified.bounded.decided
+        truth = _mp_parts_on_circle(evaluator, 256)
+        for name in NAMES:
+            bound = certified.upper(name)
+            assert 0 < bound < math.inf and truth[name] <= bound, (exponent, name, bound, truth[name])
+        assert truth["leak"] > 0
+        scaled[exponent] = [certified.upper(name) / 10.0**exponent for name in NAMES]
+    for name, values in zip(NAMES, zip(*scaled.values())):
+        assert max(values) / min(values) - 1 < 1e-6, (name, values)  # the slack of the threshold proofs: 1e-10 of max |u|
+
+
+@pytest.mark.parametrize("exponent", [-250, 250])
+def test_parts_inside_enclosure_at_extreme_scales(exponent, cell_point):
+    """At random points of random cells, the 60-digit parts lie below the cell's bounds, at 10^±250."""
+    _, _, evaluator, prefix = _scaled(exponent)
+    functions = [compile_arb(e, coordinates(1)) for e in evaluator.c.params.target.components]
+    rng = np.random.default_rng(23)
+    cells = [g for cell in e1_certify.initial_cells(1, 1) for child in cell.split() for g in child.split()]
+    for cell in [cells[i] for i in rng.choice(len(cells), size=6, replace=False)]:
+        bounds = enclose_parts(prefix, cell, functions)
+        assert all(0 < b < math.inf for b in bounds)
+        with mpmath.workdps(60):
+            for _ in range(3):
+                parts = evaluator.parts_mp(cell_point(cell, rng))
+                for name, bound in zip(NAMES, bounds):
+                    assert parts[name] <= bound, (name, cell)
+
+
+# --------------------------------------------------------------------------- the ratio range
+
+
+def _exact_ratio(w, u) -> Fraction:
+    return sum(Fraction(a) * Fraction(b) for a, b in zip(w, u)) / sum(Fraction(a) for a in w)
+
+
+def _ratio_cases(scale: float, count: int):
+    rng = np.random.default_rng(7)
+    for _ in range(count):
+        k = int(rng.integers(1, 8))
+        a = rng.random(k) * rng.choice([1e-30, 1.0], size=k)
+        b = a + rng.random(k) * rng.choice([1.0, 1e20], size=k)
+        u_lo = rng.normal(size=k) * scale
+        u_hi = u_lo + 0.1 * rng.random(k) * scale
+        yield rng, a, b, u_lo, u_hi
+
+
+def _vertices(a, b, k):
+    return [np.where(bits, b, a) for bits in np.array(np.meshgrid(*[[0, 1]] * k)).T.reshape(-1, k).astype(bool)]
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1.0, 1e300])
+def test_ratio_range_contains_every_weighting_exactly_at_every_scale(scale):
+    """Σ w u / Σ w, computed in exact rationals, lies in [lo, hi] for random w, u in the boxes and at every
+    vertex; hi is within 10⁻⁹ (relative to max |u|) of the best vertex: tight, not only sound."""
+    for rng, a, b, u_lo, u_hi in _ratio_cases(scale, 40):
+        lo, hi = ratio_range(a, b, u_lo, u_hi)
+        low, high = Fraction(lower(lo)), Fraction(upper(hi))
+        for _ in range(20):
+            w = a + (b - a) * rng.random(len(a))
+            u = u_lo + (u_hi - u_lo) * rng.random(len(a))
+            assert low <= _exact_ratio(w, u) <= high
+        best = max(_exact_ratio(w, u_hi) for w in _vertices(a, b, len(a)))
+        assert best <= high <= best + Fraction(1e-9) * Fraction(float(np.max(np.abs(u_hi))))
+
+
+def test_a_threshold_taken_without_its_proof_is_caught(monkeypatch):
+    """Negative control: a threshold guessed 1% of max |u| too low and accepted without the ball-arithmetic
+    proof gives a bound below the best vertex; the real proof rejects the same guess (the bound stays sound)."""
+    original = head_enclosure._threshold_guess
+    monkeypatch.setattr(head_enclosure, "_threshold_guess", lambda *args: original(*args) - 0.01)
+
+    def worst_gap() -> Fraction:
+        gap = Fraction(-1)
+        for _, a, b, u_lo, u_hi in _ratio_cases(1.0, 40):
+            _, hi = ratio_range(a, b, u_lo, u_hi)
+            best = max(_exact_ratio(w, u_hi) for w in _vertices(a, b, len(a)))
+            gap = max(gap, best - Fraction(upper(hi)))
+        return gap
+
+    assert worst_gap() <= 0
+    monkeypatch.setattr(head_enclosure, "_certifies", lambda *args: True)
+    assert worst_gap() > 0
