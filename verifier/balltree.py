@@ -35,11 +35,17 @@ class Node:
     radius: arb
     members: tuple[int, ...]
     children: tuple["Node", ...]
+    centre_f64: tuple[float, ...]  # the same centre and radius as floats: for choosing which test to run
+    radius_f64: float
 
 
 def distance(a: Sequence[arb], b: Sequence[arb]) -> arb:
     """A ball containing ‖s − t‖ for every s, t in the balls a, b."""
     return functools.reduce(arb.__add__, (integer_power(u - v, 2) for u, v in zip(a, b))).sqrt()
+
+
+def _squared_f64(a: Sequence[float], b: Sequence[float]) -> float:
+    return sum((u - v) * (u - v) for u, v in zip(a, b))
 
 
 def _squared_distance(a: Sequence[arb], b: Sequence[arb]) -> arb:
@@ -57,6 +63,7 @@ class BallTree:
     """The tree over ``points`` (lists of balls); see the module."""
 
     points: tuple
+    floats: tuple  # the points' float midpoints, to choose which tests to run
     root: Node
 
     @classmethod
@@ -64,26 +71,32 @@ class BallTree:
         points = tuple(tuple(p) for p in points)
         floats = np.array([[float(c.mid()) for c in p] for p in points])
         with ctx.workprec(PRECISION_BITS):
-            return cls(points, _node(points, floats, np.arange(len(points))))
+            return cls(points, tuple(map(tuple, floats.tolist())), _node(points, floats, np.arange(len(points))))
 
     def query(self, q: Sequence[arb], cut: float) -> list[int]:
         """The indices (sorted) of the points not certainly beyond ``cut`` from q: every other point p has
-        ‖x − p‖ > cut for every x in the balls q (tested as ‖q − c‖² > (cut + R)² for a node, ‖q − p‖² > cut²
-        for a point of a leaf; no square root)."""
+        ‖x − p‖ > cut for every x in the balls q, proved as ‖q − c‖² > (cut + R)² for a node, ‖q − p‖² > cut²
+        for a point of a leaf (no square root). Floats choose: a node or point that floats place clearly
+        within the cut is kept without a test (keeping is always sound), the others are tested in balls."""
         inside: list[int] = []
+        q_f64 = [float(v.mid()) for v in q]
+        keep = (1 - 1e-6) * cut * cut  # below this in floats: clearly within the cut, no proof needed
         with ctx.workprec(PRECISION_BITS):
             cut_ball = arb(cut)
             cut_squared = cut_ball * cut_ball
             stack = [self.root]
             while stack:
                 node = stack.pop()
-                reach = cut_ball + node.radius
-                if _squared_distance(q, node.centre) > reach * reach:
-                    continue
+                if _squared_f64(q_f64, node.centre_f64) > (1 - 1e-6) * (cut + node.radius_f64) ** 2:
+                    reach = cut_ball + node.radius
+                    if _squared_distance(q, node.centre) > reach * reach:
+                        continue
                 if node.children:
                     stack.extend(node.children)
-                else:
-                    inside.extend(i for i in node.members if not _squared_distance(q, self.points[i]) > cut_squared)
+                    continue
+                for i in node.members:
+                    if _squared_f64(q_f64, self.floats[i]) <= keep or not _squared_distance(q, self.points[i]) > cut_squared:
+                        inside.append(i)
         return sorted(inside)
 
 
@@ -92,10 +105,14 @@ def _node(points: tuple, floats: np.ndarray, index: np.ndarray) -> Node:
     centre = tuple(arb(float(v)) for v in floats[index].mean(axis=0))
     if len(index) <= LEAF_SIZE:
         radius = functools.reduce(arb.max, (distance(points[i], centre).upper() for i in index))
-        return Node(centre, radius, tuple(int(i) for i in index), ())
+        return Node(centre, radius, tuple(int(i) for i in index), (), _floats(centre), float(radius))
     spread = floats[index].max(axis=0) - floats[index].min(axis=0)
     order = index[np.argsort(floats[index, int(np.argmax(spread))], kind="stable")]
     half = len(order) // 2
     children = (_node(points, floats, order[:half]), _node(points, floats, order[half:]))
     radius = functools.reduce(arb.max, ((distance(child.centre, centre) + child.radius).upper() for child in children))
-    return Node(centre, radius, (), children)
+    return Node(centre, radius, (), children, _floats(centre), float(radius))
+
+
+def _floats(balls) -> tuple[float, ...]:
+    return tuple(float(v) for v in balls)
