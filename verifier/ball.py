@@ -13,10 +13,13 @@ partials ∂u/∂x_k, combined by the chain rule node by node (no symbolic deriv
 simplification, so d/dx atan(tan(u)) = u'·(1 + tan²u)/(1 + tan²u) is enclosed from the balls and is not
 finite where tan u is not). The partials of a node are set to NaN wherever the value ball of that node
 is not finite: a gradient enclosure is finite only on boxes where f and every subexpression of f are
-finite, so f is continuous there. At the kinks of Abs, Min and Max the partials are the hull of the
-one-sided ones (sign(u) ⊂ [−1, 1]; the derivatives of the arguments that may attain the Min/Max),
-which contains Clarke's generalised gradient, so the mean value inequality
-‖f(y) − f(x)‖ ≤ sup ‖Df‖·‖y − x‖ holds with these enclosures along any segment in the box.
+finite, so f is continuous there. At a kink the gradient is Clarke's generalised gradient: for Abs
+the slope sign(u) ⊂ [−1, 1]; for Min/Max the convex hull of the gradients of the arguments that may
+attain it, kept as a list of alternative boxes (∇f in the hull of their union; sums and products
+combine them pairwise, a chain rule scales each; past MAX_ALTERNATIVES they merge into one box), so
+at the kink of Max(x0, x1) the norm bound is max(‖(1, 0)‖, ‖(0, 1)‖) = 1, not ‖([0, 1], [0, 1])‖ = √2. The
+mean value inequality ‖f(y) − f(x)‖ ≤ sup ‖ξ‖·‖y − x‖ over those gradients ξ on the segment then holds
+(Lebourg's mean value theorem), and a norm, being convex, is largest on the hull at one of its boxes.
 
 The compiler walks the sympy expression tree (never a string): Add, Mul, Pow with an integer or
 rational exponent (any other exponent q as exp(q·log b)), Integer, Rational, Float, Symbol, π, e, sin,
@@ -36,7 +39,9 @@ from .errors import InputError
 
 PRECISION_BITS = 80  # arb working precision; the enclosures are rigorous at any precision, this keeps them tight
 
-Jet = tuple  # (value ball u, tuple of the balls of ∂u/∂x_k); the tuple is empty when no gradient is asked for
+Jet = tuple  # (value ball u, gradients: alternatives (∂u/∂x_0, …, ∂u/∂x_m) as balls, ∇u in the hull of their union);
+#              the gradients are the empty tuple when none is asked for
+MAX_ALTERNATIVES = 8  # past this many, a node's alternatives are merged into one box
 NAN = arb("nan")
 
 
@@ -88,8 +93,9 @@ def compile_arb(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> Callable[[
 
 
 def compile_arb_gradient(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> Callable[[Sequence[arb]], Jet]:
-    """f ↦ (X ↦ (F, (G_0, …, G_m))) with f(x) ∈ F and ∂f/∂x_k(x) ∈ G_k for every x in the balls X (module
-    doc: forward mode; every G_k is NaN where a subexpression's enclosure is not finite)."""
+    """f ↦ (X ↦ (F, alternatives)) with f(x) ∈ F and ∇f(x) (Clarke's generalised gradient at a kink) in
+    the convex hull of the boxes G = (G_0, …, G_m) of ``alternatives``, for every x in the balls X (module
+    doc: forward mode; a single NaN box where a subexpression's enclosure is not finite)."""
     compiled = _compile(expr, symbols, gradient=True)
 
     def evaluate(X: Sequence[arb]) -> Jet:
@@ -100,11 +106,11 @@ def compile_arb_gradient(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> C
 
 
 def _compile(expr: sympy.Expr, symbols: Sequence[sympy.Symbol], gradient: bool) -> Callable[[Sequence[arb]], Jet]:
-    """The tree of ``expr`` as a function of the balls X returning the jet (value, partials); without
-    ``gradient`` the partials are the empty tuple and cost nothing."""
-    n = len(symbols) if gradient else 0
+    """The tree of ``expr`` as a function of the balls X returning the jet (value, gradients); without
+    ``gradient`` the gradients are the empty tuple and cost nothing."""
+    n = len(symbols)
     index = {s: i for i, s in enumerate(symbols)}
-    zero = (arb(0),) * n
+    zero = ((arb(0),) * n,) if gradient else ()
 
     def constant(c: arb) -> Callable:
         return lambda X: (c, zero)
@@ -114,7 +120,7 @@ def _compile(expr: sympy.Expr, symbols: Sequence[sympy.Symbol], gradient: bool) 
             if e not in index:
                 raise CannotCertify(f"free symbol {e}")
             i = index[e]
-            seed = tuple(arb(int(k == i)) for k in range(n))
+            seed = (tuple(arb(int(k == i)) for k in range(n)),) if gradient else ()
             return lambda X: (X[i], seed)
         if isinstance(e, sympy.Rational):  # Integer included
             return constant(arb_rational(e))
@@ -145,46 +151,52 @@ def _compile(expr: sympy.Expr, symbols: Sequence[sympy.Symbol], gradient: bool) 
     return build(sympy.sympify(expr))
 
 
-def _finite(value: arb, partials: tuple) -> Jet:
-    """The jet, its partials NaN if the value ball is not finite (the node may be discontinuous there)."""
-    if partials and not value.is_finite():
-        return value, (NAN,) * len(partials)
-    return value, partials
+def _finite(value: arb, gradients: tuple) -> Jet:
+    """The jet, its gradient NaN if the value ball is not finite (the node may be discontinuous there);
+    more than MAX_ALTERNATIVES alternatives are merged into one box (the hull of a union of boxes lies in
+    the box of their componentwise union)."""
+    if not gradients:
+        return value, gradients
+    n = len(gradients[0])
+    if not value.is_finite():
+        return value, ((NAN,) * n,)
+    if len(gradients) > MAX_ALTERNATIVES:
+        return value, (tuple(functools.reduce(arb.union, column) for column in zip(*gradients)),)
+    return value, gradients
 
 
 def _add(a: Jet, b: Jet) -> Jet:
-    return _finite(a[0] + b[0], tuple(x + y for x, y in zip(a[1], b[1])))
+    """(u + v)' = u' + v': hull(A) + hull(B) = hull of the pairwise sums."""
+    return _finite(a[0] + b[0], tuple(tuple(x + y for x, y in zip(g, h)) for g in a[1] for h in b[1]))
 
 
 def _mul(a: Jet, b: Jet) -> Jet:
-    """(uv)' = u'v + uv'."""
+    """(uv)' = u'v + uv' (at each x, u and v are numbers in their balls: a linear map of the hulls)."""
     u, v = a[0], b[0]
-    return _finite(u * v, tuple(du * v + u * dv for du, dv in zip(a[1], b[1])))
+    return _finite(u * v, tuple(tuple(du * v + u * dv for du, dv in zip(g, h)) for g in a[1] for h in b[1]))
 
 
 def _chain(a: Jet, value: Callable[[arb], arb], slope: Callable[[arb, arb], arb]) -> Jet:
     """g(u) and g'(u)·u' for a unary g given as (value, slope)."""
-    u, du = a
+    u, gradients = a
     v = value(u)
-    if not du:
-        return v, du
+    if not gradients:
+        return v, gradients
     if not (u.is_finite() and v.is_finite()):
-        return v, (NAN,) * len(du)
+        return v, ((NAN,) * len(gradients[0]),)
     s = slope(u, v)
-    return _finite(v, tuple(s * d for d in du))
+    return _finite(v, tuple(tuple(s * d for d in g) for g in gradients))
 
 
 def _extremum(jets: list[Jet], is_max: bool) -> Jet:
-    """Max (or Min) of jets: the value from arb's max/min; the partials the hull of the partials of the
-    arguments that may attain it (an argument whose ball lies wholly below the Max is never it)."""
+    """Max (or Min) of jets: the value from arb's max/min; the gradient in the hull of the gradients of
+    the arguments that may attain it (an argument whose ball lies wholly below the Max is never it)."""
     values = [j[0] for j in jets]
     best = functools.reduce(lambda a, b: a.max(b) if is_max else a.min(b), values)
     if not jets[0][1]:
         return best, ()
-    if not best.is_finite():
-        return best, (NAN,) * len(jets[0][1])
     candidates = [j[1] for j in jets if not (j[0] < best if is_max else j[0] > best)]
-    return best, tuple(functools.reduce(arb.union, column) for column in zip(*candidates))
+    return _finite(best, tuple(g for gradients in candidates for g in gradients))
 
 
 def _power(base: Callable, exponent: sympy.Basic, build: Callable) -> Callable:

@@ -6,6 +6,8 @@ point handed to the branch and bound (a float ≥ every number in the ball, see 
 from __future__ import annotations
 
 import functools
+import itertools
+import math
 
 from flint import arb, arb_mat, ctx
 
@@ -14,6 +16,8 @@ from .branch_bound import Bounded, branch_and_bound
 from .budget import Budget
 from .cells import ball_boxes, face_cells
 from .targets import Target, coordinates
+
+MAX_COMBINATIONS = 64  # choices of one gradient box per component of f tried before merging
 
 
 def target_functions(target: Target) -> list:
@@ -49,19 +53,29 @@ def lipschitz_upper(target: Target, threshold: float, budget: Budget) -> Bounded
     that is undefined or jumps somewhere in the ball (1/‖x‖ at 0, atan(tan(x0 + c)) at a pole of tan)
     gets no finite bound: INCONCLUSIVE or refuted by sampling, never PASS. The bound is computed by
     branch and bound over boxes of [−1, 1]^(m+1) meeting the ball, ‖Df‖_op on a box from
-    :func:`operator_norm_ball`.
+    :func:`jacobian_norm_ball`.
     """
     xs = coordinates(target.m)
     gradients = [compile_arb_gradient(c, xs) for c in target.components]
 
     def bounds(box) -> tuple[float]:
         X = box.enclosure
-        return (upper(operator_norm_ball([g(X)[1] for g in gradients])),)
+        return (upper(jacobian_norm_ball([g(X)[1] for g in gradients])),)
 
     def split(box):
         return [b for b in box.split() if b.meets_unit_ball()]
 
     return branch_and_bound(ball_boxes(target.m, 4), bounds, (threshold,), split, budget)
+
+
+def jacobian_norm_ball(components) -> arb:
+    """A ball whose upper end bounds ‖A‖_op over the Jacobians A whose row j lies in the convex hull of the
+    boxes ``components[j]`` (``verifier.ball.compile_arb_gradient``): ‖·‖_op is convex, so its largest value
+    over that hull is at one choice of a box per row; past MAX_COMBINATIONS choices each row's boxes are merged."""
+    with ctx.workprec(PRECISION_BITS):
+        if math.prod(len(c) for c in components) > MAX_COMBINATIONS:
+            components = [[tuple(functools.reduce(arb.union, column) for column in zip(*c))] for c in components]
+        return functools.reduce(arb.max, (operator_norm_ball(rows) for rows in itertools.product(*components)))
 
 
 def operator_norm_ball(rows) -> arb:
