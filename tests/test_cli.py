@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from verifier import cli
-from verifier.claims import Verdict
+from verifier.claims import Kind, Verdict
+from verifier.errors import InputError
 from verifier.report.suite import default_suite
 from verifier.theorem import get, registry
 
@@ -190,11 +191,12 @@ def test_unwritable_output_is_bad_input_before_any_work(tmp_path, capsys, monkey
     blocker = tmp_path / "file"
     blocker.write_text("")
     assert cli.main(["check", "single-head", "--eps", "0.2", "--json", str(blocker / "r.json")]) == 2
-    assert "choose a writable --json/--out path" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"cannot write {blocker / 'r.json'}" in err and "choose a writable --json path" in err  # names the file
     from verifier.report import build
     monkeypatch.setattr(build, "run_suite", lambda *a, **k: pytest.fail("ran the suite before validating the output path"))
     assert cli.main(["report", "--quick", "--out", str(blocker / "reports")]) == 2  # --quick: its suite validates in 1 s
-    assert "choose a writable --json/--out path" in capsys.readouterr().err
+    assert f"cannot write {blocker / 'reports'}" in capsys.readouterr().err
 
 
 # --- input safety (issue: no user string is executed; every bad input is exit 2 before any work) ---------
@@ -312,3 +314,179 @@ def test_help_of_every_theorem_lists_its_flags(command, theorem, capsys):
     swept = {"eps", get(theorem).sizing.option} if command == "sweep" else set()
     flags = [option.flag for option in get(theorem).options if option.name not in swept]
     assert flags and all(flag in out for flag in flags)
+
+
+# --- issue 19: bad input is exit 2, output files never lie, framework errors are exit 4 -------------------
+@pytest.mark.parametrize("argv, words", [
+    (["--eps", "1e-4400"], "--eps: the exponent of '1e-4400' is beyond ±1000"),
+    (["--lipschitz", "1e5000"], "--lipschitz: the exponent of '1e5000' is beyond ±1000"),
+    (["--target", "(-8)**(1/3)*x0"], "the non-real number '(-8)**(1/3)' is not allowed"),
+    (["--target", "0**(x0**2)"], "the derivative of target '0**(x0**2)' is not finite"),
+])
+def test_numbers_past_the_text_limit_and_complex_targets_are_exit_2(argv, words, capsys):
+    """Each was exit 4 (ValueError: integer string conversion; TypeError: complex; LinAlgError: SVD of NaN)."""
+    options = {"--dim": "1", "--eps": "0.1", "--target": "sin(x0)", "--lipschitz": "1", "--bound": "1"}
+    options.update(zip(argv[::2], argv[1::2]))
+    assert cli.main(["check", "single-head", *[a for item in options.items() for a in item]]) == 2
+    captured = capsys.readouterr()
+    assert words in captured.err and "internal error" not in captured.err
+
+
+def _light_run(real_run=cli.run):
+    """A cheap real run (the limitation theorem, 2 s) whatever the command asked for."""
+    return lambda *args, **kwargs: real_run("limitation", {}, command=kwargs.get("command"))
+
+
+def _stale(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"verdict": "PASS", "stale": true}')
+    return path
+
+
+@pytest.mark.parametrize("failure, status", [
+    (InputError("--eps must be > 0"), 2), (ZeroDivisionError("deep"), 4), (KeyboardInterrupt(), 130),
+    (ConnectionRefusedError(111, "Connection refused"), 4),
+])
+def test_check_json_from_an_earlier_run_does_not_survive_a_run_that_did_not_finish(failure, status, tmp_path, monkeypatch):
+    """A stale --json file stayed in place (it was only opened for appending) when the run was refused, crashed or was
+    interrupted: a reader would take it for this run's result."""
+    def broken(*args, **kwargs):
+        raise failure
+
+    path = _stale(tmp_path / "r.json")
+    monkeypatch.setattr(cli, "run", broken)
+    assert cli.main(["check", "single-head", "--eps", "0.2", "--json", str(path)]) == status
+    assert not path.exists() and list(tmp_path.iterdir()) == []  # no stale file, no temporary one
+
+
+def test_check_json_refused_by_its_options_leaves_no_stale_file(tmp_path, capsys):
+    path = _stale(tmp_path / "r.json")
+    assert cli.main(["check", "single-head", "--eps", "0", "--json", str(path)]) == 2
+    assert "--eps must be > 0" in capsys.readouterr().err and not path.exists()
+
+
+def test_check_json_is_replaced_whole_on_success(tmp_path, monkeypatch, capsys):
+    path = _stale(tmp_path / "r.json")
+    monkeypatch.setattr(cli, "run", _light_run())
+    assert cli.main(["check", "single-head", "--eps", "0.2", "--json", str(path)]) == 0
+    data = json.loads(path.read_text())
+    assert data["theorem"] == "limitation" and "stale" not in data
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]  # the temporary file was renamed, none is left
+
+
+def test_sweep_json_from_an_earlier_run_does_not_survive_a_failed_sweep(tmp_path, monkeypatch, capsys):
+    """An unreachable scheduler (an OSError without a file name) printed 'cannot write None: None' and left the stale
+    --json; now the message names the real cause and the stale file is gone."""
+    import verifier.sweep
+
+    def unreachable(*args, **kwargs):
+        raise OSError("Timed out trying to connect to tcp://127.0.0.1:1 after 5 s")
+
+    path, plot = _stale(tmp_path / "s.json"), _stale(tmp_path / "p.png")
+    monkeypatch.setattr(verifier.sweep, "run_sweep", unreachable)
+    argv = ["sweep", "single-head", "--dim", "1", "--eps", "0.2", "--json", str(path), "--plot", str(tmp_path / "p")]
+    assert cli.main(argv) == 4
+    err = capsys.readouterr().err
+    assert "None" not in err and "Timed out trying to connect to tcp://127.0.0.1:1" in err and "not a verdict" in err
+    assert not path.exists() and not plot.exists()
+    _stale(path)
+    assert cli.main([*argv[:5], "0.2,0.2", *argv[6:]]) == 2  # refused input: the stale file goes too
+    assert "lists a value twice" in capsys.readouterr().err and not path.exists()
+
+
+def test_a_failed_write_names_its_file(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(cli, "run", _light_run())
+    real_replace = cli.os.replace
+
+    def full_disk(source, target):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cli.os, "replace", full_disk)
+    path = tmp_path / "r.json"
+    assert cli.main(["check", "single-head", "--eps", "0.2", "--json", str(path)]) == 2
+    assert f"cannot write {path}: No space left on device" in capsys.readouterr().err
+    monkeypatch.setattr(cli.os, "replace", real_replace)
+    assert list(tmp_path.iterdir()) == []
+
+
+REPORT = '[[instance]]\ntheorem = "limitation"\nname = "l1"\n'
+
+
+def _report(tmp_path, extra: str = "") -> list[str]:
+    (tmp_path / "suite.toml").write_text('name = "r"\n' + extra + REPORT)
+    return ["report", "--config", str(tmp_path / "suite.toml"), "--out", str(tmp_path / "out")]
+
+
+@pytest.mark.parametrize("failure, status", [(InputError("refuted"), 2), (ZeroDivisionError("deep"), 4),
+                                             (KeyboardInterrupt(), 130)])
+def test_a_report_from_an_earlier_run_does_not_survive_a_run_that_did_not_finish(failure, status, tmp_path, monkeypatch,
+                                                                                 capsys):
+    from verifier.report import build
+
+    argv = _report(tmp_path)
+    assert cli.main(argv) == 0
+    folder = tmp_path / "out" / "r"
+    assert sorted(p.name for p in folder.iterdir()) == ["figures", "index.html", "report.json", "report.md"]
+
+    def broken(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(build, "run", broken)
+    assert cli.main(argv) == status
+    assert list((tmp_path / "out").iterdir()) == []  # neither the earlier report nor a partial one
+
+
+def test_a_report_interrupted_while_written_leaves_no_folder(tmp_path, monkeypatch, capsys):
+    from verifier.report import build
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build, "render_html", interrupted)  # after the figures, report.json and report.md
+    assert cli.main(_report(tmp_path)) == 130
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_report_folder_with_other_files_is_not_deleted(tmp_path, capsys):
+    folder = tmp_path / "out" / "r"
+    folder.mkdir(parents=True)
+    (folder / "notes.txt").write_text("mine")
+    assert cli.main(_report(tmp_path)) == 2
+    assert "is not a report folder" in capsys.readouterr().err and (folder / "notes.txt").read_text() == "mine"
+
+
+def _framework_failure(kind: Kind, real_run=cli.run):
+    """A real (cheap) run whose first claim is replaced by a FAIL of ``kind``."""
+    def run(*args, **kwargs):
+        result = real_run("limitation", {}, command=kwargs.get("command"))
+        first = dataclasses.replace(result.claims[0], kind=kind, verdict=Verdict.FAIL)
+        return dataclasses.replace(result, claims=(first, *result.claims[1:]), verdict=Verdict.FAIL)
+    return run
+
+
+def test_a_failed_framework_claim_is_exit_4_not_a_fail_of_the_theorem(tmp_path, monkeypatch, capsys):
+    """Two computations of the verifier that disagree are a bug in the verifier: exit 4 with the claim named, the table
+    printed and --json written; the same FAIL on a proof step stays exit 1 (the control)."""
+    monkeypatch.setattr(cli, "run", _framework_failure(Kind.FRAMEWORK))
+    path = tmp_path / "r.json"
+    assert cli.main(["check", "single-head", "--eps", "0.2", "--json", str(path)]) == 4
+    captured = capsys.readouterr()
+    claim = json.loads(path.read_text())["claims"][0]["id"]
+    assert (f"verifier: FRAMEWORK ERROR: {claim}: two computations of the verifier disagree; this is a bug in the "
+            "verifier, not a verdict on the theorem") in captured.err
+    assert "VERDICT: FAIL" in captured.out
+    monkeypatch.setattr(cli, "run", _framework_failure(Kind.PROOF_STEP))
+    assert cli.main(["check", "single-head", "--eps", "0.2"]) == 1
+    assert "FRAMEWORK" not in capsys.readouterr().err
+
+
+def test_a_failed_framework_claim_in_a_report_is_exit_4(tmp_path, monkeypatch, capsys):
+    from verifier.report import build
+
+    monkeypatch.setattr(build, "run", _framework_failure(Kind.FRAMEWORK))
+    assert cli.main(_report(tmp_path)) == 4
+    err = capsys.readouterr().err
+    assert "verifier: FRAMEWORK ERROR: l1/" in err and "not a verdict on the theorem" in err
+    assert json.loads((tmp_path / "out" / "r" / "report.json").read_text())["verdict"] == "FAIL"  # still written
+    monkeypatch.setattr(build, "run", _framework_failure(Kind.PROOF_STEP))
+    assert cli.main(_report(tmp_path)) == 1

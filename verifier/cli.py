@@ -1,6 +1,10 @@
 """Command line: ``verifier list | check THEOREM … | report``.
 
-Exit status: 0 every claim PASS; 1 some claim FAIL; 2 bad input; 3 INCONCLUSIVE; 4 internal error.
+Exit status: 0 every claim PASS; 1 some claim FAIL; 2 bad input; 3 INCONCLUSIVE; 4 internal error (an unexpected
+exception, an operating-system error, or a failed FRAMEWORK claim: two computations of the verifier disagree).
+
+Output files never lie: an earlier run's --json file (or report folder) is removed before the run starts, and the new
+one is written to a temporary file (folder) beside it and renamed, so a refused, failed or interrupted run leaves none.
 
 Only the command that runs imports its machinery (the run, the report, the sweep, rich, matplotlib, a theorem's
 construction): ``verifier --help`` imports no theorem and ``verifier list`` only the theorems' declarations
@@ -13,12 +17,17 @@ import json
 import os
 import shlex
 import sys
+import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from .errors import InputError
 from .theorem import Theorem, get, registry
+
+if TYPE_CHECKING:
+    from .run import TheoremResult
 
 EXIT = {"PASS": 0, "FAIL": 1, "INCONCLUSIVE": 3}  # by the value of a Verdict
 EXIT_BAD_INPUT = 2
@@ -84,23 +93,25 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             flags = theorem_parser(theorem).parse_args(args.rest)
             options = {o.name: getattr(flags, o.name) for o in theorem.options if getattr(flags, o.name) is not None}
             if flags.json:
-                _writable_file(flags.json)
+                prepare_output(flags.json, "--json")
             result = run(theorem.name, options, command=shlex.join(["verifier", *argv]),
                          require=Evidence(flags.require) if flags.require else None)
             print(render_table(result))
             if flags.json:
-                flags.json.write_text(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
-            return EXIT[result.verdict.value]
+                write_output(flags.json, "--json", json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
+            return _exit_status(result.verdict.value, framework_failures([("", result)]))
         if args.command == "sweep":
             return _sweep(get(args.theorem), args.rest, argv)
         return _report(args.out, args.config, args.quick, argv)
     except InputError as error:
         print(f"verifier: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except OSError as error:
-        print(f"verifier: error: cannot write {error.filename}: {error.strerror}; choose a writable --json/--out path",
-              file=sys.stderr)
-        return EXIT_BAD_INPUT
+    except OSError as error:  # not one of our outputs (write_output names those): a file, the network, resources
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"verifier: error: the run stopped on an operating-system error: {type(error).__name__}: "
+              f"{error.strerror or error}{where}. It is not a verdict on the theorem: check the file, address or "
+              "resource it names and run the command again.", file=sys.stderr)
+        return EXIT_INTERNAL
     except KeyboardInterrupt:
         print("verifier: interrupted", file=sys.stderr)
         return 130
@@ -142,16 +153,18 @@ def _sweep(theorem: Theorem, rest: Sequence[str], argv: Sequence[str]) -> int:
     flags = sweep_parser(theorem).parse_args(rest)
     options = {o.name: getattr(flags, o.name) for o in theorem.options
                if getattr(flags, o.name, None) is not None and o.name != "eps"}
+    if flags.json:
+        prepare_output(flags.json, "--json")
+    if flags.plot:  # plot() writes PATH.png and PATH.svg
+        for suffix in (".png", ".svg"):
+            prepare_output(flags.plot.with_suffix(suffix), "--plot")
     eps = parse_eps_list(flags.eps)
     workers = parse_integer(flags.workers, "--workers", 1, 256) if flags.workers else (os.cpu_count() or 1)
-    for path in (flags.json, flags.plot):
-        if path:
-            _writable_file(path)
     result = run_sweep(theorem.name, options, eps, workers=workers, scheduler=flags.scheduler,
                        progress=not flags.no_progress, command=shlex.join(["verifier", *argv]))
     print(render_sweep(result))
-    if flags.json:
-        flags.json.write_text(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
+    if flags.json:  # an interrupted sweep's rows too, marked "complete": false
+        write_output(flags.json, "--json", json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
     if flags.plot and result.rows:
         for path in plot(result, flags.plot):
             print(f"plot: {path}")
@@ -176,24 +189,64 @@ def render_sweep(result) -> str:
     return "\n".join(lines)
 
 
-def _writable_file(path: Path) -> None:
-    """Open ``path`` for writing (creating its folder) before any expensive work: /sys, /proc, a folder
-    or a read-only place fail here, not after the check has run."""
+def prepare_output(path: Path, option: str) -> None:
+    """Before any expensive work: refuse a folder or a place that cannot be written (/sys, /proc, read-only), and
+    remove the file an earlier run left at ``path``, so that a run which is refused, fails or is interrupted from
+    here on leaves no result behind that could be read as its own."""
     if path.is_dir():
-        raise InputError(f"--json {path} is a folder; give a file path such as {path / 'result.json'}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    existed = path.exists()
-    with open(path, "a"):
-        pass
-    if not existed:
+        raise InputError(f"{option} {path} is a folder; give a file path such as {path / 'result.json'}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a"):
+            pass
         path.unlink()
+    except OSError as error:
+        raise InputError(f"cannot write {path}: {error.strerror}; choose a writable {option} path") from None
+
+
+def write_output(path: Path, option: str, text: str) -> None:
+    """``text`` written to a temporary file beside ``path``, then renamed to it: the file appears whole or not at all."""
+    temporary = None
+    try:
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".partial",
+                                         delete=False) as handle:
+            temporary = Path(handle.name)
+            handle.write(text)
+        os.replace(temporary, path)
+    except OSError as error:
+        raise InputError(f"cannot write {path}: {error.strerror or error}; choose a writable {option} path") from None
+    finally:
+        if temporary is not None and temporary.exists():
+            temporary.unlink()
+
+
+def framework_failures(results: Sequence[tuple[str, "TheoremResult"]]) -> list[str]:
+    """The ids ('INSTANCE/ID' for a named instance) of the failed FRAMEWORK claims of ``results`` ((name, result) pairs):
+    two computations of the verifier that must agree did not."""
+    from .claims import Kind, Verdict
+
+    return [f"{name}/{c.id}" if name else c.id for name, result in results for c in result.claims
+            if c.kind is Kind.FRAMEWORK and c.verdict is Verdict.FAIL]
+
+
+def _exit_status(verdict: str, framework: Sequence[str]) -> int:
+    """The exit status of a verdict, but EXIT_INTERNAL (with the reason on stderr) when a FRAMEWORK claim failed:
+    that is a bug in the verifier, not a refutation of the theorem."""
+    if framework:
+        print(f"verifier: FRAMEWORK ERROR: {', '.join(framework)}: two computations of the verifier disagree; this is a "
+              "bug in the verifier, not a verdict on the theorem", file=sys.stderr)
+        return EXIT_INTERNAL
+    return EXIT[verdict]
 
 
 def _writable_folder(folder: Path) -> None:
     """Create ``folder`` and make sure it is writable, before any expensive work."""
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"cannot write {folder}: {error.strerror}; choose a writable --out folder") from None
     if not os.access(folder, os.W_OK):
-        raise PermissionError(13, "permission denied", str(folder))
+        raise InputError(f"cannot write {folder}: permission denied; choose a writable --out folder")
 
 
 def _report(out: Path, config: Optional[Path], quick: bool, argv: Sequence[str]) -> int:
@@ -203,13 +256,15 @@ def _report(out: Path, config: Optional[Path], quick: bool, argv: Sequence[str])
 
     from .claims import Verdict
     from .report import summary_line, verdict_label
-    from .report.build import run_suite, write_report
+    from .report.build import clear_earlier_report, default_name, run_suite, write_report
     from .report.suite import default_suite, read_suite
 
     if config is not None and quick:
         raise InputError("--quick selects the reduced default suite; it does not apply to --config FILE: drop one of them")
     suite = read_suite(config) if config is not None else default_suite(quick)
     _writable_folder(out)
+    folder = out / default_name(suite, datetime.now(timezone.utc))
+    clear_earlier_report(folder)
     started = time.perf_counter()
     command = shlex.join(["verifier", *argv])
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -217,12 +272,13 @@ def _report(out: Path, config: Optional[Path], quick: bool, argv: Sequence[str])
         task = bar.add_task("report", total=len(suite.entries))
         runs = run_suite(suite, command, lambda k, entry, step: bar.update(task, completed=k, description=f"{entry.name}: {step}"))
         bar.update(task, completed=len(suite.entries), description="writing the report")
-        folder = write_report(runs, suite, out, command, started)
+        write_report(runs, suite, folder, command, started)
     results = [r.result for r in runs]
     for r in runs:
         print(f"{r.entry.name}: {verdict_label(r.result)} ({r.result.wall_time_s:.1f} s)")
     print(f"{summary_line(results)} -> {folder / 'index.html'}")
-    return EXIT[Verdict.combine(r.verdict for r in results).value]
+    return _exit_status(Verdict.combine(r.verdict for r in results).value,
+                        framework_failures([(r.entry.name, r.result) for r in runs]))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
-"""Run a suite and write its report folder: index.html, report.md, report.json and figures/*.svg."""
+"""Run a suite and write its report folder: index.html, report.md, report.json and figures/*.svg, whole or not at all."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,6 +22,7 @@ from .schema import validate
 from .suite import Suite, SuiteEntry
 from .sweeps import sweep_figure
 
+REPORT_FILES = ("index.html", "report.md", "report.json", "figures")  # what a report folder holds
 Progress = Callable[[int, SuiteEntry, str], None]  # (index, entry, "check" | "figures"), called before each step
 
 
@@ -47,24 +51,51 @@ def default_name(suite: Suite, now: datetime) -> str:
     return suite.name or f"{now:%Y-%m-%d}-{suite.digest}"
 
 
-def write_report(runs: list[InstanceRun], suite: Suite, out: Path, command: str, started: float,
-                 now: Optional[datetime] = None) -> Path:
-    """Write the report of ``runs`` to ``out/<name>/`` (replacing the files of an earlier one); returns the folder.
+def clear_earlier_report(folder: Path) -> None:
+    """Remove the report an earlier run wrote to ``folder``, before this run starts: a run that is refused, fails or is
+    interrupted must not leave it behind to be read as its own. InputError if ``folder`` holds anything a report
+    does not (it is not ours to delete)."""
+    if not folder.exists():
+        return
+    if not folder.is_dir() or any(p.name not in REPORT_FILES for p in folder.iterdir()):
+        raise InputError(f"--out: {folder} exists and is not a report folder (it holds files other than "
+                         f"{', '.join(REPORT_FILES)}); move it away or choose another --out")
+    shutil.rmtree(folder)
 
-    report.json is validated against the shipped JSON Schema before anything is written."""
+
+def write_report(runs: list[InstanceRun], suite: Suite, folder: Path, command: str, started: float,
+                 now: Optional[datetime] = None) -> Path:
+    """Write the report of ``runs`` as ``folder`` (named ``default_name``), replacing an earlier one; returns the folder.
+
+    report.json is validated against the shipped JSON Schema before anything is written; the files are written to a
+    temporary sibling folder that is then renamed, so ``folder`` holds a whole report or none."""
     now = now or datetime.now(timezone.utc)
-    name = default_name(suite, now)
-    folder = Path(out) / name
-    doc = document.build(runs, suite, name, command, now.isoformat(timespec="seconds"), time.perf_counter() - started)
+    folder = Path(folder)
+    doc = document.build(runs, suite, folder.name, command, now.isoformat(timespec="seconds"), time.perf_counter() - started)
     validate(doc)
     svg = {path: to_svg(f, salt=path) for r in runs for f in r.figures if (path := document.figure_file(r.entry.name, f))}
     svg.update({s["figure_file"]: to_svg(sweep_figure(s), salt=s["figure_file"]) for s in doc["sweeps"]})
-    (folder / "figures").mkdir(parents=True, exist_ok=True)
-    for old in (folder / "figures").glob("*.svg"):
-        old.unlink()
-    for path, text in svg.items():
-        (folder / path).write_text(text, encoding="utf-8")
-    (folder / "report.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
-    (folder / "report.md").write_text(render_markdown(doc, folder), encoding="utf-8")
-    (folder / "index.html").write_text(render_html(doc, svg, folder), encoding="utf-8")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial", dir=folder.parent))
+    try:
+        (staging / "figures").mkdir()
+        for path, text in svg.items():
+            (staging / path).write_text(text, encoding="utf-8")
+        (staging / "report.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+                                             encoding="utf-8")
+        (staging / "report.md").write_text(render_markdown(doc, folder), encoding="utf-8")
+        (staging / "index.html").write_text(render_html(doc, svg, folder), encoding="utf-8")
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; a report folder is an ordinary folder
+        if folder.exists():  # an earlier report (cleared by the CLI before its run, but a library caller may not)
+            clear_earlier_report(folder)
+        os.rename(staging, folder)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
     return folder
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
