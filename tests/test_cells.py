@@ -34,7 +34,7 @@ def test_enclosure_and_radius_contain_the_cell(m, fine, cell_point):
     rng = np.random.default_rng(m + 10 * fine)
     for cell in _random_cells(m, rng, fine):
         balls = cell.enclosure
-        centre, cos_rho, rho = cell.geometry
+        centre, _, rho = cell.geometry
         with mpmath.workdps(50):
             c = [mpmath.mpf(v.mid()) for v in centre]
             for _ in range(6):

@@ -9,15 +9,15 @@ import mpmath
 import numpy as np
 import pytest
 
-from proofs.single_head import certify as e1_certify
+from proofs.h0 import enclosure as head_enclosure
+from proofs.h0.enclosure import NAMES, enclose_parts, ratio_range
+from proofs.h0.head import h0_closed_form
 from proofs.single_head import THEOREM
+from proofs.single_head import certify as e1_certify
 from proofs.single_head.construction import E1Construction
 from proofs.single_head.evaluator import E1Evaluator
-from proofs.h0 import enclosure as head_enclosure
-from proofs.h0.head import h0_closed_form
 from verifier.ball import compile_arb, lower, upper
 from verifier.cells import angle_range
-from proofs.h0.enclosure import NAMES, enclose_parts, ratio_range
 from verifier.targets import coordinates
 
 

@@ -53,7 +53,7 @@ from flint import arb, ctx
 from scipy.spatial import cKDTree
 
 from verifier.attention import tail_log_budget
-from verifier.ball import PRECISION_BITS, lower, upper
+from verifier.ball import PRECISION_BITS, upper
 from verifier.balltree import BallTree
 from verifier.bounds import norm_ball
 from verifier.cells import FaceCell, angle_range
@@ -169,8 +169,8 @@ def _far_range(a, b, far_cap, values, far, unsure, content, tail) -> tuple[arb, 
 
 
 def _norm(ranges: list[tuple[arb, arb]]) -> arb:
-    """(Σ_j max(|lo_j|, |hi_j|)²)^(1/2) as a ball."""
-    return norm_ball([lo.union(hi) for lo, hi in ranges])
+    """(Σ_j max(|lo_j|, |hi_j|)²)^(1/2) as a ball (lo_j, hi_j exact points)."""
+    return norm_ball([abs(lo).max(abs(hi)) for lo, hi in ranges])
 
 
 def _neighbours(prefix: PrefixBalls, cell: FaceCell) -> tuple[list[int], arb]:
