@@ -1,8 +1,10 @@
 """report.md: the report for a pull request or an appendix (math as $…$, plots as SVG files beside it)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import quote
 
 from .docs_links import relative
 
@@ -10,7 +12,36 @@ from .format import effort, fact_rows, fact_tables, number, paper_claims
 from .html import verdict_label
 
 
+_SPECIAL = re.compile(r"([\\`*_\[\]<>&#~$])")  # what Markdown (or the HTML inside it) would read as markup; | in _cell
+
+
+def _text(value) -> str:
+    """Text from a file or the command line shown as itself: every character Markdown or HTML would read as markup
+    backslash-escaped (a name '<script>' or '**x**' stays text), newlines as spaces."""
+    return _SPECIAL.sub(r"\\\1", str(value)).replace("\n", " ").replace("\r", " ")
+
+
+def _code(value) -> str:
+    """``value`` as an inline code span, fenced by more backticks than it contains (a command with a ` in it)."""
+    text = str(value).replace("\n", " ").replace("\r", " ")
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text[:1] in ("`", " ") or text[-1:] in ("`", " ") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _fenced(text: str, language: str) -> list[str]:
+    """A fenced code block of ``text``, its fence longer than any run of backticks inside."""
+    fence = "`" * max(3, max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    return [fence + language, text, fence]
+
+
+def _link(target: str) -> str:
+    """A link destination: percent-encoded, so spaces, parentheses or brackets in a file name cannot end it."""
+    return quote(target, safe="/#.-_~")
+
+
 def _cell(text) -> str:
+    """A table cell: | escaped (GitHub's tables split on it even inside code spans), newlines as spaces."""
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
@@ -20,54 +51,59 @@ def _table(columns, rows) -> list[str]:
 
 
 def render_markdown(doc: Mapping, folder: Path) -> str:
-    """The Markdown document of report data ``doc``; links to docs/ are made relative to ``folder``."""
+    """The Markdown document of report data ``doc``; links to docs/ are made relative to ``folder``. Text that comes
+    from files or the command line (names, commands, targets, sweep files) is escaped (:func:`_text`, :func:`_code`)."""
     counts = doc["counts"]
-    out = [f"# prefix-verifier report `{doc['name']}`: {verdict_label(doc['verdict'], doc['evidence'])}", "",
+    out = [f"# prefix-verifier report {_code(doc['name'])}: {verdict_label(doc['verdict'], doc['evidence'])}", "",
            f"Instances: {', '.join(f'{n} {v}' for v, n in counts['instances'].items())}; claims: "
            f"{', '.join(f'{n} {v}' for v, n in counts['claims'].items())}. Generated {doc['generated_at']} in "
-           f"{number(doc['wall_time_s'])} s. Reproduce with `{doc['command']}`.", ""]
+           f"{number(doc['wall_time_s'])} s. Reproduce with {_code(doc['command'])}.", ""]
     out += ["## The paper's claims", "", "Each is checked through the explicit theorems that realise it.", ""]
     out += _table(["claim", "realised by", "checked as"], [
-        (p, ", ".join(theorems), "; ".join(f"{i}: `{cid}` **{v}** ({e})" for i, cid, v, e in checked) or "—")
+        (_text(p), _text(", ".join(theorems)),
+         "; ".join(f"{_text(i)}: {_code(cid)} **{v}** ({e})" for i, cid, v, e in checked) or "—")
         for p, theorems, checked in paper_claims(doc)]) + [""]
     for t in doc["theorems"]:
-        out += [f"## {t['name']}", "", t["statement"], "",
-                f"Realises {', '.join(t['realises']) or '—'}." + (f" Statement and proof steps: [{t['docs']}]({relative(t['docs'], folder)})."
-                                                               if t["docs"] else ""), ""]
+        out += [f"## {_text(t['name'])}", "", _text(t["statement"]), "",
+                f"Realises {_text(', '.join(t['realises'])) or '—'}."
+                + (f" Statement and proof steps: [{_text(t['docs'])}]({_link(relative(t['docs'], folder))})."
+                   if t["docs"] else ""), ""]
         if t["formulas"]:
-            out += ["### Closed forms", ""] + [f"- {f['label']}: ${f['latex']}$" for f in t["formulas"]] + [""]
+            out += ["### Closed forms", ""] + [f"- {_text(f['label'])}: ${f['latex']}$" for f in t["formulas"]] + [""]
         for i in t["instances"]:
-            out += [f"### {i['name']}: {verdict_label(i['verdict'], i['evidence'])}", "",
+            out += [f"### {_text(i['name'])}: {verdict_label(i['verdict'], i['evidence'])}", "",
                     f"Seed {i['seed']}; wall time {number(i['wall_time_s'])} s.", ""]
-            out += _table(["parameter", "value"], [(k, f"`{v}`") for k, v in i["parameters"].items() if v is not None]) + [""]
-            out += _table(["fact", "value"], fact_rows(i["facts"], t.get("fact_labels"))) + [""]
+            out += _table(["parameter", "value"], [(_text(k), _code(v)) for k, v in i["parameters"].items() if v is not None]) + [""]
+            out += _table(["fact", "value"], [(_text(k), _text(v)) for k, v in fact_rows(i["facts"], t.get("fact_labels"))]) + [""]
             for name, columns, rows in fact_tables(i["facts"]):
-                out += [f"**{name}**", ""] + _table(columns, rows) + [""]
+                out += [f"**{_text(name)}**", ""] + _table([_text(c) for c in columns], [[_text(v) for v in r] for r in rows]) + [""]
             out += _table(["claim", "verdict", "evidence", "value", "bound", "margin", "precision",
                                 "points / cells, time", "method"], [
-                (f"[`{c['id']}`]({relative(c['docs'], folder)})" if c["docs"] else f"`{c['id']}`", f"**{c['verdict']}**", c["evidence"],
-                 number(c["value"]), number(c["bound"]), number(c["margin"]),
+                (f"[{_code(c['id'])}]({_link(relative(c['docs'], folder))})" if c["docs"] else _code(c["id"]),
+                 f"**{c['verdict']}**", c["evidence"], number(c["value"]), number(c["bound"]), number(c["margin"]),
                  f"{c['precision']['dps']}/{c['precision']['verify_dps']} digits" if c["precision"] else "exact",
-                 effort(c), c["method"] + (f"; **{c['detail']}**" if c["detail"] else ""))
+                 effort(c), _text(c["method"]) + (f"; **{_text(c['detail'])}**" if c["detail"] else ""))
                 for c in i["claims"]]) + [""]
             for f in i["figures"]:
                 if f["kind"] == "table":
-                    out += [f"**{f['title']}**", ""] + _table(f["columns"], [[number(v) for v in r] for r in f["rows"]]) + [""]
+                    out += [f"**{_text(f['title'])}**", ""] + _table([_text(c) for c in f["columns"]],
+                                                                    [[_text(number(v)) for v in r] for r in f["rows"]]) + [""]
                 else:
-                    out += [f"![{f['title']}]({f['file']})", "", f"*{f['title']}*: {f['caption']}", ""]
+                    out += [f"![{_text(f['title'])}]({_link(f['file'])})", "", f"*{_text(f['title'])}*: {_text(f['caption'])}", ""]
     if doc["sweeps"]:
         out += ["## Tightness sweeps", ""]
     for s in doc["sweeps"]:
-        out += [f"### {s['theorem']} on S^{s['dim']} ({s['source']})", ""] + ([f"Made by `{s['command']}`.", ""] if s["command"] else [])
+        out += [f"### {_text(s['theorem'])} on S^{s['dim']} ({_text(s['source'])})", ""]
+        out += [f"Made by {_code(s['command'])}.", ""] if s["command"] else []
         out += _table(["ε", "N constructed", "λ or κ", "bound", "sup error", "smallest N", "its sup error", "evidence"], [
-            (r["eps_exact"], r["prefix_length"], number(r["temperature"]), number(r["bound"]), number(r["sup_error"]),
+            (_text(r["eps_exact"]), r["prefix_length"], number(r["temperature"]), number(r["bound"]), number(r["sup_error"]),
              number(r["minimal_prefix_length"]), number(r["minimal_sup_error"]), r["evidence"]) for r in s["rows"]]) + [""]
         out += _table(["curve", "slope", "standard error", "reference exponent"], [
-            (curve, number(f["slope"]), number(f["stderr"]), f"{number(f['reference_exponent'])} ({f['reference']})")
-            for curve, f in s["fits"].items()]) + ["", f"![{s['name']}]({s['figure_file']})", ""]
+            (_text(curve), number(f["slope"]), number(f["stderr"]), f"{number(f['reference_exponent'])} ({_text(f['reference'])})")
+            for curve, f in s["fits"].items()]) + ["", f"![{_text(s['name'])}]({_link(s['figure_file'])})", ""]
     env = doc["environment"]
     out += ["## Environment and reproduction", "",
-            f"Python {env['python']} on {env['platform']}; " + ", ".join(f"{k} {v}" for k, v in env["packages"].items()) + ".", "",
-            f"Command: `{doc['command']}`. Configuration ({doc['configuration']['source']}, digest "
-            f"{doc['configuration']['digest']}), for `--config`:", "", "```toml", doc["configuration"]["toml"].rstrip(), "```", ""]
+            _text(f"Python {env['python']} on {env['platform']}; " + ", ".join(f"{k} {v}" for k, v in env["packages"].items())) + ".", "",
+            f"Command: {_code(doc['command'])}. Configuration ({_text(doc['configuration']['source'])}, digest "
+            f"{doc['configuration']['digest']}), for `--config`:", ""] + _fenced(doc["configuration"]["toml"].rstrip(), "toml") + [""]
     return "\n".join(out)
