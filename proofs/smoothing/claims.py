@@ -1,4 +1,4 @@
-"""E2's claims beyond verifier.claims: the normaliser, V2 (Amos), the rule, the two paths, and the error split
+"""E2's claims beyond verifier.claims: the normaliser (and the framework check F.normaliser), V2 (Amos), the rule, the two paths, and the error split
 against its budget (docs/smoothing.md):
 
     |f_κ − f| ≤ L√(2(1 − A_m(κ))) ≤ ε_s   (V1, with V2 making it explicit in κ),
@@ -142,7 +142,7 @@ def split_claims(c: E2Construction, sups: dict, policy: PrecisionPolicy) -> tupl
     target = p.target
     smoothing_bound = F.SMOOTHING_BOUND.subs({F.kappa: c.kappa, F.L: target.lipschitz, F.m: c.m})
     h, w_min = c.rule_constants()
-    q_low, q_high = policy.at_both(lambda _d: c.quadrature_bound(mpmath.mpf(str(h))))
+    q_low, q_high = policy.at_both(lambda _d: c.quadrature_bound(exact_to_mp(h)))
     leak_bound = c.exact(F.LEAK_BOUND.subs({F.kappa: c.kappa, F.h: h, F.w_min: w_min, F.beta: c.beta}))
     shares = [c.exact(s) for s in F.SHARES]
     claims = [
