@@ -191,19 +191,22 @@ def test_large_kappa_normaliser_passes():
         assert agreement.verdict is Verdict.PASS and agreement.kind.value == "framework"
 
 
-def test_a_disagreement_between_two_computations_is_a_framework_claim(monkeypatch):
+def test_a_disagreement_between_two_computations_is_a_framework_claim(monkeypatch, capsys):
     """Negative control: mpmath's C_m(κ) off by 10⁻³⁰ (relative) is a FAIL of the framework claim F.normaliser, whose
-    detail starts FRAMEWORK ERROR, not a FAIL of the proof step E2.normaliser."""
+    detail starts FRAMEWORK ERROR (the CLI exits 4), while the proof step E2.normaliser still PASSes."""
     from proofs.smoothing import kernel
     from proofs.smoothing.claims import normaliser_agreement_claim, normaliser_claim
 
     c = _construction(dim=1, eps="0.2")
+    assert normaliser_agreement_claim(c, c.params.policy).verdict is Verdict.PASS
     honest = kernel.normaliser_mp
     monkeypatch.setattr(kernel, "normaliser_mp", lambda m, k: honest(m, k) * (1 + kernel.mpmath.mpf(10) ** -30))
     broken = normaliser_agreement_claim(c, c.params.policy)
     assert broken.verdict is Verdict.FAIL and broken.kind.value == "framework" and broken.detail.startswith("FRAMEWORK ERROR")
-    monkeypatch.setattr(kernel, "normaliser_mp", honest)
     assert normaliser_claim(c, c.params.policy).verdict is Verdict.PASS
+    assert cli.main(["check", "smoothing", "--dim", "1", "--eps", "0.2", "--points", "500"]) == 4
+    captured = capsys.readouterr()
+    assert "F.normaliser" in captured.err and "FRAMEWORK ERROR" in captured.out + captured.err
 
 
 def test_budget_claims_are_certified_not_exact():
