@@ -49,3 +49,20 @@ def test_log_form_and_the_shapes_it_accepts():
     for bad in (sympy.pi, sympy.sqrt(2), log(sympy.pi), log(Q(-2), evaluate=False)):
         with pytest.raises(ValueError):
             log_linear_terms(bad)
+
+
+def test_ball_sign_escalates_and_never_guesses():
+    from flint import arb, ctx
+
+    from verifier.exact_sign import ball_sign
+
+    asked = []
+
+    def e_minus_tiny_minus_e(bits):  # −10⁻⁵⁰⁰: separated from 0 only by the 2048-bit ball
+        asked.append(bits)
+        with ctx.workprec(bits):
+            return arb(1).exp() - arb(10) ** -500 - arb(1).exp()
+
+    assert ball_sign(e_minus_tiny_minus_e) == -1 and asked == [128, 512, 2048]
+    assert ball_sign(lambda bits: arb(0, 1)) is None  # every ball contains 0: undecided
+    assert ball_sign(lambda bits: arb(3)) == 1
