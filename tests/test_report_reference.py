@@ -3,12 +3,24 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
+import sys
 from pathlib import Path
+
+import pytest
+
+from verifier import cli
+from verifier.errors import InputError
 
 from verifier.report import docs_links
 from verifier.report.schema import validate
 from verifier.report.suite import read_suite
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "reports" / "reference"
@@ -35,12 +47,52 @@ def test_every_docs_link_of_the_reference_report_resolves():
         assert docs_links.anchors()[anchor] == path
 
 
-def test_the_example_suite_in_the_docs_is_valid(tmp_path):
-    text = (ROOT / "docs" / "reports.md").read_text()
-    (example,) = re.findall(r"```toml\n(.*?)```", text, flags=re.S)
-    (tmp_path / "suite.toml").write_text(example)
-    (tmp_path / "sweeps").mkdir()  # the example names a reference sweep, relative to the configuration's folder
-    shutil.copy(ROOT / "reports" / "sweeps" / "e1-m1.json", tmp_path / "sweeps")
+DOCS = ROOT / "docs" / "reports.md"
+
+
+def _docs_examples() -> tuple[str, str, list[list[str]]]:
+    """docs/reports.md's suite configuration (the TOML block with [[instance]] tables), its sweeps line (the TOML block
+    with `sweeps =`) and its `verifier …` commands (argv without 'verifier', in order), as a new user copies them."""
+    text = DOCS.read_text(encoding="utf-8")
+    blocks = re.findall(r"^```toml\n(.*?)^```", text, flags=re.S | re.M)
+    (suite,) = [b for b in blocks if "[[instance]]" in b]
+    (sweeps,) = [b for b in blocks if re.match(r"sweeps = ", b)]
+    commands = [shlex.split(line.split("#")[0])[1:] for line in re.findall(r"^    (verifier (?:report|sweep) .*)$", text, re.M)
+                if "[--" not in line]
+    return suite, sweeps, commands
+
+
+def test_the_example_suite_in_the_docs_reads_in_an_empty_folder(tmp_path):
+    """The suite of docs/reports.md, copied into a fresh folder, is read without error (it named sweep files that a new
+    user does not have: exit 2); the sweeps example names the file its documented sweep command writes."""
+    suite_text, sweeps_text, commands = _docs_examples()
+    (tmp_path / "suite.toml").write_text(suite_text)
     suite = read_suite(tmp_path / "suite.toml")
-    assert [e.name for e in suite.entries] == ["m1-eps0.05", "single-head-2"]
-    assert [s.name for s in suite.sweeps] == ["e1-m1"]
+    assert [e.name for e in suite.entries] == ["m1-eps0.2", "single-head-2"] and not suite.sweeps
+    sweep = next(argv for argv in commands if argv[0] == "sweep")
+    written = sweep[sweep.index("--json") + 1]
+    assert tomllib.loads(sweeps_text)["sweeps"] == [written]
+    (tmp_path / "suite.toml").write_text(sweeps_text + "\n" + suite_text)
+    with pytest.raises(InputError, match="sweep file sweeps/e1-m1.json cannot be read"):  # before the sweep has been made
+        read_suite(tmp_path / "suite.toml")
+    (tmp_path / "sweeps").mkdir()
+    shutil.copy(ROOT / "reports" / "sweeps" / "e1-m1.json", tmp_path / written)  # a sweep of the same shape
+    assert [s.name for s in read_suite(tmp_path / "suite.toml").sweeps] == ["e1-m1"]
+
+
+@pytest.mark.slow
+def test_the_examples_in_the_docs_run_as_written(tmp_path, monkeypatch, capsys):
+    """Every `verifier report`/`verifier sweep` command of docs/reports.md but the reference report's, run in a fresh
+    folder in the documented order with the documented files (about 90 s on 2 cores); each ends with exit 0 as
+    documented, and the last report shows the sweep."""
+    suite_text, sweeps_text, commands = _docs_examples()
+    monkeypatch.chdir(tmp_path)
+    Path("suite.toml").write_text(suite_text)
+    runs = [argv for argv in commands if "reports/reference.toml" not in argv]
+    assert [argv[0] for argv in runs] == ["report", "sweep", "report"]
+    assert cli.main(runs[0]) == 0
+    assert cli.main([*runs[1], "--no-progress"]) == 0
+    Path("suite.toml").write_text(sweeps_text + "\n" + suite_text)
+    assert cli.main(runs[2]) == 0
+    doc = json.loads(Path("reports/e1-small/report.json").read_text())
+    assert doc["verdict"] == "PASS" and [s["name"] for s in doc["sweeps"]] == ["e1-m1"]
