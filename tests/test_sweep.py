@@ -239,14 +239,16 @@ def test_a_rows_evidence_is_the_whole_checks_not_the_deciding_claims(monkeypatch
 
 @pytest.mark.slow
 def test_an_inconclusive_size_is_not_a_failure_on_the_real_sweep():
-    """`verifier sweep single-head --dim 1 --eps 0.2` with a small cell budget: old sweeps reported N = 32 (certified)
-    while N = 20 achieves ε. Every size below the reported one is refuted, or listed as undecided."""
+    """`verifier sweep single-head --dim 1 --eps 0.2` with a small cell budget: old sweeps reported N = 32 as the
+    smallest N (certified) while N = 20 achieves ε (sampled sup 0.18 < 0.2). Now every size below the reported one
+    is refuted or listed as undecided, so N = 20 is either the minimum or undecided (measured: 20, 24, 28 undecided,
+    32 the smallest proved, its whole check sampled evidence)."""
     row, _ = sweep.sweep_row("single-head", {"dim": 1, "cert_cells": "300"}, "0.2")
     tried = {t["size"]: t["verdict"] for t in row["tried"]}
-    below = {s: v for s, v in tried.items() if s < row["minimal_size"]}
-    assert tried[row["minimal_size"]] == "PASS" and row["minimal_prefix_length"] <= 20
-    assert all(v == "FAIL" or s in row["undecided_sizes"] for s, v in below.items())
-    assert row["minimal_decided"] == (tried.get(row["minimal_size"] - 1) == "FAIL")
+    assert tried[row["minimal_size"]] == "PASS"
+    assert all(v == "FAIL" or s in row["undecided_sizes"] for s, v in tried.items() if s < row["minimal_size"])
+    assert row["minimal_prefix_length"] == 20 or 20 in row["undecided_prefix_lengths"]
+    assert row["minimal_decided"] == (tried.get(row["minimal_size"] - 1) == "FAIL" and not row["undecided_sizes"])
 
 
 def test_an_unreachable_scheduler_is_bad_input_naming_the_address_and_the_fix(monkeypatch, capsys):
