@@ -16,20 +16,23 @@ each bound is ball arithmetic.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Optional, Sequence
 
 import numpy as np
-from flint import arb, ctx
+from flint import arb, arb_mat, ctx
 
 from .ball import PRECISION_BITS, integer_power
 
 LEAF_SIZE = 8
+ZERO = arb(0)
 
 
 @dataclass(frozen=True)
 class Node:
-    """A ball {p : ‖p − centre‖ ≤ radius} holding the points ``members`` (leaf) or its ``children``'."""
+    """A ball {p : ‖p − centre‖ ≤ radius} holding the points ``members`` (all of the subtree's) and, unless it
+    is a leaf, its ``children``."""
 
     centre: tuple[arb, ...]
     radius: arb
@@ -37,15 +40,13 @@ class Node:
     children: tuple["Node", ...]
     centre_f64: tuple[float, ...]  # the same centre and radius as floats: for choosing which test to run
     radius_f64: float
+    block: Optional[arb_mat] = None  # a leaf's points as rows, so that one product gives every ⟨q, p⟩
+    squares: tuple[arb, ...] = ()  # a leaf's ‖p‖²
 
 
 def distance(a: Sequence[arb], b: Sequence[arb]) -> arb:
     """A ball containing ‖s − t‖ for every s, t in the balls a, b."""
     return functools.reduce(arb.__add__, (integer_power(u - v, 2) for u, v in zip(a, b))).sqrt()
-
-
-def _squared_f64(a: Sequence[float], b: Sequence[float]) -> float:
-    return sum((u - v) * (u - v) for u, v in zip(a, b))
 
 
 def _squared_distance(a: Sequence[arb], b: Sequence[arb]) -> arb:
@@ -76,27 +77,38 @@ class BallTree:
     def query(self, q: Sequence[arb], cut: float) -> list[int]:
         """The indices (sorted) of the points not certainly beyond ``cut`` from q: every other point p has
         ‖x − p‖ > cut for every x in the balls q, proved as ‖q − c‖² > (cut + R)² for a node, ‖q − p‖² > cut²
-        for a point of a leaf (no square root). Floats choose: a node or point that floats place clearly
+        for a point of a leaf as ‖q‖² + ‖p‖² − 2⟨q, p⟩ with the leaf's ⟨q, p⟩ from one arb_mat product (no
+        square root). Floats choose: a node or point that floats place clearly
         within the cut is kept without a test (keeping is always sound), the others are tested in balls."""
         inside: list[int] = []
         q_f64 = [float(v.mid()) for v in q]
-        keep = (1 - 1e-6) * cut * cut  # below this in floats: clearly within the cut, no proof needed
+        keep = (1 - 1e-6) * cut  # below this in floats: clearly within the cut, no proof needed
         with ctx.workprec(PRECISION_BITS):
             cut_ball = arb(cut)
             cut_squared = cut_ball * cut_ball
+            column = arb_mat([[v] for v in q])
+            q_squared = _squared_distance(q, [ZERO] * len(q))
             stack = [self.root]
             while stack:
                 node = stack.pop()
-                if _squared_f64(q_f64, node.centre_f64) > (1 - 1e-6) * (cut + node.radius_f64) ** 2:
+                gap = math.dist(q_f64, node.centre_f64)
+                if gap + node.radius_f64 <= keep:  # the whole node clearly within the cut: kept untested
+                    inside.extend(node.members)
+                    continue
+                if gap > (1 - 1e-6) * (cut + node.radius_f64):
                     reach = cut_ball + node.radius
                     if _squared_distance(q, node.centre) > reach * reach:
                         continue
                 if node.children:
                     stack.extend(node.children)
                     continue
-                for i in node.members:
-                    if _squared_f64(q_f64, self.floats[i]) <= keep or not _squared_distance(q, self.points[i]) > cut_squared:
-                        inside.append(i)
+                dots = None
+                for k, i in enumerate(node.members):
+                    if math.dist(q_f64, self.floats[i]) > keep:
+                        dots = node.block * column if dots is None else dots
+                        if q_squared + node.squares[k] - 2 * dots[k, 0] > cut_squared:
+                            continue
+                    inside.append(i)
         return sorted(inside)
 
 
@@ -105,13 +117,15 @@ def _node(points: tuple, floats: np.ndarray, index: np.ndarray) -> Node:
     centre = tuple(arb(float(v)) for v in floats[index].mean(axis=0))
     if len(index) <= LEAF_SIZE:
         radius = functools.reduce(arb.max, (distance(points[i], centre).upper() for i in index))
-        return Node(centre, radius, tuple(int(i) for i in index), (), _floats(centre), float(radius))
+        members = [points[i] for i in index]
+        return Node(centre, radius, tuple(int(i) for i in index), (), _floats(centre), float(radius),
+                    arb_mat([list(p) for p in members]), tuple(_squared_distance(p, [ZERO] * len(p)) for p in members))
     spread = floats[index].max(axis=0) - floats[index].min(axis=0)
     order = index[np.argsort(floats[index, int(np.argmax(spread))], kind="stable")]
     half = len(order) // 2
     children = (_node(points, floats, order[:half]), _node(points, floats, order[half:]))
     radius = functools.reduce(arb.max, ((distance(child.centre, centre) + child.radius).upper() for child in children))
-    return Node(centre, radius, (), children, _floats(centre), float(radius))
+    return Node(centre, radius, tuple(int(i) for i in index), children, _floats(centre), float(radius))
 
 
 def _floats(balls) -> tuple[float, ...]:

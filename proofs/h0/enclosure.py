@@ -206,20 +206,20 @@ def ratio_range(w_lo: Sequence, w_hi: Sequence, u_lo: Sequence, u_hi: Sequence) 
 
 def _ratio_range(A: list[arb], B: list[arb], lo: list[arb], hi: list[arb]) -> tuple[arb, arb]:
     """:func:`ratio_range` on exact end points (A_i, B_i weights, lo_i, hi_i values)."""
-    A = [w.max(ZERO) for w in A]  # weights are ≥ 0
-    floats = [float(w) for w in A], [float(w) for w in B]
+    A = [w if w >= 0 else ZERO for w in A]  # weights are ≥ 0
+    floats = np.array([float(w) for w in A]), np.array([float(w) for w in B])
     return -_ratio_max(A, B, [-v for v in lo], floats), _ratio_max(A, B, hi, floats)
 
 
-def _ratio_max(A: list[arb], B: list[arb], u: list[arb], floats: tuple[list, list]) -> arb:
+def _ratio_max(A: list[arb], B: list[arb], u: list[arb], floats: tuple[np.ndarray, np.ndarray]) -> arb:
     """A proved upper bound (exact point) of max Σ w_i u_i / Σ w_i over w ∈ Π[A_i, B_i] (exact points;
     ``floats`` their float copies, to choose the threshold)."""
-    ceiling = functools.reduce(arb.max, u)  # Σ w u / Σ w ≤ max u always
-    values = [float(v) for v in u]
-    scale = max(abs(v) for v in values)
+    values = np.array([float(v) for v in u])
+    ceiling = _maximum(u, values)  # Σ w u / Σ w ≤ max u always
+    scale = float(np.max(np.abs(values)))
     if not (0 < scale < math.inf):
         return ceiling
-    guess = _threshold_guess(*floats, [v / scale for v in values])
+    guess = _threshold_guess(*floats, values / scale)
     if not math.isfinite(guess):
         return ceiling
     for slack in (1e-13, 1e-10, 1e-7):
@@ -231,19 +231,21 @@ def _ratio_max(A: list[arb], B: list[arb], u: list[arb], floats: tuple[list, lis
     return ceiling
 
 
-def _threshold_guess(a: list[float], b: list[float], u: list[float]) -> float:
+def _maximum(u: list[arb], floats: np.ndarray) -> arb:
+    """max u_i of exact points: the one the floats point at, confirmed by exact comparisons."""
+    top = u[int(np.argmax(floats))]
+    return top if all(v <= top for v in u) else functools.reduce(arb.max, u)
+
+
+def _threshold_guess(a: np.ndarray, b: np.ndarray, u: np.ndarray) -> float:
     """max over thresholds t of (Σ_{first t} b_i u_i + Σ_{rest} a_i u_i)/(Σ_{first t} b_i + Σ_{rest} a_i),
     u sorted decreasing, in float64 (a choice of where to try; NaN or ±inf if the floats overflow)."""
-    order = sorted(range(len(u)), key=lambda i: -u[i])
-    num = sum(a[i] * u[i] for i in order)
-    den = sum(a[i] for i in order)
-    best = num / den if den > 0 else -math.inf
-    for i in order:  # move token i from its lower weight to its upper weight
-        num += (b[i] - a[i]) * u[i]
-        den += b[i] - a[i]
-        if den > 0:
-            best = max(best, num / den)
-    return best
+    order = np.argsort(-u, kind="stable")
+    us, aa, bb = u[order], a[order], b[order]
+    with np.errstate(all="ignore"):
+        num = np.concatenate([[0.0], np.cumsum((bb - aa) * us)]) + np.dot(aa, us)
+        den = np.concatenate([[0.0], np.cumsum(bb - aa)]) + np.sum(aa)
+        return float(np.max(np.where(den > 0, num / den, -np.inf)))
 
 
 def _certifies(A: list[arb], B: list[arb], u: list[arb], R: arb) -> bool:
