@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 
 import mpmath
@@ -12,6 +13,7 @@ import sympy
 
 from verifier.claims import ClaimResult, Evidence, Kind, Verdict
 from verifier.errors import InputError
+from verifier.report.document import without_timing
 from verifier.run import PACKAGES, HypothesisRefuted, TheoremResult, environment, refutation_message, run
 from verifier.theorem import get
 
@@ -82,7 +84,7 @@ def test_to_json_structure(result):
     for key in ("dim", "eps", "target", "lipschitz", "bound", "seed", "dps"):
         assert key in p, key
     assert p["dim"] == 1 and p["eps"] == pytest.approx(0.2) and p["seed"] == 0 and p["dps"] == 30
-    assert p["target"] == "sin(2*x0)/2" and p["lipschitz"] == 1.0 and p["bound"] == 1.0
+    assert p["target"] == "sin(2*x0)/2" and p["lipschitz"] == 1.00001 and p["bound"] == 0.500001  # certified (auto)
     assert isinstance(j["prefix_length"], int) and j["prefix_length"] <= j["prefix_length_bound"]
     assert j["lambda"] > 0
     s = j["sup_error"]
@@ -117,6 +119,24 @@ def test_deterministic(result, second):
            [(c.id, c.verdict, c.value, c.bound, c.witness) for c in result.claims]
     assert second.facts == result.facts
     assert second.parameters == result.parameters
+
+
+@pytest.fixture(scope="module")
+def busy() -> TheoremResult:
+    """The default instance run while two busy-loop processes keep both cores of a 2-core machine busy."""
+    loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        return run("single-head", dict(BASE))
+    finally:
+        for loop in loops:
+            loop.kill()
+            loop.wait()
+
+
+def test_certified_verdict_does_not_depend_on_the_machines_load(result, busy):
+    """Budgets count cells, not seconds: the same certified JSON, timing fields removed, with the CPU busy."""
+    assert result.verdict is Verdict.PASS and result.evidence is Evidence.CERTIFIED
+    assert without_timing(busy.to_json()) == without_timing(result.to_json())
 
 
 def test_command_recorded(second):

@@ -26,6 +26,9 @@ def claims_of(result):
 _HONEST: dict = {}
 
 
+STATED = {"target": "sin(2*x0)/2", "lipschitz": "1", "bound": "1"}  # the default target with its exact constants
+
+
 def _honest_run(m: int, eps: str):
     """The default-target instance (m, ε), run once per session (the fixture below and the spec figures share it)."""
     if (m, eps) not in _HONEST:
@@ -60,7 +63,8 @@ def test_spec_figures_for_m1_eps005():
     """docs/single-head.md: m=1, ε=0.05: N=228, λ≈6.7·10⁴, sup error ≈ 0.015 (3–5× below ε)."""
     result = _honest_run(1, "0.05")  # {"dim": 1, "eps": "0.05"}, evidence auto (the default)
     assert result.facts["prefix_length"] == 228 and result.facts["n"] == 57
-    assert result.facts["lambda"] == pytest.approx(4 / 0.025**2 * np.log(8 * 228 / 0.05), rel=1e-12)
+    L, B = result.parameters["lipschitz"], result.parameters["bound"]  # certified (auto): 1.00001, 0.500001
+    assert result.facts["lambda"] == pytest.approx(4 / (0.05 / (2 * L))**2 * np.log(8 * B * 228 / 0.05), rel=1e-12)
     assert 0.05 / 5 <= result.facts["sup_error"]["value"] <= 0.05 / 3
 
 
@@ -133,7 +137,7 @@ def test_closed_form_claim_and_its_negative_control():
 
 
 def test_two_paths_claim_fails_when_the_matrix_head_differs():
-    params = e1.THEOREM.parameters(dim=1, eps="0.2")
+    params = e1.THEOREM.parameters(dim=1, eps="0.2", **STATED)
     head = h0_head(1, 1)
     evaluator = e1_evaluator.E1Evaluator(e1_construction.E1Construction(params), derive_closed_form(head, 1, 1))
     from verifier.domains import Sphere
@@ -146,7 +150,7 @@ def test_two_paths_claim_fails_when_the_matrix_head_differs():
 
 
 def test_error_splits_exactly_into_near_far_leak():
-    params = e1.THEOREM.parameters(dim=2, eps="0.5", tamper="small-lambda")  # every part non-zero
+    params = e1.THEOREM.parameters(dim=2, eps="0.5", tamper="small-lambda", **STATED)  # every part non-zero
     evaluator = e1_evaluator.E1Evaluator(e1_construction.E1Construction(params), h0_closed_form(2, 1))
     from verifier.domains import Sphere
     X = Sphere(2).uniform(50, 3)
@@ -170,10 +174,10 @@ def test_regular_simplex(m):
 
 
 def test_covering_for_m3_uses_the_proof_bound_and_fails_for_a_short_prefix():
-    honest = e1_construction.E1Construction(e1.THEOREM.parameters(dim=3, eps="1"))
+    honest = e1_construction.E1Construction(e1.THEOREM.parameters(dim=3, eps="1", **STATED))
     claim = e1_claims.covering_claim(honest, covering_radius(honest.float64[0], seed=0))
     assert claim.verdict is Verdict.PASS and "applies" in claim.method
-    short = e1_construction.E1Construction(e1.THEOREM.parameters(dim=3, eps="1", tamper="short-prefix"))
+    short = e1_construction.E1Construction(e1.THEOREM.parameters(dim=3, eps="1", tamper="short-prefix", **STATED))
     assert e1_claims.covering_claim(short, covering_radius(short.float64[0], seed=0)).verdict is Verdict.FAIL
 
 
@@ -214,6 +218,7 @@ import re  # noqa: E402
 from dataclasses import replace  # noqa: E402
 from verifier.attention import Prefix, embedding_numpy, forward_matrix_numpy  # noqa: E402
 from verifier.budget import Budget  # noqa: E402
+from verifier.certify import Automatic  # noqa: E402
 from verifier.claims import Kind  # noqa: E402
 from verifier.domains import CoveringRadius, Sphere, farthest_point_candidates  # noqa: E402
 
@@ -223,24 +228,24 @@ QUICK = {"dim": 1, "eps": "0.2", "points": "100", "evidence": "sampled"}  # N = 
 def test_fast_construction_constants_for_m1_eps02():
     """r = ε/(2L) = 1/10, δ = r/√2, n = ⌈√m/δ⌉ = 15, N = 16² − 14² = 60 ≤ 2·2·16 = 64, λ = 400·ln(8·60/ε),
     β = max(0, 2 + ln 20 − λ(1 − δ²/2)) = 0; under small-lambda λ = 1 and β = 2 + ln 20 − 399/400 > 0."""
-    c = e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2"))
+    c = e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", **STATED))
     assert c.m == 1 and c.r == sympy.Rational(1, 10) and c.delta == sympy.sqrt(2) / 20
     assert (c.n, c.N, c.N_bound, c.prefix_length, c.grid.n) == (15, 60, 64, 60, 15)
     assert sympy.simplify(c.lam - 400 * sympy.log(2400)) == 0 and c.beta == 0 and c.value_sign == 1
-    coarse = e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", grid="20"))  # n given: N, λ re-derived
+    coarse = e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", grid="20", **STATED))  # n given: N, λ re-derived
     assert (coarse.n, coarse.N, coarse.prefix_length) == (20, 80, 80)
     assert sympy.simplify(coarse.lam - 400 * sympy.log(3200)) == 0
-    small = e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", tamper="small-lambda"))
+    small = e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", tamper="small-lambda", **STATED))
     assert small.lam == 1 and sympy.simplify(small.beta - (sympy.Rational(401, 400) + sympy.log(20))) == 0
-    short = e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", tamper="short-prefix"))
+    short = e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", tamper="short-prefix", **STATED))
     assert short.prefix_length == 3 and short.N == 60  # the simplex replaces the grid; N is the theorem's
 
 
 def test_fast_prefix_tokens_at_precision():
     """Token i = (λ p_i, β, f(p_i)) at the working precision (cached per precision), −f(p_i) under
     wrong-values, and the float64 copy rounded from it."""
-    c = e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2"))
-    wrong = e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", tamper="wrong-values"))
+    c = e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", **STATED))
+    wrong = e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", tamper="wrong-values", **STATED))
     with mpmath.workdps(40):
         points, prefix = c.at_precision()
         assert c.at_precision()[1] is prefix
@@ -257,15 +262,24 @@ def test_fast_prefix_tokens_at_precision():
 
 
 def test_fast_parameters_recorded_and_substituted():
-    p = e1.THEOREM.parameters(dim=1, eps="0.2")
+    p = e1.THEOREM.parameters(dim=1, eps="0.2", target="sin(2*x0)/2", lipschitz="1", bound="1")
     assert p.certify and not e1.THEOREM.parameters(**QUICK).certify
     assert p.substitutions == {F.eps: sympy.Rational(1, 5), F.L: 1, F.B: 1, F.T: 1, F.V_c: 0, F.m: 1}
     assert p.exact(F.R) == sympy.Rational(1, 10)
     assert p.to_json() == {
         "dim": 1, "eps": 0.2, "eps_exact": "1/5", "target": "sin(2*x0)/2", "d": 1, "lipschitz": 1.0, "bound": 1.0,
         "context": 1, "seed": 0, "dps": 30, "verify_dps": 60, "points": 20000, "tamper": None, "grid": None,
-        "evidence_mode": "auto", "cert_cells": 400000, "cert_seconds": 120, "tight": False,
+        "evidence_mode": "auto", "cert_cells": 400000, "max_seconds": 900.0, "tight": False,
     }
+    assert p.proved == {}
+
+
+def test_fast_default_target_has_certified_constants():
+    """With no --target the default sin(2*x0)/2 gets certified L and B (auto), kept as the hypotheses' proofs."""
+    p = e1.THEOREM.parameters(dim=1, eps="0.2")
+    assert (p.target.text, p.target.lipschitz, p.target.bound) == ("sin(2*x0)/2", sympy.Rational(100001, 100000),
+                                                                   sympy.Rational(500001, 1000000))
+    assert sorted(p.proved) == ["H.bound", "H.lipschitz"] and all(b.decided for b in p.proved.values())
     assert e1.number_or_auto("auto", "--bound") == "auto"
     assert e1.number_or_auto("0.25", "--bound") == sympy.Rational(1, 4)
     with pytest.raises(InputError, match="--bound"):
@@ -274,9 +288,9 @@ def test_fast_parameters_recorded_and_substituted():
 
 def test_fast_bad_input_messages_name_the_numbers():
     with pytest.raises(InputError, match=r"ε ∈ \(0, 4L\] = \(0, 4\]"):
-        e1.THEOREM.parameters(dim=1, eps="5")
+        e1.THEOREM.parameters(dim=1, eps="5", **STATED)
     with pytest.raises(InputError, match="needs N = 1178 prefix tokens for m = 2, ε = 3/10, L = 1 .*--max-prefix 1000"):
-        e1.THEOREM.parameters(dim=2, eps="0.3", max_prefix="1000")
+        e1.THEOREM.parameters(dim=2, eps="0.3", max_prefix="1000", **STATED)
     with pytest.raises(InputError, match="--lipschitz/--bound describe a --target"):
         e1.THEOREM.parameters(dim=1, eps="0.2", bound="1")
     with pytest.raises(InputError, match="8BN > ε"):
@@ -288,7 +302,7 @@ def test_fast_parts_agree_between_float64_and_mpmath_and_the_truncated_sum_is_ex
     mpmath sum over the tokens near x equals the sum over all N tokens to the working precision."""
     head = h0_head(1, 1)
     for tamper in (None, "small-lambda"):
-        params = e1.THEOREM.parameters(dim=1, eps="0.2", tamper=tamper)
+        params = e1.THEOREM.parameters(dim=1, eps="0.2", tamper=tamper, **STATED)
         evaluator = e1_evaluator.E1Evaluator(e1_construction.E1Construction(params), derive_closed_form(head, 1, 1))
         X = np.array([[np.cos(t), np.sin(t)] for t in (0.3, 1.7, 4.0)])
         assert np.array_equal(evaluator.content_f64(X), X[:, None, :])
@@ -328,10 +342,10 @@ def test_fast_check_passes_and_each_tamper_fails_its_step():
 
 def test_fast_covering_claim_on_s1_and_s2_is_exact():
     for dim, eps, method in ((1, "0.2", "exact-gaps"), (2, "0.5", "spherical-voronoi")):
-        c = e1_construction.E1Construction(e1.THEOREM.parameters(dim=dim, eps=eps))
+        c = e1_construction.E1Construction(e1.THEOREM.parameters(dim=dim, eps=eps, **STATED))
         claim = e1_claims.covering_claim(c, covering_radius(c.float64[0]))
         assert claim.verdict is Verdict.PASS and claim.method.startswith(method) and claim.bound == float(c.delta)
-    short = e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", tamper="short-prefix"))
+    short = e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", tamper="short-prefix", **STATED))
     claim = e1_claims.covering_claim(short, covering_radius(short.float64[0]))
     assert claim.verdict is Verdict.FAIL and claim.value == pytest.approx(2 * np.sin(np.pi / 6), rel=1e-9)
 
@@ -339,9 +353,9 @@ def test_fast_covering_claim_on_s1_and_s2_is_exact():
 def test_fast_cost_estimate_scales_as_its_model():
     """seconds: scan ∝ (points + 4608)·(N + T)·(m + 1 + d); mpmath ∝ (N + T)·(m + 1 + d)·(1 + (dps/140)²);
     memory of the mpmath prefix ∝ (N + T)·(m + 1 + d)·(80 + dps)."""
-    p = e1.THEOREM.parameters(dim=1, eps="0.2")
+    p = e1.THEOREM.parameters(dim=1, eps="0.2", **STATED)
     base = e1_cost.cost_estimate(p, 60)
-    more = e1_cost.cost_estimate(e1.THEOREM.parameters(dim=1, eps="0.2", points="40000", dps="140", context="62"), 60)
+    more = e1_cost.cost_estimate(e1.THEOREM.parameters(dim=1, eps="0.2", points="40000", dps="140", context="62", **STATED), 60)
     scan, mp, mem = "the float64 scan (--points, --context)", "the mpmath evaluations (--dps, --context)", "the prefix in mpmath (--dps)"
     assert more.seconds[scan] / base.seconds[scan] == pytest.approx(2 * (40000 + 4608) / (20000 + 4608), rel=1e-12)
     assert more.seconds[mp] / base.seconds[mp] == pytest.approx(2 * 2 / (1 + (30 / 140) ** 2), rel=1e-12)
@@ -361,9 +375,9 @@ def test_fast_instances_formulas_and_figures():
     [curve] = e1.THEOREM.report_figures(e1.THEOREM.parameters(**QUICK))
     assert curve["id"] == "error-s1" and len(curve["x"]["values"]) == 4097 and len(curve["markers"]["x"]) == 60
     assert curve["band"] == {"low": -0.2, "high": 0.2, "label": "±ε"} and max(map(abs, curve["series"][0]["values"])) < 0.2
-    [surface] = e1.THEOREM.report_figures(e1.THEOREM.parameters(dim=2, eps="0.5", points="100"))
+    [surface] = e1.THEOREM.report_figures(e1.THEOREM.parameters(dim=2, eps="0.5", points="100", **STATED))
     assert surface["id"] == "error-s2" and np.array(surface["z"]).shape == (121, 241) and np.max(surface["z"]) < 0.5
-    assert e1.THEOREM.report_figures(e1.THEOREM.parameters(dim=3, eps="1", points="100")) == []
+    assert e1.THEOREM.report_figures(e1.THEOREM.parameters(dim=3, eps="1", points="100", **STATED)) == []
 
 
 def test_fast_claim_statements_kinds_and_methods():
@@ -445,7 +459,7 @@ def test_fast_report_formulas_and_figure_texts():
     assert np.allclose(curve["markers"]["x"], np.arctan2(points[:, 1], points[:, 0]))
     # a marker is H − f at its prefix point, where the weight concentrates on that point's token: ≈ 0
     assert max(map(abs, curve["markers"]["y"])) < 1e-4 < max(map(abs, curve["series"][0]["values"]))
-    [surface] = e1.THEOREM.report_figures(e1.THEOREM.parameters(dim=2, eps="0.5", points="100"))
+    [surface] = e1.THEOREM.report_figures(e1.THEOREM.parameters(dim=2, eps="0.5", points="100", **STATED))
     assert (surface["kind"], surface["title"], surface["z_label"]) == ("map", "‖H − f‖ on S² (ε = 0.5, N = 386)", "‖H − f‖")
     assert surface["caption"] == (f"equirectangular, float64 closed form on a 241 × 121 grid; max {np.max(surface['z']):.4g} "
                                   "against ε = 0.5; dots: the prefix points p_i")
@@ -460,21 +474,21 @@ def test_fast_covering_claim_when_only_sampling_is_possible():
     a prefix that is not the grid gets at most INCONCLUSIVE however small the sampled estimate."""
     from verifier.claims import Kind
     from verifier.domains import CoveringRadius
-    honest = e1_construction.E1Construction(e1.THEOREM.parameters(dim=3, eps="1"))
+    honest = e1_construction.E1Construction(e1.THEOREM.parameters(dim=3, eps="1", **STATED))
     claim = e1_claims.covering_claim(honest, covering_radius(honest.float64[0], seed=0))
     assert (claim.id, claim.verdict, claim.kind) == ("E1.step1.covering", Verdict.PASS, Kind.PROOF_STEP)
     assert claim.statement == "step 1 (covering): every x ∈ S^3 has a prefix point within δ = r/√2"
     assert claim.method.startswith("sampled lower estimate (200000 points) + the proof bound √m/n = 0.34641 (applies)")
     assert claim.witness is not None and len(claim.witness) == 4
-    coarse = e1_construction.E1Construction(e1.THEOREM.parameters(dim=3, eps="1", grid="4"))  # √3/4 > δ: the proof bound fails
+    coarse = e1_construction.E1Construction(e1.THEOREM.parameters(dim=3, eps="1", grid="4", **STATED))  # √3/4 > δ: the proof bound fails
     tiny = CoveringRadius(0.01, np.array([1.0, 0, 0, 0]), "sampled", 1000)
-    for construction, method in ((coarse, "(applies)"), (e1_construction.E1Construction(e1.THEOREM.parameters(dim=3, eps="1", tamper="short-prefix")),
+    for construction, method in ((coarse, "(applies)"), (e1_construction.E1Construction(e1.THEOREM.parameters(dim=3, eps="1", tamper="short-prefix", **STATED)),
                                                          "(does not apply: not the E1 grid)")):
         claim = e1_claims.covering_claim(construction, tiny)
         assert claim.verdict is Verdict.INCONCLUSIVE and claim.detail == "sampling cannot prove a covering radius"
         assert claim.method.startswith("sampled lower estimate (1000 points)") and method in claim.method
         assert claim.id == "E1.step1.covering" and claim.kind is Kind.PROOF_STEP and claim.witness is not None
-    exact = e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2"))
+    exact = e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", **STATED))
     claim = e1_claims.covering_claim(exact, covering_radius(exact.float64[0]))
     assert claim.witness is not None and len(claim.witness) == 2
 
@@ -493,7 +507,7 @@ def test_truncated_float64_scan_equals_the_dense_one(monkeypatch):
     """The float64 scan over each row group's near tokens equals the scan over all N tokens to
     float64 rounding; a cut that drops tokens that matter (digits −3) is visibly different."""
     from verifier.domains import Sphere
-    params = e1.THEOREM.parameters(dim=2, eps="0.5")
+    params = e1.THEOREM.parameters(dim=2, eps="0.5", **STATED)
     c = e1_construction.E1Construction(params)
     cf = h0_closed_form(2, 1)
     X = Sphere(2).scan_points(2000, 3)
@@ -508,7 +522,7 @@ def test_truncated_float64_scan_equals_the_dense_one(monkeypatch):
 
 def _evaluator(**options):
     """An E1 evaluator on H0 for the instance ``options`` (the parameters' defaults otherwise)."""
-    params = e1.THEOREM.parameters(**options)
+    params = e1.THEOREM.parameters(**{**STATED, **options})
     return e1_evaluator.E1Evaluator(e1_construction.E1Construction(params), h0_closed_form(params.dim, params.target.d))
 
 
@@ -608,17 +622,22 @@ def test_fast_near_tokens_keep_every_token_that_matters_and_few_others():
 
 
 def test_fast_hypotheses_get_the_capped_budget(monkeypatch):
-    """The hypotheses run with the instance's budget capped at HYPOTHESIS_BUDGET = (50 000 cells, 30 s), its
-    precision, seed and points, and certify unless --evidence sampled."""
+    """The hypotheses run with the instance's cell budget capped at HYPOTHESIS_CELLS = 50 000 (and its runaway guard),
+    its precision, seed and points, certify unless --evidence sampled, and get the proofs of the auto constants."""
     calls = []
     monkeypatch.setattr("verifier.certify.certified_hypotheses", lambda *args, **kw: calls.append((args, kw)) or ["claims"])
-    for options, budget, certify in (({}, Budget(50_000, 30), True), ({"cert_cells": "10", "cert_seconds": "5"}, Budget(10, 5), True),
+    stated = {"target": "sin(2*x0)/2", "lipschitz": "1", "bound": "1"}
+    for options, budget, certify in (({}, Budget(50_000, 900), True), ({"cert_cells": "10", "max_seconds": "5"}, Budget(10, 5), True),
                                      ({"cert_cells": "60000", "evidence": "sampled", "seed": "4", "points": "700"},
-                                      Budget(50_000, 30), False)):
-        params = e1.THEOREM.parameters(dim=1, eps="0.2", **options)
+                                      Budget(50_000, 900), False)):
+        params = e1.THEOREM.parameters(dim=1, eps="0.2", **stated, **options)
         assert e1.THEOREM.hypotheses(params) == ["claims"]
         args, kw = calls.pop()
-        assert args == (params.target, params.policy, params.seed, params.points, budget) and kw == {"certify": certify}
+        assert args == (params.target, params.policy, params.seed, params.points, budget)
+        assert kw == {"certify": certify, "proved": {}}
+    params = e1.THEOREM.parameters(dim=1, eps="0.2")
+    e1.THEOREM.hypotheses(params)
+    assert calls.pop()[1]["proved"] is params.proved and sorted(params.proved) == ["H.bound", "H.lipschitz"]
 
 
 @pytest.mark.parametrize("tamper", [None, "short-prefix"])  # the grid is centrally symmetric, the 4-point simplex is not
@@ -728,21 +747,21 @@ def test_fast_two_paths_claim_scale_numbers_and_failure_detail(monkeypatch):
 def test_fast_parameters_at_their_boundaries_with_the_full_messages():
     """ε = 4L is allowed; N = --max-prefix is allowed, one more is refused; 8BN = ε is refused; each refusal says why
     and what to change, before any construction (N from the ceiling of √m/δ only when √m/δ < 10⁷)."""
-    assert e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="4")).N == 4  # r = 2, n = 1: N = 2² − 0²
+    assert e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="4", **STATED)).N == 4  # r = 2, n = 1: N = 2² − 0²
     assert e1.THEOREM.parameters(dim=1, eps="8", target="2*x0", lipschitz="2", bound="2").eps == 8  # ε = 4L with L = 2
-    tight = e1.THEOREM.parameters(dim=1, eps="0.2", tight="on")
-    assert tight.tight and tight.to_json()["tight"] is True and not e1.THEOREM.parameters(dim=1, eps="0.2", tight="off").tight
-    assert e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", max_prefix="60")).N == 60
+    tight = e1.THEOREM.parameters(dim=1, eps="0.2", tight="on", **STATED)
+    assert tight.tight and tight.to_json()["tight"] is True and not e1.THEOREM.parameters(dim=1, eps="0.2", tight="off", **STATED).tight
+    assert e1_construction.E1Construction(e1.THEOREM.parameters(dim=1, eps="0.2", max_prefix="60", **STATED)).N == 60
     refusals = [
-        ({"dim": 1, "eps": "0.2", "max_prefix": "59"}, "E1 needs N = 60 prefix tokens for m = 1, ε = 1/5, L = 1 (over the "
+        ({"dim": 1, "eps": "0.2", "max_prefix": "59", **STATED}, "E1 needs N = 60 prefix tokens for m = 1, ε = 1/5, L = 1 (over the "
          "budget --max-prefix 59); use a larger --eps or raise --max-prefix"),
-        ({"dim": 1, "eps": "1e-7"}, "E1 needs N ≈ 1.13e+08 prefix tokens for m = 1, ε = 1/10000000, L = 1 (over the budget "
+        ({"dim": 1, "eps": "1e-7", **STATED}, "E1 needs N ≈ 1.13e+08 prefix tokens for m = 1, ε = 1/10000000, L = 1 (over the budget "
          "--max-prefix 20000); use a larger --eps or raise --max-prefix"),
         ({"dim": 1, "eps": "0.2", "target": "x0/2400", "lipschitz": "1", "bound": "1/2400"},
          "λ = (4/r²)·ln(8BN/ε) would be ≤ 0 because 8BN = 1/5 ≤ ε = 1/5: E1's construction needs 8BN > ε. Here "
          "‖f‖ ≤ B < ε/(8N), so f is within ε of 0 everywhere and the claim is trivial; if B is the true bound nothing "
          "needs checking, otherwise pass the real --bound"),
-        ({"dim": 1, "eps": "4.01"}, "E1 is stated for ε ∈ (0, 4L] = (0, 4]; pass a smaller --eps"),
+        ({"dim": 1, "eps": "4.01", **STATED}, "E1 is stated for ε ∈ (0, 4L] = (0, 4]; pass a smaller --eps"),
         ({"dim": 1}, "single-head needs --eps, the target accuracy ε > 0 (e.g. --eps 0.1)"),
         ({"dim": 1, "eps": "0.2", "lipschitz": "2"}, "--lipschitz/--bound describe a --target; give the target too"),
         ({"dim": 1, "eps": "0.2", "target": "x0", "bound": "1"}, "a custom --target needs its hypotheses: --lipschitz L and "
@@ -759,7 +778,7 @@ def test_fast_parameters_at_their_boundaries_with_the_full_messages():
     assert e1.THEOREM.parameters(dim=1, eps="0.2", target="x0/2399", lipschitz="1", bound="1/2399").target.bound == sympy.Rational(1, 2399)
     for option, limit, what in (("max_seconds", "1", "take about"), ("max_memory", "0.01", "GiB of memory")):
         with pytest.raises(InputError) as info:
-            e1.THEOREM.parameters(dim=1, eps="0.2", points="10000000", **{option: limit})
+            e1.THEOREM.parameters(dim=1, eps="0.2", points="10000000", **{option: limit}, **STATED)
         assert what in str(info.value) and ("use a larger --eps, fewer --points, a smaller --context or --dps, or a shorter "
                                             "--target, or raise --" + option.replace("_", "-")) in str(info.value)
 
@@ -771,14 +790,15 @@ def test_fast_automatic_constants_come_from_the_certified_back_end(monkeypatch):
 
     def automatic(target, name, policy, seed, points, budget):
         calls.append((target.text, target.lipschitz, name, policy.dps, seed, points, budget))
-        return {"lipschitz": sympy.Rational(3, 2), "bound": sympy.Rational(1, 2)}[name]
+        return Automatic({"lipschitz": sympy.Rational(3, 2), "bound": sympy.Rational(1, 2)}[name], name)
 
     monkeypatch.setattr("verifier.certify.automatic_value", automatic)
     p = e1.THEOREM.parameters(dim=1, eps="0.2", lipschitz="auto", bound="auto", target="sin(3*x0)/2", dps="40", seed="5",
-                              points="300", cert_cells="7", cert_seconds="9")
+                              points="300", cert_cells="7", max_seconds="9")
     assert (p.target.lipschitz, p.target.bound, p.target.text) == (sympy.Rational(3, 2), sympy.Rational(1, 2), "sin(3*x0)/2")
     assert calls == [("sin(3*x0)/2", 1, "lipschitz", 40, 5, 300, Budget(7, 9)),
                      ("sin(3*x0)/2", sympy.Rational(3, 2), "bound", 40, 5, 300, Budget(7, 9))]
+    assert p.proved == {"H.lipschitz": "lipschitz", "H.bound": "bound"}  # the proofs handed to the hypotheses
     calls.clear()
     p = e1.THEOREM.parameters(dim=1, eps="0.2", target="x0", lipschitz="2", bound="auto")
     assert (p.target.lipschitz, p.target.bound) == (2, sympy.Rational(1, 2)) and [c[2] for c in calls] == ["bound"]
@@ -790,7 +810,7 @@ def test_fast_check_certifies_on_s1_and_says_why_not_otherwise():
     """--evidence auto on S¹ upgrades steps 1–5 to certified and records the certified upper bound beside the
     sampled lower one; the short-prefix control cannot be certified and its facts say why."""
     claims = lambda outcome: {c.id: c for c in outcome.claims}  # noqa: E731
-    honest = e1.THEOREM.check(e1.THEOREM.parameters(dim=1, eps="0.2", points="100"))
+    honest = e1.THEOREM.check(e1.THEOREM.parameters(dim=1, eps="0.2", points="100", **STATED))
     by_id = claims(honest)
     assert all(c.verdict is Verdict.PASS for c in honest.claims)
     for id in ("E1.step1.covering", "E1.step2.near", "E1.step3.far", "E1.step4.leak", "E1.step5.sup"):
@@ -798,12 +818,12 @@ def test_fast_check_certifies_on_s1_and_says_why_not_otherwise():
     sup = honest.facts["sup_error"]
     assert "not_certified" not in sup and "interval" not in sup and sup["decided"] and sup["cells"] > 0
     assert 0 < sup["lower"] == sup["value"] <= sup["certified_upper"] == by_id["E1.step5.sup"].value <= 0.2
-    short = e1.THEOREM.check(e1.THEOREM.parameters(dim=1, eps="0.2", points="100", tamper="short-prefix"))
+    short = e1.THEOREM.check(e1.THEOREM.parameters(dim=1, eps="0.2", points="100", tamper="short-prefix", **STATED))
     assert short.facts["sup_error"]["not_certified"] == "cannot certify: the short-prefix negative control has no exact ball form"
     assert all(claims(short)[id].evidence is Evidence.SAMPLED for id in ("E1.step2.near", "E1.step3.far", "E1.step5.sup"))
     assert claims(short)["E1.step1.covering"].verdict is Verdict.FAIL
     assert claims(short)["E1.size"].verdict is Verdict.FAIL  # 3 tokens, not N = 60 (although N ≤ 2(m+1)(n+1)^m)
-    starved = e1.THEOREM.check(e1.THEOREM.parameters(dim=1, eps="0.2", points="100", cert_cells="3"))
+    starved = e1.THEOREM.check(e1.THEOREM.parameters(dim=1, eps="0.2", points="100", cert_cells="3", **STATED))
     sup = claims(starved)["E1.step5.sup"]  # 3 cells do not decide it; the worst cell's centre is evaluated, not a FAIL
     assert (sup.verdict, sup.evidence, starved.facts["sup_error"]["decided"]) == (Verdict.INCONCLUSIVE, Evidence.SAMPLED, False)
     assert sup.detail.startswith("sup ‖error‖ ≤ ε is neither refuted nor proved: certified ≤ ")
@@ -838,7 +858,7 @@ def test_fast_figures_label_each_component_and_place_the_markers():
                                                               bound="1", points="100"))
     assert [s["label"] for s in curve["series"]] == ["(H − f)_0", "(H − f)_1"]
     assert all(max(map(abs, s["values"])) < 0.4 for s in curve["series"])
-    params = e1.THEOREM.parameters(dim=2, eps="0.5", points="100")
+    params = e1.THEOREM.parameters(dim=2, eps="0.5", points="100", **STATED)
     [surface] = e1.THEOREM.report_figures(params)
     points = e1_construction.E1Construction(params).float64[0]
     assert np.allclose(surface["y"]["values"], np.linspace(-np.pi / 2, np.pi / 2, 121), rtol=0, atol=1e-15)
@@ -860,7 +880,7 @@ def test_fast_check_passes_its_seed_to_the_covering_estimate(monkeypatch):
 def test_fast_covering_proof_bound_may_equal_delta():
     """√m/n ≤ δ is not strict: on S⁸ with ε = 4L, δ = √2 and n = ⌈√8/√2⌉ = 2, so √m/n = δ exactly and the sampled
     estimate (here a stand-in, 0.5) PASSes with the proof bound."""
-    c = e1_construction.E1Construction(e1.THEOREM.parameters(dim=8, eps="4"))
+    c = e1_construction.E1Construction(e1.THEOREM.parameters(dim=8, eps="4", **STATED))
     assert c.n == 2 and c.delta == sympy.sqrt(2) and sympy.sqrt(8) / c.n == c.delta
     claim = e1_claims.covering_claim(c, CoveringRadius(0.5, np.eye(9)[0], "sampled", 1000))
     assert claim.verdict is Verdict.PASS and "√m/n = 1.41421 (applies)" in claim.method

@@ -7,7 +7,7 @@ checked values before the theorem sees them. Each reader is ``parse(raw, flag) -
 InputError naming the flag and the fix.
 
 The options several theorems share (``DPS``, ``SEED``, ``POINTS``, ``EVIDENCE``, ``CERT_CELLS``,
-``CERT_SECONDS``, ``MAX_PREFIX``, :func:`tamper`; the resource guards are ``verifier.budget.OPTIONS``) are
+``MAX_PREFIX``, :func:`tamper`; the resource guards are ``verifier.budget.OPTIONS``) are
 declared here once; a theorem lists one as it is, or with its own default or help in one line:
 ``DPS.with_default(20)``, ``MAX_PREFIX.with_help("refuse rules with more points").with_default(60_000)``.
 """
@@ -57,8 +57,8 @@ SEED = Option("seed", "seed of every random step", integer(0), 0)
 POINTS = Option("points", "float64 scan points of the sup search", integer(100))
 EVIDENCE = Option("evidence", "auto: certify where possible, else sample; certified: an error if the instance cannot be "
                   "certified; sampled: skip certification", choice(*EVIDENCE_MODES), "auto")
-CERT_CELLS = Option("cert_cells", "budget of the certified branch and bound: cells evaluated", integer(1), 400_000)
-CERT_SECONDS = Option("cert_seconds", "budget of the certified branch and bound: seconds", integer(1), 120)
+CERT_CELLS = Option("cert_cells", "budget of the certified branch and bound: cells evaluated (it decides the verdict, the "
+                    "same on every machine; --max-seconds only guards against runaway work)", integer(1), 400_000)
 MAX_PREFIX = Option("max_prefix", "refuse constructions with more prefix tokens", integer(1))
 
 

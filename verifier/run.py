@@ -101,7 +101,8 @@ def run(theorem_name: str, options: Mapping[str, Any], command: Optional[str] = 
         require: Optional[Evidence] = None) -> TheoremResult:
     """Check one theorem instance. InputError (incl. HypothesisRefuted) comes before any expensive work.
 
-    With ``require`` (e.g. certified), a PASS resting on weaker evidence becomes INCONCLUSIVE."""
+    With ``require`` (e.g. certified), a PASS resting on weaker evidence becomes INCONCLUSIVE; the option
+    ``evidence = certified`` of a theorem that declares it requires certified evidence the same way."""
     start = time.perf_counter()
     theorem = get(theorem_name)
     params = theorem.parameters(**options)
@@ -113,10 +114,15 @@ def run(theorem_name: str, options: Mapping[str, Any], command: Optional[str] = 
     claims = hypotheses + tuple(outcome.claims)
     verdict = Verdict.combine(c.verdict for c in claims)
     facts = dict(outcome.facts)
+    if options.get("evidence") == Evidence.CERTIFIED.value and (require is None or meets(Evidence.CERTIFIED, require)):
+        require, flag = Evidence.CERTIFIED, "--evidence certified"
+    else:
+        flag = f"--require {require.value}" if require is not None else ""
     if require is not None and verdict is Verdict.PASS and not meets(verdict_evidence(claims), require):
         verdict = Verdict.INCONCLUSIVE
-        facts["required_evidence"] = (f"PASS rests on {verdict_evidence(claims).value} evidence; "
-                                      f"--require {require.value} makes it INCONCLUSIVE")
+        weak = [c.id for c in claims if c.kind is not Kind.FRAMEWORK and not meets(c.evidence, require)]
+        facts["required_evidence"] = (f"PASS rests on {verdict_evidence(claims).value} evidence ({', '.join(weak)}); "
+                                      f"{flag} makes it INCONCLUSIVE")
     return TheoremResult(
         theorem=theorem.name,
         verdict=verdict,

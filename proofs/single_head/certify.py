@@ -119,7 +119,7 @@ def certified_claims(claims: list, construction, params, evaluator, sups: dict) 
         return list(claims), {"lower": lower_error, "certified_upper": None,
                               "not_certified": "the sampled witness already refutes the sup claim"}
     result = certify_sups(c, params.budget, lower_error, params.tight)
-    fix = "raise --cert-cells/--cert-seconds, or use a smaller --eps"
+    fix = "raise --cert-cells, or use a smaller --eps"
     parts = {"E1.step2.near": ("near", "ε/2"), "E1.step3.far": ("far", "ε/4"), "E1.step4.leak": ("leak", "ε/4"),
              "E1.step5.sup": ("error", "ε")}
     bounds = {"near": params.eps / 2, "far": params.eps / 4, "leak": params.eps / 4, "error": params.eps}

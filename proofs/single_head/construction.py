@@ -6,14 +6,15 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Optional
+from typing import Mapping, Optional
 
 import mpmath
 import sympy
 
 from verifier.attention import Prefix
+from verifier.branch_bound import Bounded
 from verifier.budget import Budget
 from verifier.precision import exact_to_mp
 
@@ -36,6 +37,7 @@ class E1Parameters(H0Instance):
     evidence: str = "auto"
     budget: Budget = Budget()
     tight: bool = False
+    proved: Mapping[str, Bounded] = field(default_factory=dict, compare=False)  # hypotheses certified by `auto`
 
     @property
     def certify(self) -> bool:
@@ -54,7 +56,7 @@ class E1Parameters(H0Instance):
     def to_json(self) -> dict:
         return {
             **super().to_json(), "tamper": self.tamper, "grid": self.grid, "evidence_mode": self.evidence,
-            "cert_cells": self.budget.cells, "cert_seconds": self.budget.seconds, "tight": self.tight,
+            "cert_cells": self.budget.cells, "max_seconds": self.budget.max_seconds, "tight": self.tight,
         }
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from verifier.budget import OPTIONS as BUDGET_OPTIONS, Budget, check_budget
 from verifier.errors import InputError
 from verifier.inputs import choice, integer, parse_number, show
-from verifier.options import CERT_CELLS, CERT_SECONDS, DPS, EVIDENCE, MAX_PREFIX, POINTS, SEED, Option, read_options, tamper
+from verifier.options import CERT_CELLS, DPS, EVIDENCE, MAX_PREFIX, POINTS, SEED, Option, read_options, tamper
 from verifier.theorem import Outcome, Sizing, TheoremBase
 
 from proofs import paper
@@ -43,12 +43,20 @@ if TYPE_CHECKING:
 # certification it runs (numpy, mpmath, sympy, scipy, python-flint) when it is called.
 
 AUTO = "auto"
-HYPOTHESIS_BUDGET = Budget(50_000, 30)  # hypotheses run before the construction: keep them cheap
+HYPOTHESIS_CELLS = 50_000  # the hypotheses' branch and bound runs before the construction: keep it cheap
 
 
 def number_or_auto(raw: Any, name: str):
     """An exact positive number, or ``auto`` (the theorem computes a certified value)."""
     return AUTO if raw == AUTO else parse_number(raw, name)
+
+
+def certifiable_default(o) -> bool:
+    """Whether the default target gets certified constants (``auto``): where the instance can be certified
+    (m ≤ MAX_CERTIFIED_DIM, --evidence not sampled); elsewhere it keeps its exact L = B = 1, sampled."""
+    from .certify import MAX_CERTIFIED_DIM
+
+    return o["dim"] <= MAX_CERTIFIED_DIM and o["evidence"] != "sampled"
 
 
 class SingleHead(TheoremBase):
@@ -62,7 +70,8 @@ class SingleHead(TheoremBase):
     options = (
         Option("dim", "sphere dimension m (S^m ⊂ R^(m+1))", integer(1, 10), 1),
         Option("eps", "target accuracy ε > 0, read exactly (0.05 is 1/20)", parse_number),
-        TARGET,
+        TARGET.with_help("expression in x0..xm (a tuple for d > 1); default sin(2*x0)/2 with certified L and B (auto) "
+                         "where the instance can be certified (m ≤ 3), else with L = B = 1"),
         Option("lipschitz", "claimed Lipschitz constant L of the target (chordal metric), or auto (a certified bound)",
                number_or_auto),
         Option("bound", "claimed bound B ≥ sup ‖f‖, or auto (a certified bound)", number_or_auto),
@@ -74,7 +83,6 @@ class SingleHead(TheoremBase):
         EVIDENCE.with_help("auto: certify where possible (m = 1, 2, 3 within the budget), else sample; certified: "
                            "an error if the instance cannot be certified; sampled: skip certification"),
         CERT_CELLS,
-        CERT_SECONDS,
         Option("tight", "on: keep splitting until the certified upper bound of the sup error is within 5% of the "
                "sampled lower bound", choice("on", "off"), "off"),
         MAX_PREFIX.with_help("refuse constructions with more prefix tokens (m = 3, N = 8080 takes about 80 s)")
@@ -94,20 +102,24 @@ class SingleHead(TheoremBase):
         from verifier.targets import Target
 
         from . import certify as e1_certify, formulas as F
-        from .construction import E1Construction, E1Parameters
+        from .construction import CERTIFIED_DEFAULT, E1Construction, E1Parameters
         from .cost import cost_estimate
 
         o = read_options(self.options, raw)
+        if o["target"] is None and o["lipschitz"] is None and o["bound"] is None and certifiable_default(o):
+            o = {**o, **CERTIFIED_DEFAULT}  # the first command a user types is certified: L and B bounded in arb
         dim, eps = o["dim"], o["eps"]
         target, lipschitz, bound = stated_target(self.name, "0.1", o)
-        policy, budget = PrecisionPolicy(dps=o["dps"]), Budget(o["cert_cells"], o["cert_seconds"])
+        policy, budget = PrecisionPolicy(dps=o["dps"]), Budget(o["cert_cells"], float(o["max_seconds"]))
         f = Target.parse(target, dim, 1 if lipschitz == AUTO else lipschitz, 1 if bound == AUTO else bound)
+        proved = {}
         for name, value in (("lipschitz", lipschitz), ("bound", bound)):
             if value == AUTO:
-                f = replace(f, **{name: automatic_value(f, name, policy, o["seed"], o["points"], budget)})
+                auto = automatic_value(f, name, policy, o["seed"], o["points"], budget)
+                f, proved[f"H.{name}"] = replace(f, **{name: auto.value}), auto.proof
         check_eps_range("E1", eps, f.lipschitz, factor=4)
         params = E1Parameters(dim, eps, f, o["context"], o["seed"], policy, o["points"], o["tamper"],
-                              o["grid"], o["evidence"], budget, o["tight"] == "on")
+                              o["grid"], o["evidence"], budget, o["tight"] == "on", proved)
         uncertifiable = params.evidence == "certified" and e1_certify.why_not_certifiable(params)
         if uncertifiable:
             raise InputError(f"--evidence certified: {uncertifiable}; use --evidence auto")
@@ -130,8 +142,11 @@ class SingleHead(TheoremBase):
     def hypotheses(self, params: E1Parameters) -> list[ClaimResult]:
         from verifier.certify import certified_hypotheses
 
-        budget = Budget(min(params.budget.cells, HYPOTHESIS_BUDGET.cells), min(params.budget.seconds, HYPOTHESIS_BUDGET.seconds))
-        return certified_hypotheses(params.target, params.policy, params.seed, params.points, budget, certify=params.certify)
+        from .certify import MAX_CERTIFIED_DIM
+
+        budget = replace(params.budget, cells=min(params.budget.cells, HYPOTHESIS_CELLS))
+        return certified_hypotheses(params.target, params.policy, params.seed, params.points, budget,
+                                    certify=params.certify and params.dim <= MAX_CERTIFIED_DIM, proved=params.proved)
 
     def check(self, params: E1Parameters) -> Outcome:
         from verifier.attention import derive_closed_form
