@@ -267,3 +267,17 @@ def test_an_unreachable_scheduler_is_bad_input_naming_the_address_and_the_fix(mo
 def test_a_malformed_scheduler_address_is_bad_input(address, capsys):
     assert cli.main(["sweep", "single-head", "--eps", "0.2", "--scheduler", address, "--no-progress"]) == 2
     assert f"--scheduler {address}: cannot connect" in capsys.readouterr().err
+
+
+def test_the_plot_marks_undecided_minima_as_upper_bounds(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    figures = []
+    monkeypatch.setattr(plt, "close", figures.append)
+    rows = [{"eps": e, "prefix_length": 3 * n, "minimal_prefix_length": n, "minimal_decided": decided}
+            for e, n, decided in ((0.2, 20, True), (0.1, 40, False))]
+    result = sweep.SweepResult("single-head", 1, {}, ["0.2", "0.1"], rows, {}, True, "here", 0.0, {})
+    assert [p.suffix for p in sweep.plot(result, tmp_path / "plot")] == [".png", ".svg"]
+    labels = [t.get_text() for t in figures[0].axes[0].get_legend().get_texts()]
+    assert labels == ["constructed N(ε)", "smallest N proved to achieve ε",
+                      "smaller sizes undecided (INCONCLUSIVE): an upper bound only"]
