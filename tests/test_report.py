@@ -39,7 +39,7 @@ def test_table_lists_every_claim_and_verdict(passed):
     for c in passed.claims:
         assert any(line.strip().startswith(c.id + " ") for line in lines), c.id
     n = len(passed.claims)
-    assert lines[-1].startswith(f"VERDICT: PASS (sampled — not a proof) ({n} claims: {n} PASS)")
+    assert lines[-1].startswith(f"VERDICT: PASS (certified) ({n} claims: {n} PASS)")
     assert "wall time" in lines[-1]
     assert lines[0].startswith("single-head: ")
     assert "dim=1" in lines[0] and "tamper" not in lines[0]  # None-valued parameters are left out
@@ -71,8 +71,8 @@ def test_framework_error_banner(framework_broken):
 
 
 def test_summary_line(passed, failed):
-    assert summary_line([passed, failed]) == "2 instances: 1 PASS, 1 FAIL, 0 INCONCLUSIVE (PASS evidence: 1 sampled)"
-    assert summary_line([passed, passed, failed]) == "3 instances: 2 PASS, 1 FAIL, 0 INCONCLUSIVE (PASS evidence: 2 sampled)"
+    assert summary_line([passed, failed]) == "2 instances: 1 PASS, 1 FAIL, 0 INCONCLUSIVE (PASS evidence: 1 certified)"
+    assert summary_line([passed, passed, failed]) == "3 instances: 2 PASS, 1 FAIL, 0 INCONCLUSIVE (PASS evidence: 2 certified)"
     inconclusive = dataclasses.replace(passed, verdict=Verdict.INCONCLUSIVE)
     one = summary_line([inconclusive])
     assert one.startswith("1 instance") and one.endswith(": 0 PASS, 0 FAIL, 1 INCONCLUSIVE")

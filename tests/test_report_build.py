@@ -65,8 +65,10 @@ def test_exit_status_and_summary_line(made):
     assert status == 1  # the tampered instance FAILs, as `check` would
     lines = out.rstrip().splitlines()
     assert [line.split(" (")[0] for line in lines[:2]] == ["m1: PASS", "m2: PASS"]
-    assert lines[0].startswith("m1: PASS (sampled — not a proof) (") and lines[2].startswith("m1-tampered: FAIL (")
-    assert lines[-1] == f"3 instances: 2 PASS, 1 FAIL, 0 INCONCLUSIVE (PASS evidence: 2 sampled) -> {folder / 'index.html'}"
+    assert lines[0].startswith("m1: PASS (certified) (") and lines[1].startswith("m2: PASS (sampled — not a proof) (")
+    assert lines[2].startswith("m1-tampered: FAIL (")
+    assert lines[-1] == (f"3 instances: 2 PASS, 1 FAIL, 0 INCONCLUSIVE (PASS evidence: 1 certified, 1 sampled) -> "
+                         f"{folder / 'index.html'}")
 
 
 def test_folder_has_every_file(made):
