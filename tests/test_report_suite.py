@@ -40,7 +40,7 @@ def test_default_suite_has_every_default_instance_and_quick_is_smaller(monkeypat
     # the suites' composition: the --lipschitz/--bound auto constants their validation computes (a certified branch and
     # bound each, 6 s in all) are stubbed; test_theorem checks parameters() on every default instance with the real ones
     from verifier import certify
-    monkeypatch.setattr(certify, "automatic_value", lambda target, which, *args: sympy.Integer(1))
+    monkeypatch.setattr(certify, "automatic_value", lambda target, which, *args: certify.Automatic(sympy.Integer(1), None))
     full, quick = default_suite(), default_suite(quick=True)
     expected = [(name, inst) for name, t in registry().items() for inst, _ in t.default_instances()]
     assert [(e.theorem, e.name) for e in full.entries] == expected
