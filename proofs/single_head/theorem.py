@@ -112,17 +112,24 @@ class SingleHead(TheoremBase):
         target, lipschitz, bound = stated_target(self.name, "0.1", o)
         policy, budget = PrecisionPolicy(dps=o["dps"]), Budget(o["cert_cells"], float(o["max_seconds"]))
         f = Target.parse(target, dim, 1 if lipschitz == AUTO else lipschitz, 1 if bound == AUTO else bound)
+        params = E1Parameters(dim, eps, f, o["context"], o["seed"], policy, o["points"], o["tamper"],
+                              o["grid"], o["evidence"], budget, o["tight"] == "on")
+
+        def fits(N: int) -> None:
+            check_budget(cost_estimate(params, N), float(o["max_seconds"]), float(o["max_memory"]),
+                         "use a larger --eps, fewer --points, a smaller --context or --dps, or a shorter --target")
+
+        uncertifiable = params.evidence == "certified" and e1_certify.why_not_certifiable(params)
+        if uncertifiable:
+            raise InputError(f"--evidence certified: {uncertifiable}; use --evidence auto")
+        fits(0)  # the cost grows with N: without a single prefix token it bounds the sampling of the auto constants below
         proved = {}
         for name, value in (("lipschitz", lipschitz), ("bound", bound)):
             if value == AUTO:
                 auto = automatic_value(f, name, policy, o["seed"], o["points"], budget)
                 f, proved[f"H.{name}"] = replace(f, **{name: auto.value}), auto.proof
         check_eps_range("E1", eps, f.lipschitz, factor=4)
-        params = E1Parameters(dim, eps, f, o["context"], o["seed"], policy, o["points"], o["tamper"],
-                              o["grid"], o["evidence"], budget, o["tight"] == "on", proved)
-        uncertifiable = params.evidence == "certified" and e1_certify.why_not_certifiable(params)
-        if uncertifiable:
-            raise InputError(f"--evidence certified: {uncertifiable}; use --evidence auto")
+        params = replace(params, target=f, proved=proved)
         limit = o["max_prefix"]
         cells = float(params.exact(F.CELLS.args[0]))  # √m/δ, before the exact ceiling
         N = E1Construction(params).N if cells < 1e7 else None
@@ -135,8 +142,7 @@ class SingleHead(TheoremBase):
                 f"λ = (4/r²)·ln(8BN/ε) would be ≤ 0 because 8BN = {show(8 * f.bound * N)} ≤ ε = {show(eps)}: E1's "
                 "construction needs 8BN > ε. Here ‖f‖ ≤ B < ε/(8N), so f is within ε of 0 everywhere and the claim is "
                 "trivial; if B is the true bound nothing needs checking, otherwise pass the real --bound")
-        check_budget(cost_estimate(params, N), float(o["max_seconds"]), float(o["max_memory"]),
-                     "use a larger --eps, fewer --points, a smaller --context or --dps, or a shorter --target")
+        fits(N)
         return params
 
     def hypotheses(self, params: E1Parameters) -> list[ClaimResult]:
