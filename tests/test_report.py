@@ -12,8 +12,7 @@ from verifier.run import TheoremResult, run
 BANNER = "FRAMEWORK ERROR"
 
 
-# cert_cells 5000: the default target's L = 1 is attained, so the hypotheses' branch and bound can never settle it and
-# would spend 50 000 cells; E1's certified steps need 112
+# cert_cells 5000: a small budget that still decides the default instance (E1's certified steps need 112 cells)
 @pytest.fixture(scope="module")
 def passed() -> TheoremResult:
     return run("single-head", {"dim": 1, "eps": "0.2", "cert_cells": "5000"},
@@ -95,3 +94,11 @@ def test_table_labels_facts_with_their_own_theorems_labels(passed):
     assert f"{labels['prefix_length_bound']} = 12" in text and f"{labels['rule_size']} = 6" in text
     assert "2(m+1)(n+1)^m" not in text
     assert "bound 2(m+1)(n+1)^m = " in render_table(passed)
+
+
+def test_table_says_why_a_pass_on_weaker_evidence_is_inconclusive(passed):
+    """--require / --evidence certified: every claim PASS, the verdict INCONCLUSIVE, and the table says why."""
+    reason = "PASS rests on sampled evidence (H.lipschitz); --evidence certified makes it INCONCLUSIVE"
+    required = dataclasses.replace(passed, verdict=Verdict.INCONCLUSIVE, facts={**passed.facts, "required_evidence": reason})
+    assert f"  INCONCLUSIVE: {reason}" in render_table(required).splitlines()
+    assert "INCONCLUSIVE:" not in render_table(passed)

@@ -46,7 +46,7 @@ def slope_quantity(target: Target) -> Callable[[list], mpmath.mpf]:
     n = target.m + 1
 
     def q(x) -> mpmath.mpf:
-        jacobian = mpmath.matrix(target._jacobian_mp(*x))
+        jacobian = mpmath.matrix(target.jacobian_mp(x))
         projection = mpmath.eye(n) - mpmath.matrix(x) * mpmath.matrix(x).T
         a = jacobian * projection
         eigenvalues, _ = mpmath.eigsy(a * a.T)

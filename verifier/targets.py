@@ -94,6 +94,10 @@ class Target:
         """f(x) at the current mpmath precision, as a list of d mpf."""
         return [mpmath.mpf(v) for v in self._mp(*x)]
 
+    def jacobian_mp(self, x) -> list[list]:
+        """The ambient Jacobian ∂f/∂x at the point x at the current mpmath precision, as d rows of m+1 mpf."""
+        return [[mpmath.mpf(e) for e in row] for row in self._jacobian_mp(*x)]
+
     def jacobian(self, X: np.ndarray) -> np.ndarray:
         """The ambient Jacobian ∂f/∂x at the rows of X, shape (P, d, m+1)."""
         X = np.asarray(X, dtype=float)

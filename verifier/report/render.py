@@ -47,6 +47,8 @@ def render_table(result: TheoremResult) -> str:
     if any(c.kind is Kind.FRAMEWORK and c.verdict is Verdict.FAIL for c in result.claims):
         lines.append("  !!! FRAMEWORK ERROR: two independent computations disagree; the verdict is not trustworthy !!!")
     undecided = [c.id for c in result.claims if c.verdict is Verdict.INCONCLUSIVE]
+    if "required_evidence" in result.facts:  # every claim PASS, on weaker evidence than required (verifier.run)
+        lines.append(f"  INCONCLUSIVE: {result.facts['required_evidence']}")
     if undecided:
         lines.append(f"  INCONCLUSIVE: {', '.join(undecided)} could not be decided; the note under each says why and what to change")
     lines.append(f"VERDICT: {verdict_label(result)} ({len(result.claims)} claims: {_counts(result.claims)}); "
