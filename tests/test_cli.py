@@ -54,8 +54,8 @@ def test_list_and_help_load_no_heavy_module():
     assert heavy == [] and modules == []
 
 
-# --cert-cells 5000 where the default target's L = 1 is attained: the hypotheses' branch and bound can never settle
-# it and would spend its whole 50 000 cells (about 2 s); E1's own certified steps need 112 cells at m = 1, ε = 0.2
+# --cert-cells 5000: a small budget that still decides the default instance (its auto constants and E1's own
+# certified steps, 112 cells at m = 1, ε = 0.2)
 def test_check_pass_writes_json(tmp_path, capsys):
     path = tmp_path / "out" / "r.json"
     assert cli.main(["check", "single-head", "--dim", "1", "--eps", "0.2", "--cert-cells", "5000", "--json", str(path)]) == 0

@@ -16,8 +16,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTEFACTS = Path(os.environ.get("VERIFIER_TEST_ARTEFACTS", Path(__file__).resolve().parents[1] / "test-artefacts"))
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
-# cert_cells = 5000: the default target's L = 1 is attained, so the hypotheses' branch and bound can never settle it
-# and would spend 50 000 cells; E1's certified steps need 112 cells at m1. m2 (there for its S² map) is sampled: the
+# cert_cells = 5000: a small budget that still decides the default target's auto constants; E1's certified steps need 112 cells at m1. m2 (there for its S² map) is sampled: the
 # page renders the same kinds of math and plot, without 4 s of branch and bound
 CONFIG = '''\
 name = "browser"

@@ -15,8 +15,7 @@ from verifier import cli
 from verifier.report.document import without_timing
 from verifier.report.schema import validate
 
-# cert_cells = 5000: the default target's L = 1 is attained, so the hypotheses' branch and bound can never settle it
-# and would spend 50 000 cells per instance; E1's certified steps need 112 cells at m1. m2 (there for its S² map) is
+# cert_cells = 5000: a small budget that still decides the default target's auto constants; E1's certified steps need 112 cells at m1. m2 (there for its S² map) is
 # sampled: its branch and bound takes 4 s, and m1 already puts certified claims in the report
 CONFIG = '''\
 name = "small"

@@ -38,7 +38,7 @@ def second() -> TheoremResult:
 
 @pytest.fixture(scope="module", params=TAMPERS)
 def tampered(request) -> tuple[str, TheoremResult]:
-    # 5 000 cells (not 50 000) for the hypotheses: L = 1 is attained, so their branch and bound never settles it
+    # 5 000 cells: a small budget that still decides the default target's auto constants
     return request.param, run("single-head", {**BASE, "tamper": request.param, "cert_cells": "5000"})
 
 

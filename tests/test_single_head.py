@@ -75,7 +75,7 @@ def test_spec_figures_for_m1_eps005():
 ])
 @pytest.mark.parametrize("m, eps", [(1, "0.2"), pytest.param(2, "0.3", marks=pytest.mark.slow)])  # m = 2: 5–30 s each
 def test_tampered_constructions_fail_with_witness(tamper, broken_step, m, eps):
-    # 5 000 cells (not 50 000) for the hypotheses: L = 1 is attained, so their branch and bound never settles it
+    # 5 000 cells: a small budget that still decides the default target's auto constants
     result = run("single-head", {"dim": m, "eps": eps, "tamper": tamper, "cert_cells": "5000"})
     claims = claims_of(result)
     assert result.verdict is Verdict.FAIL
