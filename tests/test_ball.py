@@ -1,10 +1,12 @@
-"""Tests for verifier/ball.py: every enclosure contains the value mpmath computes at 50 digits."""
+"""Tests for verifier/ball.py: every enclosure (values and gradients) contains the value mpmath computes at 50 digits."""
 from __future__ import annotations
 
+import functools
 import math
 import random
 
 import mpmath
+import numpy as np
 import pytest
 import sympy
 from flint import arb, ctx
@@ -14,6 +16,7 @@ from verifier.ball import (
     acos,
     arb_rational,
     compile_arb,
+    compile_arb_gradient,
     interval,
     lower,
     sympy_number,
@@ -204,3 +207,71 @@ def test_acos_inside_the_open_interval_keeps_the_working_precision():
         third = arb(1) / 3
         ball = acos(third)
     assert contains(ball, mpmath.acos(mpmath.mpf(1) / 3)) and float(ball.rad()) < 1e-20
+
+
+# --------------------------------------------------------------------------- gradient enclosures vs mpmath
+
+
+X0, X1, X2 = sympy.symbols("x0:3", real=True)
+COORDINATES = (X0, X1, X2)
+GRADIENT_CASES = [
+    sympy.sin(2 * X0) / 2 + X1 * X2**3, sympy.exp(-3 * (X1 - sympy.Rational(1, 5)) ** 2) * sympy.cos(X0),
+    sympy.atan(X0 * X2) + sympy.tanh(X1) * sympy.sinh(X0), sympy.sqrt(2 + X0) * sympy.log(3 + X1),
+    sympy.Abs(X0 - X1) * sympy.cosh(X2), sympy.Max(X0, X1 ** 2, sympy.Rational(-1, 3)) - sympy.Min(X2, X0),
+    (2 + X0) ** X1, (X0**2 + 1) ** sympy.Rational(-3, 2), sympy.tan(X0 / 2) / (2 + X1), X0 ** sympy.Rational(5, 3),
+]
+
+
+def _mp_gradient(expr):
+    """∂f/∂x_k by sympy.diff, evaluated by mpmath (an independent path; valid away from kinks)."""
+    return [sympy.lambdify(COORDINATES, sympy.diff(expr, x), modules="mpmath") for x in COORDINATES]
+
+
+@pytest.mark.parametrize("expr", GRADIENT_CASES, ids=str)
+def test_gradient_enclosure_contains_mpmath_derivatives_on_random_boxes(expr):
+    rng = np.random.default_rng(19)
+    value = sympy.lambdify(COORDINATES, expr, modules="mpmath")
+    partials = _mp_gradient(expr)
+    compiled = compile_arb_gradient(expr, COORDINATES)
+    checked = 0
+    for _ in range(40):
+        lo = rng.uniform(-1, 0.9, size=3)
+        hi = lo + rng.choice([1e-6, 1e-3, 0.1]) * rng.random(3)
+        F, alternatives = compiled([interval(a, b) for a, b in zip(lo, hi)])
+        if not F.is_finite():
+            assert not any(g.is_finite() for G in alternatives for g in G)
+            continue
+        G = [functools.reduce(arb.union, column) for column in zip(*alternatives)]  # ∇f away from kinks is in each box's hull
+        with mpmath.workdps(50):
+            for _ in range(4):
+                x = [mpmath.mpf(a) + (mpmath.mpf(b) - mpmath.mpf(a)) * mpmath.mpf(rng.random()) for a, b in zip(lo, hi)]
+                assert lower(F) <= value(*x) <= upper(F)
+                for g, d in zip(G, partials):
+                    exact = d(*x)
+                    if mpmath.isfinite(exact) and g.is_finite():
+                        assert lower(g) <= exact <= upper(g), (expr, x)
+                        checked += 1
+    assert checked > 100
+
+
+def test_gradient_of_a_kink_is_the_hull_of_its_one_sided_slopes():
+    f = compile_arb_gradient(sympy.Abs(X0) + sympy.Max(X1, X2), COORDINATES)
+    _, alternatives = f([interval(-0.1, 0.1), interval(-0.1, 0.1), interval(-0.1, 0.1)])
+    assert len(alternatives) == 2  # Max's two candidates; Abs's slope sign(x0) ⊂ [−1, 1] within each
+    (a0, a1, a2), (b0, b1, b2) = alternatives
+    assert a0.contains(arb(-1).union(arb(1))) and b0.contains(arb(-1).union(arb(1)))
+    assert (a1, a2, b1, b2) == (1, 0, 0, 1)
+    _, alternatives = f([interval(0.2, 0.3), interval(0.5, 0.6), interval(-0.1, 0.1)])  # x1 > x2: slopes exact
+    assert alternatives == ((1, 1, 0),)
+
+
+def test_gradient_is_not_finite_where_a_subexpression_is_not():
+    """atan(tan u) jumps at tan's pole: no finite gradient enclosure on a box around it; away from the pole
+    the chain rule u'·(1 + tan²u)/(1 + tan²u) encloses 1 from the balls (not a symbolic 1)."""
+    f = compile_arb_gradient(sympy.atan(sympy.tan(X0)), COORDINATES)
+    _, (G,) = f([interval(1.5, 1.6), arb(0), arb(0)])
+    assert not any(g.is_finite() for g in G)
+    _, (G,) = f([interval(0.1, 0.2), arb(0), arb(0)])
+    assert G[1] == 0 and G[2] == 0 and lower(G[0]) < 1 < upper(G[0]) and upper(G[0]) - lower(G[0]) < 0.1
+    _, (G,) = f([arb(0.15), arb(0), arb(0)])
+    assert G[0].contains(1) and float(G[0].rad()) < 1e-18
