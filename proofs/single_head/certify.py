@@ -9,6 +9,7 @@ on a cell, min_p ‖x − p‖ ≤ (2 − 2 max_p min_{x∈C} ⟨x, p⟩)^(1/2) 
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 from typing import Optional
@@ -17,7 +18,7 @@ import mpmath
 import numpy as np
 from flint import arb, ctx
 
-from verifier.ball import PRECISION_BITS, CannotCertify, lower, sympy_number, upper
+from verifier.ball import PRECISION_BITS, CannotCertify, sympy_number, upper
 from verifier.cells import FaceCell, angle_range, face_cells
 from verifier.bounds import target_functions
 from verifier.branch_bound import Bounded, branch_and_bound
@@ -102,9 +103,9 @@ def certify_covering(construction, budget) -> Bounded:
     def bound(cell) -> tuple[float]:
         _, index = prefix.tree.query(cell.centre_f64, k=k)
         centre, _, rho = cell.geometry
-        with ctx.workprec(PRECISION_BITS):
-            best = max(lower(angle_range(centre, rho, prefix.points[int(i)])[0]) for i in np.atleast_1d(index))
-            return (upper((2 - 2 * arb(best)).max(arb(0)).sqrt()),)
+        with ctx.workprec(PRECISION_BITS):  # a ball holding max_p min_{x∈C} ⟨x, p⟩ over the k nearest p, no float inside
+            best = functools.reduce(arb.max, (angle_range(centre, rho, prefix.points[int(i)])[0] for i in np.atleast_1d(index)))
+            return (upper((2 - 2 * best).max(arb(0)).sqrt()),)
 
     return branch_and_bound(initial_cells(c.m, c.n), bound, (delta,), lambda cell: cell.split(), budget)
 
