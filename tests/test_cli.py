@@ -481,6 +481,15 @@ def test_a_failed_framework_claim_is_exit_4_not_a_fail_of_the_theorem(tmp_path, 
     assert "FRAMEWORK" not in capsys.readouterr().err
 
 
+def test_a_failed_framework_claim_under_unproven_hypotheses_is_inconclusive(monkeypatch, capsys):
+    """A run whose hypotheses are not established is INCONCLUSIVE (verifier.run): a target outside them (one that jumps)
+    also makes float64 and mpmath disagree, so its framework FAIL is no FRAMEWORK ERROR: exit 3."""
+    framework_failure = _framework_failure(Kind.FRAMEWORK)
+    monkeypatch.setattr(cli, "run", lambda *a, **kw: dataclasses.replace(framework_failure(*a, **kw), verdict=Verdict.INCONCLUSIVE))
+    assert cli.main(["check", "single-head", "--eps", "0.2"]) == 3
+    assert "FRAMEWORK ERROR" not in capsys.readouterr().err
+
+
 def test_a_failed_framework_claim_in_a_report_is_exit_4(tmp_path, monkeypatch, capsys):
     from verifier.report import build
 

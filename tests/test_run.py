@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import subprocess
 import sys
 
@@ -257,3 +258,20 @@ def test_claim_times_lie_within_the_run(theorem, options, request):
     timed = [c for c in result.claims if c.seconds is not None]
     assert timed and all(0 <= c.seconds <= result.wall_time_s for c in timed)
     assert all(c.points for c in result.claims if c.id.endswith(".sup"))
+
+
+def test_a_fail_while_a_hypothesis_is_unproven_is_inconclusive(monkeypatch):
+    """The theorem says nothing outside its hypotheses: a FAIL with H.lipschitz INCONCLUSIVE refutes neither it nor the
+    verifier (INCONCLUSIVE, the reason in the facts); with every hypothesis PASS the same FAIL stays FAIL (the control)."""
+    theorem = get("single-head")
+    real = theorem.hypotheses
+
+    def unproven(params):
+        return [replace(c, verdict=Verdict.INCONCLUSIVE) if c.id == "H.lipschitz" else c for c in real(params)]
+
+    options = {**BASE, "tamper": "wrong-values", "cert_cells": "5000"}
+    assert run("single-head", options).verdict is Verdict.FAIL
+    monkeypatch.setattr(theorem, "hypotheses", unproven)
+    result = run("single-head", options)
+    assert result.verdict is Verdict.INCONCLUSIVE and any(c.verdict is Verdict.FAIL for c in result.claims)
+    assert "not established" in result.facts["unproven_hypotheses"] and "H.lipschitz" in result.facts["unproven_hypotheses"]

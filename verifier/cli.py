@@ -222,11 +222,12 @@ def write_output(path: Path, option: str, text: str) -> None:
 
 def framework_failures(results: Sequence[tuple[str, "TheoremResult"]]) -> list[str]:
     """The ids ('INSTANCE/ID' for a named instance) of the failed FRAMEWORK claims of ``results`` ((name, result) pairs):
-    two computations of the verifier that must agree did not."""
+    two computations of the verifier that must agree did not. Only results whose verdict is FAIL count: a run whose
+    hypotheses are not established is INCONCLUSIVE (verifier.run), and a target outside them may be the cause."""
     from .claims import Kind, Verdict
 
-    return [f"{name}/{c.id}" if name else c.id for name, result in results for c in result.claims
-            if c.kind is Kind.FRAMEWORK and c.verdict is Verdict.FAIL]
+    return [f"{name}/{c.id}" if name else c.id for name, result in results if result.verdict is Verdict.FAIL
+            for c in result.claims if c.kind is Kind.FRAMEWORK and c.verdict is Verdict.FAIL]
 
 
 def _exit_status(verdict: str, framework: Sequence[str]) -> int:

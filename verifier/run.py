@@ -102,7 +102,8 @@ def run(theorem_name: str, options: Mapping[str, Any], command: Optional[str] = 
     """Check one theorem instance. InputError (incl. HypothesisRefuted) comes before any expensive work.
 
     With ``require`` (e.g. certified), a PASS resting on weaker evidence becomes INCONCLUSIVE; the option
-    ``evidence = certified`` of a theorem that declares it requires certified evidence the same way."""
+    ``evidence = certified`` of a theorem that declares it requires certified evidence the same way. A FAIL while
+    some hypothesis is INCONCLUSIVE is INCONCLUSIVE: the theorem says nothing outside its hypotheses."""
     start = time.perf_counter()
     theorem = get(theorem_name)
     params = theorem.parameters(**options)
@@ -114,6 +115,14 @@ def run(theorem_name: str, options: Mapping[str, Any], command: Optional[str] = 
     claims = hypotheses + tuple(outcome.claims)
     verdict = Verdict.combine(c.verdict for c in claims)
     facts = dict(outcome.facts)
+    unproven = [c.id for c in hypotheses if c.verdict is Verdict.INCONCLUSIVE]
+    if verdict is Verdict.FAIL and unproven:
+        verdict = Verdict.INCONCLUSIVE
+        failed = [c.id for c in claims if c.verdict is Verdict.FAIL]
+        facts["unproven_hypotheses"] = (
+            f"{', '.join(failed)} FAIL, but the hypotheses {', '.join(unproven)} are not established: a theorem fails only "
+            "where its hypotheses fail, so this refutes neither the theorem nor the verifier (a target that is not "
+            "Lipschitz also makes float64 and mpmath disagree at its jumps); settle the hypotheses first")
     if options.get("evidence") == Evidence.CERTIFIED.value and (require is None or meets(Evidence.CERTIFIED, require)):
         require, flag = Evidence.CERTIFIED, "--evidence certified"
     else:

@@ -44,11 +44,12 @@ def render_table(result: TheoremResult) -> str:
         s = result.facts["sup_error"]
         lines.append(f"  sup error {s['value_decimal']} at x = {[round(a, 12) for a in s['argmax']]}")
         lines.append(f"    ({s['method']}; {s['points']} points; {s['dps']} digits, checked at {s['verify_dps']})")
-    if any(c.kind is Kind.FRAMEWORK and c.verdict is Verdict.FAIL for c in result.claims):
+    if result.verdict is Verdict.FAIL and any(c.kind is Kind.FRAMEWORK and c.verdict is Verdict.FAIL for c in result.claims):
         lines.append("  !!! FRAMEWORK ERROR: two independent computations disagree; the verdict is not trustworthy !!!")
     undecided = [c.id for c in result.claims if c.verdict is Verdict.INCONCLUSIVE]
-    if "required_evidence" in result.facts:  # every claim PASS, on weaker evidence than required (verifier.run)
-        lines.append(f"  INCONCLUSIVE: {result.facts['required_evidence']}")
+    for why in ("required_evidence", "unproven_hypotheses"):  # why the verdict is INCONCLUSIVE (verifier.run)
+        if why in result.facts:
+            lines.append(f"  INCONCLUSIVE: {result.facts[why]}")
     if undecided:
         lines.append(f"  INCONCLUSIVE: {', '.join(undecided)} could not be decided; the note under each says why and what to change")
     lines.append(f"VERDICT: {verdict_label(result)} ({len(result.claims)} claims: {_counts(result.claims)}); "
