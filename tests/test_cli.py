@@ -395,6 +395,29 @@ def test_sweep_json_from_an_earlier_run_does_not_survive_a_failed_sweep(tmp_path
     assert "lists a value twice" in capsys.readouterr().err and not path.exists()
 
 
+def test_a_framework_error_in_a_sweep_row_is_exit_4(monkeypatch, capsys):
+    """A sweep whose rows carry framework errors (``sweep_row``'s ``framework_errors``) exits 4 naming them; the same
+    rows without them exit by their verdicts (the control); undecided sizes are shown in the table."""
+    import verifier.sweep
+
+    row = {"eps": 0.2, "eps_exact": "1/5", "prefix_length": 60, "bound": 64, "minimal_prefix_length": 32,
+           "undecided_prefix_lengths": [20, 24], "temperature": 1.0, "sup_error": 0.05, "minimal_sup_error": 0.1,
+           "verdict": "FAIL", "evidence": "sampled", "framework_errors": ["size 8: F.two-paths"]}
+
+    def sweep(rows):
+        return lambda *a, **kw: verifier.sweep.SweepResult("single-head", 1, {}, ["0.2"], rows, {}, True, "1 worker",
+                                                           0.0, {})
+
+    argv = ["sweep", "single-head", "--dim", "1", "--eps", "0.2", "--no-progress"]
+    monkeypatch.setattr(verifier.sweep, "run_sweep", sweep([row]))
+    assert cli.main(argv) == 4
+    captured = capsys.readouterr()
+    assert "verifier: FRAMEWORK ERROR: ε = 1/5, size 8: F.two-paths" in captured.err
+    assert "32 (20, 24 undecided)" in captured.out
+    monkeypatch.setattr(verifier.sweep, "run_sweep", sweep([{**row, "framework_errors": []}]))
+    assert cli.main(argv) == 1 and "FRAMEWORK" not in capsys.readouterr().err
+
+
 def test_a_failed_write_names_its_file(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(cli, "run", _light_run())
     real_replace = cli.os.replace

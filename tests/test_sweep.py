@@ -155,7 +155,7 @@ def fake_attempts(monkeypatch, verdict_of) -> list:
         calls.append(size)
         verdict = verdict_of(size)
         return {"achieved": verdict == "PASS", "verdict": verdict, "evidence": "certified", "sup_error": 1 / size,
-                "prefix_length": 4 * size, "size": size, "facts": {sizing.temperature: 1.0}}
+                "prefix_length": 4 * size, "size": size, "facts": {sizing.temperature: 1.0}, "framework_errors": []}
 
     monkeypatch.setattr(sweep, "_attempt", attempt)
     return calls
@@ -281,3 +281,27 @@ def test_the_plot_marks_undecided_minima_as_upper_bounds(tmp_path, monkeypatch):
     labels = [t.get_text() for t in figures[0].axes[0].get_legend().get_texts()]
     assert labels == ["constructed N(ε)", "smallest N proved to achieve ε",
                       "smaller sizes undecided (INCONCLUSIVE): an upper bound only"]
+
+
+def test_a_candidate_failing_under_unproven_hypotheses_is_undecided_and_framework_errors_are_carried(monkeypatch):
+    """A FAIL while a hypothesis is not established refutes nothing (the run is INCONCLUSIVE): the size is undecided,
+    not 'does not achieve ε'; a failed FRAMEWORK claim of a FAIL run is carried in the attempt (the CLI exits 4)."""
+    import dataclasses
+
+    import verifier.run
+    from verifier.claims import Verdict
+
+    real = verifier.run.run(
+        "single-head", {"dim": 1, "eps": "0.2", "target": "sin(2*x0)/2", "lipschitz": "1", "bound": "1", "points": "300"})
+
+    def with_failed(claim_id: str, verdict: Verdict):
+        claims = tuple(dataclasses.replace(c, verdict=Verdict.FAIL) if c.id == claim_id else c for c in real.claims)
+        return lambda *a, **k: dataclasses.replace(real, claims=claims, verdict=verdict)
+
+    monkeypatch.setattr(verifier.run, "run", with_failed("E1.step5.sup", Verdict.INCONCLUSIVE))
+    attempt = sweep._attempt("single-head", {})
+    assert attempt["verdict"] == "INCONCLUSIVE" and attempt["framework_errors"] == []
+    monkeypatch.setattr(verifier.run, "run", with_failed("E1.step5.sup", Verdict.FAIL))
+    assert sweep._attempt("single-head", {})["verdict"] == "FAIL"  # the control: hypotheses established
+    monkeypatch.setattr(verifier.run, "run", with_failed("F.two-paths", Verdict.FAIL))
+    assert sweep._attempt("single-head", {})["framework_errors"] == ["F.two-paths"]

@@ -171,15 +171,18 @@ def _sweep(theorem: Theorem, rest: Sequence[str], argv: Sequence[str]) -> int:
     if not result.complete:
         print("verifier: interrupted; the rows finished so far were written", file=sys.stderr)
         return 130
-    return EXIT[Verdict.combine(Verdict(r["verdict"]) for r in result.rows).value]
+    return _exit_status(Verdict.combine(Verdict(r["verdict"]) for r in result.rows).value,
+                        [f"ε = {r['eps_exact']}, {claim_id}" for r in result.rows for claim_id in r["framework_errors"]])
 
 
 def render_sweep(result) -> str:
     """The sweep's table and fits for the terminal."""
+    from .sweep import describe_minimal
+
     lines = [f"sweep {result.theorem} m={result.dim} ({result.workers}; {result.wall_time_s:.1f} s)",
              f"  {'eps':>8}  {'N':>8}  {'bound':>8}  {'min N':>8}  {'temperature':>12}  {'sup error':>12}  {'min sup':>12}  verdict"]
     for r in result.rows:
-        lines.append(f"  {r['eps']:>8g}  {r['prefix_length']:>8}  {r['bound']:>8}  {r['minimal_prefix_length'] or '—':>8}  "
+        lines.append(f"  {r['eps']:>8g}  {r['prefix_length']:>8}  {r['bound']:>8}  {describe_minimal(r):>8}  "
                      f"{r['temperature']:>12.6g}  {r['sup_error']:>12.6g}  {r['minimal_sup_error'] or float('nan'):>12.6g}  "
                      f"{r['verdict']} ({r['evidence']})")
     for name, fit in result.fits.items():
@@ -221,13 +224,9 @@ def write_output(path: Path, option: str, text: str) -> None:
 
 
 def framework_failures(results: Sequence[tuple[str, "TheoremResult"]]) -> list[str]:
-    """The ids ('INSTANCE/ID' for a named instance) of the failed FRAMEWORK claims of ``results`` ((name, result) pairs):
-    two computations of the verifier that must agree did not. Only results whose verdict is FAIL count: a run whose
-    hypotheses are not established is INCONCLUSIVE (verifier.run), and a target outside them may be the cause."""
-    from .claims import Kind, Verdict
-
-    return [f"{name}/{c.id}" if name else c.id for name, result in results if result.verdict is Verdict.FAIL
-            for c in result.claims if c.kind is Kind.FRAMEWORK and c.verdict is Verdict.FAIL]
+    """The ids ('INSTANCE/ID' for a named instance) of the framework errors of ``results`` ((name, result) pairs;
+    ``TheoremResult.framework_errors``)."""
+    return [f"{name}/{claim_id}" if name else claim_id for name, result in results for claim_id in result.framework_errors]
 
 
 def _exit_status(verdict: str, framework: Sequence[str]) -> int:

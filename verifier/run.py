@@ -50,6 +50,15 @@ class TheoremResult:
     command: Optional[str] = None
 
     @property
+    def framework_errors(self) -> list[str]:
+        """The ids of the failed FRAMEWORK claims when the verdict is FAIL: two computations of the verifier that must
+        agree did not, a bug in the verifier (CLI exit 4). Under unestablished hypotheses the verdict is INCONCLUSIVE
+        and none counts: a target outside them (one that jumps) also makes float64 and mpmath disagree."""
+        if self.verdict is not Verdict.FAIL:
+            return []
+        return [c.id for c in self.claims if c.kind is Kind.FRAMEWORK and c.verdict is Verdict.FAIL]
+
+    @property
     def evidence(self) -> Evidence:
         """The weakest evidence of the claims the verdict rests on (see :func:`verdict_evidence`)."""
         return verdict_evidence(self.claims)

@@ -50,10 +50,12 @@ def _attempt(theorem_name: str, options: Mapping[str, Any]) -> dict:
     try:
         result = run(theorem_name, options)
     except InputError as error:
-        return {"verdict": NOT_BUILT, "reason": str(error).splitlines()[0][:200]}
+        return {"verdict": NOT_BUILT, "reason": str(error).splitlines()[0][:200], "framework_errors": []}
     claim = {c.id: c for c in result.claims}[sizing.claim]
+    # a FAIL while a hypothesis is not established refutes nothing (verifier.run): the size stays undecided
+    verdict = Verdict.INCONCLUSIVE if claim.verdict is Verdict.FAIL and result.verdict is Verdict.INCONCLUSIVE else claim.verdict
     return {
-        "verdict": claim.verdict.value, "evidence": result.evidence.value,
+        "verdict": verdict.value, "evidence": result.evidence.value, "framework_errors": result.framework_errors,
         "sup_error": claim.value, "prefix_length": result.facts["prefix_length"], "size": result.facts[sizing.fact],
         "facts": result.facts,
     }
@@ -153,6 +155,7 @@ def sweep_row(theorem_name: str, options: Mapping[str, Any], eps: str) -> tuple[
         "largest_refuted_size": bracket.low or None, "largest_refuted_prefix_length": refuted.get("prefix_length"),
         "undecided_sizes": list(bracket.undecided),
         "undecided_prefix_lengths": [tried[s]["prefix_length"] for s in bracket.undecided],
+        "framework_errors": sorted({f"size {s}: {claim_id}" for s, a in tried.items() for claim_id in a["framework_errors"]}),
         "tried": [{"size": s, "prefix_length": a.get("prefix_length"), "verdict": a["verdict"],
                    "evidence": a.get("evidence"), "sup_error": a.get("sup_error")} for s, a in sorted(tried.items())],
     }, time.perf_counter() - start
