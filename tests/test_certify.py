@@ -195,6 +195,17 @@ def test_tie_rule_without_a_refined_value_reaching_the_claim_is_inconclusive():
     assert combine(sampled, bounded, sympy.Rational(1, 2), "", "", tie=disagreeing).verdict is Verdict.INCONCLUSIVE
 
 
+def test_tie_rule_passes_an_attained_claim_that_sampling_alone_could_not_separate():
+    """A sampled claim INCONCLUSIVE because its value equals the claim to the tolerance (claim_le's tie), a certified
+    bound just above, and a refined maximum reaching the claim: PASS (sampled, tight), its old note replaced."""
+    tied = ClaimResult("H.bound", "‖f‖ ≤ B", Verdict.INCONCLUSIVE, Kind.HYPOTHESIS, "sampled", value=0.5, bound=0.5,
+                       evidence=Evidence.SAMPLED, detail="sampling can neither refute nor confirm it")
+    reaching = TieCheck(lambda: Refined(mpmath.mpf("0.5"), True, (1.0, 0.0), 3), POLICY, "")
+    claim = combine(tied, Bounded((0.50000001,), 10, None, True, 0.0), sympy.Rational(1, 2), "", "", tie=reaching)
+    assert (claim.verdict, claim.evidence) == (Verdict.PASS, Evidence.SAMPLED) and "attained (tight)" in claim.detail
+    assert "neither refute" not in claim.detail
+
+
 def test_auto_constants_are_proved_once(monkeypatch):
     """--lipschitz auto / --bound auto: the branch and bound that computed the value is the hypothesis' proof (no
     second, smaller branch and bound that could end INCONCLUSIVE and advise the auto that was passed)."""
