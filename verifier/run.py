@@ -6,7 +6,7 @@ import sys
 import time
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -106,6 +106,18 @@ def refutation_message(failed: list[ClaimResult]) -> str:
     return "\n".join(lines)
 
 
+def unproven_hypotheses(hypotheses: Sequence[ClaimResult], claims: Sequence[ClaimResult]) -> Optional[str]:
+    """Why a FAIL refutes nothing, or None: some hypothesis is INCONCLUSIVE, and a theorem fails only where its
+    hypotheses fail (a target outside them, e.g. one that jumps, also makes two computations disagree there)."""
+    unproven = [c.id for c in hypotheses if c.verdict is Verdict.INCONCLUSIVE]
+    if not unproven:
+        return None
+    failed = [c.id for c in claims if c.verdict is Verdict.FAIL]
+    return (f"{', '.join(failed)} FAIL, but the hypotheses {', '.join(unproven)} are not established: a theorem fails only "
+            "where its hypotheses fail, so this refutes neither the theorem nor the verifier (a target outside them, e.g. "
+            "one that jumps, also makes float64 and mpmath disagree there); settle the hypotheses first")
+
+
 def run(theorem_name: str, options: Mapping[str, Any], command: Optional[str] = None,
         require: Optional[Evidence] = None) -> TheoremResult:
     """Check one theorem instance. InputError (incl. HypothesisRefuted) comes before any expensive work.
@@ -124,14 +136,9 @@ def run(theorem_name: str, options: Mapping[str, Any], command: Optional[str] = 
     claims = hypotheses + tuple(outcome.claims)
     verdict = Verdict.combine(c.verdict for c in claims)
     facts = dict(outcome.facts)
-    unproven = [c.id for c in hypotheses if c.verdict is Verdict.INCONCLUSIVE]
-    if verdict is Verdict.FAIL and unproven:
-        verdict = Verdict.INCONCLUSIVE
-        failed = [c.id for c in claims if c.verdict is Verdict.FAIL]
-        facts["unproven_hypotheses"] = (
-            f"{', '.join(failed)} FAIL, but the hypotheses {', '.join(unproven)} are not established: a theorem fails only "
-            "where its hypotheses fail, so this refutes neither the theorem nor the verifier (a target that is not "
-            "Lipschitz also makes float64 and mpmath disagree at its jumps); settle the hypotheses first")
+    unproven = unproven_hypotheses(hypotheses, claims) if verdict is Verdict.FAIL else None
+    if unproven:
+        verdict, facts["unproven_hypotheses"] = Verdict.INCONCLUSIVE, unproven
     if options.get("evidence") == Evidence.CERTIFIED.value and (require is None or meets(Evidence.CERTIFIED, require)):
         require, flag = Evidence.CERTIFIED, "--evidence certified"
     else:
