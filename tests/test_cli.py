@@ -264,13 +264,15 @@ def test_finite_target_that_overflows_float64_is_accepted(capsys):
     assert "VERDICT: PASS" in capsys.readouterr().out
 
 
-def test_tight_constant_says_which_claim_and_what_to_do(capsys):
-    # 2 000 cells: L = 1 and B = 1 are both attained, so their branch and bound would spend 50 000 cells each
-    assert cli.main(["check", "single-head", "--eps", "0.1", "--target", "x0", "--lipschitz", "1", "--bound", "1",
-                     "--cert-cells", "2000"]) == 3
+def test_tight_constant_is_a_sampled_pass_that_says_so(capsys):
+    """x0 on S¹: B = 1 is attained, so ball radii cannot reach it; the tie rule's refined maximum reaches it: PASS
+    (sampled), the note says it is tight; --evidence certified turns that into INCONCLUSIVE naming the claim."""
+    argv = ["check", "single-head", "--eps", "0.1", "--target", "x0", "--lipschitz", "1", "--bound", "1", "--cert-cells", "2000"]
+    assert cli.main(argv) == 0
     out = capsys.readouterr().out
-    assert "INCONCLUSIVE: H.bound could not be decided" in out
-    assert "pass a slightly larger --bound (e.g. 1.000001)" in out
+    assert "VERDICT: PASS (sampled" in out and "the claim is attained (tight)" in out
+    assert cli.main([*argv, "--evidence", "certified"]) == 3
+    assert "INCONCLUSIVE: PASS rests on sampled evidence (H.bound" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("path, word", [("/sys/r.json", "cannot write /sys/r.json"), ("/proc/r.json", "cannot write /proc/r.json")])
