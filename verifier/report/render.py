@@ -5,7 +5,7 @@ from collections import Counter
 from typing import Iterable, Sequence
 
 from ..inputs import clip
-from ..claims import ClaimResult, Evidence, Kind, Verdict
+from ..claims import ClaimResult, Evidence, Verdict
 from ..run import TheoremResult
 from ..theorem import get
 from .format import number as _number
@@ -44,7 +44,7 @@ def render_table(result: TheoremResult) -> str:
         s = result.facts["sup_error"]
         lines.append(f"  sup error {s['value_decimal']} at x = {[round(a, 12) for a in s['argmax']]}")
         lines.append(f"    ({s['method']}; {s['points']} points; {s['dps']} digits, checked at {s['verify_dps']})")
-    if result.verdict is Verdict.FAIL and any(c.kind is Kind.FRAMEWORK and c.verdict is Verdict.FAIL for c in result.claims):
+    if result.framework_errors:
         lines.append("  !!! FRAMEWORK ERROR: two independent computations disagree; the verdict is not trustworthy !!!")
     undecided = [c.id for c in result.claims if c.verdict is Verdict.INCONCLUSIVE]
     for why in ("required_evidence", "unproven_hypotheses"):  # why the verdict is INCONCLUSIVE (verifier.run)
