@@ -51,12 +51,13 @@ def number_or_auto(raw: Any, name: str):
     return AUTO if raw == AUTO else parse_number(raw, name)
 
 
-def certifiable_default(o) -> bool:
-    """Whether the default target gets certified constants (``auto``): where the instance can be certified
-    (m ≤ MAX_CERTIFIED_DIM, --evidence not sampled); elsewhere it keeps its exact L = B = 1, sampled."""
+def certifies_hypotheses(dim: int, evidence: str) -> bool:
+    """Whether the hypotheses are certified (and the default target gets certified constants, ``auto``): on
+    S^m with m ≤ MAX_CERTIFIED_DIM and --evidence not sampled; elsewhere they stay sampled (the default target
+    with its exact L = B = 1)."""
     from .certify import MAX_CERTIFIED_DIM
 
-    return o["dim"] <= MAX_CERTIFIED_DIM and o["evidence"] != "sampled"
+    return dim <= MAX_CERTIFIED_DIM and evidence != "sampled"
 
 
 class SingleHead(TheoremBase):
@@ -106,7 +107,7 @@ class SingleHead(TheoremBase):
         from .cost import cost_estimate
 
         o = read_options(self.options, raw)
-        if o["target"] is None and o["lipschitz"] is None and o["bound"] is None and certifiable_default(o):
+        if o["target"] is None and o["lipschitz"] is None and o["bound"] is None and certifies_hypotheses(o["dim"], o["evidence"]):
             o = {**o, **CERTIFIED_DEFAULT}  # the first command a user types is certified: L and B bounded in arb
         dim, eps = o["dim"], o["eps"]
         target, lipschitz, bound = stated_target(self.name, "0.1", o)
@@ -148,11 +149,9 @@ class SingleHead(TheoremBase):
     def hypotheses(self, params: E1Parameters) -> list[ClaimResult]:
         from verifier.certify import certified_hypotheses
 
-        from .certify import MAX_CERTIFIED_DIM
-
         budget = replace(params.budget, cells=min(params.budget.cells, HYPOTHESIS_CELLS))
         return certified_hypotheses(params.target, params.policy, params.seed, params.points, budget,
-                                    certify=params.certify and params.dim <= MAX_CERTIFIED_DIM, proved=params.proved)
+                                    certify=certifies_hypotheses(params.dim, params.evidence), proved=params.proved)
 
     def check(self, params: E1Parameters) -> Outcome:
         from verifier.attention import derive_closed_form
