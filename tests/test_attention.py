@@ -6,6 +6,7 @@ import mpmath
 import numpy as np
 import pytest
 import sympy
+from flint import arb, ctx
 from hypothesis import example, given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -15,6 +16,7 @@ from verifier.attention import (
     derive_closed_form,
     embedding,
     embedding_numpy,
+    forward_matrix_arb,
     forward_matrix_mp,
     forward_matrix_numpy,
     forward_matrix_sympy,
@@ -23,6 +25,7 @@ from verifier.attention import (
     softmax_sympy,
     weighted_sum_mp,
 )
+from verifier.ball import arb_rational
 from verifier.domains import Sphere
 from verifier.errors import InputError
 
@@ -253,6 +256,39 @@ def test_softmax_mp_and_weighted_sum():
         a = softmax_mp([mpmath.mpf(1), mpmath.mpf(2)])
         b = softmax_mp([mpmath.mpf(10) ** 6 + 1, mpmath.mpf(10) ** 6 + 2])
         assert all(abs(p - q) < mpmath.mpf(10) ** -22 for p, q in zip(a, b))
+
+
+def _random_forward_pass(seed: int, bits: int, shrink: bool = False) -> tuple[list, list]:
+    """(arb forward pass at ``bits`` of a random head with rational weights and tokens, scores up to ~10²; the
+    50-digit mpmath value as balls widened by 10^−45, which contain the true value). ``shrink``: the arb balls
+    replaced by their midpoints, an enclosure that lost its rounding error."""
+    rng = np.random.default_rng(seed)
+    rational = lambda: sympy.Rational(int(rng.integers(-3000, 3001)), 1000)  # noqa: E731
+    D, e, d = (int(k) for k in rng.integers(1, 5, size=3))
+    head = Head(*(sympy.Matrix(rows, D, lambda a, b: rational()) for rows in (e, e, d)))
+    query, tokens = [rational() for _ in range(D)], [[rational() for _ in range(D)] for _ in range(int(rng.integers(1, 6)))]
+    with mpmath.workdps(50):
+        expected = forward_matrix_mp(head, query, tokens)
+    with ctx.workprec(400):
+        reference = [arb(mpmath.nstr(v, 55), mpmath.nstr(mpmath.mpf(10) ** -45 * max(1, abs(v)), 5)) for v in expected]
+    ball = lambda values: [arb_rational(v) for v in values]  # noqa: E731
+    with ctx.workprec(bits):
+        got = forward_matrix_arb(head, ball(query), [ball(t) for t in tokens])
+    return ([arb(g.mid()) for g in got] if shrink else got), reference
+
+
+@settings(max_examples=20, deadline=None, database=None)
+@given(seed=st.integers(0, 2**31), bits=st.sampled_from([16, 53, 200]))
+def test_forward_matrix_arb_encloses_the_50_digit_forward_pass(seed, bits):
+    """Soundness at every scale: the arb forward pass at 16, 53 or 200 bits overlaps the 50-digit mpmath value."""
+    got, reference = _random_forward_pass(seed, bits)
+    assert all(g.overlaps(r) for g, r in zip(got, reference))
+
+
+def test_a_forward_pass_without_its_rounding_error_is_caught():
+    """The negative control of the soundness test: midpoints at 16 bits miss the 50-digit value."""
+    got, reference = _random_forward_pass(0, 16, shrink=True)
+    assert not all(g.overlaps(r) for g, r in zip(got, reference))
 
 
 # --------------------------------------------------------------------------- prefix permutation

@@ -10,7 +10,8 @@ token is s = (k, b, v) ∈ R^(m+1) × R × R^d. Two
 independent numeric paths evaluate H: the *matrix forward pass* (embed every token, multiply by the
 weights, softmax) and the *closed form* derived symbolically from the matrices with one generic
 prefix token and one generic content token (so the derivation does not grow with N). Softmax is
-always evaluated as log-sum-exp: softmax(σ)_j = e^{σ_j − max σ} / Σ_l e^{σ_l − max σ}.
+always evaluated as log-sum-exp: softmax(σ)_j = e^{σ_j − max σ} / Σ_l e^{σ_l − max σ}. The forward pass
+also runs in ball arithmetic (python-flint ``arb``), where every output is a ball containing the true value.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from typing import Sequence
 import mpmath
 import numpy as np
 import sympy
+from flint import arb, arb_mat
 
 from .errors import InputError
 
@@ -275,3 +277,48 @@ def forward_matrix_mp(head: Head, query: Sequence, tokens: Sequence[Sequence]) -
         scores.append(mpmath.fsum(q[i] * key[i] for i in range(key.rows)))
         values.append([val[i] for i in range(val.rows)])
     return weighted_sum_mp(softmax_mp(scores), values)
+
+
+def scores_arb(head: Head, query: Sequence[arb], tokens: Sequence[Sequence[arb]]) -> list[arb]:
+    """σ_j = ⟨W_Q t_q, W_K t_j⟩ as balls at arb's current precision, the weights read exactly
+    (``verifier.ball.arb_rational``)."""
+    W_Q, W_K = (_arb_matrix(W) for W in (head.W_Q, head.W_K))
+    q = W_Q * _arb_column(query)
+    keys = [W_K * _arb_column(t) for t in tokens]
+    return [sum((q[i, 0] * k[i, 0] for i in range(k.nrows())), arb(0)) for k in keys]
+
+
+def values_arb(head: Head, tokens: Sequence[Sequence[arb]]) -> list[list[arb]]:
+    """W_V t_j as balls, the weights read exactly."""
+    W_V = _arb_matrix(head.W_V)
+    return [[v[i, 0] for i in range(v.nrows())] for v in (W_V * _arb_column(t) for t in tokens)]
+
+
+def softmax_arb(scores: Sequence[arb]) -> list[arb]:
+    """Balls containing e^{σ_j − c} / Σ_l e^{σ_l − c} = softmax(σ)_j, with c the largest score's midpoint (an exact
+    number: subtracting it only keeps the exponentials in range)."""
+    shift = arb(max(s.mid() for s in scores))
+    weights = [(s - shift).exp() for s in scores]
+    total = sum(weights, arb(0))
+    return [w / total for w in weights]
+
+
+def weighted_sum_arb(weights: Sequence[arb], values: Sequence[Sequence[arb]]) -> list[arb]:
+    """Σ_j w_j ν_j for balls."""
+    return [sum((w * v[k] for w, v in zip(weights, values)), arb(0)) for k in range(len(values[0]))]
+
+
+def forward_matrix_arb(head: Head, query: Sequence[arb], tokens: Sequence[Sequence[arb]]) -> list[arb]:
+    """The plain matrix forward pass in ball arithmetic at arb's current precision, for one query:
+    H = Σ_j softmax(σ)_j W_V t_j; every returned ball contains the true H_k."""
+    return weighted_sum_arb(softmax_arb(scores_arb(head, query, tokens)), values_arb(head, tokens))
+
+
+def _arb_matrix(W: sympy.Matrix) -> arb_mat:
+    from .ball import arb_rational
+
+    return arb_mat([[arb_rational(e) for e in row] for row in W.tolist()])
+
+
+def _arb_column(t: Sequence[arb]) -> arb_mat:
+    return arb_mat([[a] for a in t])
