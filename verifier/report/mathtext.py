@@ -1,0 +1,148 @@
+"""Statements as math: the plain-text math markup of claim statements turned into HTML with inline MathML.
+
+Statements are written as text with two kinds of script: ``base^arg`` (superscript) and ``base_arg``
+(subscript), where ``arg`` is ``{…}`` or ``(…)`` (the outer delimiters only group: ``κ^((m−1)/2)`` is κ raised
+to (m−1)/2) or a run of letters and digits with an optional leading sign (``S^m``, ``ε^−28``, ``N_E1``,
+``w_min``). The base is what precedes the marker: a bracketed group ``(…)`` or ``[…]``, an operator name (``sup``,
+``max``, ``lim``, ``softmax``, …), a run of digits before ``^`` (``10^−25``), an earlier script (``s_pos_p``),
+or else the single letter before it. A marker with no base or argument, or after a longer word of ASCII letters
+(an identifier such as ``cert_cells``), is left as text. Scripts nest (``sup_{x∈S^m}``).
+
+Each script becomes ``<math><msup>base arg</msup></math>`` (``<msub>`` for ``_``); inside it digits are ``<mn>``,
+letters ``<mi>``, everything else ``<mo>``. All text is HTML-escaped; the result is ``markupsafe.Markup`` built
+only from escaped pieces and the fixed tags above.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Union
+
+from markupsafe import Markup, escape
+
+OPERATORS = frozenset({"sup", "inf", "max", "min", "lim", "argmax", "argmin", "softmax", "ln", "log", "exp"})
+_OPENERS = {")": "(", "]": "[", "}": "{"}
+_RUN = re.compile(r"[−+-]?[0-9A-Za-z\u0370-\u03ff]+")
+_TOKEN = re.compile(r"(?P<mn>[0-9⁰¹²³⁴⁵⁶⁷⁸⁹]+(?:\.[0-9]+)?)|(?P<mi>[A-Za-z]{2,}|\w)|(?P<space>\s+)|(?P<mo>.)", re.S)
+
+
+@dataclass(frozen=True)
+class Script:
+    """``base^arg`` (kind 'msup') or ``base_arg`` (kind 'msub'); base and arg are item lists."""
+
+    kind: str
+    base: tuple
+    arg: tuple
+
+
+Item = Union[str, Script]  # one character of text, or a script
+
+
+def _group_end(text: str, start: int) -> int:
+    """The index just past the group opened at ``text[start]`` (``{`` or ``(``); the end of text if unclosed."""
+    opener, closer, depth = text[start], {"{": "}", "(": ")"}[text[start]], 0
+    for k in range(start, len(text)):
+        depth += (text[k] == opener) - (text[k] == closer)
+        if depth == 0:
+            return k + 1
+    return len(text)
+
+
+def _take_base(items: list) -> tuple:
+    """Remove the base of a script from the end of ``items`` and return it (empty: there is none)."""
+    if not items:
+        return ()
+    last = items[-1]
+    if isinstance(last, Script):
+        return (items.pop(),)
+    if last in _OPENERS and last != "}":  # a bracketed group: back to its opener
+        depth = 0
+        for k in range(len(items) - 1, -1, -1):
+            if isinstance(items[k], str):
+                depth += (items[k] == last) - (items[k] == _OPENERS[last])
+            if depth == 0:
+                base = tuple(items[k:])
+                del items[k:]
+                return base
+        return ()
+    k = len(items)
+    kind = str.isdigit if isinstance(last, str) and last.isdigit() else str.isalpha
+    while k > 0 and isinstance(items[k - 1], str) and kind(items[k - 1]):
+        k -= 1
+    word = "".join(items[k:])
+    if word in OPERATORS or len(word) == 1 or word.isdigit():
+        base = tuple(items[k:])
+    elif word and not word.isascii():  # 'λp_i': the letter before the marker
+        base = (items[-1],)
+    else:
+        return ()
+    del items[len(items) - len(base):]
+    return base
+
+
+def parse(text: str) -> list:
+    """``text`` as a list of items: single characters and :class:`Script` nodes."""
+    items: list = []
+    k = 0
+    while k < len(text):
+        char = text[k]
+        if char in "^_" and k + 1 < len(text):
+            nxt = text[k + 1]
+            if nxt in "{(":
+                end = _group_end(text, k + 1)
+                arg, after = text[k + 2:end - 1] if text[end - 1] in "})" else text[k + 2:end], end
+            else:
+                run = _RUN.match(text, k + 1)
+                arg, after = (run.group(), run.end()) if run else (None, k + 1)
+            if arg:
+                kept = list(items)
+                base = _take_base(items)
+                digits = bool(base) and all(isinstance(b, str) and b.isdigit() for b in base)
+                if (base or nxt in "{(") and not (digits and char == "_"):
+                    items.append(Script("msup" if char == "^" else "msub", base, tuple(parse(arg))))
+                    k = after
+                    continue
+                items[:] = kept
+        items.append(char)
+        k += 1
+    return items
+
+
+def _math_row(items) -> str:
+    """MathML for items inside a script: text tokens as mn / mi / mo (spaces as mspace), scripts nested."""
+    out, text = [], []
+
+    def flush():
+        for m in _TOKEN.finditer("".join(text)):
+            if m.lastgroup == "space":
+                out.append('<mspace width="0.25em"></mspace>')
+            else:
+                out.append(f"<{m.lastgroup}>{escape(m.group())}</{m.lastgroup}>")
+        text.clear()
+
+    for item in items:
+        if isinstance(item, Script):
+            flush()
+            out.append(_script(item))
+        else:
+            text.append(item)
+    flush()
+    return "<mrow>" + "".join(out) + "</mrow>"
+
+
+def _script(node: Script) -> str:
+    return f"<{node.kind}>{_math_row(node.base)}{_math_row(node.arg)}</{node.kind}>"
+
+
+def to_html(text) -> Markup:
+    """``text`` (a statement) as escaped HTML in which every script is an inline ``<math>`` element."""
+    out, run = [], []
+    for item in parse(str(text)):
+        if isinstance(item, Script):
+            out.append(str(escape("".join(run))))
+            run.clear()
+            out.append(f"<math>{_script(item)}</math>")
+        else:
+            run.append(item)
+    out.append(str(escape("".join(run))))
+    return Markup("".join(out))
