@@ -525,3 +525,44 @@ def test_a_failed_framework_claim_in_a_report_is_exit_4(tmp_path, monkeypatch, c
     assert json.loads((tmp_path / "out" / "r" / "report.json").read_text())["verdict"] == "FAIL"  # still written
     monkeypatch.setattr(build, "run", _framework_failure(Kind.PROOF_STEP))
     assert cli.main(_report(tmp_path)) == 1
+
+
+# --- issue 20: --help marks required options, argparse refuses their absence -------------------------------
+def _theorem_with_a_required_option():
+    from verifier.inputs import integer, parse_number
+    from verifier.options import Option
+    from verifier.theorem import Sizing, TheoremBase
+
+    class Declared(TheoremBase):
+        name, statement = "declared", "a theorem with a required option"
+        options = (Option("eps", "target accuracy", parse_number, required=True), Option("dim", "dimension", integer(1), 1),
+                   Option("n", "sequence length", integer(1), required=True), Option("grid", "size", integer(1)))
+        sizing = Sizing("grid", "grid", "X.sup", lambda m: m, "m", "lambda")
+
+    return Declared()
+
+
+@pytest.mark.parametrize("build", [cli.theorem_parser, cli.sweep_parser])
+def test_help_marks_required_options_and_a_missing_one_is_exit_2(build, capsys):
+    parser = build(_theorem_with_a_required_option())
+    with pytest.raises(SystemExit) as exit_info:
+        parser.parse_args(["--help"])
+    assert exit_info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps help lines
+    assert "--n N sequence length (required)" in text and "--eps EPS" in text
+    assert "--dim DIM dimension; default 1" in text and "(required)" not in text.split("--dim DIM")[1].split("--")[0]
+    with pytest.raises(SystemExit) as exit_info:
+        parser.parse_args(["--eps", "0.1"] if build is cli.theorem_parser else ["--eps", "0.1,0.05"])
+    assert exit_info.value.code == 2
+    assert "the following arguments are required: --n" in capsys.readouterr().err
+
+
+@pytest.mark.xfail(strict=True, reason="proofs/ does not declare required=True yet (single-head/smoothing --eps, "
+                                       "seq2seq --n/--eps): a change the lead makes in proofs/")
+@pytest.mark.parametrize("theorem, flags", [("single-head", ["--eps"]), ("smoothing", ["--eps"]),
+                                            ("seq2seq", ["--n", "--eps"])])
+def test_help_of_a_registered_theorem_marks_its_required_options(theorem, flags, capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["check", theorem, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert all(re.search(rf"{flag} \S+ [^-]*\(required\)", text) for flag in flags), text

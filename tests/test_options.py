@@ -49,3 +49,19 @@ def test_shared_options_are_declared_once_and_a_theorem_changes_only_its_default
     assert defaults == {"single-head": (30, 20_000), "smoothing": (20, 8_000), "seq2seq": (30, 2000), "limitation": (30, None)}
     with pytest.raises(InputError, match="--dps must be ≤ 1000"):
         read_options(theorems["smoothing"].options, {"dps": "1001", "eps": "0.2"})
+
+
+def test_a_required_option_says_so_in_its_help_and_cannot_have_a_default():
+    eps = Option("eps", "accuracy", parse_number, required=True)
+    assert eps.usage == "accuracy (required)"
+    assert Option("dim", "dimension", integer(1), 1).usage == "dimension; default 1"
+    assert Option("points", "scan points", integer(1)).usage == "scan points"  # optional, no default: neither
+    with pytest.raises(ValueError, match="'eps' is required and has a default"):
+        eps.with_default("0.1")
+
+
+def test_read_options_leaves_a_required_option_to_the_theorem():
+    """The report configuration reads one key at a time (verifier/report/suite.py): a missing required option is not
+    an error here; the command line (argparse) and the theorem's ``parameters`` refuse it."""
+    declared = (Option("eps", "accuracy", parse_number, required=True), Option("dim", "dimension", integer(1), 1))
+    assert read_options(declared, {"dim": "2"}) == {"eps": None, "dim": 2}

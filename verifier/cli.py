@@ -70,7 +70,7 @@ def theorem_parser(theorem: Theorem) -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog=f"verifier check {theorem.name}", description=theorem.statement)
     for option in theorem.options:
-        parser.add_argument(option.flag, dest=option.name, help=option.usage)
+        parser.add_argument(option.flag, dest=option.name, required=option.required, help=option.usage)
     parser.add_argument("--json", type=Path, help="write the result as JSON to this path")
     parser.add_argument("--require", choices=[e.value for e in Evidence],
                         help="a PASS on weaker evidence becomes INCONCLUSIVE (exit 3), e.g. --require certified")
@@ -132,10 +132,10 @@ def sweep_parser(theorem: Theorem) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"verifier sweep {theorem.name}",
                                      description=f"Tightness sweep of {theorem.name}: constructed and smallest prefix "
                                                  "lengths over a list of ε, log-log fits, plot; checks run on Dask.")
-    parser.add_argument("--eps", required=True, help="comma-separated accuracies, e.g. 0.2,0.1,0.05")
+    parser.add_argument("--eps", required=True, help="comma-separated accuracies, e.g. 0.2,0.1,0.05 (required)")
     for option in theorem.options:
         if option.name not in ("eps", sizing.option):
-            parser.add_argument(option.flag, dest=option.name, help=option.usage)
+            parser.add_argument(option.flag, dest=option.name, required=option.required, help=option.usage)
     parser.add_argument("--json", type=Path, help="write the sweep as JSON to this path")
     parser.add_argument("--plot", type=Path, help="write the log-log plot to PATH.png and PATH.svg")
     where = parser.add_mutually_exclusive_group()

@@ -23,12 +23,20 @@ from .inputs import choice, integer
 @dataclass(frozen=True)
 class Option:
     """One option of a theorem: ``name`` is the keyword of ``Theorem.parameters`` (flag ``--name``,
-    underscores as dashes); ``default`` is a raw value read like user input (None: absent)."""
+    underscores as dashes); ``default`` is a raw value read like user input (None: absent); ``required``: the
+    theorem cannot be checked without it (it has no default), which the command line enforces and ``--help``
+    shows. :func:`read_options` does not enforce it: the report configuration reads one key at a time, and the
+    theorem's ``parameters`` refuses an instance that lacks it, with the fix."""
 
     name: str
     help: str
     parse: Callable[[Any, str], Any]
     default: Any = None
+    required: bool = False
+
+    def __post_init__(self) -> None:
+        if self.required and self.default is not None:
+            raise ValueError(f"option {self.name!r} is required and has a default ({self.default!r}): choose one")
 
     @property
     def flag(self) -> str:
@@ -36,8 +44,9 @@ class Option:
 
     @property
     def usage(self) -> str:
-        """The help line of the flag, with its default; ``%`` doubled, since argparse formats help with ``%``."""
-        default = f"; default {self.default}" if self.default is not None else ""
+        """The help line of the flag, with its default or '(required)'; ``%`` doubled, since argparse formats help
+        with ``%``."""
+        default = f"; default {self.default}" if self.default is not None else " (required)" if self.required else ""
         return (self.help + default).replace("%", "%%")
 
     def with_default(self, default: Any) -> "Option":
