@@ -1,4 +1,9 @@
-"""index.html: the report as one self-contained page (inline stylesheet, MathML, inline SVG, no script)."""
+"""index.html: the report as one self-contained page (inline stylesheet, MathML, inline SVG, no script).
+
+The first screen is the summary (summary.py): the verdict counts, a row per instance with its smallest margin, and
+the matrix of instances × proof-step groups. Below it, per theorem, what a PASS proves; then each instance's claims
+in folded groups (<details>, open where a claim did not pass), statements with their scripts as MathML
+(mathtext.py). Anchors: #theorem-NAME, #instance-NAME, #INSTANCE-group-KEY and #INSTANCE-CLAIM_ID."""
 from __future__ import annotations
 
 from importlib.resources import files
@@ -6,10 +11,13 @@ from pathlib import Path
 from typing import Mapping
 
 import jinja2
+from markupsafe import Markup
 
 from ..claims import Evidence
 from .docs_links import relative
 from .format import effort, fact_rows, fact_tables, number, paper_claims
+from .mathtext import to_html
+from .summary import figure_svg, groups, instances, scope
 
 
 def verdict_label(verdict: str, evidence: str) -> str:
@@ -28,6 +36,7 @@ def render_html(doc: Mapping, svg: Mapping[str, str], folder: Path) -> str:
     docs/ are made relative to ``folder``, where the page is written."""
     env = _environment()
     return env.get_template("report.html.j2").render(
-        doc=doc, svg=svg, stylesheet=env.loader.get_source(env, "report.css")[0].strip(),
+        doc=doc, svg=svg, stylesheet=Markup(env.loader.get_source(env, "report.css")[0].strip()),  # our own file: not escaped, or its quotes and > break
+        summaries=instances(doc), summary_svg=figure_svg(doc), groups=groups, scope=scope, math=to_html,
         num=number, effort=effort, fact_rows=fact_rows, paper_claims=paper_claims, fact_tables=fact_tables, verdict_label=verdict_label, docs_href=lambda link: relative(link, folder),
     )

@@ -12,6 +12,7 @@ A theorem may offer ``report_figures(params) -> Sequence[Mapping]``; each mappin
 - ``table``: ``columns`` (names) and ``rows`` (lists of numbers or text), drawn as a table, not a plot.
 
 Every figure has ``id`` (a short slug, unique in its instance), ``title`` and an optional ``caption``.
+The report's summary figure (:func:`matrix_svg`) is a matrix of coloured, linked cells.
 Drawing is deterministic: fixed SVG ids and no date in the metadata, so the same data gives the same file.
 """
 from __future__ import annotations
@@ -23,6 +24,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.patches import Patch, Rectangle  # noqa: E402
 import numpy as np  # noqa: E402
 
 KINDS = ("curve", "map", "table")
@@ -81,12 +83,17 @@ def to_svg(figure: Mapping[str, Any], salt: str) -> str:
             (_curve if figure["kind"] == "curve" else _map)(fig, ax, figure)
             ax.set_title(figure["title"])
             fig.tight_layout()
-            buffer = io.StringIO()
-            fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+            return _svg_text(fig)
         finally:
             plt.close(fig)
+
+
+def _svg_text(fig, **options) -> str:
+    """The figure as SVG text without a date, and without the XML prologue and DOCTYPE so it can sit inline in HTML."""
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, **options)
     text = buffer.getvalue()
-    return text[text.index("<svg"):]  # drop the XML prologue and DOCTYPE so it can sit inline in HTML
+    return text[text.index("<svg"):]
 
 
 def _curve(fig, ax, figure) -> None:
@@ -127,3 +134,43 @@ def _markers(ax, figure, color: str = "tab:red") -> None:
     if "markers" in figure:
         marks = figure["markers"]
         ax.plot(marks["x"], marks["y"], ls="none", marker=".", ms=3, color=color, label=marks.get("label"))
+
+
+STATUS_COLOURS = {"PASS-exact": "#1b7837", "PASS-certified": "#5aae61", "PASS-sampled": "#d9f0d3", "INCONCLUSIVE": "#fdb863",
+                  "FAIL": "#d73027"}  # a verdict and its evidence (summary.status) → the cell's fill
+_DARK = {"PASS-exact", "PASS-certified", "FAIL"}  # fills that need white text
+
+
+def matrix_svg(matrix: Mapping[str, Any], salt: str) -> str:
+    """A matrix of cells as an SVG document: ``rows`` and ``columns`` (labels), ``cells`` (each with ``row``,
+    ``column``, ``status`` — a key of STATUS_COLOURS —, ``text``, ``link`` and ``id``: the cell is a link, its
+    SVG group has that id) and ``legend`` (status → label, for the statuses shown). Empty positions stay blank."""
+    rows, columns = matrix["rows"], matrix["columns"]
+    width, height = 0.8 * max(len(columns), 1), 0.27 * len(rows) + 0.5
+    with plt.rc_context({**STYLE, "svg.hashsalt": salt, "axes.grid": False}):
+        fig, ax = plt.subplots(figsize=(width, height))
+        try:
+            for cell in matrix["cells"]:
+                box = Rectangle((cell["column"] + 0.04, cell["row"] + 0.07), 0.92, 0.86,
+                                                   facecolor=STATUS_COLOURS[cell["status"]], edgecolor="#777", lw=0.4)
+                box.set_url(cell["link"])
+                box.set_gid(cell["id"])
+                ax.add_patch(box)
+                ax.text(cell["column"] + 0.5, cell["row"] + 0.5, cell["text"], ha="center", va="center", fontsize=7,
+                        color="white" if cell["status"] in _DARK else "#1d1d1f")
+            ax.set_xlim(0, max(len(columns), 1))
+            ax.set_ylim(len(rows), 0)
+            ax.set_xticks([j + 0.5 for j in range(len(columns))], columns, fontsize=7)
+            ax.set_yticks([i + 0.5 for i in range(len(rows))], rows, fontsize=7.5)
+            ax.xaxis.tick_top()
+            ax.tick_params(length=0)
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            shown = dict.fromkeys(c["status"] for c in matrix["cells"])
+            handles = [Patch(facecolor=STATUS_COLOURS[s], edgecolor="#777", lw=0.4, label=matrix["legend"][s])
+                       for s in STATUS_COLOURS if s in shown]
+            ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0), ncol=len(handles) or 1, fontsize=7,
+                      frameon=False, handlelength=1.2, columnspacing=1.0)
+            return _svg_text(fig, bbox_inches="tight", pad_inches=0.05)  # the row labels' width is known only when drawn
+        finally:
+            plt.close(fig)
