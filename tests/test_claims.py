@@ -138,7 +138,8 @@ def test_decide_le_does_not_depend_on_global_precision():
 
 # --------------------------------------------------------------------------- ClaimResult / claim_le / claim_holds
 
-JSON_KEYS = {"id", "statement", "kind", "verdict", "value", "bound", "method", "witness", "detail", "evidence", "points", "cells", "seconds"}
+JSON_KEYS = {"id", "statement", "kind", "verdict", "value", "bound", "method", "witness", "detail", "evidence", "points", "cells", "seconds",
+             "value_text", "bound_text"}
 
 
 def test_claim_le_builds_result_and_json():
@@ -385,3 +386,39 @@ def test_no_float_decider_is_labelled_exact_anywhere():
             assert len(where) == 2, where  # claim_holds' default, claim_exp_le's equality branch
         else:
             assert not where, (path, where)
+
+
+# --------------------------------------------------------------------------- value_text / bound_text: the real number
+def test_an_underflowing_value_keeps_its_real_size_in_scientific_notation():
+    """e^{−10⁶ ln 7} = 7^{−10⁶} ≈ 9.12e−845099 is 0 in float64; its text is the number, checked against an independent
+    mpmath power at 30 digits (negative control: the float is 0, which the text must not be)."""
+    from verifier.claims import claim_exp_le
+
+    claim = claim_exp_le("lt", "7^{−10^6} ≤ 1/2", -10**6 * sympy.log(sympy.Integer(7)), -sympy.log(sympy.Integer(2)),
+                         Kind.PROOF_STEP, "exact")
+    with mpmath.workdps(30):
+        expected = mpmath.mpf(7) ** (-10**6)
+        assert mpmath.almosteq(mpmath.mpf(claim.value_text), expected, rel_eps=mpmath.mpf(10) ** -15)
+    assert claim.value == 0.0 and claim.value_text.endswith("e-845099") and float(claim.value_text) == 0.0
+    assert mpmath.mpf(claim.bound_text) == mpmath.mpf("0.5") and claim.to_json()["value_text"] == claim.value_text
+
+
+def test_value_text_of_mpmath_and_exact_values_but_not_of_plain_floats():
+    tiny = mpmath.mpf("5.23209e-27267")
+    claim = claim_le("leak", "leak ≤ ε/4", tiny, sympy.Rational(1, 80), mpmath.mpf("1e-25"), Kind.PROOF_STEP, "sampled")
+    assert claim.value == 0.0 and claim.value_text.startswith("5.23209") and claim.value_text.endswith("e-27267")
+    assert claim.bound_text == "1.25e-2" and claim.bound == 0.0125
+    plain = claim_le("x", "x ≤ 1", 0.5, 1.0, 1e-10, Kind.PROOF_STEP, "float")
+    assert plain.value_text is None and plain.bound_text is None  # a float is its own number
+    exact = claim_le_certified("c", "1/3 ≤ 1/2", sympy.Rational(1, 3), sympy.Rational(1, 2), Kind.PROOF_STEP, "exact")
+    assert exact.value_text == "3.33333333333333e-1" and exact.verdict is P
+
+
+def test_a_replaced_value_drops_the_stale_text():
+    """A certified upper bound u replacing the sampled value (verifier.certify.combine) must not print the sampled
+    value's text: a text is kept only while it is the same number as its float."""
+    claim = claim_le("leak", "leak ≤ ε/4", mpmath.mpf("5.23209e-27267"), 0.0125, mpmath.mpf("1e-25"), Kind.PROOF_STEP, "s")
+    upper = dataclasses.replace(claim, value=3.5e-323)
+    assert claim.value_text is not None and upper.value_text is None
+    kept = dataclasses.replace(claim, verdict=Verdict.INCONCLUSIVE)
+    assert kept.value_text == claim.value_text  # the same value: its text stays

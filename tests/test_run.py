@@ -236,6 +236,33 @@ def test_environment():
     json.dumps(env)
 
 
+def test_environment_names_every_package_a_verdict_rests_on_and_the_machine():
+    """python-flint backs every certified verdict: the record names it (it was missing), and the machine."""
+    import os
+
+    import flint
+    import gmpy2
+
+    env = environment()
+    assert {"python-flint", "mpmath", "gmpy2", "sympy", "numpy", "scipy"} <= set(env["packages"])
+    assert env["packages"]["python-flint"] == flint.__version__ and env["packages"]["gmpy2"] == gmpy2.version()
+    assert env["machine"]["logical_cores"] == os.cpu_count() and env["machine"]["cpu"]
+    assert "weights" not in env  # no model is used yet
+    assert environment({"model.safetensors": "sha256:ab"})["weights"] == {"model.safetensors": "sha256:ab"}
+
+
+def test_cpu_model_reads_model_name_and_falls_back(tmp_path):
+    import platform
+
+    from verifier.run import cpu_model
+
+    (tmp_path / "cpuinfo").write_text("processor\t: 0\nmodel name\t: Example CPU @ 2.0GHz\nflags\t: fpu\n")
+    assert cpu_model(str(tmp_path / "cpuinfo")) == "Example CPU @ 2.0GHz"
+    (tmp_path / "none").write_text("processor\t: 0\n")
+    fallback = platform.processor() or platform.machine() or "unknown"
+    assert cpu_model(str(tmp_path / "none")) == fallback == cpu_model(str(tmp_path / "missing"))
+
+
 def test_environment_recorded_in_result(result):
     assert result.environment == environment()
 

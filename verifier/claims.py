@@ -7,6 +7,7 @@ decision is never labelled ``exact`` or ``certified`` (exact numbers go through 
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Optional, Sequence
@@ -89,6 +90,16 @@ class ClaimResult:
     points: Optional[int] = None  # points examined by the sampling behind the claim
     cells: Optional[int] = None  # cells of the branch and bound that certified it
     seconds: Optional[float] = field(default=None, compare=False)  # wall time of that sampling / branch and bound (None: not timed separately)
+    value_text: Optional[str] = None  # ``value`` to TEXT_DIGITS digits from its mpmath / exact number (:func:`decimal_text`)
+    bound_text: Optional[str] = None  # ``bound`` likewise
+
+    def __post_init__(self):
+        """Keep a text only while it is the same number as its float: a ``replace(claim, value=u)`` (e.g. a certified
+        upper bound taking the place of the sampled value) drops the sampled value's text instead of carrying it along.
+        A text that underflows float64 (e^{−67000}) matches the float 0 it became."""
+        for number, text in (("value", "value_text"), ("bound", "bound_text")):
+            if getattr(self, text) is not None and not _same_number(getattr(self, text), getattr(self, number)):
+                object.__setattr__(self, text, None)
 
     def to_json(self) -> dict:
         return {
@@ -105,7 +116,32 @@ class ClaimResult:
             "points": self.points,
             "cells": self.cells,
             "seconds": None if self.seconds is None else round(self.seconds, 3),
+            "value_text": self.value_text,
+            "bound_text": self.bound_text,
         }
+
+
+TEXT_DIGITS = 15  # significant digits of a claim's value_text / bound_text (mpmath's default precision, every claim's least)
+
+
+def decimal_text(number) -> Optional[str]:
+    """An mpmath, sympy (exact) or python number as a decimal string in scientific notation to TEXT_DIGITS significant
+    digits, e.g. '5.23209e-27267' (trailing zeros dropped): its real size, where ``float(number)`` would underflow to 0 (or overflow
+    to inf). None for None and for a plain float (the float is the number)."""
+    if number is None or isinstance(number, float):
+        return None
+    with mpmath.workdps(TEXT_DIGITS + 5):
+        exact = mpmath.mpf(sympy.N(number, TEXT_DIGITS + 5)) if isinstance(number, sympy.Basic) else mpmath.mpf(number)
+        return mpmath.nstr(exact, TEXT_DIGITS, min_fixed=0, max_fixed=0)
+
+
+def _same_number(text: str, value: Optional[float]) -> bool:
+    """True iff the decimal ``text`` (TEXT_DIGITS digits) is the float ``value``: equal to within 10⁻¹⁴ relative, or to
+    within 2 units in the last place (a subnormal float)."""
+    if value is None:
+        return False
+    rounded = float(mpmath.mpf(text))
+    return abs(rounded - value) <= max(1e-14 * abs(value), 2 * math.ulp(max(abs(rounded), abs(value))))
 
 
 def decide_le(value, bound, tolerance) -> Verdict:
@@ -153,6 +189,8 @@ def claim_le(
         witness=tuple(float(w) for w in witness) if witness is not None else None,
         detail=_join(detail, disagreement, _underflow_note(value)),
         evidence=evidence,
+        value_text=decimal_text(value),
+        bound_text=decimal_text(bound),
     )
 
 
@@ -209,7 +247,8 @@ def claim_exp_le(id: str, statement: str, log_value: sympy.Expr, log_bound: symp
 
     with mpmath.workdps(20):
         value, bound = (mpmath.exp(mpmath.mpf(sympy.N(x, 20))) for x in (log_value, log_bound))
-    numbers = dict(value=float(value), bound=float(bound), detail=_underflow_note(value))
+    numbers = dict(value=float(value), bound=float(bound), detail=_underflow_note(value),
+                   value_text=_exp_text(log_value), bound_text=_exp_text(log_bound))
     decided = sign(log_value - log_bound)
     if decided is None:
         return ClaimResult(id, statement, Verdict.INCONCLUSIVE, kind, method + "; ball arithmetic up to 2048 bits cannot "
@@ -217,6 +256,15 @@ def claim_exp_le(id: str, statement: str, log_value: sympy.Expr, log_bound: symp
     how = "equality proved with rational arithmetic" if decided == 0 else "sign of ln(value) − ln(bound) by arb balls"
     return ClaimResult(id, statement, Verdict.PASS if decided <= 0 else Verdict.FAIL, kind, f"{method}; {how}",
                        evidence=Evidence.EXACT if decided == 0 else Evidence.CERTIFIED, **numbers)
+
+
+def _exp_text(log: sympy.Expr) -> str:
+    """e^log as :func:`decimal_text`, for an exact ``log`` of any size: evaluated with enough digits for the integer
+    part of ``log`` as well as TEXT_DIGITS of the result (e^{−62000} needs 5 more)."""
+    with mpmath.workdps(20):
+        size = int(mpmath.log10(abs(mpmath.mpf(sympy.N(log, 20))) + 1)) + 1
+    with mpmath.workdps(TEXT_DIGITS + 5 + size):
+        return decimal_text(mpmath.exp(mpmath.mpf(sympy.N(log, TEXT_DIGITS + 5 + size))))
 
 
 def claim_le_certified(id: str, statement: str, value: sympy.Expr, bound: sympy.Expr, kind: Kind, method: str,
@@ -232,7 +280,8 @@ def claim_le_certified(id: str, statement: str, value: sympy.Expr, bound: sympy.
     from .ball import PRECISION_BITS, CannotCertify, sympy_number
     from .exact_sign import PRECISIONS_BITS, ball_sign
 
-    numbers = dict(value=float(sympy.N(value, 17)), bound=float(sympy.N(bound, 17)))
+    numbers = dict(value=float(sympy.N(value, 17)), bound=float(sympy.N(bound, 17)), value_text=decimal_text(value),
+                   bound_text=decimal_text(bound))
     if sympy.simplify(value - bound) == 0:
         return claim_holds(id, statement, True, kind, method + "; equality proved symbolically (sympy)", **numbers)
     note = _underflow_note(value)

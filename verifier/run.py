@@ -1,6 +1,7 @@
 """Run a theorem: validate, test the hypotheses, check every claim, and record the environment."""
 from __future__ import annotations
 
+import os
 import platform
 import sys
 import time
@@ -14,7 +15,7 @@ from .claims import ClaimResult, Evidence, Kind, Verdict
 from .errors import InputError
 from .theorem import get
 
-PACKAGES = ("prefix-verifier", "sympy", "mpmath", "gmpy2", "numpy", "scipy")
+PACKAGES = ("prefix-verifier", "python-flint", "mpmath", "gmpy2", "sympy", "numpy", "scipy")  # every package a verdict rests on
 
 
 class HypothesisRefuted(InputError):
@@ -25,15 +26,35 @@ class HypothesisRefuted(InputError):
         self.claims = claims
 
 
-def environment() -> dict:
-    """Python, platform and package versions, for the record."""
+def environment(weights: Optional[Mapping[str, str]] = None) -> dict:
+    """For the record: Python, platform, the machine (CPU model, logical cores), the version of every package in
+    PACKAGES (None: not installed) and, where a model is used, its weights' hashes (file or model name → e.g.
+    'sha256:…'; none yet)."""
     versions = {}
     for name in PACKAGES:
         try:
             versions[name] = version(name)
         except PackageNotFoundError:
             versions[name] = None
-    return {"python": sys.version.split()[0], "platform": platform.platform(), "packages": versions}
+    record = {"python": sys.version.split()[0], "platform": platform.platform(),
+              "machine": {"cpu": cpu_model(), "logical_cores": os.cpu_count()}, "packages": versions}
+    if weights:
+        record["weights"] = dict(weights)
+    return record
+
+
+def cpu_model(cpuinfo: str = "/proc/cpuinfo") -> str:
+    """The CPU's model name: the first 'model name' of ``cpuinfo`` (Linux), else platform.processor(), else
+    platform.machine() (e.g. 'x86_64')."""
+    try:
+        with open(cpuinfo, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name" and value.strip():
+                    return value.strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ class Theorem(Protocol):
     Every member below is part of the protocol; the optional ones have defaults in :class:`TheoremBase`,
     which a theorem object subclasses (the core calls every hook unconditionally, never ``hasattr``).
     Required: ``name``, ``statement``, ``realises``, ``options``, ``parameters``, ``hypotheses``, ``check``,
-    ``default_instances``. Optional (defaults in TheoremBase): ``sizing``, ``fact_labels``,
+    ``default_instances``. Optional (defaults in TheoremBase): ``sizing``, ``fact_labels``, ``fact_units``,
     ``quick_instances``, ``report_formulas``, ``report_figures``."""
 
     name: str
@@ -72,8 +72,12 @@ class Theorem(Protocol):
     sizing: Optional[Sizing]
     """The construction family ``verifier sweep`` bisects, or None: the theorem cannot be swept."""
     fact_labels: Mapping[str, str]
-    """Fact name → the label reports show for it (the terminal table shows these facts, in this order); a fact
-    without a label is shown by its name."""
+    """Fact name → the label reports show for it (the terminal table shows the labelled top-level facts, in this
+    order); a key of a nested record and a column of a table fact are labelled by their dotted path
+    (``sup_error.argmax`` → 'argmax x*', ``layers.lambda`` → 'λ'). Every fact a theorem reports has a label
+    (tests/test_report_format.py checks the default instances'); a fact without one reads as its key with spaces."""
+    fact_units: Mapping[str, str]
+    """Fact name or dotted path → its unit as reports print it after the value ('s', 'digits', 'cells')."""
 
     def parameters(self, **options: Any) -> Any:
         """Validate raw options (CLI strings or numbers, read by ``read_options(self.options, …)``) into a
@@ -112,6 +116,7 @@ class TheoremBase:
     options: tuple[Option, ...] = ()
     sizing: Optional[Sizing] = None  # cannot be swept
     fact_labels: Mapping[str, str] = MappingProxyType({})  # every fact shown by its name
+    fact_units: Mapping[str, str] = MappingProxyType({})  # no units
 
     def parameters(self, **options: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement parameters(**options)")
@@ -136,6 +141,25 @@ class TheoremBase:
     def report_figures(self, params: Any) -> Sequence[Mapping[str, Any]]:
         """Default: no figures."""
         return []
+
+
+# The labels of facts the core writes, for a theorem's ``fact_labels`` and ``fact_units`` (``nested(name, …)``):
+SUP_LABELS = {  # verifier.supnorm.SupResult.to_json, a sampled sup (e.g. the fact ``sup_error``)
+    "value": "value", "value_decimal": "value at the working precision",
+    "argmax": "argmax x*", "method": "search", "points": "points examined", "dps": "working precision",
+    "verify_dps": "check precision", "float64_value": "float64 value at x*", "precision_agrees": "the two precisions agree",
+    "float64_agrees": "float64 and mpmath agree at x*",
+}
+SUP_UNITS = {"points": "points", "dps": "digits", "verify_dps": "digits"}
+RUN_LABELS = {  # verifier.run: why a verdict is INCONCLUSIVE
+    "required_evidence": "INCONCLUSIVE: weaker evidence than required",
+    "unproven_hypotheses": "INCONCLUSIVE: hypotheses not established",
+}
+
+
+def nested(name: str, labels: Mapping[str, str]) -> dict[str, str]:
+    """``labels`` of a record's keys as the dotted paths of the fact ``name`` (``nested('sup_error', SUP_LABELS)``)."""
+    return {f"{name}.{key}": label for key, label in labels.items()}
 
 
 def registry() -> dict[str, Theorem]:
@@ -164,4 +188,5 @@ def get(name: str) -> Theorem:
     return theorems[name]
 
 
-__all__ = ["Outcome", "Sizing", "Theorem", "TheoremBase", "registry", "get", "ENTRY_POINT_GROUP"]
+__all__ = ["Outcome", "Sizing", "Theorem", "TheoremBase", "registry", "get", "ENTRY_POINT_GROUP", "SUP_LABELS", "SUP_UNITS",
+           "RUN_LABELS", "nested"]

@@ -45,7 +45,7 @@ from verifier.budget import OPTIONS as BUDGET_OPTIONS, check_budget
 from verifier.errors import InputError
 from verifier.inputs import choice, integer, parse_number, text
 from verifier.options import DPS, MAX_PREFIX, POINTS, SEED, Option, read_options, tamper
-from verifier.theorem import Outcome, TheoremBase
+from verifier.theorem import SUP_LABELS, SUP_UNITS, Outcome, TheoremBase, nested
 
 from .choices import TAMPER_MODES, TARGETS
 
@@ -82,7 +82,14 @@ class Seq2Seq(TheoremBase):
                  "depth 3Q (token-wise ψ, mixing, token-wise Φ per term), each token-wise head built by E1-I")
     realises = ("P3", "P4")
     fact_labels = {"depth": "depth", "heads": "heads", "tokenwise_heads": "token-wise heads", "mixing_heads": "mixing heads",
-                   "Q": "ridge terms Q", "total_prefix_length": "total prefix length", "propagated_bound": "propagated bound"}
+                   "Q": "ridge terms Q", "total_prefix_length": "total prefix length", "propagated_bound": "propagated bound",
+                   "propagated_bound_exact": "propagated bound (exact)",
+                   "sup_error": "sup ‖T − g‖", **nested("sup_error", SUP_LABELS),
+                   "layers": "layers", **nested("layers", {
+                       "name": "layer", "kind": "kind", "interval": "input interval", "accuracy": "accuracy ε_q",
+                       "lipschitz": "Lipschitz L", "bound": "bound B", "key_bound": "key bound", "cells": "grid cells",
+                       "prefix_length": "prefix length N", "lambda": "λ", "gamma": "γ", "beta": "β"})}
+    fact_units = {"total_prefix_length": "tokens", **nested("sup_error", SUP_UNITS), "layers.prefix_length": "tokens"}
 
     options = (
         Option("n", "sequence length n", integer(1, 12), None),

@@ -14,7 +14,7 @@ from verifier.budget import OPTIONS as BUDGET_OPTIONS, check_budget
 from verifier.errors import InputError
 from verifier.inputs import choice, integer, parse_number
 from verifier.options import DPS, MAX_PREFIX, POINTS, SEED, Option, read_options, tamper
-from verifier.theorem import Outcome, Sizing, TheoremBase
+from verifier.theorem import SUP_LABELS, SUP_UNITS, Outcome, Sizing, TheoremBase, nested
 
 from proofs import paper
 from proofs.h0.inputs import CONTEXT, TARGET, check_eps_range, stated_target
@@ -45,7 +45,14 @@ class Smoothing(TheoremBase):
                     exponent_label="m/2 (smooth-target rate)", temperature="kappa",
                     paper_exponent=paper.p2_exponent, paper_exponent_label=paper.P2_LABEL)
     fact_labels = {"kappa": "κ", "rule": "quadrature rule", "rule_size": "rule size", "prefix_length": "prefix length N",
-                   "prefix_length_bound": "bound on N (a rule's N is exact)", "cell_radius": "cell radius h", "beta": "β"}
+                   "prefix_length_bound": "bound on N (a rule's N is exact)", "cell_radius": "cell radius h", "beta": "β",
+                   "error_split": "error parts",
+                   **{f"error_split.{part}": label for part, label in
+                      (("smoothing", "smoothing f_κ − f"), ("quadrature", "quadrature"), ("leakage", "leakage"))},
+                   **{f"error_split.{part}.{key}": label for part in ("smoothing", "quadrature", "leakage")
+                      for key, label in (("sup", "sampled sup"), ("bound", "bound"))},
+                   "sup_error": "sup ‖H − f‖", **nested("sup_error", SUP_LABELS)}
+    fact_units = {"rule_size": "points", "prefix_length": "tokens", "prefix_length_bound": "tokens", **nested("sup_error", SUP_UNITS)}
 
     options = (
         Option("dim", "sphere dimension m (1 or 2)", integer(1, 2, "the rules are implemented on S^1 and S^2"), 1),

@@ -3,8 +3,10 @@
 Each theorem's section comes from the theorem object (``statement``, ``realises``, ``fact_labels``,
 ``report_formulas()`` as sympy expressions, printed as MathML and LaTeX) and each instance's from its
 TheoremResult (parameters, facts, claims) plus figure data (``report_figures(params)``, possibly none).
-Per claim the document adds the margin ``bound − value`` (≥ 0 when the claim holds with room), the
-precision it was decided at, and the link to its section in docs/.
+Per claim the document adds the margin ``bound − value`` (≥ 0 when the claim holds with room; as a decimal text
+too where the value or bound has one, see ``ClaimResult.value_text``), the precision it was decided at, and the
+link to its section in docs/. Facts are labelled by the theorem's ``fact_labels`` (and the core's RUN_LABELS, for
+the facts verifier.run adds) with its ``fact_units``.
 """
 from __future__ import annotations
 
@@ -12,12 +14,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
+import mpmath
 import sympy
 from sympy.printing.mathml import mathml
 
-from ..claims import ClaimResult, Evidence, Verdict
+from ..claims import TEXT_DIGITS, ClaimResult, Evidence, Verdict, decimal_text
 from ..run import TheoremResult
-from ..theorem import get
+from ..theorem import RUN_LABELS, get
 from . import docs_links
 from .plots import summary
 from .suite import Suite, SuiteEntry
@@ -56,12 +59,25 @@ def _precision(result: TheoremResult, claim: ClaimResult) -> Optional[dict]:
     return {"dps": p["dps"], "verify_dps": p.get("verify_dps")}
 
 
+def margin_text(claim: ClaimResult) -> Optional[str]:
+    """bound − value from the claim's decimal texts where it has them (floats elsewhere), in mpmath: two numbers below
+    the float64 range (e^{−742} against e^{−67000}) have a margin that float64 would print as 0. None when a text is
+    missing on both sides (the float margin is the number) or the claim has no numbers."""
+    if claim.value is None or claim.bound is None or (claim.value_text is None and claim.bound_text is None):
+        return None
+    with mpmath.workdps(TEXT_DIGITS + 5):
+        value, bound = (mpmath.mpf(text if text is not None else number)
+                        for text, number in ((claim.value_text, claim.value), (claim.bound_text, claim.bound)))
+        return decimal_text(bound - value)
+
+
 def claim_record(result: TheoremResult, claim: ClaimResult) -> dict:
-    """The claim as in ``ClaimResult.to_json`` plus its margin, precision and docs link (its own section, else
-    the theorem's)."""
+    """The claim as in ``ClaimResult.to_json`` plus its margin (float, and its decimal text from the value's and
+    bound's texts), precision and docs link (its own section, else the theorem's)."""
     record = claim.to_json()
     has_numbers = claim.value is not None and claim.bound is not None
     record["margin"] = claim.bound - claim.value if has_numbers else None
+    record["margin_text"] = margin_text(claim)
     record["precision"] = _precision(result, claim)
     record["docs"] = docs_links.link(claim.id) or docs_links.link(result.theorem)
     return record
@@ -106,7 +122,8 @@ def build(runs: Sequence[InstanceRun], suite: Suite, name: str, command: str, ge
             "realises": list(theorem.realises),
             "docs": docs_links.link(theorem_name),
             "formulas": formulas(theorem),
-            "fact_labels": dict(theorem.fact_labels),
+            "fact_labels": {**RUN_LABELS, **theorem.fact_labels},
+            "fact_units": dict(theorem.fact_units),
             "instances": [instance_record(r) for r in runs if r.entry.theorem == theorem_name],
         })
     evidence = Counter(r.evidence.value for r in results if r.verdict is Verdict.PASS)
