@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--config", type=Path, help="a TOML suite: [[instance]] tables with theorem = NAME and its options "
                                                     "(see docs/reports.md)")
     report.add_argument("--quick", action="store_true", help="the reduced default suite (under a minute on 2 cores)")
+    report.add_argument("--replace", action="store_true", help="replace the report in OUT/NAME (only a report folder); "
+                                                                "default: an existing OUT/NAME is kept and the new report "
+                                                                "is written to OUT/NAME-2, -3, …")
     return parser
 
 
@@ -102,7 +105,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _exit_status(result.verdict.value, framework_failures([("", result)]))
         if args.command == "sweep":
             return _sweep(get(args.theorem), args.rest, argv)
-        return _report(args.out, args.config, args.quick, argv)
+        return _report(args.out, args.config, args.quick, argv, args.replace)
     except InputError as error:
         print(f"verifier: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -249,7 +252,7 @@ def _writable_folder(folder: Path) -> None:
         raise InputError(f"cannot write {folder}: permission denied; choose a writable --out folder")
 
 
-def _report(out: Path, config: Optional[Path], quick: bool, argv: Sequence[str]) -> int:
+def _report(out: Path, config: Optional[Path], quick: bool, argv: Sequence[str], replace: bool = False) -> int:
     """Read and check the suite, run it with a progress bar (stderr), write the report, print the summary."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -264,7 +267,8 @@ def _report(out: Path, config: Optional[Path], quick: bool, argv: Sequence[str])
     suite = read_suite(config) if config is not None else default_suite(quick)
     _writable_folder(out)
     folder = out / default_name(suite, datetime.now(timezone.utc))
-    clear_earlier_report(folder)
+    if replace:  # before the run: a run that is refused, fails or is interrupted must not leave it to be read as its own
+        clear_earlier_report(folder)
     started = time.perf_counter()
     command = shlex.join(["verifier", *argv])
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -272,7 +276,7 @@ def _report(out: Path, config: Optional[Path], quick: bool, argv: Sequence[str])
         task = bar.add_task("report", total=len(suite.entries))
         runs = run_suite(suite, command, lambda k, entry, step: bar.update(task, completed=k, description=f"{entry.name}: {step}"))
         bar.update(task, completed=len(suite.entries), description="writing the report")
-        write_report(runs, suite, folder, command, started)
+        folder = write_report(runs, suite, folder, command, started, replace=replace)  # NAME-2, … if NAME exists
     results = [r.result for r in runs]
     for r in runs:
         print(f"{r.entry.name}: {verdict_label(r.result)} ({r.result.wall_time_s:.1f} s)")

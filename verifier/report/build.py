@@ -1,4 +1,5 @@
-"""Run a suite and write its report folder: index.html, report.md, report.json and figures/*.svg, whole or not at all."""
+"""Run a suite and write its report folder: index.html, report.md, report.json, figures/*.svg and docs/*.html (the docs
+pages it links to), whole or not at all, and never over another report unless asked to (``replace``)."""
 from __future__ import annotations
 
 import json
@@ -14,6 +15,7 @@ from ..errors import InputError
 from ..run import run
 from ..theorem import get
 from . import document
+from .docs_html import render_docs
 from .document import InstanceRun
 from .html import render_html
 from .markdown import render_markdown
@@ -22,7 +24,7 @@ from .schema import validate
 from .suite import Suite, SuiteEntry
 from .sweeps import sweep_figure
 
-REPORT_FILES = ("index.html", "report.md", "report.json", "figures")  # what a report folder holds
+REPORT_FILES = ("index.html", "report.md", "report.json", "figures", "docs")  # what a report folder holds
 Progress = Callable[[int, SuiteEntry, str], None]  # (index, entry, "check" | "figures"), called before each step
 
 
@@ -51,6 +53,16 @@ def default_name(suite: Suite, now: datetime) -> str:
     return suite.name or f"{now:%Y-%m-%d}-{suite.digest}"
 
 
+def available(folder: Path) -> Path:
+    """``folder`` if nothing is there, else the first of ``NAME-2``, ``NAME-3``, … beside it that is free: a new report
+    never overwrites an earlier one (``--replace`` asks for that)."""
+    folder, k = Path(folder), 2
+    candidate = folder
+    while os.path.lexists(candidate):
+        candidate, k = folder.with_name(f"{folder.name}-{k}"), k + 1
+    return candidate
+
+
 def clear_earlier_report(folder: Path) -> None:
     """Remove the report an earlier run wrote to ``folder``, before this run starts: a run that is refused, fails or is
     interrupted must not leave it behind to be read as its own. InputError if ``folder`` holds anything a report
@@ -64,31 +76,36 @@ def clear_earlier_report(folder: Path) -> None:
 
 
 def write_report(runs: list[InstanceRun], suite: Suite, folder: Path, command: str, started: float,
-                 now: Optional[datetime] = None) -> Path:
-    """Write the report of ``runs`` as ``folder`` (named ``default_name``), replacing an earlier one; returns the folder.
+                 now: Optional[datetime] = None, replace: bool = False) -> Path:
+    """Write the report of ``runs`` (named ``folder``'s name, ``default_name``) as ``folder``, or as the first free
+    ``folder-2``, ``folder-3``, … when ``folder`` exists (:func:`available`); with ``replace``, over the earlier report in
+    ``folder`` (only a report folder: :func:`clear_earlier_report`). Returns the folder written.
 
     report.json is validated against the shipped JSON Schema before anything is written; the files are written to a
-    temporary sibling folder that is then renamed, so ``folder`` holds a whole report or none."""
+    temporary sibling folder that is then renamed, so the folder holds a whole report or none."""
     now = now or datetime.now(timezone.utc)
-    folder = Path(folder)
-    doc = document.build(runs, suite, folder.name, command, now.isoformat(timespec="seconds"), time.perf_counter() - started)
+    name, folder = Path(folder).name, Path(folder) if replace else available(Path(folder))
+    doc = document.build(runs, suite, name, command, now.isoformat(timespec="seconds"), time.perf_counter() - started)
     validate(doc)
     svg = {path: to_svg(f, salt=path) for r in runs for f in r.figures if (path := document.figure_file(r.entry.name, f))}
     svg.update({s["figure_file"]: to_svg(sweep_figure(s), salt=s["figure_file"]) for s in doc["sweeps"]})
+    docs = render_docs([t["docs"] for t in doc["theorems"]] + [c["docs"] for t in doc["theorems"] for i in t["instances"]
+                                                               for c in i["claims"]])
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial", dir=folder.parent))
     try:
         (staging / "figures").mkdir()
-        for path, text in svg.items():
+        for path, text in {**svg, **docs}.items():
+            (staging / path).parent.mkdir(parents=True, exist_ok=True)
             (staging / path).write_text(text, encoding="utf-8")
         (staging / "report.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
                                              encoding="utf-8")
         (staging / "report.md").write_text(render_markdown(doc, folder), encoding="utf-8")
         (staging / "index.html").write_text(render_html(doc, svg, folder), encoding="utf-8")
         os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; a report folder is an ordinary folder
-        if folder.exists():  # an earlier report (cleared by the CLI before its run, but a library caller may not)
+        if replace:  # the earlier report (cleared by the CLI before its run, but a library caller may not)
             clear_earlier_report(folder)
-        os.rename(staging, folder)
+        os.rename(staging, folder)  # fails rather than overwrite a folder another run wrote meanwhile
     finally:
         if staging.exists():
             shutil.rmtree(staging)

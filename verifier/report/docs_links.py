@@ -2,8 +2,9 @@
 
 docs/*.md mark their sections with explicit anchors ``<a id="t-step3-far"></a>``. A claim id
 ``T.step3.far`` is looked up as ``t-step3-far``, then ``t-step3``, then ``t``: the most specific
-section that exists. Links are project-relative (``docs/t.md#t-step3-far``); the HTML makes them
-relative to its own folder.
+section that exists. Links are project-relative (``docs/t.md#t-step3-far``); the HTML points them at the
+report folder's rendered copies (``docs/t.html#t-step3-far``, :func:`local`), the Markdown at the repository's pages
+(:func:`relative`).
 """
 from __future__ import annotations
 
@@ -43,7 +44,15 @@ def link(identifier: str) -> Optional[str]:
     return None
 
 
+def local(link: str) -> str:
+    """A project-relative docs link as the report folder's own copy (verifier.report.docs_html):
+    'docs/single-head.md#e1' → 'docs/single-head.html#e1', relative to the folder's top (index.html)."""
+    path, _, anchor = link.partition("#")
+    return str(Path(path).with_suffix(".html").as_posix()) + "#" + anchor
+
+
 def relative(link: str, folder: Path) -> str:
-    """A project-relative docs link as seen from ``folder`` (where a report file is written)."""
+    """A project-relative docs link as seen from ``folder`` (where a report file is written): the page in the
+    repository (report.md links these; index.html links the folder's own copies, :func:`local`)."""
     path, _, anchor = link.partition("#")
     return Path(os.path.relpath(PROJECT_ROOT / path, Path(folder).resolve())).as_posix() + "#" + anchor
