@@ -17,7 +17,7 @@ from ..claims import Evidence
 from .docs_links import relative
 from .format import effort, fact_rows, fact_tables, number, paper_claims
 from .mathtext import to_html
-from .summary import figure_svg, groups, instances, scope
+from .summary import figure_svg, groups, instances, overall, scope
 
 
 def verdict_label(verdict: str, evidence: str) -> str:
@@ -37,6 +37,6 @@ def render_html(doc: Mapping, svg: Mapping[str, str], folder: Path) -> str:
     env = _environment()
     return env.get_template("report.html.j2").render(
         doc=doc, svg=svg, stylesheet=Markup(env.loader.get_source(env, "report.css")[0].strip()),  # our own file: not escaped, or its quotes and > break
-        summaries=instances(doc), summary_svg=figure_svg(doc), groups=groups, scope=scope, math=to_html,
+        summaries=instances(doc), overall=overall(doc), summary_svg=figure_svg(doc), groups=groups, scope=scope, math=to_html,
         num=number, effort=effort, fact_rows=fact_rows, paper_claims=paper_claims, fact_tables=fact_tables, verdict_label=verdict_label, docs_href=lambda link: relative(link, folder),
     )

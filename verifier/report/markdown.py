@@ -10,6 +10,7 @@ from .docs_links import relative
 
 from .format import effort, fact_rows, fact_tables, number, paper_claims
 from .html import verdict_label
+from .summary import STATUS_LABELS, columns, group_label, groups, instances, overall, scope
 
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>&#~$])")  # what Markdown (or the HTML inside it) would read as markup; | in _cell
@@ -50,14 +51,39 @@ def _table(columns, rows) -> list[str]:
         "| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
 
 
+def _summary(doc: Mapping) -> list[str]:
+    """The summary (summary.py) as tables: a row per instance with its smallest margin, the instances × proof-step
+    groups matrix (verdict, evidence and claim count per cell), and per theorem what a PASS proves."""
+    summaries = instances(doc)
+    out = ["## Summary", ""] + _table(["theorem", "instance", "verdict", "claims", "smallest margin: claim, bound − value (relative)"], [
+        (_text(s.theorem), _text(s.name), verdict_label(s.verdict, s.evidence),
+         ", ".join([str(s.claims)] + [f"{n} {v}" for v, n in s.not_passed.items()]),
+         f"{_code(s.smallest.claim)} {number(s.smallest.margin)}"
+         + (f" ({number(s.smallest.relative)})" if s.smallest.relative is not None else "") + f", {s.smallest.evidence}"
+         + (f" **{s.smallest.verdict}**" if s.smallest.verdict != "PASS" else "") if s.smallest else "—")
+        for s in summaries]) + [""]
+    keys = columns(summaries)
+    out += ["Claims by proof step (verdict, weakest evidence, number of claims):", ""]
+    out += _table(["instance"] + [group_label(k, short=True) for k in keys], [
+        [_text(s.name)] + [next((f"{STATUS_LABELS[g.status]} ({len(g.claims)})" for g in s.groups if g.key == k), "—") for k in keys]
+        for s in summaries]) + [""]
+    out += ["## What a PASS proves, and what it does not", "",
+            "Evidence: *exact* = symbolic or integer arithmetic; *certified* = a proof over the whole domain by ball arithmetic "
+            "(arb); *sampled* = held at every point examined, a lower estimate of the sup found by search, not a proof.", ""]
+    for t in doc["theorems"]:
+        out += [f"### {_text(t['name'])}", ""] + [line for p in scope(t["name"]) for line in (_text(p), "")]
+    return out
+
+
 def render_markdown(doc: Mapping, folder: Path) -> str:
     """The Markdown document of report data ``doc``; links to docs/ are made relative to ``folder``. Text that comes
     from files or the command line (names, commands, targets, sweep files) is escaped (:func:`_text`, :func:`_code`)."""
     counts = doc["counts"]
-    out = [f"# prefix-verifier report {_code(doc['name'])}: {verdict_label(doc['verdict'], doc['evidence'])}", "",
+    out = [f"# prefix-verifier report {_code(doc['name'])}: {verdict_label(overall(doc), doc['evidence'])}", "",
            f"Instances: {', '.join(f'{n} {v}' for v, n in counts['instances'].items())}; claims: "
            f"{', '.join(f'{n} {v}' for v, n in counts['claims'].items())}. Generated {doc['generated_at']} in "
            f"{number(doc['wall_time_s'])} s. Reproduce with {_code(doc['command'])}.", ""]
+    out += _summary(doc)
     out += ["## The paper's claims", "", "Each is checked through the explicit theorems that realise it.", ""]
     out += _table(["claim", "realised by", "checked as"], [
         (_text(p), _text(", ".join(theorems)),
@@ -77,13 +103,15 @@ def render_markdown(doc: Mapping, folder: Path) -> str:
             out += _table(["fact", "value"], [(_text(k), _text(v)) for k, v in fact_rows(i["facts"], t.get("fact_labels"))]) + [""]
             for name, columns, rows in fact_tables(i["facts"]):
                 out += [f"**{_text(name)}**", ""] + _table([_text(c) for c in columns], [[_text(v) for v in r] for r in rows]) + [""]
-            out += _table(["claim", "verdict", "evidence", "value", "bound", "margin", "precision",
-                                "points / cells, time", "method"], [
-                (f"[{_code(c['id'])}]({_link(relative(c['docs'], folder))})" if c["docs"] else _code(c["id"]),
-                 f"**{c['verdict']}**", c["evidence"], number(c["value"]), number(c["bound"]), number(c["margin"]),
-                 f"{c['precision']['dps']}/{c['precision']['verify_dps']} digits" if c["precision"] else "exact",
-                 effort(c), _text(c["method"]) + (f"; **{_text(c['detail'])}**" if c["detail"] else ""))
-                for c in i["claims"]]) + [""]
+            for g in groups(i["claims"]):
+                out += [f"#### {g.label}: {verdict_label(g.verdict, g.evidence)}", ""]
+                out += _table(["claim", "verdict", "evidence", "value", "bound", "margin", "precision",
+                                    "points / cells, time", "method"], [
+                    (f"[{_code(c['id'])}]({_link(relative(c['docs'], folder))})" if c["docs"] else _code(c["id"]),
+                     f"**{c['verdict']}**", c["evidence"], number(c["value"]), number(c["bound"]), number(c["margin"]),
+                     f"{c['precision']['dps']}/{c['precision']['verify_dps']} digits" if c["precision"] else "exact",
+                     effort(c), _text(c["method"]) + (f"; **{_text(c['detail'])}**" if c["detail"] else ""))
+                    for c in g.claims]) + [""]
             for f in i["figures"]:
                 if f["kind"] == "table":
                     out += [f"**{_text(f['title'])}**", ""] + _table([_text(c) for c in f["columns"]],

@@ -139,10 +139,22 @@ def smallest_margin(claims) -> Optional[Margin]:
     return min(candidates, key=lambda m: m.margin if m.relative is None else m.relative, default=None)
 
 
+def shown_verdict(verdict: str, claims) -> str:
+    """A verdict as the summary shows it: combined with its claims' verdicts, so never PASS above a claim that did not
+    pass (a report whose instance verdict disagrees with its claims is shown by the worse of the two)."""
+    return Verdict.combine([Verdict(verdict)] + [Verdict(c["verdict"]) for c in claims]).value
+
+
 def instances(doc: Mapping) -> list[InstanceSummary]:
     """One summary per instance, theorems and instances in the report's order."""
-    return [InstanceSummary(t["name"], i["name"], i["verdict"], i["evidence"], groups(i["claims"]), smallest_margin(i["claims"]))
+    return [InstanceSummary(t["name"], i["name"], shown_verdict(i["verdict"], i["claims"]), i["evidence"], groups(i["claims"]),
+                            smallest_margin(i["claims"]))
             for t in doc["theorems"] for i in t["instances"]]
+
+
+def overall(doc: Mapping) -> str:
+    """The report's verdict as the summary shows it: never PASS above an instance or claim that did not pass."""
+    return Verdict.combine([Verdict(doc["verdict"])] + [Verdict(s.verdict) for s in instances(doc)]).value
 
 
 def columns(summaries) -> list[str]:
