@@ -26,6 +26,8 @@ def test_links_fall_back_to_the_most_specific_documented_section():
     assert docs_links.link("E1.step3.far-bound") == "docs/single-head.md#e1-step3-far-bound"
     assert docs_links.link("E1.step9.unknown") == "docs/single-head.md#e1"
     assert docs_links.link("no-such-thing") is None
+    assert "ih-near" not in docs_links.anchors()  # shown in a code span of adding-a-theorem.md as an example, not an anchor
+    assert docs_links.local("docs/single-head.md#e1-step3") == "docs/single-head.html#e1-step3"
 
 
 def test_every_theorem_and_every_single_head_claim_has_its_section():

@@ -17,6 +17,7 @@ from typing import Optional
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DOCS = PROJECT_ROOT / "docs"
 _ANCHOR = re.compile(r'<a id="([a-z0-9-]+)"></a>')
+_CODE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)  # code blocks and spans: an anchor shown there is an example, not one
 
 
 @lru_cache(maxsize=1)
@@ -24,7 +25,7 @@ def anchors() -> dict[str, str]:
     """anchor → 'docs/FILE.md' for every explicit anchor in docs/ (empty if docs/ is not beside the package)."""
     found: dict[str, str] = {}
     for path in sorted(DOCS.glob("*.md")) if DOCS.is_dir() else ():
-        for anchor in _ANCHOR.findall(path.read_text(encoding="utf-8")):
+        for anchor in _ANCHOR.findall(_CODE.sub("", path.read_text(encoding="utf-8"))):
             found.setdefault(anchor, f"docs/{path.name}")
     return found
 
