@@ -1,8 +1,12 @@
 """verifier.report.format: numbers, fact rows and fact tables as every report format shows them."""
 import re
 
+import pytest
+
 from verifier.report.format import (PRECISION_NOTE, SIGNIFICANT_DIGITS, claim_number, effort, fact_rows, fact_tables, is_table, number,
                                     paper_claims, unlabelled)
+
+PYTHON_SYNTAX = r"\b(True|False|None)\b|[{}]|'\w*'\s*[:,]|\[[^\]]*, "  # a dict, list or bool as Python prints it
 
 
 def test_numbers_in_one_format_with_their_precision():
@@ -52,7 +56,7 @@ def test_no_python_or_json_syntax_in_fact_text():
              "table": [{"interval": [0.0, 1.0], "meta": {"a_b": None}, "ok": True}]}
     texts = [t for row in fact_rows(facts) for t in row]
     texts += [t for _, columns, rows in fact_tables(facts) for t in columns + [v for r in rows for v in r]]
-    assert not [t for t in texts if re.search(r"True|False|None|[{}'\[\]]", t)], texts
+    assert not [t for t in texts if re.search(PYTHON_SYNTAX, t)], texts
     assert ("flag", "no") in fact_rows(facts) and ("vector", "(1.5, (2, 3))") in fact_rows(facts)
 
 
@@ -101,3 +105,49 @@ def test_facts_are_labelled_by_their_own_theorem():
     e2_rows = dict(fact_rows(facts, e2))
     assert e2_rows[e2["prefix_length_bound"]] == "12" and e2_rows[e2["rule_size"]] == "12"
     assert "bound 2(m+1)(n+1)^m" not in e2_rows and "2(m+1)" not in e2["prefix_length_bound"]
+
+
+def _labels(theorem_name: str) -> dict:
+    from verifier.theorem import RUN_LABELS, get
+
+    return {**RUN_LABELS, **get(theorem_name).fact_labels}
+
+
+def test_every_fact_of_the_reference_report_has_its_theorems_label_and_reads_as_text():
+    """The committed reference report holds every registered theorem's facts: each is declared (a new fact without a
+    label is caught, the control below) and its rows and tables carry no Python or JSON syntax."""
+    import json
+    from pathlib import Path
+
+    from verifier.theorem import get, registry
+
+    doc = json.loads((Path(__file__).parents[1] / "reports" / "reference" / "report.json").read_text(encoding="utf-8"))
+    assert {t["name"] for t in doc["theorems"]} == set(registry())
+    for t in doc["theorems"]:
+        theorem = get(t["name"])
+        for i in t["instances"]:
+            assert unlabelled(i["facts"], _labels(t["name"])) == [], (t["name"], i["name"])
+            assert unlabelled({**i["facts"], "new_fact": 1}, _labels(t["name"])) == ["new_fact"]
+            texts = [s for row in fact_rows(i["facts"], theorem.fact_labels, theorem.fact_units) for s in row]
+            texts += [s for title, columns, rows in fact_tables(i["facts"], theorem.fact_labels, theorem.fact_units)
+                      for s in [title, *columns, *(v for r in rows for v in r)]]
+            assert not [s for s in texts if re.search(PYTHON_SYNTAX, s)], (t["name"], i["name"])
+
+
+@pytest.mark.slow
+def test_every_fact_of_every_default_instance_has_a_declared_label():
+    """The slow twin of the test above: every default instance of every registered theorem, run now (about 2 min)."""
+    from verifier.run import run
+    from verifier.theorem import registry
+
+    for name, theorem in registry().items():
+        for instance, options in theorem.default_instances():
+            assert unlabelled(run(name, options).facts, _labels(name)) == [], (name, instance)
+
+
+def test_the_facts_of_a_sampled_single_head_run_are_labelled():
+    """A fast run outside the reference report's options (evidence sampled: the sup record says why not certified)."""
+    from verifier.run import run
+
+    facts = run("single-head", {"dim": 1, "eps": "0.4", "evidence": "sampled", "points": "500"}).facts
+    assert "not_certified" in facts["sup_error"] and unlabelled(facts, _labels("single-head")) == []
