@@ -14,7 +14,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..claims import Evidence
-from .docs_links import relative
+from .docs_links import local
 from .format import effort, fact_rows, fact_tables, number, paper_claims
 from .mathtext import to_html
 from .summary import figure_svg, groups, instances, overall, scope
@@ -33,10 +33,11 @@ def _environment() -> jinja2.Environment:
 
 def render_html(doc: Mapping, svg: Mapping[str, str], folder: Path) -> str:
     """The page for report data ``doc``; ``svg`` maps a figure's file (as in report.json) to its SVG document; links to
-    docs/ are made relative to ``folder``, where the page is written."""
+    docs/ go to the report folder's own copies (docs_links.local), so ``folder``, where the page is written, is not
+    needed for them."""
     env = _environment()
     return env.get_template("report.html.j2").render(
         doc=doc, svg=svg, stylesheet=Markup(env.loader.get_source(env, "report.css")[0].strip()),  # our own file: not escaped, or its quotes and > break
         summaries=instances(doc), overall=overall(doc), summary_svg=figure_svg(doc), groups=groups, scope=scope, math=to_html,
-        num=number, effort=effort, fact_rows=fact_rows, paper_claims=paper_claims, fact_tables=fact_tables, verdict_label=verdict_label, docs_href=lambda link: relative(link, folder),
+        num=number, effort=effort, fact_rows=fact_rows, paper_claims=paper_claims, fact_tables=fact_tables, verdict_label=verdict_label, docs_href=local,
     )
