@@ -82,7 +82,7 @@ def test_effort_names_points_cells_and_time():
     assert effort({"points": 20966, "cells": 488, "seconds": 1.254}) == "20966 points; 488 cells; 1.254 s"
     assert effort({"points": 100, "cells": None, "seconds": None}) == "100 points"
     assert effort({"points": None, "cells": None, "seconds": None, "evidence": "exact"}) == "exact (no sampling)"
-    assert effort({"points": None, "cells": None, "seconds": None, "evidence": "certified"}) == "ball arithmetic (no sampling)"
+    assert effort({"points": None, "cells": None, "seconds": None, "evidence": "certified"}) == "ball arithmetic (no sampled points)"
 
 
 def test_effort_of_a_sampled_claim_without_its_own_count_says_what_it_rests_on():
@@ -91,7 +91,7 @@ def test_effort_of_a_sampled_claim_without_its_own_count_says_what_it_rests_on()
               "method": "sampled: float64 scan + Nelder-Mead; 9097 points; mpmath at 20 and 40 digits"}
     assert effort(shared, facts) == "shares the sup search: 20943 points"
     other = dict(shared, method="mpmath.quad in the angle at 20 and 40 digits")  # negative control: not that search
-    assert effort(other, facts) == effort(shared) == "not counted separately (see how it was checked)"
+    assert effort(other, facts) == effort(shared) == "no point count recorded (see how it was checked)"
     assert "—" not in effort(other, facts)
 
 

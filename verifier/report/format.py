@@ -133,9 +133,10 @@ def unlabelled(facts: Mapping[str, Any], labels: Mapping[str, str]) -> list[str]
 
 def effort(claim: Mapping[str, Any], facts: Optional[Mapping[str, Any]] = None) -> str:
     """What a claim's evidence rests on: '20966 points; 488 cells; 1.25 s' when it has its own counts; 'exact (no
-    sampling)'; 'ball arithmetic (no sampling)' for a certified claim on exact numbers; for a sampled claim whose method
-    is the instance's sup search (``facts['sup_error']['method']``), 'shares the sup search: N points'; else 'not
-    counted separately' (its method says what was sampled)."""
+    sampling)'; 'ball arithmetic (no sampled points)' for a certified claim without counts (exact numbers, or given
+    instances enclosed in arb); for a sampled claim whose method is the instance's sup search
+    (``facts['sup_error']['method']``), 'shares the sup search: N points'; else 'no point count recorded' (its method
+    says what was computed)."""
     parts = [f"{claim[key]} {key}" for key in ("points", "cells") if claim.get(key) is not None]
     if claim.get("seconds") is not None:
         parts.append(f"{number(claim['seconds'])} s")
@@ -144,11 +145,11 @@ def effort(claim: Mapping[str, Any], facts: Optional[Mapping[str, Any]] = None) 
     if claim.get("evidence") == "exact":
         return "exact (no sampling)"
     if claim.get("evidence") == "certified":
-        return "ball arithmetic (no sampling)"
+        return "ball arithmetic (no sampled points)"
     sup = (facts or {}).get("sup_error")
     if isinstance(sup, Mapping) and sup.get("method") and claim.get("method", "").startswith(sup["method"]):
         return f"shares the sup search: {sup['points']} points"
-    return "not counted separately (see how it was checked)"
+    return "no point count recorded (see how it was checked)"
 
 
 def paper_claims(doc: Mapping) -> list[tuple[str, list[str], list[tuple[str, str, str, str]]]]:
