@@ -20,6 +20,9 @@ from .mathtext import to_html
 from .summary import figure_svg, groups, instances, overall, scope
 
 
+FIT_LABELS = {"prefix_length": "N constructed", "minimal_prefix_length": "smallest N", "paper_rate": "paper's rate"}  # sweep fits
+
+
 def verdict_label(verdict: str, evidence: str) -> str:
     """'PASS (exact)', 'PASS (sampled — not a proof)', or the bare FAIL / INCONCLUSIVE."""
     return f"PASS ({Evidence(evidence).label})" if verdict == "PASS" else verdict
@@ -38,6 +41,6 @@ def render_html(doc: Mapping, svg: Mapping[str, str], folder: Path) -> str:
     env = _environment()
     return env.get_template("report.html.j2").render(
         doc=doc, svg=svg, stylesheet=Markup(env.loader.get_source(env, "report.css")[0].strip()),  # our own file: not escaped, or its quotes and > break
-        summaries=instances(doc), overall=overall(doc), summary_svg=figure_svg(doc), groups=groups, scope=scope, math=to_html,
+        summaries=instances(doc), overall=overall(doc), fit_labels=FIT_LABELS, summary_svg=figure_svg(doc), groups=groups, scope=scope, math=to_html,
         num=number, effort=effort, fact_rows=fact_rows, paper_claims=paper_claims, fact_tables=fact_tables, verdict_label=verdict_label, docs_href=local,
     )

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from .docs_links import relative
 
 from .format import effort, fact_rows, fact_tables, number, paper_claims
-from .html import verdict_label
+from .html import FIT_LABELS, verdict_label
 from .summary import STATUS_LABELS, columns, group_label, groups, instances, overall, scope
 
 
@@ -127,7 +127,7 @@ def render_markdown(doc: Mapping, folder: Path) -> str:
             (_text(r["eps_exact"]), r["prefix_length"], number(r["temperature"]), number(r["bound"]), number(r["sup_error"]),
              number(r["minimal_prefix_length"]), number(r["minimal_sup_error"]), r["evidence"]) for r in s["rows"]]) + [""]
         out += _table(["curve", "slope", "standard error", "reference exponent"], [
-            (_text(curve), number(f["slope"]), number(f["stderr"]), f"{number(f['reference_exponent'])} ({_text(f['reference'])})")
+            (_text(FIT_LABELS.get(curve, curve)), number(f["slope"]), number(f["stderr"]), f"{number(f['reference_exponent'])} ({_text(f['reference'])})")
             for curve, f in s["fits"].items()]) + ["", f"![{_text(s['name'])}]({_link(s['figure_file'])})", ""]
     env = doc["environment"]
     out += ["## Environment and reproduction", "",
