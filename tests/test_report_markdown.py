@@ -6,12 +6,15 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
+from pathlib import Path
 
 from markdown_it import MarkdownIt
 
 from test_report_sweeps import sweep_json
 from verifier import cli
-from verifier.report.markdown import _code, _text
+from verifier.report.markdown import _code, _text, render_markdown
+from verifier.report.summary import instances
 
 HOSTILE = "a|b`c <script>alert(1)</script> *x* [y](z) $m$ #"
 
@@ -61,3 +64,25 @@ def test_a_hostile_sweep_file_name_and_command_do_not_change_the_report(tmp_path
     assert len(tables) >= 4 and all(rows and all(n == header for n in rows) for header, rows in tables)
     assert '<img src="figures/sweep-s%7C%60%3Cscript%3Ex.svg" alt="s|`&lt;script&gt;x"' in html
     assert (tmp_path / "out" / "hostile" / "figures" / f"sweep-{name}.svg").is_file()  # where the link points
+
+
+def test_the_summary_and_the_groups_by_proof_step(tmp_path):
+    """report.md opens with the summary (a row per instance, the instances × proof-step matrix) and what a PASS proves,
+    and lists each instance's claims under one heading per group, every claim once."""
+    doc = json.loads((Path(__file__).resolve().parents[1] / "reports" / "reference" / "report.json").read_text())
+    text = render_markdown(doc, tmp_path)
+    summaries = instances(doc)
+    md = MarkdownIt("commonmark").enable("table")
+    tables = _rendered_tables(md.parse(text))
+    assert tables[0] == (5, [5] * len(summaries))  # the summary: theorem, instance, verdict, claims, smallest margin
+    assert tables[1][1] == [tables[1][0]] * len(summaries)  # the matrix: a row per instance
+    assert text.index("## Summary") < text.index("## What a PASS proves, and what it does not") < text.index("## The paper's claims")
+    for s in summaries:
+        assert f"| {s.name} | {s.verdict}" in text
+        assert s.smallest is None or f"`{s.smallest.claim}`" in text.split("## What a PASS proves")[0]
+    instance = doc["theorems"][0]["instances"][0]
+    section = text.split(f"### {instance['name']}: ")[1].split("\n### ")[0]
+    headings = [line for line in section.splitlines() if line.startswith("#### ")]
+    assert [h.split(":")[0] for h in headings] == ["#### " + g.label for g in summaries[0].groups]
+    for c in instance["claims"]:
+        assert len(re.findall(rf"\| \[`{re.escape(c['id'])}`\]", section)) == 1, c["id"]
