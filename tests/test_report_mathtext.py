@@ -90,3 +90,9 @@ def test_unclosed_groups_run_to_the_end(text):
     tree = _tree(to_html(text))
     assert tree.find("math") is not None and not LEFT_OVER.search(_text(tree))
     assert isinstance(parse(text)[-1], Script)
+
+
+def test_an_empty_group_is_still_a_script():
+    for text in ("e^{}", "‖x‖_()"):
+        tree = _tree(to_html(text))
+        assert tree.find("math") is not None and not LEFT_OVER.search(_text(tree)), text

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Union
+from typing import Optional, Union
 
 from markupsafe import Markup, escape
 
 OPERATORS = frozenset({"sup", "inf", "max", "min", "lim", "argmax", "argmin", "softmax", "ln", "log", "exp"})
-_OPENERS = {")": "(", "]": "[", "}": "{"}
+_OPENERS = {")": "(", "]": "["}
+_CLOSERS = {"{": "}", "(": ")"}
 _RUN = re.compile(r"[−+-]?[0-9A-Za-z\u0370-\u03ff]+")
 _TOKEN = re.compile(r"(?P<mn>[0-9⁰¹²³⁴⁵⁶⁷⁸⁹]+(?:\.[0-9]+)?)|(?P<mi>[A-Za-z]{2,}|\w)|(?P<space>\s+)|(?P<mo>.)", re.S)
 
@@ -38,46 +39,45 @@ class Script:
 Item = Union[str, Script]  # one character of text, or a script
 
 
-def _group_end(text: str, start: int) -> int:
-    """The index just past the group opened at ``text[start]`` (``{`` or ``(``); the end of text if unclosed."""
-    opener, closer, depth = text[start], {"{": "}", "(": ")"}[text[start]], 0
-    for k in range(start, len(text)):
-        depth += (text[k] == opener) - (text[k] == closer)
-        if depth == 0:
-            return k + 1
-    return len(text)
+def _argument(text: str, start: int) -> Optional[tuple[str, int]]:
+    """The argument of a script marker whose argument starts at ``text[start]``, and the index after it: a group
+    ``{…}`` or ``(…)`` without its delimiters (an unclosed one runs to the end), or a run; None if there is none."""
+    if start < len(text) and text[start] in _CLOSERS:
+        opener, closer, depth = text[start], _CLOSERS[text[start]], 0
+        for k in range(start, len(text)):
+            depth += (text[k] == opener) - (text[k] == closer)
+            if depth == 0:
+                return text[start + 1:k], k + 1
+        return text[start + 1:], len(text)
+    run = _RUN.match(text, start)
+    return (run.group(), run.end()) if run else None
 
 
-def _take_base(items: list) -> tuple:
-    """Remove the base of a script from the end of ``items`` and return it (empty: there is none)."""
+def _base_start(items: list, marker: str) -> Optional[int]:
+    """Where the base of a script ending ``items`` starts (module docstring), or None if it has none."""
     if not items:
-        return ()
+        return None
     last = items[-1]
     if isinstance(last, Script):
-        return (items.pop(),)
-    if last in _OPENERS and last != "}":  # a bracketed group: back to its opener
+        return len(items) - 1
+    if last in _OPENERS:  # a bracketed group: back to its opener
         depth = 0
         for k in range(len(items) - 1, -1, -1):
             if isinstance(items[k], str):
                 depth += (items[k] == last) - (items[k] == _OPENERS[last])
             if depth == 0:
-                base = tuple(items[k:])
-                del items[k:]
-                return base
-        return ()
+                return k
+        return None
+    kind = str.isdigit if last.isdigit() else str.isalpha
     k = len(items)
-    kind = str.isdigit if isinstance(last, str) and last.isdigit() else str.isalpha
     while k > 0 and isinstance(items[k - 1], str) and kind(items[k - 1]):
         k -= 1
     word = "".join(items[k:])
-    if word in OPERATORS or len(word) == 1 or word.isdigit():
-        base = tuple(items[k:])
-    elif word and not word.isascii():  # 'λp_i': the letter before the marker
-        base = (items[-1],)
-    else:
-        return ()
-    del items[len(items) - len(base):]
-    return base
+    if last.isdigit():
+        return k if marker == "^" else None  # 10^−25, but x86_64 is a name
+    if word in OPERATORS or len(word) == 1:
+        return k
+    return len(items) - 1 if word and not word.isascii() else None  # 'λp_i': the letter p; 'cert_cells': a name
 
 
 def parse(text: str) -> list:
@@ -86,23 +86,18 @@ def parse(text: str) -> list:
     k = 0
     while k < len(text):
         char = text[k]
-        if char in "^_" and k + 1 < len(text):
-            nxt = text[k + 1]
-            if nxt in "{(":
-                end = _group_end(text, k + 1)
-                arg, after = text[k + 2:end - 1] if text[end - 1] in "})" else text[k + 2:end], end
-            else:
-                run = _RUN.match(text, k + 1)
-                arg, after = (run.group(), run.end()) if run else (None, k + 1)
-            if arg:
-                kept = list(items)
-                base = _take_base(items)
-                digits = bool(base) and all(isinstance(b, str) and b.isdigit() for b in base)
-                if (base or nxt in "{(") and not (digits and char == "_"):
-                    items.append(Script("msup" if char == "^" else "msub", base, tuple(parse(arg))))
-                    k = after
-                    continue
-                items[:] = kept
+        found = _argument(text, k + 1) if char in "^_" else None
+        if found is not None:
+            arg, after = found
+            start = _base_start(items, char)
+            if start is None and text[k + 1] in _CLOSERS:
+                start = len(items)  # an explicit group with no base: an empty base, never a visible ^{
+            if start is not None:
+                base = tuple(items[start:])
+                del items[start:]
+                items.append(Script("msup" if char == "^" else "msub", base, tuple(parse(arg))))
+                k = after
+                continue
         items.append(char)
         k += 1
     return items
