@@ -151,6 +151,11 @@ SUP_LABELS = {  # verifier.supnorm.SupResult.to_json, a sampled sup (e.g. the fa
     "float64_agrees": "float64 and mpmath agree at x*",
 }
 SUP_UNITS = {"points": "points", "dps": "digits", "verify_dps": "digits"}
+CERTIFIED_LABELS = {  # a sampled sup with its branch and bound (verifier.certify), e.g. added to ``sup_error``
+    "lower": "lower bound (sampled)", "certified_upper": "certified upper bound", "cells": "branch-and-bound cells",
+    "decided": "branch and bound decided", "not_certified": "not certified because", "interval": "sup between",
+}
+CERTIFIED_UNITS = {"cells": "cells"}
 RUN_LABELS = {  # verifier.run: why a verdict is INCONCLUSIVE
     "required_evidence": "INCONCLUSIVE: weaker evidence than required",
     "unproven_hypotheses": "INCONCLUSIVE: hypotheses not established",
@@ -189,4 +194,4 @@ def get(name: str) -> Theorem:
 
 
 __all__ = ["Outcome", "Sizing", "Theorem", "TheoremBase", "registry", "get", "ENTRY_POINT_GROUP", "SUP_LABELS", "SUP_UNITS",
-           "RUN_LABELS", "nested"]
+           "CERTIFIED_LABELS", "CERTIFIED_UNITS", "RUN_LABELS", "nested"]

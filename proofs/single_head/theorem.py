@@ -25,7 +25,7 @@ from verifier.budget import OPTIONS as BUDGET_OPTIONS, Budget, check_budget
 from verifier.errors import InputError
 from verifier.inputs import choice, integer, parse_number, show
 from verifier.options import CERT_CELLS, DPS, EVIDENCE, MAX_PREFIX, POINTS, SEED, Option, read_options, tamper
-from verifier.theorem import SUP_LABELS, SUP_UNITS, Outcome, Sizing, TheoremBase, nested
+from verifier.theorem import CERTIFIED_LABELS, CERTIFIED_UNITS, SUP_LABELS, SUP_UNITS, Outcome, Sizing, TheoremBase, nested
 
 from proofs import paper
 from proofs.h0.inputs import CONTEXT, TARGET, check_eps_range, stated_target
@@ -96,19 +96,16 @@ class SingleHead(TheoremBase):
                     temperature="lambda", paper_exponent=paper.p2_exponent, paper_exponent_label=paper.P2_LABEL)
     fact_labels = {"prefix_length": "prefix length N", "prefix_length_bound": "bound 2(m+1)(n+1)^m", "n": "grid cells n",
                    "lambda": "λ", "beta": "β", "r": "r = ε/(2L)", "delta": "δ = r/√2",
-                   "sup_error": "sup ‖H − f‖", **nested("sup_error", SUP_LABELS),
+                   "sup_error": "sup ‖H − f‖", **nested("sup_error", {**SUP_LABELS, **CERTIFIED_LABELS}),
                    **nested("sup_error", {
-                       "lower": "lower bound (sampled)", "certified_upper": "certified upper bound",
-                       "cells": "branch-and-bound cells", "decided": "branch and bound decided",
                        "worst_cell": "worst cell", "worst_cell.face_axis": "cube face axis",
                        "worst_cell.face_sign": "cube face sign", "worst_cell.lo": "face coordinates from",
                        "worst_cell.hi": "face coordinates to", "worst_cell.centre": "centre on S^m",
                        "parts_certified_upper": "certified upper bounds of the parts",
                        "parts_certified_upper.error": "‖H − f‖", "parts_certified_upper.near": "near points",
-                       "parts_certified_upper.far": "far points", "parts_certified_upper.leak": "content-token leakage",
-                       "interval": "sup between", "not_certified": "not certified because"})}
-    fact_units = {"prefix_length": "tokens", "prefix_length_bound": "tokens", **nested("sup_error", SUP_UNITS),
-                  "sup_error.cells": "cells"}
+                       "parts_certified_upper.far": "far points", "parts_certified_upper.leak": "content-token leakage"})}
+    fact_units = {"prefix_length": "tokens", "prefix_length_bound": "tokens",
+                  **nested("sup_error", {**SUP_UNITS, **CERTIFIED_UNITS})}
 
     def parameters(self, **raw: Any) -> E1Parameters:
         from verifier.certify import automatic_value
