@@ -199,6 +199,6 @@ def test_the_committed_reference_report_renders_every_theorem_and_sweep_offline(
 def test_the_committed_reference_report_shows_its_summary_first(tmp_path):
     """The reference report's first screen holds its verdict counts and summary figure, and its text no Python or JSON."""
     page = Path(__file__).resolve().parents[1] / "reports" / "reference" / "index.html"
-    seen = open_in_browser(page, tmp_path / "profile", ARTEFACTS / "reference-summary.png")
+    seen = open_in_browser(page, tmp_path / "profile")  # its screenshots: the test above (reference-first.png)
     assert summary_on_first_screen(seen) == []
     assert forbidden_text(seen) == []
