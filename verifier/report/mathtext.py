@@ -5,8 +5,9 @@ Statements are written as text with two kinds of script: ``base^arg`` (superscri
 to (m−1)/2) or a run of letters and digits with an optional leading sign (``S^m``, ``ε^−28``, ``N_E1``,
 ``w_min``). The base is what precedes the marker: a bracketed group ``(…)`` or ``[…]``, an operator name (``sup``,
 ``max``, ``lim``, ``softmax``, …), a run of digits before ``^`` (``10^−25``), an earlier script (``s_pos_p``),
-or else the single letter before it. A marker with no base or argument, or after a longer word of ASCII letters
-(an identifier such as ``cert_cells``), is left as text. Scripts nest (``sup_{x∈S^m}``).
+or else the single letter before it (the p of ``λp_i``). A group with nothing before it gets an empty base; a marker
+with no argument, a run with no base, or a marker after a longer word of ASCII letters (an identifier such as
+``cert_cells``) is left as text. Scripts nest (``sup_{x∈S^m}``).
 
 Each script becomes ``<math><msup>base arg</msup></math>`` (``<msub>`` for ``_``); inside it digits are ``<mn>``,
 letters ``<mi>``, everything else ``<mo>``. All text is HTML-escaped; the result is ``markupsafe.Markup`` built
@@ -53,7 +54,7 @@ def _argument(text: str, start: int) -> Optional[tuple[str, int]]:
     return (run.group(), run.end()) if run else None
 
 
-def _base_start(items: list, marker: str) -> Optional[int]:
+def _base_start(items: list[Item], marker: str) -> Optional[int]:
     """Where the base of a script ending ``items`` starts (module docstring), or None if it has none."""
     if not items:
         return None
@@ -80,9 +81,9 @@ def _base_start(items: list, marker: str) -> Optional[int]:
     return len(items) - 1 if word and not word.isascii() else None  # 'λp_i': the letter p; 'cert_cells': a name
 
 
-def parse(text: str) -> list:
+def parse(text: str) -> list[Item]:
     """``text`` as a list of items: single characters and :class:`Script` nodes."""
-    items: list = []
+    items: list[Item] = []
     k = 0
     while k < len(text):
         char = text[k]
@@ -103,7 +104,7 @@ def parse(text: str) -> list:
     return items
 
 
-def _math_row(items) -> str:
+def _math_row(items: tuple[Item, ...]) -> str:
     """MathML for items inside a script: text tokens as mn / mi / mo (spaces as mspace), scripts nested."""
     out, text = [], []
 
