@@ -111,10 +111,6 @@ class InstanceSummary:
         return sum(len(g.claims) for g in self.groups)
 
     @property
-    def status(self) -> str:
-        return status(self.verdict, self.evidence)
-
-    @property
     def not_passed(self) -> dict:
         """FAIL and INCONCLUSIVE → how many claims (those present)."""
         counts = {v.value: sum(c["verdict"] == v.value for g in self.groups for c in g.claims) for v in Verdict}
