@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from .docs_links import relative
 
-from .format import effort, fact_rows, fact_tables, number, paper_claims
+from .format import claim_number, effort, fact_rows, fact_tables, number, paper_claims
 from .html import FIT_LABELS, verdict_label
 from .summary import STATUS_LABELS, columns, group_label, groups, instances, overall, scope
 
@@ -108,9 +108,9 @@ def render_markdown(doc: Mapping, folder: Path) -> str:
                 out += _table(["claim", "verdict", "evidence", "value", "bound", "margin", "precision",
                                     "points / cells, time", "method"], [
                     (f"[{_code(c['id'])}]({_link(relative(c['docs'], folder))})" if c["docs"] else _code(c["id"]),
-                     f"**{c['verdict']}**", c["evidence"], number(c["value"]), number(c["bound"]), number(c["margin"]),
+                     f"**{c['verdict']}**", c["evidence"], *(claim_number(c, key) for key in ("value", "bound", "margin")),
                      f"{c['precision']['dps']}/{c['precision']['verify_dps']} digits" if c["precision"] else "exact",
-                     effort(c), _text(c["method"]) + (f"; **{_text(c['detail'])}**" if c["detail"] else ""))
+                     effort(c, i["facts"]), _text(c["method"]) + (f"; **{_text(c['detail'])}**" if c["detail"] else ""))
                     for c in g.claims]) + [""]
             for f in i["figures"]:
                 if f["kind"] == "table":
