@@ -26,6 +26,7 @@ import sympy
 from flint import arb, arb_mat
 
 from .errors import InputError
+from .reproducible import exp, matmul
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ class ClosedForm:
         """H at the rows of X through the closed form, float64 log-sum-exp, shape (P, d)."""
         wp, wc = self.weights_numpy(X, prefix, content)
         vp, vc = self.values_numpy(prefix, content)
-        return wp @ vp + np.einsum("pt,ptd->pd", wc, vc)
+        return matmul(wp, vp) + np.einsum("pt,ptd->pd", wc, vc)
 
     def weights_mp(self, x: Sequence, prefix: Prefix, content: Sequence[Sequence]) -> tuple[list, list]:
         """Softmax weights at the current mpmath precision: prefix (N) and content (T); entries are mpf."""
@@ -219,9 +220,10 @@ def softmax_sympy(terms: Sequence[tuple[sympy.Expr, sympy.Matrix]]) -> sympy.Mat
 
 
 def softmax_numpy(scores: np.ndarray) -> np.ndarray:
-    """Row-wise softmax by log-sum-exp: e^{σ_j − max σ}/Σ_l e^{σ_l − max σ} (never exp of a raw score)."""
+    """Row-wise softmax by log-sum-exp: e^{σ_j − max σ}/Σ_l e^{σ_l − max σ} (never exp of a raw score), with the
+    exp of verifier.reproducible (the same bits on every machine)."""
     shifted = scores - scores.max(axis=-1, keepdims=True)
-    w = np.exp(shifted)
+    w = exp(shifted)
     return w / w.sum(axis=-1, keepdims=True)
 
 
@@ -259,11 +261,12 @@ def forward_matrix_numpy(head: Head, queries: np.ndarray, shared: np.ndarray, ow
     own (P, T, D): each query's own context tokens. Returns (P, d_v).
     """
     W_Q, W_K, W_V = head.numpy_weights
-    q = queries @ W_Q.T
-    scores = np.concatenate([q @ (shared @ W_K.T).T, np.einsum("pa,pta->pt", q, own @ W_K.T)], axis=1)
+    q = matmul(queries, W_Q.T)
+    own_keys, own_values = np.einsum("ptb,ab->pta", own, W_K), np.einsum("ptb,db->ptd", own, W_V)
+    scores = np.concatenate([matmul(q, matmul(shared, W_K.T).T), np.einsum("pa,pta->pt", q, own_keys)], axis=1)
     w = softmax_numpy(scores)
     N = len(shared)
-    return w[:, :N] @ (shared @ W_V.T) + np.einsum("pt,ptd->pd", w[:, N:], own @ W_V.T)
+    return matmul(w[:, :N], matmul(shared, W_V.T)) + np.einsum("pt,ptd->pd", w[:, N:], own_values)
 
 
 def forward_matrix_mp(head: Head, query: Sequence, tokens: Sequence[Sequence]) -> list:

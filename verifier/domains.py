@@ -15,6 +15,7 @@ import numpy as np
 from scipy.spatial import ConvexHull, SphericalVoronoi, cKDTree
 
 from .errors import InputError
+from .reproducible import matmul
 
 
 def normalise_rows(X: np.ndarray) -> np.ndarray:
@@ -81,14 +82,21 @@ class Sphere:
         return normalise_rows(np.array(rows, dtype=float))
 
     def tangent_basis(self, x: np.ndarray) -> np.ndarray:
-        """An orthonormal basis (columns, shape (m+1, m)) of the tangent space T_x S^m = x^⊥."""
-        q, _ = np.linalg.qr(np.column_stack([x, np.eye(self.ambient_dim)]))
-        return q[:, 1:]
+        """An orthonormal basis (columns, shape (m+1, m)) of the tangent space T_x S^m = x^⊥: the columns j ≠ i of
+        the Householder reflection Q = I − 2vvᵀ/⟨v, v⟩, v = x + sign(x_i)‖x‖e_i, i the largest |x_i| (Q is
+        orthogonal and Qe_i = −sign(x_i) x/‖x‖). Element-wise arithmetic only, no LAPACK: the same bits on every
+        machine (verifier.reproducible)."""
+        x = np.asarray(x, dtype=float)
+        i = int(np.argmax(np.abs(x)))
+        v = x.copy()
+        v[i] += np.copysign(np.sqrt(np.sum(x * x)), x[i])
+        q = np.eye(self.ambient_dim) - np.multiply.outer(v, v) * (2 / np.sum(v * v))
+        return np.delete(q, i, axis=1)
 
     def retract(self, x: np.ndarray, basis: np.ndarray, t: np.ndarray) -> np.ndarray:
         """The point (x + basis·t)/‖x + basis·t‖: local coordinates t around x."""
-        y = x + basis @ t
-        return y / np.linalg.norm(y)
+        y = x + matmul(basis, t)
+        return y / np.sqrt(np.sum(y * y))  # not np.linalg.norm: for a vector it is a BLAS dot
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,9 @@ from .errors import InputError
 from .expressions import deep_recursion, read_expression
 from .inputs import clip, parse_number
 from .precision import PrecisionPolicy
+from .reproducible import exp, matmul
+
+NUMPY = [{"exp": exp}, "numpy"]  # lambdify's float64 modules: exp with the same bits on every machine
 
 
 def coordinates(m: int) -> tuple[sympy.Symbol, ...]:
@@ -52,14 +55,14 @@ class Target:
     def d(self) -> int:
         return len(self.components)
 
-    def _compile(self, expressions, modules: str):
+    def _compile(self, expressions, modules):
         """lambdify of the already-built (reader-checked) expressions; long chains compile deep."""
         with deep_recursion():
             return sympy.lambdify(coordinates(self.m), expressions, modules=modules)
 
     @cached_property
     def _numpy(self):
-        return self._compile(list(self.components), "numpy")
+        return self._compile(list(self.components), NUMPY)
 
     @cached_property
     def _mp(self):
@@ -71,7 +74,7 @@ class Target:
 
     @cached_property
     def _jacobian(self):
-        return self._compile(self._jacobian_expressions, "numpy")
+        return self._compile(self._jacobian_expressions, NUMPY)
 
     @cached_property
     def _jacobian_mp(self):
@@ -175,10 +178,10 @@ def check_hypotheses(target: Target, policy: PrecisionPolicy, seed: int, samples
     J = target.jacobian(X)
     target.require_finite_jacobian(X, J)
     bases = np.stack([sphere.tangent_basis(x) for x in X])
-    _, s, vt = np.linalg.svd(J @ bases)
+    _, s, vt = np.linalg.svd(np.einsum("pdi,pij->pdj", J, bases))
     steep = int(np.argmax(s[:, 0]))
     h = 1e-6
-    u = bases[steep] @ vt[steep, 0]
+    u = matmul(bases[steep], vt[steep, 0])
     rng = np.random.default_rng(seed + 1)
     pairs = [(X[steep], normalise_rows(X[steep] + h * u))]
     A, Bp = X[rng.integers(len(X), size=256)], X[rng.integers(len(X), size=256)]

@@ -14,6 +14,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from verifier.attention import ClosedForm, Prefix
+from verifier.reproducible import matmul
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class HeadTerms:
 
     def output_f64(self) -> np.ndarray:
         """H at the rows: Σ_i w_i ν_i + Σ_c w_c ν_c, shape (P, d)."""
-        return self.prefix_weights @ self.prefix_values + self.content_sum_f64()
+        return matmul(self.prefix_weights, self.prefix_values) + self.content_sum_f64()
 
     def content_sum_f64(self) -> np.ndarray:
         """Σ_c w_c ν_c at the rows, shape (P, d)."""

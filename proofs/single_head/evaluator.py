@@ -19,6 +19,7 @@ from verifier.attention import ClosedForm, Prefix, tail_log_budget
 from verifier.budget import scan_chunk_rows
 from verifier.domains import CoveringRadius, Sphere, farthest_point_candidates, to_sphere_mp
 from verifier.precision import exact_to_mp
+from verifier.reproducible import matmul
 from verifier.supnorm import SupResult, sup_search
 
 from proofs.h0.evaluator import H0Evaluator
@@ -74,11 +75,11 @@ class E1Evaluator(H0Evaluator):
         points = points[index]
         terms = self.terms_f64(X, Prefix(full.keys[index], full.biases[index], full.values[index]))
         wp, vp, fx = terms.prefix_weights, terms.prefix_values, terms.target
-        near = (X @ points.T) >= 1 - float(self.c.r) ** 2 / 2  # ‖x − p‖ ≤ r ⇔ ⟨x, p⟩ ≥ 1 − r²/2
+        near = matmul(X, points.T) >= 1 - float(self.c.r) ** 2 / 2  # ‖x − p‖ ≤ r ⇔ ⟨x, p⟩ ≥ 1 − r²/2
         wn, wf = wp * near, wp * ~near
         vectors = {
-            "near": wn @ vp - wn.sum(1, keepdims=True) * fx,
-            "far": wf @ vp - wf.sum(1, keepdims=True) * fx,
+            "near": matmul(wn, vp) - wn.sum(1, keepdims=True) * fx,
+            "far": matmul(wf, vp) - wf.sum(1, keepdims=True) * fx,
             "leak": terms.content_sum_f64() - terms.content_weights.sum(1, keepdims=True) * fx,
             "error": terms.output_f64() - fx,
         }
@@ -153,7 +154,7 @@ class E1Evaluator(H0Evaluator):
         A correct cut keeps it below about 10^−(dps+6) (G of near_tokens); parts_mp stops if it exceeds 10^−(dps+3)."""
         points = self.c.float64[0]
         lam_mp = exact_to_mp(self.c.lam)
-        distance = np.sqrt(np.maximum(0.0, 2 - 2 * (points @ np.array([float(v) for v in xm]))))
+        distance = np.sqrt(np.maximum(0.0, 2 - 2 * matmul(points, np.array([float(v) for v in xm]))))
         outside = np.sort(distance)[len(sub)]
         c_out = mpmath.mpf(1) - mpmath.mpf(max(0.0, outside - 1e-9)) ** 2 / 2
         best = max(mpmath.fsum(k * v for k, v in zip(key, xm)) for key in sub.keys)
@@ -175,6 +176,6 @@ class E1Evaluator(H0Evaluator):
         if dps not in self._thresholds:
             self._thresholds[dps] = 1 - exact_to_mp(self.c.r**2 / 2)
         threshold = self._thresholds[dps]
-        margin = self.c.float64[0][list(index)] @ np.array([float(v) for v in xm]) - float(threshold)
+        margin = matmul(self.c.float64[0][list(index)], np.array([float(v) for v in xm])) - float(threshold)
         return [bool(gap > 0) if abs(gap) > 1e-9 else mpmath.fdot(xm, p) >= threshold for gap, p in zip(margin, points)]
 

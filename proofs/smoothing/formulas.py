@@ -37,6 +37,7 @@ import numpy as np
 import sympy
 
 from verifier.claims import ClaimResult, Kind, claim_holds
+from verifier.reproducible import exp
 
 eps, L, B, T = sympy.symbols("epsilon L B T", positive=True)
 m = sympy.Symbol("m", positive=True, integer=True)
@@ -100,7 +101,7 @@ def kernel_means_f64(integrands, m_value: int, kappa_value: float, kinks: tuple 
     points = _breakpoints(kappa_value, np.pi, kinks)
 
     def density(theta):
-        return np.exp(kappa_value * (np.cos(theta) - 1)) * np.sin(theta) ** (m_value - 1)
+        return exp(kappa_value * (np.cos(theta) - 1)) * np.sin(theta) ** (m_value - 1)
 
     def integral(f):
         return sum(quad(f, a, b, epsabs=0, epsrel=1e-12, limit=200)[0] for a, b in zip(points, points[1:]))

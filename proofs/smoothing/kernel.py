@@ -21,6 +21,7 @@ from flint import arb, ctx
 from verifier.ball import arb_rational
 from verifier.domains import Sphere
 from verifier.precision import GUARD_DIGITS
+from verifier.reproducible import exp
 
 from . import formulas as F
 
@@ -180,7 +181,7 @@ def smoothed_f64(target, X: np.ndarray, kappa: float, chunk: int = 128) -> np.nd
         theta, wt = Theta * nodes, Theta * gl
     else:
         theta, wt = Theta * (nodes + 1) / 2, Theta * gl / 2
-    weight = wt * np.exp(kappa * (np.cos(theta) - 1)) * np.sin(theta) ** (m - 1)
+    weight = wt * exp(kappa * (np.cos(theta) - 1)) * np.sin(theta) ** (m - 1)
     out = np.empty((len(X), target.d))
     sphere = Sphere(m)
     for start in range(0, len(X), chunk):
