@@ -243,7 +243,7 @@ def _threshold_guess(a: np.ndarray, b: np.ndarray, u: np.ndarray) -> float:
     order = np.argsort(-u, kind="stable")
     us, aa, bb = u[order], a[order], b[order]
     with np.errstate(all="ignore"):
-        num = np.concatenate([[0.0], np.cumsum((bb - aa) * us)]) + np.dot(aa, us)
+        num = np.concatenate([[0.0], np.cumsum((bb - aa) * us)]) + np.einsum("i,i->", aa, us)
         den = np.concatenate([[0.0], np.cumsum(bb - aa)]) + np.sum(aa)
         return float(np.max(np.where(den > 0, num / den, -np.inf)))
 

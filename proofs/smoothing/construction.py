@@ -20,6 +20,7 @@ from verifier.budget import scan_chunk_rows
 from verifier.domains import Sphere, to_sphere_mp
 from verifier.errors import InputError
 from verifier.precision import exact_to_mp
+from verifier.reproducible import matmul
 from verifier.supnorm import SupResult, sup_search
 
 from proofs.h0.evaluator import H0Evaluator
@@ -178,7 +179,7 @@ class E2Evaluator(H0Evaluator):
     def parts_f64(self, X: np.ndarray, smoothed: bool = True) -> dict[str, np.ndarray]:
         terms = self.terms_f64(X, self.c.float64[1])
         wp, vp, fx = terms.prefix_weights, terms.prefix_values, terms.target
-        ratio = (wp @ vp) / wp.sum(axis=1, keepdims=True)  # Q_f/Q_1: the prefix tokens alone
+        ratio = matmul(wp, vp) / wp.sum(axis=1, keepdims=True)  # Q_f/Q_1: the prefix tokens alone
         # H − Q_f/Q_1 = Σ_c w_c (ν_c − Q_f/Q_1): no cancellation, however small the content weights
         vectors = {"error": terms.output_f64() - fx,
                    "leakage": np.einsum("pt,ptd->pd", terms.content_weights, terms.content_values - ratio[:, None, :])}
