@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from verifier.report.format import (PRECISION_NOTE, SIGNIFICANT_DIGITS, claim_number, effort, fact_rows, fact_tables, is_table, number,
+from verifier.report.format import (SIGNIFICANT_DIGITS, claim_number, effort, fact_rows, fact_tables, is_table, number,
                                     paper_claims, unlabelled)
 
 PYTHON_SYNTAX = r"\b(True|False|None)\b|[{}]|'\w*'\s*[:,]|\[[^\]]*, "  # a dict, list or bool as Python prints it
@@ -15,7 +15,6 @@ def test_numbers_in_one_format_with_their_precision():
     assert number(62794.05114939349) == "62794.1" and number(0.0151161984487) == "0.0151162" and number(0.001) == "0.001"
     assert number(True) == "yes" and number(False) == "no"  # never True/False on the page
     assert number("gauss") == "gauss" and number("1/10") == "1/10"  # text stays text
-    assert PRECISION_NOTE.startswith(f"numbers to {SIGNIFICANT_DIGITS} significant digits")
 
 
 def test_an_underflowing_value_prints_its_real_number_never_the_float_artefact():

@@ -16,7 +16,6 @@ from typing import Any, Mapping, Optional
 import mpmath
 
 SIGNIFICANT_DIGITS = 6
-PRECISION_NOTE = f"numbers to {SIGNIFICANT_DIGITS} significant digits (report.json holds them in full)"
 _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?", re.IGNORECASE)  # a decimal literal, e.g. a value_text
 
 
