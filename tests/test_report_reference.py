@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import shlex
 import shutil
@@ -14,6 +15,7 @@ from verifier import cli
 from verifier.errors import InputError
 
 from verifier.report import docs_links
+from verifier.report.document import without_timing
 from verifier.report.schema import validate
 from verifier.report.suite import read_suite
 
@@ -35,6 +37,84 @@ def test_reference_report_is_valid_and_made_from_the_committed_configuration():
         for instance in theorem["instances"]:
             for figure in instance["figures"]:
                 assert figure["file"] is None or (REFERENCE / figure["file"]).is_file()
+
+
+MACHINE_KEYS = ("environment",)  # the run's machine and package versions: a record of where it ran, not a result
+
+
+def printed_differences(committed, regenerated, path: str = "") -> list[str]:
+    """Every value of two report.json documents that differs, as ``path: committed != regenerated``: numbers compared
+    exactly (a last digit, a point count), texts and structure too; timing fields (``without_timing``) and the
+    environment record are left out."""
+    if path == "":
+        committed, regenerated = (without_timing({k: v for k, v in d.items() if k not in MACHINE_KEYS})
+                                  for d in (committed, regenerated))
+    if isinstance(committed, dict) and isinstance(regenerated, dict):
+        keys = list(dict.fromkeys([*committed, *regenerated]))
+        return [d for k in keys for d in printed_differences(committed.get(k), regenerated.get(k), f"{path}.{k}")]
+    if isinstance(committed, list) and isinstance(regenerated, list) and len(committed) == len(regenerated):
+        return [d for i, (a, b) in enumerate(zip(committed, regenerated)) for d in printed_differences(a, b, f"{path}[{i}]")]
+    same = type(committed) is type(regenerated) and committed == regenerated
+    return [] if same else [f"{path}: {committed!r} != {regenerated!r}"]
+
+
+def test_the_comparison_with_the_committed_report_finds_a_last_digit():  # negative control of the slow test below
+    doc = json.loads((REFERENCE / "report.json").read_text())
+    assert printed_differences(doc, json.loads(json.dumps(doc))) == []
+    numbers = [(keys, value) for keys, value in _leaves(doc) if isinstance(value, float) and "wall_time_s" not in keys]
+    assert len(numbers) > 100
+    for keys, value in numbers[:: max(1, len(numbers) // 25)]:
+        up = math.nextafter(value, math.inf)  # one unit in the last place
+        assert printed_differences(doc, _replaced(doc, keys, up)) == [f"{_shown(keys)}: {value!r} != {up!r}"]
+    counted = next(keys for keys, value in _leaves(doc) if keys[-1] == "points" and "claims" in keys and value)
+    assert printed_differences(doc, _replaced(doc, counted, _value(doc, counted) + 1))  # a sampled point count
+    assert printed_differences(doc, _replaced(doc, ("theorems", 0, "instances", 0, "claims", 0, "value"), None))
+    retimed = _replaced(_replaced(doc, ("wall_time_s",), doc["wall_time_s"] + 9.5), ("generated_at",), "2099-01-01T00:00:00Z")
+    assert printed_differences(doc, _replaced(retimed, ("environment",), {"python": "3.99"})) == []  # not results
+
+
+def _leaves(value, keys: tuple = ()):
+    """(keys, value) of every leaf: keys the dict keys and list indices from the top."""
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else None
+    if children is None:
+        yield keys, value
+        return
+    for k, v in children:
+        yield from _leaves(v, (*keys, k))
+
+
+def _shown(keys: tuple) -> str:
+    """The path as printed_differences writes it: .key and [index] steps."""
+    return "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys)
+
+
+def _value(doc, keys: tuple):
+    for k in keys:
+        doc = doc[k]
+    return doc
+
+
+def _replaced(doc, keys: tuple, value):
+    """A deep copy of ``doc`` with the value at ``keys`` replaced."""
+    copy = json.loads(json.dumps(doc))
+    _value(copy, keys[:-1])[keys[-1]] = value
+    return copy
+
+
+@pytest.mark.slow
+def test_the_reference_report_regenerates_with_every_printed_number(tmp_path, monkeypatch):
+    """`verifier report --config reports/reference.toml --out reports`, run in a fresh folder, writes a report.json
+    equal to the committed one apart from timing fields and the environment record (about 2 minutes on 2 cores): the
+    sampled searches give the same bits on every machine (verifier.reproducible), so every value, argmax and point
+    count is the committed one."""
+    (tmp_path / "reports").mkdir()
+    shutil.copy(ROOT / "reports" / "reference.toml", tmp_path / "reports")
+    shutil.copytree(ROOT / "reports" / "sweeps", tmp_path / "reports" / "sweeps")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(shlex.split(json.loads((REFERENCE / "report.json").read_text())["command"])[1:]) == 0
+    regenerated = json.loads((tmp_path / "reports" / "reference" / "report.json").read_text())
+    differences = printed_differences(json.loads((REFERENCE / "report.json").read_text()), regenerated)
+    assert not differences, "\n".join(differences[:40])
 
 
 def test_every_docs_link_of_the_reference_report_resolves():
