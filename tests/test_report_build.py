@@ -204,9 +204,8 @@ def test_every_claim_links_to_a_page_and_anchor_inside_the_folder(made, doc):
         assert f'id="{anchor}"' in (folder / path).read_text(), link
 
 
-@pytest.mark.xfail(strict=True, reason="index.html links docs through html.py's docs_href, which still makes repository "
-                                       "links (relative); it must be docs_links.local (A2's report asks for it)")
 def test_every_link_on_the_page_resolves_inside_the_folder(made):
+    """Every link of index.html (docs pages, figures) is a file in the folder, with its anchor there."""
     folder = made[2]
     parser = _Links()
     parser.feed((folder / "index.html").read_text())
