@@ -93,7 +93,7 @@ def test_dropping_undecided_tokens_from_the_far_part_is_caught(monkeypatch):
     cells = _undecided_cells(prefix, cells)[:40]  # fine enough that the certainly-far tokens' boxes are tight
     assert _worst_far_excess(c, evaluator, prefix, cells, functions) <= 0
     original = head_enclosure._far_range
-    monkeypatch.setattr(head_enclosure, "_far_range", lambda a, b, cap, *rest: original(a, b, 0.0, *rest))
+    monkeypatch.setattr(head_enclosure, "_far_range", lambda a, b, cap, *rest: original(a, b, [head_enclosure.ZERO] * len(cap), *rest))
     assert _worst_far_excess(c, evaluator, prefix, cells, functions) > 0
 
 

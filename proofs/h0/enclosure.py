@@ -1,9 +1,10 @@
 """Rigorous enclosures of the H0 head's error ‖H − f‖ and its parts near/far/leak on a face cell.
 
-H0 with prefix tokens (λp_i, β, v_i) and T content tokens equal to x (score ⟨x,x⟩+1 = 2, value 0):
+H0 with prefix tokens (λp_i, β_i, v_i) (unit p_i; E1 has one bias β for every token, E2 the biases
+ln w_i + β) and T content tokens equal to x (score ⟨x,x⟩+1 = 2, value 0):
 
     H(x) − f(x) = Σ_i ŵ_i (v_i − f(x)) + ĉ·(0 − f(x)),   ŵ_i = e^{s_i}/Z, ĉ = T e²/Z,
-    s_i = λ⟨x, p_i⟩ + β,   Z = Σ_i e^{s_i} + T e².
+    s_i = λ⟨x, p_i⟩ + β_i,   Z = Σ_i e^{s_i} + T e².
 
 Every number of a bound is a ball (python-flint ``arb``), so the bounds contain the truth at every
 scale (f, v and ε of 10⁻²⁵⁰ or 10²⁵⁰ alike); floats only choose which tokens to enclose one by one and
@@ -17,7 +18,7 @@ where to try a threshold, never enter a bound. Facts that keep the enclosures ti
 * **O(k) per cell.** Only the k tokens that ``verifier.balltree`` cannot place beyond a cutoff chord c
   of ĉ are enclosed one by one; every other token has ‖ĉ − p‖ > c (proved in ball arithmetic by the
   tree), so θ_p > θ_c = 2·asin(c/2) and ⟨x, p⟩ ≤ cos(max(0, θ_c − ρ)). The N − k enter together as one
-  item of weight in [0, tail], tail = (N − k)·e^{λ cos(max(0, θ_c − ρ)) + β − ref}, with values in
+  item of weight in [0, tail], tail = (N − k)·e^{λ cos(max(0, θ_c − ρ)) + max_i β_i − ref}, with values in
   [−V, V] − f (V ≥ every |v_ij|).
 * **Ratio range.** For weights w_i in a box [a_i, b_i] and values u_i, max Σ w_i u_i / Σ w_i is
   attained with w_i = b_i for u_i above the maximum R* and a_i below it (a threshold in the sorted
@@ -26,7 +27,7 @@ where to try a threshold, never enter a bound. Facts that keep the enclosures ti
   only), and *prove* the bound by evaluating g(R) in ball arithmetic. The minimum is the maximum for −u.
 * **Far means not near.** A token that is near on part of the cell and far on the rest (undecided,
   U) enters the far part only where ‖x − p_i‖ > r, i.e. ⟨x, p_i⟩ < 1 − r²/2, where its weight is
-  below c_far = e^{λ(1 − r²/2) + β − ref}. So in the far part such a token is two items: w_i·1[far]
+  below c_far = e^{λ(1 − r²/2) + β_i − ref}. So in the far part such a token is two items: w_i·1[far]
   ∈ [0, min(b_i, c_far)] with its value u_i, and the rest w_i·1[near] ∈ [max(0, a_i − min(b_i, c_far)), b_i]
   with value 0: every actual pair (w_i·1[far], w_i·1[near]) lies in that box, so the ratio range over
   it contains the far part. (The box model alone lets such a token weigh e^{λ cos(θ_i − ρ)} against
@@ -64,18 +65,20 @@ ZERO = arb(0)
 
 @dataclass(frozen=True)
 class PrefixBalls:
-    """A prefix on H0 in ball form: points p_i, values v_i, λ and β (balls), T, and 1 − r²/2."""
+    """A prefix on H0 in ball form: unit points p_i, values v_i, λ and the biases β_i (balls), T, and 1 − r²/2."""
 
-    points: list  # list of lists of arb: p_i
+    points: list  # list of lists of arb: p_i, each of norm 1
     values: list  # list of lists of arb: v_i
     lam: arb
-    beta: arb
+    biases: list  # list of arb: β_i
     context: int
     near_cos: arb  # 1 − r²/2: ‖x − p‖ ≤ r ⇔ ⟨x, p⟩ ≥ 1 − r²/2
 
-    @classmethod
-    def build(cls, points: list, values: list, lam: arb, beta: arb, context: int, near_cos: arb) -> "PrefixBalls":
-        return cls(points, values, lam, beta, context, near_cos)
+    @cached_property
+    def bias_bound(self) -> arb:
+        """An exact point ≥ every β_i (the tail's bias)."""
+        with ctx.workprec(PRECISION_BITS):
+            return functools.reduce(arb.max, (b.upper() for b in self.biases))
 
     @property
     def N(self) -> int:
@@ -116,19 +119,20 @@ def enclose_parts(prefix: PrefixBalls, cell: FaceCell, target: Sequence[Callable
             return (math.inf,) * 4
         index, tail_cos = _neighbours(prefix, cell)
         low_cos, high_cos = zip(*(angle_range(centre, rho, prefix.points[i]) for i in index)) if index else ((), ())
-        lam, beta = prefix.lam, prefix.beta
-        shift = functools.reduce(arb.max, (lam * c + beta for c in low_cos), lam + beta).lower()
-        a = [(lam * c + beta - shift).exp().lower() for c in low_cos]
-        b = [(lam * c + beta - shift).exp().upper() for c in high_cos]
+        lam, beta = prefix.lam, [prefix.biases[i] for i in index]
+        shift = functools.reduce(arb.max, (lam * c + b for c, b in zip(low_cos, beta)), lam + prefix.bias_bound).lower()
+        a = [(lam * c + b - shift).exp().lower() for c, b in zip(low_cos, beta)]
+        b = [(lam * c + b - shift).exp().upper() for c, b in zip(high_cos, beta)]
         content = prefix.context * (2 - shift).exp()
-        tail = (prefix.N - len(index)) * (lam * tail_cos + beta - shift).exp() if len(index) < prefix.N else ZERO
+        tail = ((prefix.N - len(index)) * (lam * tail_cos + prefix.bias_bound - shift).exp() if len(index) < prefix.N
+                else ZERO)
         if not (all(v.is_finite() for v in b) and content.is_finite() and tail.is_finite()):
             return (math.inf,) * 4
         c_lo, c_hi, tail = content.lower(), content.upper(), tail.upper()
         near = [bool(c >= prefix.near_cos) for c in low_cos]
         far = [bool(c < prefix.near_cos) for c in high_cos]
         unsure = [not (n or f) for n, f in zip(near, far)]
-        far_cap = (lam * prefix.near_cos + beta - shift).exp().upper()
+        far_cap = [(lam * prefix.near_cos + b - shift).exp().upper() for b in beta]
         w_lo, w_hi = a + [c_lo, ZERO], b + [c_hi, tail]
         spread = arb(0, 1) * prefix.value_bound  # [−V, V]
         error, near_part, far_part = [], [], []
@@ -147,15 +151,15 @@ def enclose_parts(prefix: PrefixBalls, cell: FaceCell, target: Sequence[Callable
 
 def _far_range(a, b, far_cap, values, far, unsure, content, tail) -> tuple[arb, arb]:
     """Range of one component of the far part Σ_{‖x−p_i‖>r} ŵ_i (v_i − f) (all exact end points; ``values``
-    = (lo, hi) of the tokens, then the content's and the tail's): far tokens keep weight box and value
-    interval, near ones value 0, an undecided token splits into a far item of weight [0, min(b_i, c_far)]
+    = (lo, hi) of the tokens, then the content's and the tail's; ``far_cap`` the tokens' c_far): far tokens keep
+    weight box and value interval, near ones value 0, an undecided token splits into a far item of weight [0, min(b_i, c_far)]
     with its values and a near item of weight [max(0, a_i − min(b_i, c_far)), b_i] and value 0 (module
     doc: far means not near); content value 0, tail its values."""
     lo, hi = values
     w_lo, w_hi, u_lo, u_hi = [content[0], ZERO], [content[1], tail], [ZERO, lo[-1]], [ZERO, hi[-1]]
-    for a_i, b_i, v_lo, v_hi, f, s in zip(a, b, lo, hi, far, unsure):
+    for a_i, b_i, cap_i, v_lo, v_hi, f, s in zip(a, b, far_cap, lo, hi, far, unsure):
         if s:
-            cap = b_i.min(far_cap)
+            cap = b_i.min(cap_i)
             w_lo += [ZERO, (a_i - cap).lower()]
             w_hi += [cap, b_i]
             u_lo += [v_lo, ZERO]

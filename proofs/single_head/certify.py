@@ -55,7 +55,8 @@ def prefix_balls(construction) -> PrefixBalls:
             points.append([v / norm for v in g])
         values = [[c.value_sign * f(p) for f in functions] for p in points]
         r = sympy_number(c.r)
-        return PrefixBalls.build(points, values, sympy_number(c.lam), sympy_number(c.beta), c.params.context, 1 - r * r / 2)
+        return PrefixBalls(points, values, sympy_number(c.lam), [sympy_number(c.beta)] * len(points), c.params.context,
+                           1 - r * r / 2)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import sympy
 
 from verifier.attention import ClosedForm, Prefix
 from verifier.ball import lower, upper
-from verifier.budget import scan_chunk_rows
+from verifier.budget import Budget, scan_chunk_rows
 from verifier.domains import Sphere, to_sphere_mp
 from verifier.errors import InputError
 from verifier.precision import exact_to_mp
@@ -42,10 +42,13 @@ class E2Parameters(H0Instance):
     size: int  # the rule's size
     size_source: str  # "given", or how it was derived ("quadrature bound", "few-nodes tamper")
     tamper: Optional[str]
+    evidence: str = "auto"  # --evidence: auto and certified certify E2.sup by branch and bound (certify.py)
+    budget: Budget = Budget()
 
     def to_json(self) -> dict:
         return {**super().to_json(), "rule": self.rule, "size": self.size, "size_source": self.size_source,
-                "tamper": self.tamper}
+                "tamper": self.tamper, "evidence_mode": self.evidence, "cert_cells": self.budget.cells,
+                "max_seconds": self.budget.max_seconds}
 
 
 def cell_radius_f64(name: str, m: int, size: int) -> float:

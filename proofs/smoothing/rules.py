@@ -163,7 +163,7 @@ def _partition(m: int, n: int) -> tuple[list, list, mpmath.mpf]:
     return points, weights, mpmath.sqrt(m) / n
 
 
-CONSTANTS_BITS = 128  # precision of the balls of h and w_min
+CONSTANTS_BITS = 128  # precision of the balls of h, w_min and the rule's points and weights
 
 
 def constants_arb(name: str, m: int, size: int) -> tuple[arb, arb]:
@@ -177,21 +177,70 @@ def constants_arb(name: str, m: int, size: int) -> tuple[arb, arb]:
             return 2 * (arb.pi() / (2 * size)).sin(), 2 * arb.pi() / size
         if name == "gauss":
             return _gauss_product_arb(size)
-        side = [(arb(-size + 2 * j) / size, arb(-size + 2 * j + 2) / size) for j in range(size)]
+        return arb(m).sqrt() / size, functools.reduce(lambda a, b: a.min(b), (area for _, area in _face_cells_arb(m, size)))
+
+
+def rule_balls(name: str, m: int, size: int) -> tuple[list[list[arb]], list[arb]]:
+    """The rule's points p_i and weights w_i as balls containing the exact ones (same formulas as the mpmath
+    construction, in ``arb`` at CONSTANTS_BITS): S^1 gauss (cos 2πi/N, sin 2πi/N), 2π/N; S^2 gauss
+    (√(1−z_j²) cos φ_k, √(1−z_j²) sin φ_k, z_j), φ_k = 2π(k + ½)/n_φ, weights ω_j·2π/n_φ; partition the projected
+    face-cell centres and the cells' exact areas. The points have norm 1 exactly (the balls contain unit vectors)."""
+    with ctx.workprec(CONSTANTS_BITS):
+        if (name, m) == ("gauss", 1):
+            angles = [2 * arb.pi() * i / size for i in range(size)]
+            return [[t.cos(), t.sin()] for t in angles], [2 * arb.pi() / size] * size
+        if name == "gauss":
+            z, omega = _legendre_arb(size)
+            n_phi = 2 * size
+            points, weights = [], []
+            for z_j, w_j in zip(z, omega):
+                s = (1 - z_j * z_j).sqrt()
+                for k in range(n_phi):
+                    phi = 2 * arb.pi() * (2 * k + 1) / (2 * n_phi)
+                    points.append([s * phi.cos(), s * phi.sin(), z_j])
+                    weights.append(w_j * 2 * arb.pi() / n_phi)
+            return points, weights
+        points, weights = [], []
+        for axis in range(m + 1):
+            for sign in (-1, 1):
+                for (lower_, upper_), area in _face_cells_arb(m, size):
+                    centre = [(a + b) / 2 for a, b in zip(lower_, upper_)]
+                    x = centre[:axis] + [arb(sign)] + centre[axis:]
+                    norm = sum((c * c for c in x), arb(0)).sqrt()
+                    points.append([c / norm for c in x])
+                    weights.append(area)
+        return points, weights
+
+
+def _face_cells_arb(m: int, size: int) -> list[tuple[tuple[list, list], arb]]:
+    """((lower, upper), area) of the size^m cells of one cube face, in the order of ``_partition``; the area of the
+    projection to S^m: m = 1 arctan b − arctan a, m = 2 the solid angle Σ ± arctan(xy/√(1+x²+y²)) over the corners."""
+    side = [(arb(-size + 2 * j) / size, arb(-size + 2 * j + 2) / size) for j in range(size)]
+
+    def corner(x, y):
+        return (x * y / (1 + x * x + y * y).sqrt()).atan()
+
+    cells = []
+    for cell in itertools.product(side, repeat=m):
+        lower_, upper_ = [a for a, _ in cell], [b for _, b in cell]
         if m == 1:
-            areas = [b.atan() - a.atan() for a, b in side]
+            area = upper_[0].atan() - lower_[0].atan()
         else:
-            def corner(x, y):
-                return (x * y / (1 + x * x + y * y).sqrt()).atan()
-            areas = [corner(b1, b2) - corner(a1, b2) - corner(b1, a2) + corner(a1, a2)
-                     for (a1, b1), (a2, b2) in itertools.product(side, repeat=2)]
-        return arb(m).sqrt() / size, functools.reduce(lambda a, b: a.min(b), areas)
+            (a1, a2), (b1, b2) = lower_, upper_
+            area = corner(b1, b2) - corner(a1, b2) - corner(b1, a2) + corner(a1, a2)
+        cells.append(((lower_, upper_), area))
+    return cells
+
+
+def _legendre_arb(n: int) -> tuple[list[arb], list[arb]]:
+    """Gauss–Legendre nodes z_j (increasing) and weights ω_j on [−1, 1] as balls (``arb.legendre_p_root``)."""
+    roots = [arb.legendre_p_root(n, k, weight=True) for k in reversed(range(n))]
+    return [r[0] for r in roots], [r[1] for r in roots]
 
 
 def _gauss_product_arb(n: int) -> tuple[arb, arb]:
     """(h, w_min) of the S^2 Gauss rule with n nodes in cos θ and 2n sectors, as balls (see ``_gauss_product``)."""
-    roots = [arb.legendre_p_root(n, k, weight=True) for k in reversed(range(n))]  # increasing z
-    z, omega = [r[0] for r in roots], [r[1] for r in roots]
+    z, omega = _legendre_arb(n)
     edges = [arb(-1)]
     for w in omega[:-1]:
         edges.append(edges[-1] + w)

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 from verifier.budget import OPTIONS as BUDGET_OPTIONS, check_budget
 from verifier.errors import InputError
 from verifier.inputs import choice, integer, parse_number
-from verifier.options import DPS, MAX_PREFIX, POINTS, SEED, Option, read_options, tamper
-from verifier.theorem import SUP_LABELS, SUP_UNITS, Outcome, Sizing, TheoremBase, nested
+from verifier.options import CERT_CELLS, DPS, EVIDENCE, MAX_PREFIX, POINTS, SEED, Option, read_options, tamper
+from verifier.theorem import CERTIFIED_LABELS, CERTIFIED_UNITS, SUP_LABELS, SUP_UNITS, Outcome, Sizing, TheoremBase, nested
 
 from proofs import paper
 from proofs.h0.inputs import CONTEXT, TARGET, check_eps_range, stated_target
@@ -51,8 +51,9 @@ class Smoothing(TheoremBase):
                       (("smoothing", "smoothing f_κ − f"), ("quadrature", "quadrature"), ("leakage", "leakage"))},
                    **{f"error_split.{part}.{key}": label for part in ("smoothing", "quadrature", "leakage")
                       for key, label in (("sup", "sampled sup"), ("bound", "bound"))},
-                   "sup_error": "sup ‖H − f‖", **nested("sup_error", SUP_LABELS)}
-    fact_units = {"rule_size": "points", "prefix_length": "tokens", "prefix_length_bound": "tokens", **nested("sup_error", SUP_UNITS)}
+                   "sup_error": "sup ‖H − f‖", **nested("sup_error", {**SUP_LABELS, **CERTIFIED_LABELS})}
+    fact_units = {"rule_size": "points", "prefix_length": "tokens", "prefix_length_bound": "tokens",
+                  **nested("sup_error", {**SUP_UNITS, **CERTIFIED_UNITS})}
 
     options = (
         Option("dim", "sphere dimension m (1 or 2)", integer(1, 2, "the rules are implemented on S^1 and S^2"), 1),
@@ -69,15 +70,22 @@ class Smoothing(TheoremBase):
            .with_default(20),
         SEED,
         POINTS.with_default(8_000),
+        EVIDENCE.with_help("auto: certify the sup error E2.sup by branch and bound in ball arithmetic on S^1 (on S^2 it "
+                           "takes tens of minutes), else sample; certified: certify E2.sup on S^1 and S^2 and require every "
+                           "claim the verdict rests on to be certified or exact (the split's claims are sampled, so the "
+                           "verdict is then INCONCLUSIVE); sampled: no certification"),
+        CERT_CELLS,
         tamper(TAMPER_MODES),
         MAX_PREFIX.with_help("refuse rules with more points").with_default(MAX_RULE_POINTS),
         *BUDGET_OPTIONS,
     )
 
     def parameters(self, **raw: Any) -> E2Parameters:
+        from verifier.budget import Budget
         from verifier.precision import PrecisionPolicy
         from verifier.targets import Target
 
+        from .certify import why_not_certifiable
         from .construction import E2Parameters, smallest_rule_size
         from .cost import cost_estimate
         from .rules import minimal_size, rule_prefix_length
@@ -88,7 +96,10 @@ class Smoothing(TheoremBase):
         f = Target.parse(target, dim, lipschitz, bound)
         check_eps_range("E2", eps, f.lipschitz)
         params = E2Parameters(dim, eps, f, o["context"], o["seed"], PrecisionPolicy(dps=o["dps"]), o["points"], o["rule"],
-                              o["size"] or 0, "given" if o["size"] else "quadrature bound", o["tamper"])
+                              o["size"] or 0, "given" if o["size"] else "quadrature bound", o["tamper"], o["evidence"],
+                              Budget(o["cert_cells"], float(o["max_seconds"])))
+        if o["evidence"] == "certified" and (reason := why_not_certifiable(f)):
+            raise InputError(f"--evidence certified: {reason}; use --evidence auto")
         if o["tamper"] == "few-nodes" or not o["size"]:
             source = "few-nodes tamper" if o["tamper"] == "few-nodes" else "quadrature bound"
             params = replace(params, size=smallest_rule_size(params), size_source=source)
@@ -117,6 +128,7 @@ class Smoothing(TheoremBase):
         from proofs.h0.head import h0_head
 
         from . import formulas as F
+        from . import certify
         from .claims import amos_claim, normaliser_agreement_claim, normaliser_claim, rule_claim, split_claims, two_paths_claim
         from .construction import E2Construction, E2Evaluator
 
@@ -138,6 +150,7 @@ class Smoothing(TheoremBase):
             *split,
             claim_sup_le("E2.sup", f"E2: sup over S^{m} of ‖H(x) − f(x)‖ ≤ ε", sups["error"], params.eps, tol, Kind.THEOREM),
         ]
+        claims[-1], certified = certify.certified_sup(claims[-1], c)
         h, w_min = c.rule_constants()
         facts = {
             "kappa": float(sympy.N(c.kappa, 17)),
@@ -148,7 +161,7 @@ class Smoothing(TheoremBase):
             "cell_radius": float(h),
             "beta": float(sympy.N(c.beta, 17)),
             "error_split": error_split,
-            "sup_error": sups["error"].to_json(),
+            "sup_error": {**sups["error"].to_json(), **certified},
         }
         return Outcome(tuple(claims), facts)
 

@@ -1,0 +1,115 @@
+"""Tests for proofs/smoothing/certify.py and the rule's balls: the prefix in ball form contains the mpmath
+construction, the enclosure with per-token biases contains 50-digit values of ‖H − f‖ on random cells (and a
+weakened one is caught), E2.sup is certified on S¹ and never certified PASS under a negative control."""
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+from flint import arb, ctx
+
+from proofs.h0.enclosure import enclose_parts
+from proofs.h0.head import h0_closed_form
+from proofs.smoothing import THEOREM
+from proofs.smoothing import certify as e2_certify
+from proofs.smoothing.construction import E2Construction, E2Evaluator
+from proofs.smoothing.rules import rule, rule_balls
+from verifier.bounds import target_functions
+from verifier.budget import Budget
+from verifier.cells import FaceCell
+from verifier.claims import Evidence, Verdict
+from verifier.errors import InputError
+from verifier.run import run
+
+
+def _reference(value) -> arb:
+    """A 40-digit mpmath value as a ball of radius 10^−35·max(1, |value|), which contains the true number."""
+    with ctx.workprec(300):
+        return arb(mpmath.nstr(value, 45), mpmath.nstr(mpmath.mpf(10) ** -35 * max(1, abs(value)), 5))
+
+
+@pytest.mark.parametrize("name, m, size", [("gauss", 1, 7), ("gauss", 2, 3), ("partition", 1, 3), ("partition", 2, 2)])
+def test_rule_balls_contain_the_mpmath_rule(name, m, size):
+    """Every point coordinate and weight ball overlaps the 40-digit mpmath rule (same formulas, independent
+    arithmetic); the balls shrunk to 16-bit midpoints do not (the check can fail)."""
+    with mpmath.workdps(40):
+        points, weights, _ = rule(name, m, size).at_precision()
+        expected = [_reference(c) for p in points for c in p] + [_reference(w) for w in weights]
+    ball_points, ball_weights = rule_balls(name, m, size)
+    got = [c for p in ball_points for c in p] + list(ball_weights)
+    assert len(got) == len(expected) and all(g.overlaps(e) for g, e in zip(got, expected))
+    with ctx.workprec(16):
+        shrunk = [(g.mid() + 0).mid() for g in got]  # the midpoint rounded to 16 bits, radius 0
+    assert not all(g.overlaps(e) for g, e in zip(shrunk, expected))
+
+
+def _setup(**options):
+    params = THEOREM.parameters(**options)
+    c = E2Construction(params)
+    return c, E2Evaluator(c, h0_closed_form(params.dim, params.target.d)), e2_certify.prefix_balls(c), target_functions(params.target)
+
+
+def _point_cell(cell: FaceCell) -> FaceCell:
+    """The cell shrunk to its centre: an 'enclosure' that forgets how the error varies over the cell."""
+    centre = tuple((a + b) / 2 for a, b in zip(cell.lo, cell.hi))
+    return FaceCell(cell.axis, cell.sign, centre, centre)
+
+
+@pytest.mark.parametrize("options", [{"dim": 1, "eps": "0.2"}, {"dim": 1, "eps": "0.2", "rule": "partition"},
+                                     pytest.param({"dim": 2, "eps": "0.5"}, marks=pytest.mark.slow)])  # S²: 6 min
+def test_error_inside_enclosure_at_random_points_of_random_cells(options, cell_point):
+    """Soundness: on seeded random cells (the initial cover and its grandchildren), ‖H − f‖ at random points,
+    by the mpmath closed form at 50 digits with the prefix (κp_i, ln w_i + β, f(p_i)), lies below the cell's bound.
+    The same check catches a weakened enclosure (the bound at the cell's centre used for the whole cell)."""
+    c, evaluator, prefix, functions = _setup(**options)
+    rng = np.random.default_rng(5)
+    cover = e2_certify.initial_cells(c.m, c.prefix_length)
+    cells = [cover[i] for i in rng.choice(len(cover), size=min(len(cover), 6), replace=False)]
+    cells += [g for cell in cells[:2] for child in cell.split() for g in child.split()]
+    excess_weakened = -np.inf
+    for cell in cells:
+        bound = enclose_parts(prefix, cell, functions)[0]
+        weakened = enclose_parts(prefix, _point_cell(cell), functions)[0]
+        with mpmath.workdps(50):
+            for _ in range(4):
+                error = evaluator.parts_mp(cell_point(cell, rng), smoothed=False)["error"]
+                assert error <= bound, (cell, error, bound)
+                excess_weakened = max(excess_weakened, float(error - mpmath.mpf(weakened)))
+    assert excess_weakened > 0  # the weakened enclosure misses the true error somewhere
+
+
+def test_e2_sup_is_certified_on_the_circle():
+    result = run("smoothing", {"dim": 1, "eps": "0.2", "points": 2000})
+    sup = {c.id: c for c in result.claims}["E2.sup"]
+    assert result.verdict is Verdict.PASS
+    assert sup.verdict is Verdict.PASS and sup.evidence is Evidence.CERTIFIED and sup.cells
+    facts = result.facts["sup_error"]
+    assert facts["decided"] and facts["value"] <= facts["certified_upper"] <= 0.2
+
+
+def test_certification_never_passes_a_sup_above_eps():
+    """Negative control below the sampled layer: the few-nodes prefix (sup error ≈ 0.5 > ε) run through the
+    branch and bound alone ends undecided with an upper bound above ε, never below it."""
+    c, _, _, _ = _setup(dim=1, eps="0.2", tamper="few-nodes")
+    bounded = e2_certify.certify_sup(c, Budget(cells=2000))
+    assert not bounded.decided and bounded.upper > 0.2
+
+
+@pytest.mark.parametrize("tamper", ["few-nodes", "small-kappa"])
+def test_tampered_sup_stays_fail_without_a_branch_and_bound(tamper):
+    """A sup refuted by a confirmed witness stays FAIL (sampled) and the branch and bound is skipped, with the reason."""
+    result = run("smoothing", {"dim": 1, "eps": "0.2", "tamper": tamper, "points": 500})
+    sup = {c.id: c for c in result.claims}["E2.sup"]
+    assert sup.verdict is Verdict.FAIL and sup.evidence is Evidence.SAMPLED and not sup.cells
+    assert "refutes" in result.facts["sup_error"]["not_certified"]
+
+
+def test_evidence_options():
+    """--evidence sampled skips the branch and bound; auto skips it on S² (too slow) and says how to run it."""
+    sampled = run("smoothing", {"dim": 1, "eps": "0.2", "points": 1000, "evidence": "sampled"})
+    assert {c.id: c for c in sampled.claims}["E2.sup"].evidence is Evidence.SAMPLED
+    assert "--evidence sampled" in sampled.facts["sup_error"]["not_certified"]
+    claim = {c.id: c for c in sampled.claims}["E2.sup"]
+    c, _, _, _ = _setup(dim=2, eps="0.5")
+    kept, facts = e2_certify.certified_sup(claim, c)
+    assert kept is claim and "--evidence certified" in facts["not_certified"]
