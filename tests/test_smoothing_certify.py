@@ -18,7 +18,6 @@ from verifier.bounds import target_functions
 from verifier.budget import Budget
 from verifier.cells import FaceCell
 from verifier.claims import Evidence, Verdict
-from verifier.errors import InputError
 from verifier.run import run
 
 
