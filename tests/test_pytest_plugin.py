@@ -12,6 +12,7 @@ import textwrap
 import pytest
 
 import verifier.run  # noqa: F401 - loaded here, so that pytester's in-process runs do not import numpy twice
+from verifier import pytest_plugin as plugin
 from verifier.theorem import _load, registry
 
 pytest_plugins = ["pytester"]
@@ -53,6 +54,8 @@ class Broken(TheoremBase):
 
     def check(self, params):
         record({"size": params.size, "dps": params.policy.dps})
+        if os.environ.get("BROKEN_RAISE"):
+            raise RuntimeError("asked to raise")
         return Outcome((
             claim_holds("B.exact", "an exact identity", True, Kind.THEOREM, "algebra"),
             ClaimResult("B.fails", "sup error ≤ ε", Verdict.FAIL, Kind.THEOREM, "sampled scan",
@@ -92,6 +95,10 @@ def suite(pytester, monkeypatch, tmp_path):
     pytester.syspathinsert()
     log = tmp_path / "runs.jsonl"
     monkeypatch.setenv("BROKEN_LOG", str(log))
+    # verifier's own source held fixed: an edit of it between two runs of a test (a concurrent checkout) would make
+    # the cached claim names stale; the broken theorem's source still counts (test_a_changed_source_…)
+    digest = plugin.source_digest
+    monkeypatch.setattr(plugin, "source_digest", lambda top: "verifier" if top == "verifier" else digest(top))
     _load.cache_clear()
     yield pytester, log
     _load.cache_clear()
@@ -228,3 +235,99 @@ def test_keyword_pre_filter_leaves_claim_names_open():
     assert _satisfiable("step5", known)
     assert not _satisfiable("step5 and not step5", known)  # one ident, one truth value
     assert _satisfiable("bad (", known)  # pytest reports the bad expression; the plugin does not pre-filter
+
+
+# --- issue 20: a selection runs only the instances it selects, once their claim names are cached -----------
+def test_with_cached_claim_names_an_instance_runs_only_when_a_selected_item_runs(suite):
+    pytester, log = suite
+    args = ("--proofs", "--proofs-theorem", "broken", "-k", "small and exact")
+    pytester.runpytest(*args).assert_outcomes(passed=1)
+    assert sorted(r["size"] for r in runs(log)) == [1, 2]  # names unknown: a claim of broken-large might be "small"
+    log.unlink()
+    pytester.runpytest(*args).assert_outcomes(passed=1, deselected=7)
+    assert runs(log) == [{"size": 1, "dps": 30}]  # names cached: broken-large's items are deselected, never run
+    log.unlink()
+    pytester.runpytest("--proofs", "--proofs-theorem", "broken", "--collect-only").assert_outcomes()
+    assert runs(log) == []
+    result = pytester.runpytest("--proofs", "--proofs-theorem", "broken", "-v")
+    result.assert_outcomes(passed=4, failed=2, skipped=2)  # the same items and verdicts as a first run
+    result.stdout.fnmatch_lines(["broken::B.fails[[]broken-small[]] FAILED*", "*value 0.75 against bound 0.5*"])
+    assert sorted(r["size"] for r in runs(log)) == [1, 2]  # each instance once, shared by its 4 items
+
+
+def test_a_theorem_name_selects_its_instances_and_no_other_runs(suite):
+    """The cheap analogue of `pytest --proofs -k limitation`: once the names are cached, -k crashing runs no instance
+    of broken (a run that raised is not cached: crashing runs while pytest collects, each time)."""
+    pytester, log = suite
+    both = ("--proofs", "--proofs-theorem", "broken", "--proofs-theorem", "crashing")
+    pytester.runpytest(*both)
+    log.unlink()
+    result = pytester.runpytest(*both, "-k", "crashing", "-v")
+    result.assert_outcomes(failed=1, deselected=8)
+    result.stdout.fnmatch_lines(["crashing::run[[]crashing-only[]] FAILED*"])
+    assert runs(log) == []
+
+
+def test_without_pytests_cache_every_selection_runs_at_collection(suite):
+    pytester, log = suite
+    for _ in range(2):
+        pytester.runpytest("-p", "no:cacheprovider", "--proofs", "--proofs-theorem", "broken", "-k", "small and exact")
+        assert sorted(r["size"] for r in runs(log)) == [1, 2]
+        log.unlink()
+
+
+def test_a_changed_source_or_option_is_not_served_from_the_cache(suite):
+    pytester, log = suite
+    args = ("--proofs", "--proofs-theorem", "broken", "-k", "small and exact")
+    pytester.runpytest(*args)
+    log.unlink()
+    theorem = pytester.path / "broken_theorem.py"
+    theorem.write_text(theorem.read_text() + "# an edit\n")
+    pytester.runpytest(*args)
+    assert sorted(r["size"] for r in runs(log)) == [1, 2]
+    log.unlink()
+    pytester.runpytest(*args, "--proofs-dps", "40")
+    assert sorted(r["size"] for r in runs(log)) == [1, 2]
+
+
+def test_cached_names_that_the_run_contradicts_fail_and_are_refreshed(suite):
+    pytester, log = suite
+    args = ("--proofs", "--proofs-theorem", "broken", "--proofs-instance", "broken-small")
+    pytester.runpytest(*args)
+    entry = pytester.path / ".pytest_cache" / "v" / "prefix-verifier" / "claims" / "broken" / "broken-small"
+    cached = json.loads(entry.read_text())
+    assert cached["claims"] == ["B.exact", "B.fails", "B.open", "B.sampled"]
+    entry.write_text(json.dumps({**cached, "claims": ["B.exact", "B.gone"]}))
+    result = pytester.runpytest(*args, "-v")
+    result.assert_outcomes(failed=2)  # B.exact too: its instance's claims are not the ones collected
+    result.stdout.fnmatch_lines(["*the claims of broken-small are not the ones pytest cached (new: B.fails, B.open, "
+                                 "B.sampled; gone: B.gone; or reordered)*run pytest again*"])
+    assert json.loads(entry.read_text())["claims"] == cached["claims"]
+    pytester.runpytest(*args).assert_outcomes(passed=2, failed=1, skipped=1)
+
+
+def test_a_cached_instance_whose_run_raises_fails_its_items_and_is_forgotten(suite, monkeypatch):
+    pytester, log = suite
+    args = ("--proofs", "--proofs-theorem", "broken", "--proofs-instance", "broken-small", "-k", "not fails and not open")
+    pytester.runpytest(*args)
+    monkeypatch.setenv("BROKEN_RAISE", "1")
+    result = pytester.runpytest(*args)
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*broken::run[[]broken-small[]]: the run raised RuntimeError: asked to raise*"])
+    result = pytester.runpytest(*args, "-v")  # not cached any more: run while collecting, one failing run item
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["broken::run[[]broken-small[]] FAILED*"])
+
+
+def test_source_digest_changes_with_any_source_file_of_the_package(tmp_path, monkeypatch):
+    package = tmp_path / "somepkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "sub" / "claims.py").write_text("IDS = ('A.one',)\n")
+    (tmp_path / "lonely.py").write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = plugin.source_digest("somepkg"), plugin.source_digest("lonely")
+    assert plugin.source_digest("somepkg") == before[0]
+    (package / "sub" / "claims.py").write_text("IDS = ('A.one', 'A.two')\n")
+    (tmp_path / "lonely.py").write_text("X = 2\n")
+    assert plugin.source_digest("somepkg") != before[0] and plugin.source_digest("lonely") != before[1]

@@ -6,26 +6,37 @@
                                                            INCONCLUSIVE claim (a proof that ran out of budget)
     pytest --proofs --proofs-theorem my-theorem --proofs-instance "*m1*" --proofs-dps 40
 
-Every default instance (``Theorem.default_instances()``) of every registered theorem is run once
+Every default instance (``Theorem.default_instances()``) of every registered theorem is run at most once
 through ``verifier.run.run``; each of its claims becomes one item ``theorem::claim[instance]`` that
-reports the stored result: PASS passes, FAIL fails with the statement, value, bound, witness, method
+reports the result: PASS passes, FAIL fails with the statement, value, bound, witness, method
 and detail, INCONCLUSIVE is skipped with the reason, unless ``--proofs-require`` asks for a proof
 (certified or exact): then an INCONCLUSIVE claim fails too, since a gate that wants proofs must not
 stay green when a proof was not found. The items carry the ``proof`` marker, so
 ``-m proof`` runs them without the ordinary tests. An instance whose run raises becomes one failing
 item ``theorem::run[instance]``.
 
-The claim names of an instance are known only after its run, so instances are run while pytest
-collects. Choose what runs with ``--proofs-theorem`` and ``--proofs-instance``; ``-k`` then selects
-among the items. Before running an instance, the plugin asks whether ``-k`` and ``-m`` could select
-any of its items with the claim part of the name left open (``-k "not my-theorem"`` or
-``-k "not m2"`` do skip runs; ``-k bound`` cannot, since any claim might be called so).
+When an instance runs. Its claim names (the items' names, which ``-k`` matches) are known only after a run, so
+the plugin keeps them in pytest's cache (``.pytest_cache``, key ``prefix-verifier/claims/THEOREM/INSTANCE``),
+valid for the same options and the same source of the theorem's package and of ``verifier``:
+  - names cached: the items are made from them and the instance runs lazily, when the first of its items that
+    ``-k``/``-m`` kept runs, once for all of them. ``-k limitation`` then runs the limitation instances only, and
+    ``--collect-only`` runs nothing. If the run's claims differ from the cached names (a dependency changed), each
+    of its items fails saying so and the cache is refreshed: the next run collects the new names.
+  - not cached (the first run, a changed theorem or option, ``-p no:cacheprovider``): the instance is run while
+    pytest collects, unless ``-k`` and ``-m`` could not select any of its items whatever its claims are called
+    (``-k "not my-theorem"`` and ``-k "not m2"`` skip runs; ``-k bound`` cannot, since any claim might be called
+    so); its names are then cached.
+``--proofs-theorem`` and ``--proofs-instance`` choose the instances before any of this, cache or not.
 """
 from __future__ import annotations
 
 import fnmatch
+import hashlib
+import importlib.util
 import itertools
+import json
 import re
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 import pytest
@@ -69,17 +80,27 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     from .theorem import registry
 
     theorems = registry()
+    globs = config.getoption("proofs_instance")
     for name in _theorems(config):
         for instance, options in theorems[name].default_instances():
-            globs = config.getoption("proofs_instance")
             if globs and not any(fnmatch.fnmatchcase(instance, g) for g in globs):
                 continue
-            if not _may_select(config, name, instance):
+            run = InstanceRun(theorems[name], instance, _with_dps(config, theorems[name], options), ClaimNameCache.of(config))
+            names = run.cached_names()
+            if names is None and not _may_select(config, name, instance):
                 continue
-            made = instance_items(session, theorems[name], instance, options)
+            made = instance_items(session, run, names)
             # reported like collected nodes, so that pytest's "collected N items" counts them
             config.hook.pytest_collectreport(report=pytest.CollectReport(f"{name}[{instance}]", "passed", None, made))
             items.extend(made)
+
+
+def _with_dps(config: pytest.Config, theorem: Any, options: Any) -> dict:
+    """The instance's options, with ``--proofs-dps`` for a theorem that declares a dps option."""
+    dps = config.getoption("proofs_dps")
+    if dps is not None and any(o.name == "dps" for o in theorem.options):
+        return {**options, "dps": str(dps)}
+    return dict(options)
 
 
 def _theorems(config: pytest.Config) -> list[str]:
@@ -94,24 +115,102 @@ def _theorems(config: pytest.Config) -> list[str]:
     return chosen
 
 
-def instance_items(session: pytest.Session, theorem: Any, instance: str, options: dict) -> list[pytest.Item]:
-    """Run one instance (once) and make one item per claim; a run that raises gives one failing item."""
-    from .run import HypothesisRefuted, run
+class ClaimNameCache:
+    """The claim names of each instance, kept in pytest's cache (``config.cache``) between sessions and valid for one
+    fingerprint: SHA-256 of the instance's options (JSON) and of every ``.py`` file of the theorem's top-level
+    package (its module, if in no package) and of ``verifier`` (a claim list that changes without a change of
+    these is caught when the run disagrees: ``ClaimItem``)."""
 
-    options = dict(options)
-    dps = session.config.getoption("proofs_dps")
-    if dps is not None and any(o.name == "dps" for o in theorem.options):
-        options["dps"] = str(dps)
-    try:
-        claims = run(theorem.name, options, command=f"pytest --proofs ({instance})").claims
-    except HypothesisRefuted as refuted:  # the refuted hypotheses are the instance's claims
-        claims = refuted.claims
-    except Exception as error:  # noqa: BLE001 - reported as a failing item, not a collection crash
-        return [RunErrorItem.from_parent(session, name=f"run[{instance}]", nodeid=f"{theorem.name}::run[{instance}]",
-                                         theorem=theorem.name, error=error)]
-    names = _unique([c.id for c in claims])
-    return [ClaimItem.from_parent(session, name=f"{n}[{instance}]", nodeid=f"{theorem.name}::{n}[{instance}]",
-                                  theorem=theorem.name, claim=c) for n, c in zip(names, claims)]
+    def __init__(self, cache: Any) -> None:
+        self.cache = cache
+        self.sources: dict[str, str] = {}  # top-level package → digest of its source, read once per session
+
+    @staticmethod
+    def of(config: pytest.Config) -> Optional["ClaimNameCache"]:
+        """The cache of this session; None when pytest's cacheprovider is off (``-p no:cacheprovider``)."""
+        return ClaimNameCache(config.cache) if config.pluginmanager.hasplugin("cacheprovider") else None
+
+    @staticmethod
+    def key(theorem: str, instance: str) -> str:
+        return f"prefix-verifier/claims/{theorem}/{instance}"
+
+    def get(self, theorem: Any, instance: str, options: dict) -> Optional[list[str]]:
+        entry = self.cache.get(self.key(theorem.name, instance), None)
+        if isinstance(entry, dict) and entry.get("fingerprint") == self.fingerprint(theorem, options):
+            return list(entry["claims"])
+        return None
+
+    def set(self, theorem: Any, instance: str, options: dict, names: Optional[list[str]]) -> None:
+        """Keep ``names`` (None: forget the instance's entry, e.g. after its run raised)."""
+        entry = None if names is None else {"fingerprint": self.fingerprint(theorem, options), "claims": names}
+        self.cache.set(self.key(theorem.name, instance), entry)
+
+    def fingerprint(self, theorem: Any, options: dict) -> str:
+        digest = hashlib.sha256(json.dumps(options, sort_keys=True, default=str).encode())
+        for module in (type(theorem).__module__, __name__):
+            top = module.partition(".")[0]
+            if top not in self.sources:
+                self.sources[top] = source_digest(top)
+            digest.update(self.sources[top].encode())
+        return digest.hexdigest()
+
+
+def source_digest(top: str) -> str:
+    """SHA-256 of the ``.py`` files (relative path and content) of the top-level package ``top``, or of the module
+    ``top`` if it is not a package."""
+    spec = importlib.util.find_spec(top)
+    folders = [Path(f) for f in spec.submodule_search_locations or ()]
+    files = [(f, p) for f in folders for p in sorted(f.rglob("*.py"))] or [(Path(spec.origin).parent, Path(spec.origin))]
+    digest = hashlib.sha256()
+    for folder, path in files:
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+class InstanceRun:
+    """One default instance, run at most once (:meth:`claims`): while pytest collects when its claim names are not
+    cached, else when the first of its selected items runs."""
+
+    def __init__(self, theorem: Any, instance: str, options: dict, cache: Optional[ClaimNameCache]) -> None:
+        self.theorem, self.instance, self.options, self.cache = theorem, instance, options, cache
+        self._claims: Optional[dict] = None
+        self._error: Optional[BaseException] = None
+
+    def cached_names(self) -> Optional[list[str]]:
+        return self.cache.get(self.theorem, self.instance, self.options) if self.cache else None
+
+    def claims(self) -> dict:
+        """Claim name (``_unique`` id) → ClaimResult, the run's; the run's exception is raised again on each call."""
+        from .run import HypothesisRefuted, run
+
+        if self._claims is None and self._error is None:
+            try:
+                claims = run(self.theorem.name, self.options, command=f"pytest --proofs ({self.instance})").claims
+            except HypothesisRefuted as refuted:  # the refuted hypotheses are the instance's claims
+                claims = refuted.claims
+            except Exception as error:  # noqa: BLE001 - reported by the items, not a crash of pytest
+                self._error = error
+            else:
+                self._claims = dict(zip(_unique([c.id for c in claims]), claims))
+            if self.cache:
+                self.cache.set(self.theorem, self.instance, self.options, None if self._error else list(self._claims))
+        if self._error is not None:
+            raise self._error
+        return self._claims
+
+
+def instance_items(session: pytest.Session, run: InstanceRun, names: Optional[list[str]]) -> list[pytest.Item]:
+    """One item per claim: named from ``names`` (cached; the run waits for the first item that runs), else from
+    the run, made now; a run that raises now gives one failing item ``run[instance]``."""
+    theorem, instance = run.theorem.name, run.instance
+    if names is None:
+        try:
+            names = list(run.claims())
+        except Exception as error:  # noqa: BLE001 - reported as a failing item, not a collection crash
+            return [RunErrorItem.from_parent(session, name=f"run[{instance}]", nodeid=f"{theorem}::run[{instance}]",
+                                             theorem=theorem, error=error)]
+    return [ClaimItem.from_parent(session, name=f"{n}[{instance}]", nodeid=f"{theorem}::{n}[{instance}]",
+                                  theorem=theorem, run=run, claim_name=n, collected=tuple(names)) for n in names]
 
 
 def _unique(ids: list[str]) -> list[str]:
@@ -147,16 +246,25 @@ class _ProofItem(pytest.Item):
 
 
 class ClaimItem(_ProofItem):
-    """One claim of one instance; the result was computed when the instance was run."""
+    """One claim of one instance, whose run it shares with the instance's other items."""
 
-    def __init__(self, *, claim: Any, **kwargs: Any) -> None:
+    def __init__(self, *, run: InstanceRun, claim_name: str, collected: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.claim = claim
+        self.run, self.claim_name, self.collected = run, claim_name, collected
 
     def runtest(self) -> None:
         from .claims import Verdict
 
-        c, required = self.claim, self.config.getoption("proofs_require")
+        try:
+            claims = self.run.claims()
+        except Exception as error:  # noqa: BLE001 - the run of a cached instance raised: its items fail with the error
+            raise ProofFailure(f"{self.theorem}::run[{self.run.instance}]: the run raised {type(error).__name__}: {error}")
+        if list(claims) != list(self.collected):
+            new, gone = sorted(set(claims) - set(self.collected)), sorted(set(self.collected) - set(claims))
+            raise ProofFailure(f"{self.nodeid}: the claims of {self.run.instance} are not the ones pytest cached "
+                               f"(new: {', '.join(new) or 'none'}; gone: {', '.join(gone) or 'none'}; or reordered); "
+                               "the cache now holds the new names: run pytest again to collect them")
+        c, required = claims[self.claim_name], self.config.getoption("proofs_require")
         if c.verdict is Verdict.FAIL:
             raise ProofFailure(describe(c, "FAIL"))
         if c.verdict is Verdict.INCONCLUSIVE:
@@ -229,4 +337,4 @@ def _satisfiable(text: str, known: Callable[[str], Optional[bool]]) -> bool:
     return False
 
 
-__all__ = ["ClaimItem", "RunErrorItem", "describe", "instance_items"]
+__all__ = ["ClaimItem", "ClaimNameCache", "InstanceRun", "RunErrorItem", "describe", "instance_items", "source_digest"]
