@@ -13,6 +13,13 @@ A verdict word must agree with the exit status (PASS 0, FAIL 1, INCONCLUSIVE 3);
 ``certified``, ``sampled``) is checked against the ``VERDICT:`` line of ``verifier check``. A synopsis such as
 ``verifier report [--out DIR] [--config FILE]`` (an optional ``[--…]`` part) is not a runnable example.
 
+A figure the docs quote from a command's output is written in its comment as ``prints "…"`` (one or more quoted
+texts, comma-separated, before the outcome); each must appear in what the command prints (runs of spaces read as
+one), so a count, N, λ or ratio that changes fails the test. Times vary from machine to machine and are never
+quoted this way (a quoted text with a time in it is reported)::
+
+    verifier check limitation     # prints "L1.numeric", "3 claims: 3 PASS"; PASS (exit 0)
+
 Running them: a file the command names that exists in the project (``reports/reference.toml``) is copied with its
 top-level folder into the temporary folder; a ``--config NAME`` that does not exist in the project is the suite
 configuration the docs show (the one TOML code block with ``[[instance]]`` tables); a ``--scheduler`` address is the
@@ -37,6 +44,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")))
 EXIT = {"PASS": 0, "FAIL": 1, "INCONCLUSIVE": 3}
+PRINTS = re.compile(r'\bprints\s+((?:"[^"]*"\s*,?\s*)+)')
+TIME = re.compile(r"\d\s*(?:s|ms|min|h|seconds|minutes)\b")
 OUTCOME = re.compile(r"(?:\b(?P<verdict>PASS|FAIL|INCONCLUSIVE)\s+)?"
                      r"(?:\((?:(?P<evidence>exact|certified|sampled),\s*)?exit (?P<code>\d+)\)|\bexit (?P<bare>\d+))\s*$")
 SHELL_BLOCKS = ("", "sh", "bash", "console", "shell")  # the languages of fenced blocks that may show commands
@@ -50,6 +59,7 @@ class Outcome:
     code: int
     verdict: Optional[str] = None
     evidence: Optional[str] = None
+    prints: tuple[str, ...] = ()  # texts the command's output must contain
 
 
 @dataclass(frozen=True)
@@ -111,7 +121,9 @@ def read_outcome(comment: str) -> Optional[Outcome]:
     found = OUTCOME.search(comment)
     if not found:
         return None
-    return Outcome(int(found["code"] or found["bare"]), found["verdict"], found["evidence"])
+    quoted = PRINTS.search(comment[:found.start()])
+    prints = tuple(re.findall(r'"([^"]*)"', quoted[1])) if quoted else ()
+    return Outcome(int(found["code"] or found["bare"]), found["verdict"], found["evidence"], prints)
 
 
 def examples(text: str, file: str) -> list[Example]:
@@ -156,6 +168,8 @@ def problems(found: list[Example]) -> list[str]:
             out.append(f"{e}: {o.verdict} is exit {EXIT[o.verdict]}, not exit {o.code}")
         elif o.evidence and (o.verdict != "PASS" or e.argv[1] != "check"):
             out.append(f"{e}: an evidence is documented only for the PASS of a `verifier check`")
+        out += [f"{e}: prints {text!r} quotes a time, which differs between machines (quote a count or a ratio)"
+                for text in (o.prints if o else ()) if TIME.search(text)]
     return out
 
 
@@ -182,6 +196,8 @@ def test_the_extraction_reads_every_form_and_finds_a_missing_outcome():  # negat
         "```python", "verifier check z", "```", "",
         "    verifier check w   # PASS (certified, exit 3)",
         "    verifier list      # PASS (sampled, exit 0)",
+        '    verifier check v   # prints "N = 228", "3 claims: 3 PASS"; PASS (exit 0)',
+        '    verifier check u   # prints "wall time 1.8 s"; exit 0',
     ])
     found = examples(text, "x.md")
     assert [(e.line, e.command, e.outcome) for e in found] == [
@@ -190,11 +206,24 @@ def test_the_extraction_reads_every_form_and_finds_a_missing_outcome():  # negat
         (8, 'verifier check y --target "a # b" --bound 1', Outcome(1, "FAIL")),
         (17, "verifier check w", Outcome(3, "PASS", "certified")),
         (18, "verifier list", Outcome(0, "PASS", "sampled")),
+        (19, "verifier check v", Outcome(0, "PASS", None, ("N = 228", "3 claims: 3 PASS"))),
+        (20, "verifier check u", Outcome(0, None, None, ("wall time 1.8 s",))),
     ]
     assert found[2].argv == ["verifier", "check", "y", "--target", "a # b", "--bound", "1"]
     reported = problems(found)
-    assert len(reported) == 3 and "x.md:4: verifier check x --eps 0.1: no documented outcome" in reported[0]
+    assert len(reported) == 4 and "x.md:4: verifier check x --eps 0.1: no documented outcome" in reported[0]
     assert "PASS is exit 0, not exit 3" in reported[1] and "only for the PASS of a `verifier check`" in reported[2]
+    assert "x.md:20: verifier check u: prints 'wall time 1.8 s' quotes a time" in reported[3]
+
+
+def test_a_quoted_figure_must_be_what_the_command_prints(tmp_path):
+    """A ``prints "…"`` text is compared with the output (spaces normalised); the negative control quotes a figure
+    the command does not print (E9 for E1, P3 for P2), and the run fails saying so."""
+    right = examples('    verifier list   # prints "single-head: E1:", "[realises P1,   P2]"; exit 0', "x.md")[0]
+    wrong = examples('    verifier list   # prints "single-head: E9:", "[realises P1, P3]"; exit 0', "x.md")[0]
+    run_example(right, tmp_path, None)
+    with pytest.raises(AssertionError, match=r"the docs quote \['single-head: E9:', '\[realises P1, P3\]'\]"):
+        run_example(wrong, tmp_path, None)
 
 
 def test_the_suite_configuration_shown_reads_in_a_fresh_folder(tmp_path):
@@ -241,6 +270,9 @@ def run_example(e: Example, folder: Path, env: Optional[dict], scheduler: Option
                           timeout=3600)
     said = f"{e}\nexit {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     assert done.returncode == e.outcome.code, said
+    printed = " ".join((done.stdout + done.stderr).split())
+    missing = [text for text in e.outcome.prints if " ".join(text.split()) not in printed]
+    assert not missing, f"the docs quote {missing}, which the command did not print\n{said}"
     if e.argv[1] == "check" and e.outcome.verdict:
         verdict = re.search(r"^VERDICT: (\w+)(?: \((\w+))?", done.stdout, re.M)
         assert verdict and verdict[1] == e.outcome.verdict, said
