@@ -142,9 +142,13 @@ def test_report_of_one_small_instance_per_theorem(tmp_path, capsys):
     config = tmp_path / "every.toml"
     config.write_text(EVERY_THEOREM)
     assert cli.main(["report", "--config", str(config), "--out", str(tmp_path / "out")]) == 0
-    lines = capsys.readouterr().out.rstrip().splitlines()
+    captured = capsys.readouterr()
+    lines = captured.out.rstrip().splitlines()
     (folder,) = (tmp_path / "out").iterdir()
     assert [line.split(":")[0] for line in lines[:-1]] == ["l1", "s1", "e1", "e2"]
+    # stderr is not a terminal here (a CI log): one progress line per finished instance, none on stdout
+    assert [re.sub(r"[\d.]+ s$", "T s", line) for line in captured.err.splitlines()] == [
+        f"[{k}/4] {name}: checked in T s" for k, name in enumerate(["l1", "s1", "e1", "e2"], 1)]
     assert lines[-1].startswith("4 instances: 4 PASS, 0 FAIL, 0 INCONCLUSIVE (PASS evidence: ")
     assert lines[-1].endswith(f" -> {folder / 'index.html'}")
     data = json.loads((folder / "report.json").read_text())
@@ -566,3 +570,25 @@ def test_help_of_a_registered_theorem_marks_its_required_options(theorem, flags,
         cli.main(["check", theorem, "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert all(re.search(rf"{flag} \S+ [^-]*\(required\)", text) for flag in flags), text
+
+
+def test_report_progress_on_a_terminal_is_the_live_bar():
+    """suite_progress, run_suite's callback, on a stream that is a terminal: the bar (k/n, the step), no plain lines."""
+    import io
+    from types import SimpleNamespace
+
+    from verifier.progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Terminal()
+    entries = [SimpleNamespace(name="l1"), SimpleNamespace(name="e1")]
+    with Progress("report", 2, stream=stream) as progress:
+        step = cli.suite_progress(progress)
+        for k, entry in enumerate(entries):
+            step(k, entry, "check")
+            step(k, entry, "figures")
+    text = stream.getvalue()
+    assert "2/2" in text and "report: e1: figures" in text and "[1/2]" not in text

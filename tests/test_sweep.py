@@ -1,6 +1,7 @@
 """The tightness sweep: fits, the ε list, bisection, plots; 1 and 2 Dask workers give the same JSON;
 Ctrl-C leaves the partial result written."""
 import json
+import re
 
 import numpy as np
 import pytest
@@ -305,3 +306,23 @@ def test_a_candidate_failing_under_unproven_hypotheses_is_undecided_and_framewor
     assert sweep._attempt("single-head", {})["verdict"] == "FAIL"  # the control: hypotheses established
     monkeypatch.setattr(verifier.run, "run", with_failed("F.two-paths", Verdict.FAIL))
     assert sweep._attempt("single-head", {})["framework_errors"] == ["F.two-paths"]
+
+
+def test_a_sweep_not_on_a_terminal_prints_one_line_per_finished_row(capsys):
+    """Progress goes to stderr (stdout stays the table), as a plain line per row when stderr is not a terminal (CI);
+    --no-progress silences it. One sampled row on an in-process scheduler, so no worker process starts."""
+    import logging
+
+    from dask.distributed import LocalCluster
+
+    one_row = [a for a in SMALL if a != "--no-progress"]
+    one_row[one_row.index("--eps") + 1] = "0.4"
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0",
+                      silence_logs=logging.ERROR) as cluster:
+        assert cli.main([*one_row, "--scheduler", cluster.scheduler_address]) == 0
+        captured = capsys.readouterr()
+        (line,) = [line for line in captured.err.splitlines() if line.startswith("[")]
+        assert re.fullmatch(r"\[1/1\] ε = 2/5: N = \d+, smallest N \d+, PASS \(sampled\) in [\d.]+ s", line), line
+        assert "[1/1]" not in captured.out and captured.out.startswith("sweep single-head m=1")
+        assert cli.main([*one_row, "--scheduler", cluster.scheduler_address, "--no-progress"]) == 0
+        assert "[1/1]" not in capsys.readouterr().err

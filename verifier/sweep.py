@@ -161,6 +161,12 @@ def sweep_row(theorem_name: str, options: Mapping[str, Any], eps: str) -> tuple[
     }, time.perf_counter() - start
 
 
+def describe_row(row: Mapping[str, Any], seconds: float) -> str:
+    """A finished row in one line: 'ε = 1/10: N = 20, smallest N 12, PASS (certified) in 12.4 s'."""
+    return (f"ε = {row['eps_exact']}: N = {row['prefix_length']}, smallest N {describe_minimal(row)}, "
+            f"{row['verdict']} ({row['evidence']}) in {seconds:.1f} s")
+
+
 def describe_minimal(row: Mapping[str, Any]) -> str:
     """The row's smallest N for a table: '20', '32 (24, 28 undecided)', or '— (60 undecided)'."""
     undecided = row.get("undecided_prefix_lengths") or []
@@ -275,9 +281,11 @@ def run_sweep(theorem_name: str, options: Mapping[str, Any], eps: Sequence[str],
               scheduler: Optional[str] = None, progress: bool = True, command: Optional[str] = None) -> SweepResult:
     """Run the rows on Dask (``scheduler`` address, else a LocalCluster of ``workers`` processes).
 
-    Ctrl-C cancels the outstanding futures and returns the rows finished so far (``complete`` false)."""
+    Ctrl-C cancels the outstanding futures and returns the rows finished so far (``complete`` false). Progress
+    (``progress``) on stderr: a live bar on a terminal, else one line per finished row (:mod:`verifier.progress`)."""
     from dask.distributed import Client, LocalCluster, as_completed
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .progress import Progress
 
     start = time.perf_counter()
     dim, sizing = check_sweep_options(theorem_name, options, eps)
@@ -294,15 +302,13 @@ def run_sweep(theorem_name: str, options: Mapping[str, Any], eps: Sequence[str],
     futures = [client.submit(sweep_row, theorem_name, dict(options), e, key=f"sweep-{theorem_name}-{e}-{time.time_ns()}",
                              pure=False) for e in eps]
     complete = False
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
-        with Progress(*columns, disable=not progress, transient=False) as bar:
-            task = bar.add_task(f"{theorem_name} m={dim}: rows", total=len(eps))
+        with Progress(f"sweep {theorem_name} m={dim}", len(eps), enabled=progress) as bar:
             for future in as_completed(futures):
                 row, seconds = future.result()
                 rows[row["eps_exact"]], times[row["eps_exact"]] = row, seconds
-                running = sum(1 for f in futures if f.status == "pending")
-                bar.update(task, advance=1, description=f"{theorem_name} m={dim}: rows ({running} running/queued)")
+                bar.done(describe_row(row, seconds))
+                bar.status(f"{sum(1 for f in futures if f.status == 'pending')} rows running/queued")
         complete = True
     except KeyboardInterrupt:
         client.cancel(futures)
