@@ -8,6 +8,7 @@ The covering radius of a finite P ⊂ S^m is  ρ(P) = sup_{x∈S^m} min_{p∈P} 
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 
 import mpmath
@@ -84,14 +85,13 @@ class Sphere:
     def tangent_basis(self, x: np.ndarray) -> np.ndarray:
         """An orthonormal basis (columns, shape (m+1, m)) of the tangent space T_x S^m = x^⊥: the columns j ≠ i of
         the Householder reflection Q = I − 2vvᵀ/⟨v, v⟩, v = x + sign(x_i)‖x‖e_i, i the largest |x_i| (Q is
-        orthogonal and Qe_i = −sign(x_i) x/‖x‖). Element-wise arithmetic only, no LAPACK: the same bits on every
-        machine (verifier.reproducible)."""
-        x = np.asarray(x, dtype=float)
-        i = int(np.argmax(np.abs(x)))
-        v = x.copy()
-        v[i] += np.copysign(np.sqrt(np.sum(x * x)), x[i])
-        q = np.eye(self.ambient_dim) - np.multiply.outer(v, v) * (2 / np.sum(v * v))
-        return np.delete(q, i, axis=1)
+        orthogonal and Qe_i = −sign(x_i) x/‖x‖). Correctly rounded sums (math.fsum) and element-wise products, no
+        LAPACK: the same bits on every machine (verifier.reproducible)."""
+        v = [float(c) for c in x]
+        i = max(range(len(v)), key=lambda j: abs(v[j]))
+        v[i] += math.copysign(math.sqrt(math.fsum(c * c for c in v)), v[i])
+        q = np.eye(len(v)) - np.multiply.outer(v, v) * (2 / math.fsum(c * c for c in v))
+        return q[:, [j for j in range(len(v)) if j != i]]
 
     def retract(self, x: np.ndarray, basis: np.ndarray, t: np.ndarray) -> np.ndarray:
         """The point (x + basis·t)/‖x + basis·t‖: local coordinates t around x."""
