@@ -48,3 +48,20 @@ def test_the_clock_guard_stops_runaway_work_and_the_verdict_says_so():
     budget_only = combine(sampled, _bound(0.9, Budget(50)), 0.9, "sup q ≤ 0.9", "raise --cert-cells")
     assert budget_only.verdict is Verdict.INCONCLUSIVE and "(cell budget exhausted)" in budget_only.detail
     assert CLOCK_STOP not in budget_only.detail
+
+
+def test_an_arb_bound_below_the_float_range_is_kept_exactly():
+    """Bounds given as arb balls: the float upper is the subnormal above them, the text is the largest exact end point
+    (10⁻¹²²⁹·hi here), and a certified claim shows that text; float bounds carry no text."""
+    from flint import arb
+
+    tiny = arb("1e-1229")
+    out = branch_and_bound([Interval(0.0, 0.5), Interval(0.5, 1.0)], lambda c: (tiny * arb(c.hi),), (0.25,),
+                           lambda c: c.split(), Budget(100))
+    assert out.decided and 0 < out.upper < 1e-300 and out.text() == "1.0e-1229"
+    claim = ClaimResult("leak", "leak ≤ 1/4", Verdict.PASS, Kind.PROOF_STEP, "sampled", value=0.0, bound=0.25,
+                        evidence=Evidence.SAMPLED, value_text="3.0e-1300")
+    certified = combine(claim, out, 0.25, "leak", "")
+    assert certified.evidence is Evidence.CERTIFIED and certified.value_text == "1.0e-1229"
+    assert _bound(1.0, Budget(100)).text() is None
+    assert combine(claim, _bound(1.0, Budget(100)), 1.0, "q", "").value_text is None  # never the sampled value's text

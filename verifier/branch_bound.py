@@ -4,10 +4,13 @@ For sup_{x∈D} q_j(x) ≤ t_j (j = 1..k, one pass for several quantities): ever
 gets rigorous upper bounds u_j(C) ≥ sup_C q_j; the cell with the largest max_j u_j(C)/t_j is split,
 until every cell has u_j(C) ≤ t_j for all j (decided) or the cell budget runs out (or the runaway guard
 on wall-clock time stops it: ``Bounded.stopped_by_clock``, see ``verifier.budget.Budget``). max_C u_j(C) is then a certified upper bound of sup_D q_j: the cells cover D at every step, since
-a split cell is replaced by children that cover it.
+a split cell is replaced by children that cover it. A bound may be a float or an arb ball: a ball counts by its
+upper end point (``verifier.ball.upper``), and the largest one is also kept exactly (``Bounded.texts``), so that a
+bound far below the float64 range (e.g. a leakage of 10⁻¹²²⁹) is reported as itself, not as a subnormal float.
 """
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import math
@@ -15,7 +18,11 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Generic, Optional, Sequence, TypeVar
 
+from flint import arb
+
+from .ball import upper
 from .budget import Budget
+from .claims import decimal_text
 
 Cell = TypeVar("Cell")
 
@@ -32,10 +39,15 @@ class Bounded(Generic[Cell]):
     decided: bool
     seconds: float
     stopped_by_clock: bool = False
+    texts: tuple[Optional[str], ...] = ()  # per quantity, the largest arb bound's exact end point as decimal text
 
     @property
     def upper(self) -> float:
         return self.uppers[0]
+
+    def text(self, index: int = 0) -> Optional[str]:
+        """The certified upper bound of quantity ``index`` as decimal text when its bounds were arb balls, else None."""
+        return self.texts[index] if index < len(self.texts) else None
 
 
 def branch_and_bound(initial: Sequence[Cell], bounds: Callable[[Cell], Sequence[float]], thresholds: Sequence[float],
@@ -52,16 +64,17 @@ def branch_and_bound(initial: Sequence[Cell], bounds: Callable[[Cell], Sequence[
 
     def push(cell) -> None:
         nonlocal evaluated
-        u = tuple(float(v) if math.isfinite(v) else math.inf for v in bounds(cell))
+        exact = tuple(bounds(cell))
+        u = tuple(_float_upper(v) for v in exact)
         evaluated += 1
         score = max(v / t if t > 0 else (math.inf if v > 0 else 0.0) for v, t in zip(u, thresholds))
-        heapq.heappush(heap, (-score, next(order), u, cell))
+        heapq.heappush(heap, (-score, next(order), u, cell, exact))
 
     for cell in initial:
         push(cell)
     decided = clock = False
     while heap:
-        score, _, _, worst = heap[0]
+        score, _, _, worst, _ = heap[0]
         if -score <= 1:
             decided = True
             break
@@ -74,4 +87,19 @@ def branch_and_bound(initial: Sequence[Cell], bounds: Callable[[Cell], Sequence[
         for child in split(worst):
             push(child)
     uppers = tuple(max((entry[2][j] for entry in heap), default=-math.inf) for j in range(len(thresholds)))
-    return Bounded(uppers, evaluated, heap[0][3] if heap else None, decided, time.perf_counter() - start, clock)
+    texts = tuple(_largest_text([entry[4][j] for entry in heap]) for j in range(len(thresholds)))
+    return Bounded(uppers, evaluated, heap[0][3] if heap else None, decided, time.perf_counter() - start, clock, texts)
+
+
+def _float_upper(v) -> float:
+    """A float ≥ the bound ``v`` (a float, or every number of an arb ball); +inf for a non-finite one."""
+    if isinstance(v, arb):
+        return upper(v)
+    return float(v) if math.isfinite(v) else math.inf
+
+
+def _largest_text(bounds: list) -> Optional[str]:
+    """The largest of the final cover's bounds as decimal text, when they are finite arb balls (else None)."""
+    if not bounds or not all(isinstance(v, arb) and v.is_finite() for v in bounds):
+        return None
+    return decimal_text(functools.reduce(arb.max, (v.upper() for v in bounds)))

@@ -87,8 +87,10 @@ def combine(claim: ClaimResult, bounded: Bounded, bound, what: str, fix: str, in
     u = bounded.uppers[index]
     how = f"certified: branch and bound in ball arithmetic, {bounded.cells} cells"
     if math.isfinite(u) and _le_exact(u, bound):
-        return replace(claim, verdict=Verdict.PASS, evidence=Evidence.CERTIFIED, value=u,
-                       method=f"{how}; certified upper bound {u:.6g} ≤ {float(bound):.6g}; {claim.method}")
+        text = bounded.text(index)  # the exact bound, when the enclosures were balls: the value is its nearest float
+        return replace(claim, verdict=Verdict.PASS, evidence=Evidence.CERTIFIED, value=float(mpmath.mpf(text)) if text else u,
+                       value_text=text, method=f"{how}; certified upper bound {text or f'{u:.6g}'} ≤ {float(bound):.6g}; "
+                                               f"{claim.method}")
     claim = replace(claim, method=f"{how}; {claim.method}")
     if tie is not None and math.isfinite(u) and u <= float(bound) * (1 + TIE):
         return _settle_tie(claim, u, bound, tie)

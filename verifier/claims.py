@@ -125,11 +125,17 @@ TEXT_DIGITS = 15  # significant digits of a claim's value_text / bound_text (mpm
 
 
 def decimal_text(number) -> Optional[str]:
-    """An mpmath, sympy (exact) or python number as a decimal string in scientific notation to TEXT_DIGITS significant
-    digits, e.g. '5.23209e-27267' (trailing zeros dropped): its real size, where ``float(number)`` would underflow to 0 (or overflow
-    to inf). None for None and for a plain float (the float is the number)."""
+    """An mpmath, sympy (exact), python-flint ``arb`` (its midpoint, e.g. a ball's exact upper end point) or python
+    number as a decimal string in scientific notation to TEXT_DIGITS significant digits, e.g. '5.23209e-27267'
+    (trailing zeros dropped): its real size, where ``float(number)`` would underflow to 0 (or overflow to inf). None for
+    None and for a plain float (the float is the number)."""
+    from flint import arb
+
     if number is None or isinstance(number, float):
         return None
+    if isinstance(number, arb):  # the midpoint m·2^e, exactly
+        mantissa, exponent = number.mid().man_exp()
+        number = mpmath.ldexp(mpmath.mpf(int(mantissa)), int(exponent))
     with mpmath.workdps(TEXT_DIGITS + 5):
         exact = mpmath.mpf(sympy.N(number, TEXT_DIGITS + 5)) if isinstance(number, sympy.Basic) else mpmath.mpf(number)
         return mpmath.nstr(exact, TEXT_DIGITS, min_fixed=0, max_fixed=0)
@@ -169,10 +175,12 @@ def claim_le(
     precision_agrees: bool = True,
     evidence: Evidence = Evidence.SAMPLED,
     tie: str = "",
+    points: Optional[int] = None,
 ) -> ClaimResult:
     """The claim 'value ≤ bound', decided by :func:`decide_le`; INCONCLUSIVE when the value was not
     reproduced at the check precision (``precision_agrees`` false), or when value and bound agree
-    within the tolerance (then the note ``tie``, or a generic one, says what the user can do)."""
+    within the tolerance (then the note ``tie``, or a generic one, says what the user can do). ``points``: how many
+    points the value was the largest of (shown as the claim's effort)."""
     verdict = decide_le(value, bound, tolerance) if precision_agrees else Verdict.INCONCLUSIVE
     disagreement = "" if precision_agrees else "the value differs between the working and the check precision: raise --dps"
     if precision_agrees and verdict is Verdict.INCONCLUSIVE:
@@ -191,6 +199,7 @@ def claim_le(
         evidence=evidence,
         value_text=decimal_text(value),
         bound_text=decimal_text(bound),
+        points=points,
     )
 
 
@@ -349,4 +358,5 @@ def two_paths_claim(paths: TwoPaths, sups: Mapping[str, "SupResult"], scale: flo
         holds, Kind.FRAMEWORK,
         f"sampled: max gap float64 {float64_gap:.3g} ≤ {TWO_PATHS_FLOAT64:g}·{s:g}; {mp_gap_text}",
         detail=detail, value=max(float64_gap, float(mp_gap)) / s, bound=TWO_PATHS_FLOAT64, evidence=Evidence.SAMPLED,
+        points=len(paths.points),
     )

@@ -22,9 +22,7 @@ from .errors import InputError
 from .expressions import deep_recursion, read_expression
 from .inputs import clip, parse_number
 from .precision import PrecisionPolicy
-from .reproducible import exp, matmul
-
-NUMPY = [{"exp": exp}, "numpy"]  # lambdify's float64 modules: exp with the same bits on every machine
+from .reproducible import NUMPY, matmul
 
 
 def coordinates(m: int) -> tuple[sympy.Symbol, ...]:
@@ -207,6 +205,7 @@ def check_hypotheses(target: Target, policy: PrecisionPolicy, seed: int, samples
         witness=pairs[k][0],
         precision_agrees=policy.agree(lip_low, lip_high),
         tie=_tie("--lipschitz", target.lipschitz),
+        points=samples + 256,
     )
     lip_claim = _with_fix(lip_claim, "--lipschitz")
 
@@ -224,6 +223,7 @@ def check_hypotheses(target: Target, policy: PrecisionPolicy, seed: int, samples
         witness=X[top],
         precision_agrees=policy.agree(b_low, b_high),
         tie=_tie("--bound", target.bound),
+        points=samples,
     )
     return [lip_claim, _with_fix(bound_claim, "--bound")]
 

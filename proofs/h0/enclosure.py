@@ -61,6 +61,7 @@ from verifier.cells import FaceCell, angle_range
 
 TAIL_DIGITS = 9  # the cutoff is chosen so that the tail weighs about 10^−9 relative to the best token
 ZERO = arb(0)
+INF = arb("inf")
 
 
 @dataclass(frozen=True)
@@ -109,14 +110,14 @@ class PrefixBalls:
 NAMES = ("error", "near", "far", "leak")
 
 
-def enclose_parts(prefix: PrefixBalls, cell: FaceCell, target: Sequence[Callable]) -> tuple[float, float, float, float]:
-    """Upper bounds of sup_{x∈cell} of ‖H − f‖, ‖near‖, ‖far‖, ‖leak‖ (see the module); +inf where the
-    enclosure is not finite. Each is the upper end point of a ball."""
+def enclose_parts(prefix: PrefixBalls, cell: FaceCell, target: Sequence[Callable]) -> tuple[arb, arb, arb, arb]:
+    """Upper bounds of sup_{x∈cell} of ‖H − f‖, ‖near‖, ‖far‖, ‖leak‖ (see the module): each the upper end point of
+    a ball, an exact arb number (so a leak of 10⁻¹²²⁹ stays itself), +inf where the enclosure is not finite."""
     with ctx.workprec(PRECISION_BITS):
         centre, _, rho = cell.geometry
         F = [f(cell.enclosure) for f in target]
         if not all(v.is_finite() for v in F):
-            return (math.inf,) * 4
+            return (INF,) * 4
         index, tail_cos = _neighbours(prefix, cell)
         low_cos, high_cos = zip(*(angle_range(centre, rho, prefix.points[i]) for i in index)) if index else ((), ())
         lam, beta = prefix.lam, [prefix.biases[i] for i in index]
@@ -127,7 +128,7 @@ def enclose_parts(prefix: PrefixBalls, cell: FaceCell, target: Sequence[Callable
         tail = ((prefix.N - len(index)) * (lam * tail_cos + prefix.bias_bound - shift).exp() if len(index) < prefix.N
                 else ZERO)
         if not (all(v.is_finite() for v in b) and content.is_finite() and tail.is_finite()):
-            return (math.inf,) * 4
+            return (INF,) * 4
         c_lo, c_hi, tail = content.lower(), content.upper(), tail.upper()
         near = [bool(c >= prefix.near_cos) for c in low_cos]
         far = [bool(c < prefix.near_cos) for c in high_cos]
@@ -146,7 +147,7 @@ def enclose_parts(prefix: PrefixBalls, cell: FaceCell, target: Sequence[Callable
             near_part.append(_ratio_range(w_lo, w_hi, near_lo + [ZERO, ZERO], near_hi + [ZERO, ZERO]))
             far_part.append(_far_range(a, b, far_cap, (lo, hi), far, unsure, (c_lo, c_hi), tail))
         leak = c_hi / (functools.reduce(arb.__add__, a, ZERO) + c_hi) * norm_ball(F)
-        return (upper(_norm(error)), upper(_norm(near_part)), upper(_norm(far_part)), upper(leak))
+        return tuple(v.upper() if v.is_finite() else INF for v in (_norm(error), _norm(near_part), _norm(far_part), leak))
 
 
 def _far_range(a, b, far_cap, values, far, unsure, content, tail) -> tuple[arb, arb]:

@@ -69,6 +69,11 @@ class CertifiedSups:
     def upper(self, name: str) -> float:
         return self.bounded.uppers[NAMES.index(name)]
 
+    def upper_text(self, name: str) -> str:
+        """The certified upper bound of part ``name`` as decimal text: its exact arb end point (a leakage of 10⁻¹²²⁹
+        prints as itself, not as the subnormal float above it)."""
+        return self.bounded.text(NAMES.index(name)) or repr(self.upper(name))
+
     def worst_cell(self) -> Optional[dict]:
         cell = self.bounded.worst
         if cell is None:
@@ -139,7 +144,7 @@ def certified_claims(claims: list, construction, params, evaluator, sups: dict) 
     facts = {"lower": lower_error, "certified_upper": result.upper("error"), "cells": result.bounded.cells,
              "decided": result.bounded.decided,
              "worst_cell": result.worst_cell(),
-             "parts_certified_upper": {name: result.upper(name) for name in NAMES}}
+             "parts_certified_upper": {name: result.upper_text(name) for name in NAMES}}
     if params.tight:
         facts["interval"] = [lower_error, result.upper("error")]
     return out, facts

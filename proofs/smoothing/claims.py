@@ -67,7 +67,7 @@ def amos_claim(policy: PrecisionPolicy) -> ClaimResult:
         -high, 0, policy.tolerance, Kind.PROOF_STEP,
         f"sampled grid of {len(kernel.v2_grid())} (ν, κ) at {policy.verify_dps} digits; value = −(smallest relative margin "
         f"ratio/bound − 1) = −{mpmath.nstr(high, 6)} at {where}, re-evaluated at {policy.dps} digits",
-        precision_agrees=policy.agree(low, high),
+        precision_agrees=policy.agree(low, high), points=len(kernel.v2_grid()),
         detail=f"smallest margin {mpmath.nstr(high, 6)} at {where}" + ("" if high > 0 else " — V2 FAILS here: the inequality as stated in docs/smoothing.md does not hold"),
     )
 
@@ -110,6 +110,7 @@ def leakage_claim(sup, leak_bound: sympy.Expr, policy: PrecisionPolicy) -> Claim
         policy.tolerance, Kind.PROOF_STEP,
         f"{sup.method}; {sup.points} points; mpmath at {sup.dps} and {sup.verify_dps} digits; sup {mpmath.nstr(sup.value, 6)}, "
         f"bound {mpmath.nstr(bound, 6)}", witness=sup.argmax, precision_agrees=sup.precision_agrees and policy.agree(low, high),
+        points=sup.points,
     )
 
 

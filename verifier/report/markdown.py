@@ -100,9 +100,10 @@ def render_markdown(doc: Mapping, folder: Path) -> str:
             out += [f"### {_text(i['name'])}: {verdict_label(i['verdict'], i['evidence'])}", "",
                     f"Seed {i['seed']}; wall time {number(i['wall_time_s'])} s.", ""]
             out += _table(["parameter", "value"], [(_text(k), _code(v)) for k, v in i["parameters"].items() if v is not None]) + [""]
-            out += _table(["fact", "value"], [(_text(k), _text(v)) for k, v in fact_rows(i["facts"], t.get("fact_labels"))]) + [""]
-            for name, columns, rows in fact_tables(i["facts"]):
-                out += [f"**{_text(name)}**", ""] + _table([_text(c) for c in columns], [[_text(v) for v in r] for r in rows]) + [""]
+            out += _table(["fact", "value"], [(_text(k), _text(v)) for k, v in
+                                               fact_rows(i["facts"], t.get("fact_labels"), t.get("fact_units"))]) + [""]
+            for name, header, rows in fact_tables(i["facts"], t.get("fact_labels"), t.get("fact_units")):
+                out += [f"**{_text(name)}**", ""] + _table([_text(c) for c in header], [[_text(v) for v in r] for r in rows]) + [""]
             for g in groups(i["claims"]):
                 out += [f"#### {g.label}: {verdict_label(g.verdict, g.evidence)}", ""]
                 out += _table(["claim", "verdict", "evidence", "value", "bound", "margin", "precision",
@@ -132,6 +133,8 @@ def render_markdown(doc: Mapping, folder: Path) -> str:
     env = doc["environment"]
     out += ["## Environment and reproduction", "",
             _text(f"Python {env['python']} on {env['platform']}; " + ", ".join(f"{k} {v}" for k, v in env["packages"].items())) + ".", "",
+            *([_text(f"Machine: {env['machine']['cpu']}, {env['machine']['logical_cores']} logical cores."), ""]
+              if env.get("machine") else []),
             f"Command: {_code(doc['command'])}. Configuration ({_text(doc['configuration']['source'])}, digest "
             f"{doc['configuration']['digest']}), for `--config`:", ""] + _fenced(doc["configuration"]["toml"].rstrip(), "toml") + [""]
     return "\n".join(out)

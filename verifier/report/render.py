@@ -8,7 +8,7 @@ from ..inputs import clip
 from ..claims import ClaimResult, Evidence, Verdict
 from ..run import TheoremResult
 from ..theorem import get
-from .format import number as _number
+from .format import claim_number, number as _number
 
 
 
@@ -28,14 +28,16 @@ def render_table(result: TheoremResult) -> str:
     p = result.parameters
     lines = [f"{result.theorem}: " + ", ".join(f"{k}={clip(v, 80, quoted=False)}" for k, v in p.items() if v is not None)]
     labels = get(result.theorem).fact_labels
-    facts = [f"{label} = {_number(result.facts[key])}" for key, label in labels.items() if key in result.facts]
+    facts = [f"{label} = {_number(result.facts[key])}" for key, label in labels.items()
+             if key in result.facts and not isinstance(result.facts[key], (dict, list))]
     if facts:
         lines.append("  " + "; ".join(facts))
     width = max((len(c.id) for c in result.claims), default=len("claim"))
     lines.append(f"  {'claim'.ljust(width)}  {'verdict':<12}  {'evidence':<9}  {'value':>16}  {'bound':>16}")
     for c in result.claims:
-        lines.append(f"  {c.id.ljust(width)}  {c.verdict.value:<12}  {c.evidence.value:<9}  {_number(c.value):>16}  "
-                     f"{_number(c.bound):>16}")
+        record = c.to_json()
+        lines.append(f"  {c.id.ljust(width)}  {c.verdict.value:<12}  {c.evidence.value:<9}  {claim_number(record, 'value'):>16}  "
+                     f"{claim_number(record, 'bound'):>16}")
         if c.verdict is not Verdict.PASS and c.witness is not None:
             lines.append(f"  {''.ljust(width)}  witness x = {[round(w, 12) for w in c.witness]}")
         if c.detail:
