@@ -150,3 +150,10 @@ def test_the_facts_of_a_sampled_single_head_run_are_labelled():
 
     facts = run("single-head", {"dim": 1, "eps": "0.4", "evidence": "sampled", "points": "500"}).facts
     assert "not_certified" in facts["sup_error"] and unlabelled(facts, _labels("single-head")) == []
+
+
+def test_parameters_read_as_their_names_or_the_flags_a_user_types():
+    from verifier.report.format import parameter_label
+
+    assert parameter_label("eps") == "ε" and parameter_label("cert_cells") == "--cert-cells"
+    assert parameter_label("verify_dps") == "check digits" and "_" not in parameter_label("max_seconds")

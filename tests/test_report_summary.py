@@ -90,7 +90,7 @@ def reference() -> dict:
 
 
 def _page(doc, tmp_path) -> str:
-    return render_html(doc, {f: "<svg></svg>" for f in _svg_files(doc)}, tmp_path)
+    return render_html(doc, {f: "<svg></svg>" for f in _svg_files(doc)})
 
 
 def _svg_files(doc) -> list[str]:

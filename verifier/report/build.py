@@ -101,7 +101,7 @@ def write_report(runs: list[InstanceRun], suite: Suite, folder: Path, command: s
         (staging / "report.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
                                              encoding="utf-8")
         (staging / "report.md").write_text(render_markdown(doc, folder), encoding="utf-8")
-        (staging / "index.html").write_text(render_html(doc, svg, folder), encoding="utf-8")
+        (staging / "index.html").write_text(render_html(doc, svg), encoding="utf-8")
         os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; a report folder is an ordinary folder
         if replace:  # the earlier report (cleared by the CLI before its run, but a library caller may not)
             clear_earlier_report(folder)

@@ -37,6 +37,17 @@ def number(value: Any) -> str:
     return re.sub(r"\.0(?=e|$)", "", text)  # 228.0 → 228, 1.0e+5 → 1e+5
 
 
+PARAMETER_LABELS = {"eps": "ε", "eps_exact": "ε (exact)", "d": "output dimension d", "dps": "working digits",
+                    "verify_dps": "check digits", "evidence_mode": "--evidence", "lipschitz": "L (--lipschitz)",
+                    "bound": "B (--bound)", "dim": "sphere dimension m (--dim)"}
+
+
+def parameter_label(key: str) -> str:
+    """How a run parameter reads in a report: the shared ones by name (ε, L, B, digits), any other as the option flag
+    the user types ('cert_cells' → '--cert-cells')."""
+    return PARAMETER_LABELS.get(key, "--" + key.replace("_", "-"))
+
+
 def claim_number(claim: Mapping[str, Any], key: str) -> str:
     """A claim's ``value``, ``bound`` or ``margin`` as :func:`number` prints it, from its decimal text when it has one."""
     text = claim.get(f"{key}_text")

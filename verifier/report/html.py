@@ -7,7 +7,6 @@ in folded groups (<details>, open where a claim did not pass), statements with t
 from __future__ import annotations
 
 from importlib.resources import files
-from pathlib import Path
 from typing import Mapping
 
 import jinja2
@@ -15,7 +14,7 @@ from markupsafe import Markup
 
 from ..claims import Evidence
 from .docs_links import local
-from .format import effort, fact_rows, fact_tables, number, paper_claims
+from .format import effort, fact_rows, fact_tables, number, paper_claims, parameter_label
 from .mathtext import to_html
 from .summary import figure_svg, groups, instances, overall, scope
 
@@ -34,13 +33,12 @@ def _environment() -> jinja2.Environment:
                               autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
 
-def render_html(doc: Mapping, svg: Mapping[str, str], folder: Path) -> str:
+def render_html(doc: Mapping, svg: Mapping[str, str]) -> str:
     """The page for report data ``doc``; ``svg`` maps a figure's file (as in report.json) to its SVG document; links to
-    docs/ go to the report folder's own copies (docs_links.local), so ``folder``, where the page is written, is not
-    needed for them."""
+    docs/ go to the report folder's own copies (docs_links.local)."""
     env = _environment()
     return env.get_template("report.html.j2").render(
         doc=doc, svg=svg, stylesheet=Markup(env.loader.get_source(env, "report.css")[0].strip()),  # our own file: not escaped, or its quotes and > break
         summaries=instances(doc), overall=overall(doc), fit_labels=FIT_LABELS, summary_svg=figure_svg(doc), groups=groups, scope=scope, math=to_html,
-        num=number, effort=effort, fact_rows=fact_rows, paper_claims=paper_claims, fact_tables=fact_tables, verdict_label=verdict_label, docs_href=local,
+        num=number, effort=effort, fact_rows=fact_rows, parameter_label=parameter_label, paper_claims=paper_claims, fact_tables=fact_tables, verdict_label=verdict_label, docs_href=local,
     )

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from .docs_links import relative
 
-from .format import claim_number, effort, fact_rows, fact_tables, number, paper_claims
+from .format import claim_number, effort, fact_rows, fact_tables, number, paper_claims, parameter_label
 from .html import FIT_LABELS, verdict_label
 from .summary import STATUS_LABELS, columns, group_label, groups, instances, overall, scope
 
@@ -99,7 +99,8 @@ def render_markdown(doc: Mapping, folder: Path) -> str:
         for i in t["instances"]:
             out += [f"### {_text(i['name'])}: {verdict_label(i['verdict'], i['evidence'])}", "",
                     f"Seed {i['seed']}; wall time {number(i['wall_time_s'])} s.", ""]
-            out += _table(["parameter", "value"], [(_text(k), _code(v)) for k, v in i["parameters"].items() if v is not None]) + [""]
+            out += _table(["parameter", "value"], [(_text(parameter_label(k)), _code(number(v))) for k, v in i["parameters"].items()
+                                                  if v is not None]) + [""]
             out += _table(["fact", "value"], [(_text(k), _text(v)) for k, v in
                                                fact_rows(i["facts"], t.get("fact_labels"), t.get("fact_units"))]) + [""]
             for name, header, rows in fact_tables(i["facts"], t.get("fact_labels"), t.get("fact_units")):
