@@ -26,7 +26,7 @@ import sympy
 from flint import arb, arb_mat
 
 from .errors import InputError
-from .reproducible import exp, matmul
+from .reproducible import NUMPY, exp, matmul
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ class ClosedForm:
             terms.append((self.content_score.xreplace(rename), self.content_value.xreplace(rename)))
         return softmax_sympy(terms)
 
-    def _compile(self, modules: str) -> tuple:
+    def _compile(self, modules) -> tuple:
         """(σ_prefix, σ_content, ν_prefix, ν_content) as functions for one numeric back-end."""
         prefix_args = (*self.k, self.b, *self.v)
         return (
@@ -135,7 +135,7 @@ class ClosedForm:
 
     @cached_property
     def _numpy(self) -> tuple:
-        return self._compile("numpy")
+        return self._compile(NUMPY)
 
     @cached_property
     def _mp(self) -> tuple:

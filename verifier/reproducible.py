@@ -89,6 +89,9 @@ def _power_of_two(k: np.ndarray) -> np.ndarray:
     return ((k.astype(np.int64) + 1023) << 52).view(np.float64)
 
 
+NUMPY = [{"exp": exp}, "numpy"]  # sympy.lambdify's modules for float64: numpy, with the exp above
+
+
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a @ b for 2-d arrays (or a 2-d a and a 1-d b), summed in einsum's fixed order rather than by BLAS."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)

@@ -25,6 +25,7 @@ import sympy
 
 from verifier.attention import tail_log_budget
 from verifier.precision import exact_to_mp
+from verifier.reproducible import NUMPY
 
 from .stream import Stream
 
@@ -68,7 +69,7 @@ class TokenwisePrefix:
         a = self.grid_numpy
         out = []
         for h in self.targets:
-            f = sympy.lambdify(Z, h, modules="numpy")
+            f = sympy.lambdify(Z, h, modules=NUMPY)
             out.append(np.broadcast_to(np.asarray(f(a), float), a.shape))
         return np.array(out)
 

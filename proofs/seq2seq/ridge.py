@@ -30,6 +30,7 @@ from verifier.errors import InputError
 from verifier.expressions import read_expression
 from verifier.inputs import parse_number
 from verifier.precision import PrecisionPolicy
+from verifier.reproducible import NUMPY
 
 from .choices import TARGETS
 from .formulas import MARGIN
@@ -44,7 +45,7 @@ CONTINUITY_PIECES = 4096  # pieces examined before continuity counts as not prov
 
 def values_numpy(f: sympy.Expr, t: np.ndarray, symbol: sympy.Symbol = T) -> np.ndarray:
     """f at the points t in float64, as an array of t's shape (also for a constant f)."""
-    return np.broadcast_to(np.asarray(sympy.lambdify(symbol, f, "numpy")(t), float), np.shape(t))
+    return np.broadcast_to(np.asarray(sympy.lambdify(symbol, f, NUMPY)(t), float), np.shape(t))
 
 
 def sequence_symbols(n: int) -> tuple[sympy.Symbol, ...]:

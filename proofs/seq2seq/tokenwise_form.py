@@ -12,6 +12,8 @@ from functools import cached_property
 
 import sympy
 
+from verifier.reproducible import NUMPY
+
 from .stream import Layer, Stream
 
 
@@ -38,8 +40,8 @@ class TokenwiseClosedForm:
         zc, t_slot = self.t[0], self.t[3]
         other = self.content_score_other if self.content_score_other is not None else self.content_score_same
         out = {}
-        for modules in ("numpy", "mpmath"):
-            out[modules] = (
+        for name, modules in (("numpy", NUMPY), ("mpmath", "mpmath")):
+            out[name] = (
                 sympy.lambdify((self.z, s_read, s_one, s_pos), self.prefix_score, modules=modules),
                 sympy.lambdify((self.z, zc), self.content_score_same, modules=modules),
                 sympy.lambdify((self.z, zc), other, modules=modules),

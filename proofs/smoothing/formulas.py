@@ -37,7 +37,7 @@ import numpy as np
 import sympy
 
 from verifier.claims import ClaimResult, Kind, claim_holds
-from verifier.reproducible import exp
+from verifier.reproducible import NUMPY, exp
 
 eps, L, B, T = sympy.symbols("epsilon L B T", positive=True)
 m = sympy.Symbol("m", positive=True, integer=True)
@@ -112,7 +112,8 @@ def kernel_means_f64(integrands, m_value: int, kappa_value: float, kinks: tuple 
 
 @lru_cache(maxsize=None)
 def _quadrature_integrands(modules: str) -> tuple:
-    return tuple(sympy.lambdify((rho, kappa, h, L, B), e, modules=modules) for e in QUADRATURE_MEANS)
+    return tuple(sympy.lambdify((rho, kappa, h, L, B), e, modules=NUMPY if modules == "numpy" else modules)
+                 for e in QUADRATURE_MEANS)
 
 
 def quadrature_bound(m_value: int, kappa_value, h_value, lipschitz, bound, float64: bool = False):
