@@ -53,7 +53,8 @@ def printed_differences(committed, regenerated, path: str = "") -> list[str]:
         keys = list(dict.fromkeys([*committed, *regenerated]))
         return [d for k in keys for d in printed_differences(committed.get(k), regenerated.get(k), f"{path}.{k}")]
     if isinstance(committed, list) and isinstance(regenerated, list) and len(committed) == len(regenerated):
-        return [d for i, (a, b) in enumerate(zip(committed, regenerated)) for d in printed_differences(a, b, f"{path}[{i}]")]
+        pairs = enumerate(zip(committed, regenerated))
+        return [d for i, (a, b) in pairs for d in printed_differences(a, b, f"{path}[{i}]")]
     same = type(committed) is type(regenerated) and committed == regenerated
     return [] if same else [f"{path}: {committed!r} != {regenerated!r}"]
 
@@ -69,7 +70,8 @@ def test_the_comparison_with_the_committed_report_finds_a_last_digit():  # negat
     counted = next(keys for keys, value in _leaves(doc) if keys[-1] == "points" and "claims" in keys and value)
     assert printed_differences(doc, _replaced(doc, counted, _value(doc, counted) + 1))  # a sampled point count
     assert printed_differences(doc, _replaced(doc, ("theorems", 0, "instances", 0, "claims", 0, "value"), None))
-    retimed = _replaced(_replaced(doc, ("wall_time_s",), doc["wall_time_s"] + 9.5), ("generated_at",), "2099-01-01T00:00:00Z")
+    retimed = _replaced(doc, ("wall_time_s",), doc["wall_time_s"] + 9.5)
+    retimed = _replaced(retimed, ("generated_at",), "2099-01-01T00:00:00Z")
     assert printed_differences(doc, _replaced(retimed, ("environment",), {"python": "3.99"})) == []  # not results
 
 
@@ -176,3 +178,57 @@ def test_the_examples_in_the_docs_run_as_written(tmp_path, monkeypatch, capsys):
     assert cli.main(runs[2]) == 0
     doc = json.loads(Path("reports/e1-small/report.json").read_text())
     assert doc["verdict"] == "PASS" and [s["name"] for s in doc["sweeps"]] == ["e1-m1"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The figures docs/single-head.md quotes from the reference report.
+SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+MEASURED = re.compile(r"m = (?P<m>\d), ε = (?P<eps>[\d.]+): N = (?P<N>\d+), λ = (?P<lam>[\d.·⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+), sampled\s+"
+                      r"sup error (?P<sup>[\d.]+), certified ≤ (?P<upper>[\d.]+)")
+
+
+def quoted_number(text: str) -> tuple[float, float]:
+    """A decimal as the docs write it (``6.279·10⁴``, ``0.015116``) and half a unit of its last digit."""
+    mantissa, _, power = text.partition("·10")
+    exponent = int(power.translate(SUPERSCRIPT)) if power else 0
+    decimals = len(mantissa.partition(".")[2])
+    return float(mantissa) * 10.0**exponent, 0.5 * 10.0 ** (exponent - decimals)
+
+
+def figure_mismatches(text: str, doc: dict) -> list[str]:
+    """The figures of ``text``'s "m = …, ε = …: N = …, λ = …, sampled sup error …, certified ≤ …" sentences that are not
+    the reference report's single-head instance of that m and ε, to the digits quoted; none quoted is a mismatch."""
+    instances = {(i["parameters"]["dim"], float(i["parameters"]["eps"])): i
+                 for t in doc["theorems"] if t["name"] == "single-head" for i in t["instances"]}
+    found = [q.groupdict() for q in MEASURED.finditer(" ".join(text.split()))]
+    out = [] if found else ["no figures quoted"]
+    for q in found:
+        instance = instances.get((int(q["m"]), float(q["eps"])))
+        if instance is None:
+            out.append(f"m = {q['m']}, ε = {q['eps']}: not in the reference report")
+            continue
+        facts = instance["facts"]
+        actual = {"N": facts["prefix_length"], "lam": facts["lambda"], "sup": facts["sup_error"]["value"],
+                  "upper": facts["sup_error"]["certified_upper"]}
+        for key, value in actual.items():
+            quoted, half = quoted_number(q[key])
+            if not abs(quoted - value) <= half * (1 + 1e-9):
+                out.append(f"m = {q['m']}, ε = {q['eps']}: {key} quoted {q[key]}, the report has {value!r}")
+    return out
+
+
+def test_the_figures_docs_quote_from_the_reference_report_are_its_own():
+    doc = json.loads((REFERENCE / "report.json").read_text())
+    assert figure_mismatches((ROOT / "docs" / "single-head.md").read_text(encoding="utf-8"), doc) == []
+
+
+def test_a_figure_quoted_wrong_by_its_last_digit_is_found():  # negative control of the test above
+    doc = json.loads((REFERENCE / "report.json").read_text())
+    text = (ROOT / "docs" / "single-head.md").read_text(encoding="utf-8")
+    sup = next(MEASURED.finditer(" ".join(text.split())))["sup"]
+    wrong = sup[:-1] + str((int(sup[-1]) + 1) % 10)
+    value = doc["theorems"][0]["instances"][0]["facts"]["sup_error"]["value"]
+    assert figure_mismatches(" ".join(text.split()).replace(f"sup error {sup},", f"sup error {wrong},"), doc) == [
+        f"m = 1, ε = 0.05: sup quoted {wrong}, the report has {value!r}"]
+    assert figure_mismatches("no figures here", doc) == ["no figures quoted"]
+    assert quoted_number("6.279·10⁴") == (62790.0, 5.0) and quoted_number("0.015116") == (0.015116, 5e-7)
