@@ -13,7 +13,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from verifier.reproducible import OVERFLOW, UNDERFLOW, exp, matmul
+from verifier.reproducible import OVERFLOW, UNDERFLOW, exp, matmul, top_singular
 
 ROOT = Path(__file__).resolve().parents[1]
 EDGES = [0.0, -0.0, 1e-300, -1e-300, 0.5 * math.log(2), -0.5 * math.log(2), 1.0, -1.0, 700.0, -700.0, -708.5, -740.0,
@@ -120,3 +120,25 @@ def test_a_sampled_search_is_the_same_under_another_blas_kernel_and_cpu_features
     if here["libraries"] == there["libraries"]:
         pytest.skip("np.exp and BLAS give the same bits under both settings on this machine: nothing to compare")
     assert here["sups"] == there["sups"]
+
+
+def test_top_singular_is_the_largest_singular_value_and_its_vector():
+    """Random 3 × 4 matrices (σ₂/σ₁ up to 0.95: σ₁ to 10⁻⁷, never above it) and rank-1 ones (exact, the same line
+    as LAPACK's vector)."""
+    rng = np.random.default_rng(4)
+    a, rank1 = rng.standard_normal((40, 3, 4)), rng.standard_normal((10, 1, 4)).repeat(3, axis=1)
+    s, v = top_singular(a)
+    s_ref = np.linalg.svd(a)[1][:, 0]
+    assert np.allclose(s, s_ref, rtol=1e-7) and np.all(s <= s_ref * (1 + 1e-14))
+    s, v = top_singular(rank1)
+    _, s_ref, vt_ref = np.linalg.svd(rank1)
+    assert np.allclose(s, s_ref[:, 0], rtol=1e-13)
+    assert np.allclose(np.abs(np.einsum("pi,pi->p", v, vt_ref[:, 0])), 1, atol=1e-12)
+    assert np.allclose(np.linalg.norm(v, axis=1), 1) and top_singular(np.zeros((2, 1, 3)))[0].tolist() == [0, 0]
+
+
+def test_a_few_power_steps_are_not_enough_where_two_singular_values_are_close():  # negative control of the above
+    a = np.diag([1.0, 0.999, 0.5])[None] + 0.3  # σ₂/σ₁ near 1: slow convergence
+    s_ref = np.linalg.svd(a)[1][0, 0]
+    assert not np.isclose(top_singular(a, steps=1)[0][0], s_ref, rtol=1e-12)
+    assert np.isclose(top_singular(a)[0][0], s_ref, rtol=1e-12)

@@ -22,7 +22,7 @@ from .errors import InputError
 from .expressions import deep_recursion, read_expression
 from .inputs import clip, parse_number
 from .precision import PrecisionPolicy
-from .reproducible import NUMPY, matmul
+from .reproducible import NUMPY, matmul, top_singular
 
 
 def coordinates(m: int) -> tuple[sympy.Symbol, ...]:
@@ -176,10 +176,10 @@ def check_hypotheses(target: Target, policy: PrecisionPolicy, seed: int, samples
     J = target.jacobian(X)
     target.require_finite_jacobian(X, J)
     bases = np.stack([sphere.tangent_basis(x) for x in X])
-    _, s, vt = np.linalg.svd(np.einsum("pdi,pij->pdj", J, bases))
-    steep = int(np.argmax(s[:, 0]))
+    s, v = top_singular(np.einsum("pdi,pij->pdj", J, bases))
+    steep = int(np.argmax(s))
     h = 1e-6
-    u = matmul(bases[steep], vt[steep, 0])
+    u = matmul(bases[steep], v[steep])
     rng = np.random.default_rng(seed + 1)
     pairs = [(X[steep], normalise_rows(X[steep] + h * u))]
     A, Bp = X[rng.integers(len(X), size=256)], X[rng.integers(len(X), size=256)]
