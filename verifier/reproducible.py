@@ -16,8 +16,12 @@ and sum in a fixed order:
     exp(x) = 2^k · p(r),   k = rint(x·log₂e),   r = (x − k·ln2_hi) − k·ln2_lo,   |r| ≤ ln2/2 + 2⁻²⁰,
     p(r) = Σ_{j ≤ 13} r^j/j!  (Horner; the Taylor remainder is below 4·10⁻¹⁸ relative),
 
-accurate to a few units in the last place (float64 values are scanning values, checked against mpmath);
-2^k is applied as two exact powers of two so that subnormal results are rounded once.
+within one unit in the last place on tests/test_reproducible.py's sample (float64 values are scanning values,
+checked against mpmath); 2^k is applied as two exact powers of two so that subnormal results are rounded once.
+``matmul`` replaces ``@``, ``top_singular`` replaces ``np.linalg.svd`` where only the top direction is needed, and
+``NUMPY`` is sympy.lambdify's float64 modules with this exp. What stays: other numpy functions a target may use
+(log, arctan, …; sin, cos and sqrt agreed with the C library on AVX-512 and without it), and different package
+versions, which may change any float64 result.
 """
 from __future__ import annotations
 
