@@ -466,6 +466,14 @@ def test_a_report_from_an_earlier_run_does_not_survive_a_run_that_did_not_finish
     assert list((tmp_path / "out").iterdir()) == []  # neither the earlier report nor a partial one
 
 
+def test_report_no_progress_keeps_stderr_empty(tmp_path, capsys):
+    assert cli.main([*_report(tmp_path), "--no-progress"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out.startswith("l1: PASS")
+    assert cli.main([*_report(tmp_path), "--replace"]) == 0
+    assert re.fullmatch(r"\[1/1\] l1: checked in [\d.]+ s\n", capsys.readouterr().err)
+
+
 def test_a_report_interrupted_while_written_leaves_no_folder(tmp_path, monkeypatch, capsys):
     from verifier.report import build
 

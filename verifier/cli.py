@@ -65,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--replace", action="store_true", help="replace the report in OUT/NAME (only a report folder); "
                                                                 "default: an existing OUT/NAME is kept and the new report "
                                                                 "is written to OUT/NAME-2, -3, …")
+    report.add_argument("--no-progress", action="store_true", help="no progress on stderr (a bar on a terminal, else a "
+                                                                   "line per instance)")
     return parser
 
 
@@ -106,7 +108,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _exit_status(result.verdict.value, framework_failures([("", result)]))
         if args.command == "sweep":
             return _sweep(get(args.theorem), args.rest, argv)
-        return _report(args.out, args.config, args.quick, argv, args.replace)
+        return _report(args.out, args.config, args.quick, argv, args.replace, progress=not args.no_progress)
     except InputError as error:
         print(f"verifier: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -145,7 +147,8 @@ def sweep_parser(theorem: Theorem) -> argparse.ArgumentParser:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--workers", help="LocalCluster worker processes; default: the number of cores")
     where.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--no-progress", action="store_true", help="no progress on stderr (a bar on a terminal, else a "
+                                                                   "line per row)")
     return parser
 
 
@@ -268,7 +271,8 @@ def suite_progress(progress: "Progress") -> Callable[[int, Any, str], None]:
     return step
 
 
-def _report(out: Path, config: Optional[Path], quick: bool, argv: Sequence[str], replace: bool = False) -> int:
+def _report(out: Path, config: Optional[Path], quick: bool, argv: Sequence[str], replace: bool = False,
+            progress: bool = True) -> int:
     """Read and check the suite, run it with progress on stderr (:func:`suite_progress`), write the report, print the
     summary."""
     from .claims import Verdict
@@ -286,9 +290,9 @@ def _report(out: Path, config: Optional[Path], quick: bool, argv: Sequence[str],
         clear_earlier_report(folder)
     started = time.perf_counter()
     command = shlex.join(["verifier", *argv])
-    with Progress("report", len(suite.entries)) as progress:
-        runs = run_suite(suite, command, suite_progress(progress))
-        progress.status("writing the report")
+    with Progress("report", len(suite.entries), enabled=progress) as bar:
+        runs = run_suite(suite, command, suite_progress(bar))
+        bar.status("writing the report")
         folder = write_report(runs, suite, folder, command, started, replace=replace)  # NAME-2, … if NAME exists
     results = [r.result for r in runs]
     for r in runs:
