@@ -44,14 +44,15 @@ from typing import TYPE_CHECKING, Any, Optional
 from verifier.budget import OPTIONS as BUDGET_OPTIONS, check_budget
 from verifier.errors import InputError
 from verifier.inputs import choice, integer, parse_number, text
-from verifier.options import DPS, MAX_PREFIX, POINTS, SEED, Option, read_options, tamper
-from verifier.theorem import SUP_LABELS, SUP_UNITS, Outcome, TheoremBase, nested
+from verifier.options import CERT_CELLS, DPS, EVIDENCE, MAX_PREFIX, POINTS, SEED, Option, read_options, tamper
+from verifier.theorem import CERTIFIED_LABELS, CERTIFIED_UNITS, SUP_LABELS, SUP_UNITS, Outcome, TheoremBase, nested
 
 from .choices import TAMPER_MODES, TARGETS
 
 if TYPE_CHECKING:
     import sympy
 
+    from verifier.budget import Budget
     from verifier.claims import ClaimResult
     from verifier.precision import PrecisionPolicy
 
@@ -69,11 +70,14 @@ class S1Parameters:
     policy: PrecisionPolicy
     points: int
     tamper: Optional[str]
+    evidence: str  # --evidence: auto and certified certify every token-wise head by branch and bound (certify.py)
+    budget: Budget  # per token-wise head
 
     def to_json(self) -> dict:
         return {"n": self.form.n, "eps": float(self.eps), "eps_exact": str(self.eps), "target": self.form.name,
                 "Q": self.form.Q, "seed": self.seed, **self.policy.to_json(),
-                "points": self.points, "tamper": self.tamper}
+                "points": self.points, "tamper": self.tamper, "evidence_mode": self.evidence, "cert_cells": self.budget.cells,
+                "max_seconds": self.budget.max_seconds}
 
 
 class Seq2Seq(TheoremBase):
@@ -84,12 +88,15 @@ class Seq2Seq(TheoremBase):
     fact_labels = {"depth": "depth", "heads": "heads", "tokenwise_heads": "token-wise heads", "mixing_heads": "mixing heads",
                    "Q": "ridge terms Q", "total_prefix_length": "total prefix length", "propagated_bound": "propagated bound",
                    "propagated_bound_exact": "propagated bound (exact)",
-                   "sup_error": "sup ‖T − g‖", **nested("sup_error", SUP_LABELS),
+                   "sup_error": "sup ‖T − g‖", **nested("sup_error", {**SUP_LABELS, **CERTIFIED_LABELS}),
                    "layers": "layers", **nested("layers", {
                        "name": "layer", "kind": "kind", "interval": "input interval", "accuracy": "accuracy ε_q",
                        "lipschitz": "Lipschitz L", "bound": "bound B", "key_bound": "key bound", "cells": "grid cells",
-                       "prefix_length": "prefix length N", "lambda": "λ", "gamma": "γ", "beta": "β"})}
-    fact_units = {"total_prefix_length": "tokens", **nested("sup_error", SUP_UNITS), "layers.prefix_length": "tokens"}
+                       "prefix_length": "prefix length N", "lambda": "λ", "gamma": "γ", "beta": "β",
+                       "certified_sup": "certified sup |H − h|", "bb_cells": "branch-and-bound cells",
+                       "not_certified": "not certified because"})}
+    fact_units = {"total_prefix_length": "tokens", **nested("sup_error", {**SUP_UNITS, **CERTIFIED_UNITS}),
+                  "layers.prefix_length": "tokens", "layers.bb_cells": "cells"}
 
     options = (
         Option("n", "sequence length n", integer(1, 12), None),
@@ -105,14 +112,24 @@ class Seq2Seq(TheoremBase):
         DPS,
         SEED,
         POINTS.with_help("uniform sequences in the float64 scan of [0,1]^n").with_default(2000),
+        EVIDENCE.with_help("auto: certify every token-wise head's sup error by branch and bound on 1-D cells in ball "
+                           "arithmetic, and S1.sup through the composition bound, when the heads have at most 20 000 "
+                           "initial cells in all (the default instances: about 2 000, a few seconds), else sample; "
+                           "certified: certify at any size and require every claim the verdict rests on to be certified "
+                           "or exact; sampled: no certification"),
+        CERT_CELLS.with_help("budget of each token-wise head's certified branch and bound: cells evaluated (it decides the "
+                             "verdict, the same on every machine; --max-seconds only guards against runaway work)")
+                  .with_default(50_000),
         tamper(TAMPER_MODES),
         MAX_PREFIX.with_help("refuse constructions with more prefix tokens in total").with_default(2_000_000),
         *BUDGET_OPTIONS,
     )
 
     def parameters(self, **raw: Any) -> S1Parameters:
+        from verifier.budget import Budget
         from verifier.precision import PrecisionPolicy
 
+        from .certify import why_not_certifiable
         from .construction import Construction
         from .cost import cost_estimate
         from .ridge import SHIPPED, typed_form
@@ -130,8 +147,13 @@ class Seq2Seq(TheoremBase):
         else:
             raise InputError(f"seq2seq needs --target NAME ({', '.join(TARGETS)}) or all of --psi, --phi, --lip-psi, --lip-phi")
         form.require_finite()
-        params = S1Parameters(form, o["eps"], o["seed"], PrecisionPolicy(dps=o["dps"]), o["points"], o["tamper"])
-        total = Construction(form, params.eps).total_prefix_length
+        params = S1Parameters(form, o["eps"], o["seed"], PrecisionPolicy(dps=o["dps"]), o["points"], o["tamper"],
+                              o["evidence"], Budget(o["cert_cells"], float(o["max_seconds"])))
+        construction = Construction(form, params.eps)
+        if o["evidence"] == "certified" and (reason := next(filter(None, (why_not_certifiable(plan, plan.prefix())
+                                                                          for plan in construction.plans)), None)):
+            raise InputError(f"--evidence certified: {reason}; use --evidence auto (the claims then stay sampled)")
+        total = construction.total_prefix_length
         if total > o["max_prefix"]:
             raise InputError(f"the construction needs {total} prefix tokens for n = {form.n}, ε = {params.eps} (over "
                              f"--max-prefix {o['max_prefix']}); use a larger --eps or raise --max-prefix")
@@ -149,7 +171,7 @@ class Seq2Seq(TheoremBase):
 
         from verifier.claims import Kind, claim_holds
 
-        from . import checks, formulas
+        from . import certify, checks, formulas
         from .checks import paper_claim, structure_claim
         from .construction import Construction
 
@@ -173,17 +195,20 @@ class Seq2Seq(TheoremBase):
             checks.ideal_composition_claim(c),
             formulas.budget_identity_claim(),
             formulas.split_claim(),
-            *checks.head_claims(c, checks.head_sups(c, params.policy, params.seed), params.policy),
         ]
+        sups = checks.head_sups(c, params.policy, params.seed)
+        sampled = checks.head_sampled_claims(c, sups, params.policy)
+        proofs = certify.prove_heads(c, sampled, params.evidence, params.budget)
+        claims += checks.head_claims(c, sampled, proofs)
         claims.append(structure_claim(claims))
-        end_claims, facts = checks.end_to_end(c, params.policy, params.seed, params.points)
+        end_claims, facts = checks.end_to_end(c, params.policy, params.seed, params.points, claims, proofs)
         claims += end_claims + [paper_claim(c)]
         facts = {
             "depth": tr.depth, "heads": heads, "tokenwise_heads": tokenwise, "mixing_heads": heads - tokenwise, "Q": c.form.Q,
             "total_prefix_length": tr.total_prefix_length, "propagated_bound": float(sympy.N(c.propagated_bound, 17)),
             "propagated_bound_exact": str(c.propagated_bound), **facts,
-            "layers": [c.plan[layer.name].to_json() if layer.name in c.plan else {"name": layer.name, "kind": "mixing"}
-                       for layer in tr.layers],
+            "layers": [c.plan[layer.name].to_json() | certify.proof_facts(proofs[layer.name]) if layer.name in c.plan
+                       else {"name": layer.name, "kind": "mixing"} for layer in tr.layers],
         }
         return Outcome(tuple(claims), facts)
 

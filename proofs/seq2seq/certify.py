@@ -17,15 +17,21 @@ bound of a windowed token's score) and h = h_p(cell) the target's ball on the ce
 * the other own-position tokens as one item: they are at least d from the cell (d from the grid's nearest
   left-out neighbours, the grid being monotone), weight in [0, count·e^{β + γ − λd²/2 − s}], value in [−V, V] − h
   (V ≥ every |h_q(a_i)|);
-* every other-position token as one item (score ≤ β): weight in [0, (n−1)(K+1)·e^{β − s}], value in [−V, V] − h;
+* the other positions' tokens likewise, since the token (i, q ≠ p) scores exactly γ below the own token (i, p): those of
+  the window one by one with e^{−γ} times the own token's weight box and value h_q(a_i) − h, the rest as one item of
+  weight in [0, (n−1)e^{−γ} times the own rest's upper weight] and value in [−V, V] − h;
 * the n content tokens as one item: with t = |z| ∈ [t0, t1] on the cell and Z' = max(Z, t1) (so z_p = z and every
   z_c satisfy z·z_c ≤ Z'·t), the score is ≤ Z't + 2 − λt²/2 ≤ min(Z'²/(2λ), Z't1 − λt0²/2) + 2; weight in
   [0, n·e^{that − s}], value −h.
 
 ``proofs.h0.enclosure.ratio_range`` then encloses Σ w u / Σ w over the weight boxes and value intervals (in arb), and
-|H − h_p| ≤ max(|lo|, |hi|) of it on the cell, for every z in the cell and every content z_c ∈ [−Z, Z].
-``verifier.branch_bound`` splits cells (halves) from initial cells one grid step wide until every cell's bound is
-≤ ε_h; the final cover's maximum is the head's certified sup. Floats only choose cells, windows and thresholds
+|H − h_p| ≤ max(|lo|, |hi|) of it on the cell, for every z in the cell and every content z_c ∈ [−Z, Z]. The parts
+of E1-I's split (checks.py) are bounded on the same items: near (own tokens with |z − a_i| ≤ r) by the ratio range
+with value 0 off the near tokens and hull(u, 0) on a token near on part of the cell only; far, other and leak by
+Σ w'·|u| / Σ w_lo over their items, where a token undecided between near and far weighs at most
+e^{β + γ − λr²/2 − s} where it is far (far means not near, as in proofs.h0.enclosure).
+``verifier.branch_bound`` splits cells (halves) from initial cells one grid step wide until every cell's bounds are
+≤ ε_h and the part budgets; the final cover's maxima are the head's certified sups. Floats only choose cells, windows and thresholds
 (cell ends are floats, exact in arb); every bound is a ball.
 """
 from __future__ import annotations
@@ -33,17 +39,19 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
-from typing import Optional
+from typing import Mapping, Optional, Sequence, Union
 
 from flint import arb, ctx
 
 from verifier.ball import PRECISION_BITS, CannotCertify, arb_rational, compile_arb, lower, sympy_number, upper
 from verifier.branch_bound import Bounded, branch_and_bound
 from verifier.budget import Budget
+from verifier.claims import ClaimResult, Verdict
 
 from proofs.h0.enclosure import ratio_range
 
-from .construction import HeadPlan
+from . import formulas as F
+from .construction import Construction, HeadPlan
 from .prefix import TokenwisePrefix, Z
 
 TAIL = 40  # the window reaches far enough that the left-out own tokens weigh ≤ e^{−TAIL} of the cell's best token
@@ -76,6 +84,7 @@ class HeadBalls:
     value_bound: arb
     key_bound: arb
     targets: tuple  # ball functions z ↦ h_q(z)
+    radius: arb  # r: |z − a_i| ≤ r is near
     lo: float
     step: float
     window: int
@@ -89,8 +98,8 @@ class HeadBalls:
         return len(self.grid) - 1
 
 
-def head_balls(prefix: TokenwisePrefix, key_bound) -> HeadBalls:
-    """The exact prefix of a token-wise head (lo, hi, K, λ, β, γ, targets; key bound Z) as balls. Raises
+def head_balls(prefix: TokenwisePrefix, key_bound, radius) -> HeadBalls:
+    """The exact prefix of a token-wise head (lo, hi, K, λ, β, γ, targets; key bound Z, near radius r) as balls. Raises
     CannotCertify for a target the ball compiler does not enclose."""
     functions = tuple(compile_arb(h, (Z,)) for h in prefix.targets)
     with ctx.workprec(PRECISION_BITS):
@@ -103,63 +112,107 @@ def head_balls(prefix: TokenwisePrefix, key_bound) -> HeadBalls:
         lam, beta, gamma = (sympy_number(e) for e in (prefix.lam, prefix.beta, prefix.gamma))
         lam_f, step_f = float(lam.mid()), float(step.mid())
         reach = math.sqrt(2 * (TAIL + math.log(len(prefix))) / lam_f) / step_f
-        return HeadBalls(grid, values, lam, beta, gamma, V, sympy_number(key_bound), functions, float(lo.mid()), step_f,
+        return HeadBalls(grid, values, lam, beta, gamma, V, sympy_number(key_bound), functions, sympy_number(radius),
+                         float(lo.mid()), step_f,
                          int(min(prefix.cells, math.ceil(reach) + 1)))
 
 
-def items(head: HeadBalls, cell: Cell) -> Optional[dict[str, tuple[list, list, list]]]:
+QUANTITIES = ("error", *F.PARTS)  # the order of enclose()'s bounds and of the thresholds: error, near, far, other, leak
+
+
+def items(head: HeadBalls, cell: Cell) -> Optional[dict[str, tuple[list, list, list, list, list]]]:
     """The items of Σ w u / Σ w = H − h_p(z) on the cell, by name: "window" (each windowed own-position token),
-    "rest" (the other own-position tokens), "other" (the other positions' tokens), "content"; each a triple
-    (weight lower ends, weight upper ends, value balls) of lists (module doc). None where the target's enclosure
-    on the cell or a weight is not finite."""
+    "rest" (the other own-position tokens), "other" (the other positions' tokens of the window one by one, and their
+    rest), "content"; each five lists
+    (weight lower ends, weight upper ends, value balls, labels, far weights) (module doc). An own-position token's
+    label is "near" where |z − a_i| ≤ r on the whole cell, "far" where |z − a_i| > r on it, else "both"; its far weight
+    bounds its weight where it is far: 0, w_hi, or min(w_hi, count·e^{β + γ − λr²/2 − s}) (far means not near). The
+    others are labelled "other" and "leak". None where the target's enclosure on the cell or a weight is not finite."""
     with ctx.workprec(PRECISION_BITS):
         z0, z1, p = arb(cell.z0), arb(cell.z1), cell.p
         h = head.targets[p]([z0.union(z1)])
         if not h.is_finite():
             return None
-        lam, top = head.lam, head.beta + head.gamma
+        lam, top, r = head.lam, head.beta + head.gamma, head.radius
         first = max(0, math.floor((cell.z0 - head.lo) / head.step) - head.window)
         last = min(head.K, math.ceil((cell.z1 - head.lo) / head.step) + head.window)
         window = head.grid[first:last + 1]
-        high = [top - lam * d * d / 2 for d in ((z0 - a).max(a - z1).max(ZERO) for a in window)]  # a clamped into the cell
-        low = [top - lam * d * d / 2 for d in (abs(z0 - a).max(abs(z1 - a)) for a in window)]  # the farther end
+        d_min = [(z0 - a).max(a - z1).max(ZERO) for a in window]  # the distance from a_i clamped into the cell
+        d_max = [abs(z0 - a).max(abs(z1 - a)) for a in window]  # to the farther end
+        low = [top - lam * d * d / 2 for d in d_max]
         shift = functools.reduce(arb.max, (e.lower() for e in low))
+        cap = (top - lam * r * r / 2 - shift).exp()  # an own token's weight where |z − a_i| > r
         spread = arb(0, 1) * head.value_bound - h  # [−V, V] − h
-        out = {"window": ([(e - shift).exp() for e in low], [(e - shift).exp() for e in high],
-                          [head.values[p][i] - h for i in range(first, last + 1)])}
+        w_lo = [(e - shift).exp() for e in low]
+        w_hi = [(top - lam * d * d / 2 - shift).exp() for d in d_min]
+        labels = ["near" if d <= r else "far" if d0 > r else "both" for d0, d in zip(d_min, d_max)]
+        indices = range(first, last + 1)
+        out = {"window": (w_lo, w_hi, [head.values[p][i] - h for i in indices], labels,
+                          [_far_weight(w, label, cap) for w, label in zip(w_hi, labels)])}
         rest = head.K + 1 - len(window)
         if rest:
             sides = ([z0 - head.grid[first - 1]] if first > 0 else []) + ([head.grid[last + 1] - z1] if last < head.K else [])
             d = functools.reduce(arb.min, sides).lower().max(ZERO)
-            out["rest"] = ([ZERO], [rest * (top - lam * d * d / 2 - shift).exp()], [spread])
-        if head.n > 1:
-            out["other"] = ([ZERO], [(head.n - 1) * (head.K + 1) * (head.beta - shift).exp()], [spread])
+            w, label = rest * (top - lam * d * d / 2 - shift).exp(), "far" if d > r else "both"
+            out["rest"] = ([ZERO], [w], [spread], [label], [_far_weight(w, label, rest * cap)])
+        if head.n > 1:  # the token (i, q ≠ p) scores exactly γ below the own token (i, p)
+            g, others = (-head.gamma).exp(), [q for q in range(head.n) if q != p]
+            o_lo = [w * g for _ in others for w in w_lo] + ([ZERO] if rest else [])
+            o_hi = [w * g for _ in others for w in w_hi] + ([len(others) * g * out["rest"][1][0]] if rest else [])
+            out["other"] = (o_lo, o_hi, [head.values[q][i] - h for q in others for i in indices] + ([spread] if rest else []),
+                            ["other"] * len(o_hi), o_hi)
         t0 = z0.max(-z1).max(ZERO)  # min |z| on the cell (0 if the cell holds 0)
         t1 = abs(z0).max(abs(z1))
         Zc = head.key_bound.max(t1)
         exponent = (Zc * Zc / (2 * lam)).min(Zc * t1 - lam * t0 * t0 / 2) + 2
-        out["content"] = ([ZERO], [head.n * (exponent - shift).exp()], [-h])
-        if not all(w.is_finite() for _, w_hi, _ in out.values() for w in w_hi):
+        w = head.n * (exponent - shift).exp()
+        out["content"] = ([ZERO], [w], [-h], ["leak"], [w])
+        if not all(w.is_finite() for part in out.values() for w in part[1]):
             return None
         return out
 
 
-def deviation_range(parts: dict[str, tuple[list, list, list]]) -> tuple[arb, arb]:
-    """Exact points [lo, hi] ⊇ the range of Σ w u / Σ w over the items' weight boxes and value balls
-    (``proofs.h0.enclosure.ratio_range``)."""
-    w_lo, w_hi, u = ([x for part in parts.values() for x in part[k]] for k in range(3))
+def _far_weight(w_hi: arb, label: str, cap: arb) -> arb:
+    """An own-position item's weight where it is far: 0 if near on the cell, else ≤ w_hi, and ≤ cap if undecided."""
+    return ZERO if label == "near" else w_hi if label == "far" else w_hi.min(cap)
+
+
+def deviation_range(parts: dict[str, tuple[list, ...]], quantity: str = "error") -> tuple[arb, arb]:
+    """Exact points [lo, hi] ⊇ the range of the quantity's Σ w c / Σ w over the items' weight boxes
+    (``proofs.h0.enclosure.ratio_range``) for the error (c = u) or near (c = u on near items, c ∈ hull(u, 0) on
+    undecided ones, else 0)."""
+    w_lo, w_hi, u, labels = ([x for part in parts.values() for x in part[k]] for k in range(4))
+    if quantity == "near":
+        u = [v if label == "near" else v.union(ZERO) if label == "both" else ZERO for v, label in zip(u, labels)]
     return ratio_range(w_lo, w_hi, u, u)
 
 
-def enclose_error(head: HeadBalls, cell: Cell) -> float:
-    """An upper bound of sup_{z ∈ cell} |H(z, p) − h_p(z)| over every content z_c ∈ [−Z, Z] (module doc); +inf where
-    the enclosure is not finite."""
-    parts = items(head, cell)
+def share_bound(parts: dict[str, tuple[list, ...]], quantity: str) -> arb:
+    """A ball whose upper end bounds |far|, |other| or |leak| on the cell: the part's Σ w·c is at most Σ w'·|u| over
+    its items (w' the far weight for far, with undecided tokens, else w_hi), and Σ w ≥ Σ w_lo over every item.
+    Cheaper than the ratio range, and tight for parts whose items weigh little."""
+    w_lo, w_hi, u, labels, w_far = ([x for part in parts.values() for x in part[k]] for k in range(5))
+    weights = w_far if quantity == "far" else w_hi
+    top = sum((w * abs(v).upper() for w, v, label in zip(weights, u, labels)
+               if label == quantity or (quantity == "far" and label == "both")), ZERO)
+    return top / sum((w.lower().max(ZERO) for w in w_lo), ZERO)
+
+
+def enclose(head: HeadBalls, cell: Cell) -> tuple[float, ...]:
+    """Upper bounds of sup_{z ∈ cell} of |H(z, p) − h_p(z)| and of |near|, |far|, |other|, |leak| (QUANTITIES), over
+    every content z_c ∈ [−Z, Z] (module doc); +inf where the enclosure is not finite."""
+    return bounds(items(head, cell))
+
+
+def bounds(parts: Optional[dict[str, tuple[list, ...]]]) -> tuple[float, ...]:
+    """:func:`enclose` from the cell's items: the ratio range for the error and near, :func:`share_bound` for the
+    others (+inf without items)."""
     if parts is None:
-        return math.inf
+        return (math.inf,) * len(QUANTITIES)
     with ctx.workprec(PRECISION_BITS):
-        lo, hi = deviation_range(parts)
-        return upper(abs(lo).max(abs(hi)))
+        ranges = [deviation_range(parts, quantity) for quantity in QUANTITIES[:2]]
+        return (*(upper(abs(lo).max(abs(hi))) for lo, hi in ranges),
+                *(upper(share_bound(parts, quantity)) for quantity in QUANTITIES[2:]))
 
 
 def initial_cells(head: HeadBalls, lo, hi) -> list[Cell]:
@@ -171,12 +224,18 @@ def initial_cells(head: HeadBalls, lo, hi) -> list[Cell]:
     return [Cell(ends[i], ends[i + 1], p) for p in range(head.n) for i in range(len(ends) - 1)]
 
 
+def thresholds(plan: HeadPlan, gamma=None) -> tuple:
+    """E1-I's claims for QUANTITIES: ε_h and the four part bounds (near, far, other, leak) with the prefix's γ."""
+    return (plan.accuracy, *plan.budget(gamma))
+
+
 def certify_head(plan: HeadPlan, prefix: TokenwisePrefix, budget: Budget) -> Bounded:
-    """Branch and bound of sup_{z ∈ [lo, hi], p} |H(z, p) − h_p(z)| ≤ ε_h for the head built from ``prefix`` (its
-    ``upper`` is the certified sup). Raises CannotCertify for a target the ball compiler does not enclose."""
-    head = head_balls(prefix, plan.key_bound)
-    return branch_and_bound(initial_cells(head, plan.lo, plan.hi), lambda cell: (enclose_error(head, cell),),
-                            (float(plan.accuracy),), lambda cell: cell.split(), budget)
+    """Branch and bound of sup_{z ∈ [lo, hi], p} of |H(z, p) − h_p(z)| ≤ ε_h and of each part ≤ its bound
+    (:func:`thresholds`) for the head built from ``prefix``: ``uppers`` are the certified sups in QUANTITIES order.
+    Raises CannotCertify for a target the ball compiler does not enclose."""
+    head = head_balls(prefix, plan.key_bound, plan.exact(F.R))
+    return branch_and_bound(initial_cells(head, plan.lo, plan.hi), lambda cell: enclose(head, cell),
+                            tuple(float(t) for t in thresholds(plan, prefix.gamma)), lambda cell: cell.split(), budget)
 
 
 def why_not_certifiable(plan: HeadPlan, prefix: Optional[TokenwisePrefix]) -> Optional[str]:
@@ -189,3 +248,36 @@ def why_not_certifiable(plan: HeadPlan, prefix: Optional[TokenwisePrefix]) -> Op
     except CannotCertify as reason:
         return f"{plan.name}: {reason}"
     return None
+
+
+AUTO_MAX_CELLS = 20_000  # --evidence auto certifies when the heads' initial cells Σ n·K are at most this many
+
+
+def prove_heads(c: Construction, sampled: Mapping[str, Sequence[ClaimResult]], evidence: str,
+                budget: Budget) -> dict[str, Union[Bounded, str]]:
+    """Per token-wise head (``c.plans`` order; ``sampled``: per quantity, the heads' sampled claims): its branch and bound
+    (:func:`certify_head` on the head the transformer holds, tampers included), or why none was run: ``--evidence
+    sampled``; ``--evidence auto`` with more than AUTO_MAX_CELLS initial cells in all (the default instances have
+    at most 2 000; ``--evidence certified`` runs it); a head without a prefix or with a target the ball back-end
+    does not enclose; a sampled FAIL of the error or a part (a witness already refutes it: the branch and bound could not
+    decide, and would spend its whole budget)."""
+    layers = {layer.name: layer for layer in c.transformer.layers}
+    initial = sum(plan.n * plan.cells for plan in c.plans)
+    skip = ("certification skipped (--evidence sampled)" if evidence == "sampled"
+            else f"certification of {initial} initial cells only with --evidence certified (auto stops at {AUTO_MAX_CELLS})"
+            if evidence == "auto" and initial > AUTO_MAX_CELLS else None)
+    out: dict[str, Union[Bounded, str]] = {}
+    for k, plan in enumerate(c.plans):
+        prefix = layers[plan.name].prefix
+        refuted = [quantity for quantity, claims in sampled.items() if claims[k].verdict is Verdict.FAIL]
+        reason = (skip or why_not_certifiable(plan, prefix)
+                  or (f"a sampled witness already refutes its {', '.join(refuted)}" if refuted else None))
+        out[plan.name] = reason if reason else certify_head(plan, prefix, budget)
+    return out
+
+
+def proof_facts(proof: Union[Bounded, str]) -> dict:
+    """A head's certification for the facts: its certified sup and cells, or why it was not certified."""
+    if isinstance(proof, Bounded):
+        return {"certified_sup": proof.upper, "bb_cells": proof.cells}
+    return {"not_certified": proof}

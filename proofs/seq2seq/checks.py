@@ -1,5 +1,6 @@
 """The claims of S1 on a built construction: derivations (exact), each token-wise head against E1-I
-(exact bounds, sampled parts), and the end-to-end error over sequences (sampled).
+(exact bounds, sampled parts, the error certified by certify.py's branch and bound), the end-to-end error over
+sequences (sampled), and S1.sup through the composition bound (certified where every part is).
 
 E1-I's error split for a token-wise head at the query (z, p), with normalised attention weights w:
 
@@ -15,18 +16,25 @@ positions' registers set to sign(z)·Z, the largest content score z·z_c allowed
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Optional
 
 import mpmath
 import numpy as np
 import sympy
+from flint import arb, ctx
 
 from verifier.attention import forward_matrix_sympy
+from verifier.ball import PRECISION_BITS, arb_rational, upper
+from verifier.branch_bound import Bounded
+from verifier.certify import combine
 from verifier.claims import (ClaimResult, Evidence, Kind, TwoPaths, Verdict, claim_holds, claim_identity, claim_le, claim_le_certified,
                              claim_sup_le)
 from verifier.claims import two_paths_claim as framework_two_paths
 from verifier.precision import PrecisionPolicy, exact_to_mp
 
+from . import certify
 from . import formulas as F
+from .certify import QUANTITIES
 from .construction import Construction, HeadPlan
 from .prefix import Z
 from .ridge import sequence_symbols
@@ -35,7 +43,6 @@ from .stream import Layer
 from .tokenwise_form import derive_tokenwise
 from .transformer import Transformer
 
-QUANTITIES = ("error", *F.PARTS)
 MP_MATRIX_SCORES = 100_000  # F.two-paths runs the mpmath matrix pass (about 1 s per 25 000 scores) up to this many scores
 RANDOM_QUERIES = 512
 
@@ -205,20 +212,70 @@ def head_sups(c: Construction, policy: PrecisionPolicy, seed: int) -> dict[str, 
 
 def worst_head(c: Construction, results: list[ClaimResult], id: str, statement: str, method: str) -> ClaimResult:
     """One claim for every token-wise head from their claims (in the order of ``c.plans``): the worst head's (a
-    failing one first, else the largest value/bound), naming the heads it fails for."""
+    failing one first, then an inconclusive one, else the largest value/bound), naming the heads it does not pass for;
+    a PASS has the weakest evidence of all the heads."""
     bad = [plan.name for plan, r in zip(c.plans, results) if r.verdict is not Verdict.PASS]
-    idx = max(range(len(results)), key=lambda i: (results[i].verdict is not Verdict.PASS,
+    rank = (Verdict.PASS, Verdict.INCONCLUSIVE, Verdict.FAIL)
+    idx = max(range(len(results)), key=lambda i: (rank.index(results[i].verdict),
                                                    (results[i].value or 0) / max(results[i].bound or 1e-300, 1e-300)))
     chosen = results[idx]
-    return replace(chosen, id=id, statement=statement,
+    evidence = Evidence.weakest(r.evidence for r in results) if chosen.verdict is Verdict.PASS else chosen.evidence
+    return replace(chosen, id=id, statement=statement, evidence=evidence,
                    method=f"{method} for {len(results)} heads (shown: {c.plans[idx].name}); " + chosen.method.lstrip("; "),
-                   detail="; ".join(filter(None, [chosen.detail, f"fails for {bad}" if bad else ""])))
+                   detail="; ".join(filter(None, [chosen.detail, f"does not pass for {bad}" if bad else ""])))
 
 
-def head_claims(c: Construction, sups: dict, policy: PrecisionPolicy) -> list[ClaimResult]:
-    """E1-I on every token-wise head: the covering and the part bounds from exact numbers (:func:`claim_le_certified`), then the sampled parts
-    and the sampled error against them; each claim reports the worst head."""
-    tol = policy.tolerance
+SAMPLED_HEAD = ("sampled: each head alone on its interval at every position (grid, midpoints, {queries} uniform z; other "
+                "registers ±Z), float64 scan, mpmath at the argmax at {dps} and {verify} digits; witness (z, p)")
+STATEMENTS = {"error": "E1-I: every token-wise head has sup_{z∈I, p} |H(z, p) − h_p(z)| ≤ ε_h, whatever the other positions "
+                       "hold in [−Z, Z]",
+              "near": "step 2: near tokens (own position, |z − a_i| ≤ r) contribute ≤ L·r = ε_h/2",
+              "far": "step 3: far tokens (own position, |z − a_i| > r) contribute ≤ 2B(K+1)e^{−λr²/4}",
+              "other": "step 4: tokens of other positions contribute ≤ 2B(n−1)(K+1)e^{λδ²/2−γ}",
+              "leak": "step 5: content tokens contribute ≤ nB·e^{Z²+2+λδ²/2−β−γ}"}
+
+
+def claimed_bounds(c: Construction, plan: HeadPlan) -> tuple[sympy.Expr, ...]:
+    """E1-I's bounds for QUANTITIES: ε_h and the part budgets, with γ as the transformer's head has it (0 under the
+    small-gamma tamper)."""
+    return certify.thresholds(plan, sympy.Integer(0) if c.tamper == "small-gamma" else None)
+
+
+def head_sampled_claims(c: Construction, sups: dict, policy: PrecisionPolicy) -> dict[str, list[ClaimResult]]:
+    """Per quantity (QUANTITIES) and token-wise head (``c.plans`` order), sampled: its sup at the scan's argmax ≤ its
+    bound (:func:`claimed_bounds`); no "other" claims for n = 1."""
+    method = SAMPLED_HEAD.format(queries=RANDOM_QUERIES, dps=policy.dps, verify=policy.verify_dps)
+    out = {}
+    for k, quantity in enumerate(QUANTITIES):
+        if quantity == "other" and c.n == 1:
+            continue
+        out[quantity] = [claim_le(plan.name, f"{plan.name}: {quantity}", value, sympy.N(claimed_bounds(c, plan)[k], policy.verify_dps),
+                                  policy.tolerance, Kind.THEOREM if quantity == "error" else Kind.PROOF_STEP, method,
+                                  witness=(z, p), precision_agrees=agrees)
+                         for plan in c.plans for value, agrees, (z, p), _ in [sups[plan.name][quantity]]]
+    return out
+
+
+def quantity_claim(c: Construction, quantity: str, sampled: list[ClaimResult], proofs: dict) -> ClaimResult:
+    """E1I.<quantity>: every head's sampled claim combined with its branch and bound where one ran
+    (``verifier.certify.combine``: a sampled FAIL stays FAIL, an undecided one is INCONCLUSIVE), the worst head shown;
+    the reason a head was not certified is in its detail."""
+    k = QUANTITIES.index(quantity)
+    heads = []
+    for plan, claim in zip(c.plans, sampled):
+        proof = proofs.get(plan.name, "not certified")
+        heads.append(combine(claim, proof, claimed_bounds(c, plan)[k], f"{quantity} of {plan.name} within its bound",
+                             "raise --cert-cells (or use a larger --eps)", index=k) if isinstance(proof, Bounded)
+                     else replace(claim, detail="; ".join(filter(None, [claim.detail, f"{plan.name}: {proof}"]))))
+    certified = sum(isinstance(proofs.get(plan.name), Bounded) for plan in c.plans)
+    return worst_head(c, heads, f"E1I.{quantity}", STATEMENTS[quantity],
+                      f"branch and bound on 1-D cells (proofs/seq2seq/certify.py) for {certified} heads, else sampled")
+
+
+def head_claims(c: Construction, sampled: dict[str, list[ClaimResult]], proofs: dict) -> list[ClaimResult]:
+    """E1-I on every token-wise head: the covering and the part bounds from exact numbers (:func:`claim_le_certified`),
+    then the error and its parts (:func:`quantity_claim` from the per-head claims of :func:`head_sampled_claims` and
+    the branch and bounds ``proofs`` of certify.prove_heads); each claim reports the worst head."""
     gamma = sympy.Integer(0) if c.tamper == "small-gamma" else None
     claims = []
     covering = [claim_le_certified("", "", (plan.hi - plan.lo) / (2 * plan.cells), plan.exact(F.DELTA), Kind.PROOF_STEP, "")
@@ -233,31 +290,13 @@ def head_claims(c: Construction, sups: dict, policy: PrecisionPolicy) -> list[Cl
         results = [claim_le_certified("", "", plan.budget(gamma)[k], plan.goals()[k], Kind.PROOF_STEP, "") for plan in c.plans]
         claims.append(worst_head(c, results, f"E1I.{step.replace(' ', '')}.{part}-bound",
                                  f"{step} (bound): for every token-wise head, {text}", "exact sympy numbers"))
-    names = {"near": "step 2: near tokens (own position, |z − a_i| ≤ r) contribute ≤ L·r = ε_h/2",
-             "far": "step 3: far tokens (own position, |z − a_i| > r) contribute ≤ 2B(K+1)e^{−λr²/4}",
-             "other": "step 4: tokens of other positions contribute ≤ 2B(n−1)(K+1)e^{λδ²/2−γ}",
-             "leak": "step 5: content tokens contribute ≤ nB·e^{Z²+2+λδ²/2−β−γ}",
-             "error": "E1-I: every token-wise head has sup_{z∈I, p} |H(z, p) − h_p(z)| ≤ ε_h"}
     for quantity in QUANTITIES:
-        if quantity == "other" and c.n == 1:
-            claims.append(claim_holds("E1I.other", names["other"] + " (n = 1: there are no other positions)", True,
+        if quantity in sampled:
+            claims.append(quantity_claim(c, quantity, sampled[quantity], proofs))
+        else:  # "other" for n = 1
+            claims.append(claim_holds("E1I.other", STATEMENTS["other"] + " (n = 1: there are no other positions)", True,
                                       Kind.PROOF_STEP, "exact: every prefix token belongs to the only position", value=0.0,
                                       bound=0.0))
-            continue
-
-        def bound_of(plan):
-            if quantity == "error":
-                return plan.accuracy
-            return plan.budget(gamma)[F.PARTS.index(quantity)]
-        rows = [(plan, sups[plan.name][quantity], bound_of(plan)) for plan in c.plans]
-        plan, (value, agrees, (z, p), _), bound = max(rows, key=lambda r: float(r[1][0]) / float(sympy.N(r[2], 20)) if r[2] != 0 else 0)
-        claims.append(claim_le(
-            f"E1I.{quantity}", names[quantity] + f" (worst head: {plan.name})", value, sympy.N(bound, policy.verify_dps), tol,
-            Kind.PROOF_STEP if quantity != "error" else Kind.THEOREM,
-            f"sampled: each head alone on its interval at every position (grid, midpoints, {RANDOM_QUERIES} uniform z; other "
-            f"registers ±Z), float64 scan, mpmath at the argmax at {policy.dps} and {policy.verify_dps} digits; witness (z, p)",
-            witness=(z, p), precision_agrees=all(sups[pl.name][quantity][1] for pl in c.plans),
-        ))
     return claims
 
 
@@ -285,10 +324,11 @@ class SequenceEvaluator:
         return max(abs(T[j][self.y] - mpmath.mpf(g)) for j, g in enumerate(self._g_mp(*xm)))
 
 
-def in_context_claims(c: Construction, X: np.ndarray, policy: PrecisionPolicy) -> list[ClaimResult]:
+def in_context_claims(c: Construction, X: np.ndarray, policy: PrecisionPolicy) -> tuple[ClaimResult, ClaimResult]:
     """Over every sequence the end-to-end search evaluated: each token-wise head's input stays in its
     interval I (the propagation argument), and its output is within ε_h of its target at that input
-    (the worst re-evaluated in mpmath)."""
+    (the worst re-evaluated in mpmath). Sampled; end_to_end upgrades them where S1.intervals.cover and E1I.error
+    prove them."""
     _, increments = c.transformer.forward_numpy(X)
     T0 = c.transformer.stream.embed_numpy(X)
     registers = {"x": T0[..., 0]}
@@ -325,13 +365,12 @@ def in_context_claims(c: Construction, X: np.ndarray, policy: PrecisionPolicy) -
         return max(abs(incs[at][p] - plan.targets_mp[p](z[p])) for p in range(c.n))
 
     low, high = policy.at_both(head_error)
-    claims.append(claim_le(
+    return claims[0], claim_le(
         "S1.heads-in-context", f"inside the transformer every token-wise head is within its ε_h of its target (worst head: {name})",
         high, plan.accuracy, policy.tolerance, Kind.PROOF_STEP,
         f"sampled: the {len(X)} sequences of the end-to-end search (float64), the worst head and sequence in mpmath at "
         f"{policy.dps} and {policy.verify_dps} digits", witness=tuple(X[i]), precision_agrees=policy.agree(low, high),
-    ))
-    return claims
+    )
 
 
 def two_paths_claim(c: Construction, sup, policy: PrecisionPolicy, seed: int) -> ClaimResult:
@@ -351,21 +390,119 @@ def two_paths_claim(c: Construction, sup, policy: PrecisionPolicy, seed: int) ->
     return framework_two_paths(paths, {"error": sup}, float(np.max(np.abs(matrix))), policy)
 
 
-def end_to_end(c: Construction, policy: PrecisionPolicy, seed: int, points: int) -> tuple[list[ClaimResult], dict]:
+def interval_cover_claim(c: Construction) -> ClaimResult:
+    """Every register a token-wise head reads lies in its interval I, and every register it sees lies in [−Z, Z],
+    given |u_q(c) − ψ_(c,q)(x_c)| ≤ ε_ψ,q (E1I.error) and the hypothesis Lip(ψ_(·,q)) ≤ L_ψ,q on [0,1]: the ψ head
+    reads x ∈ [0,1] ⊆ I ∩ [−Z, Z]; the Φ head reads s_q = Σ_c u_q(c) ∈ [S⁻ − nε_ψ, S⁺ + nε_ψ] with
+    S^∓ = Σ_{ψ ≠ 0} (ψ(½) ∓ L_ψ/2) recomputed exactly here (ridge.inner_range rounds with nsimplify), which must lie in
+    I_q ⊆ D_q (where Lip(Φ_(·,q)) is claimed) ⊆ [−Z, Z]. Each inequality by :func:`claim_le_certified`."""
+    rows = []
+    for q in range(c.form.Q):
+        psi, phi = c.plan[f"psi{q + 1}"], c.plan[f"phi{q + 1}"]
+        half = sympy.Rational(1, 2)
+        centres = [f.subs(Z, half) for f in psi.targets if f != 0]
+        s_lo = sum((v - c.form.lip_inner[q] / 2 for v in centres), sympy.Integer(0)) - c.n * psi.accuracy
+        s_hi = sum((v + c.form.lip_inner[q] / 2 for v in centres), sympy.Integer(0)) + c.n * psi.accuracy
+        d_lo, d_hi = c.form.outer_domain(q)
+        rows += [(f"{psi.name}: lo ≤ 0", psi.lo, 0), (f"{psi.name}: 1 ≤ hi", 1, psi.hi), (f"{psi.name}: 1 ≤ Z", 1, psi.key_bound),
+                 (f"{phi.name}: lo ≤ S⁻ − nε_ψ", phi.lo, s_lo), (f"{phi.name}: S⁺ + nε_ψ ≤ hi", s_hi, phi.hi),
+                 (f"{phi.name}: D_q's lo ≤ lo", d_lo, phi.lo), (f"{phi.name}: hi ≤ D_q's hi", phi.hi, d_hi),
+                 (f"{phi.name}: −lo ≤ Z", -phi.lo, phi.key_bound), (f"{phi.name}: hi ≤ Z", phi.hi, phi.key_bound)]
+    results = [(name, claim_le_certified("", "", sympy.sympify(a), sympy.sympify(b), Kind.PROOF_STEP, "")) for name, a, b in rows]
+    failed = [name for name, r in results if r.verdict is not Verdict.PASS]
+    return ClaimResult(
+        "S1.intervals.cover", "every register a token-wise head reads lies in its interval I (ψ: x ∈ [0,1]; Φ: s_q within "
+        "n·ε_ψ of the inner sum's range [S⁻, S⁺] from Lip(ψ_(·,q))), I_q lies in the domain D_q of Lip(Φ_(·,q)), and every "
+        "register a head sees lies in [−Z, Z]", Verdict.combine(r.verdict for _, r in results), Kind.PROOF_STEP,
+        f"exact sympy numbers: {len(rows)} inequalities between the plans' intervals and key bounds, the inner sums' "
+        "ranges and D_q", detail=f"does not hold: {failed}" if failed else "",
+        evidence=Evidence.weakest(r.evidence for _, r in results))
+
+
+COMPOSITION_PARTS = ("E1I.error", "S1.tokenwise.closed-form", "S1.tokenwise.gaussian", "S1.mixing.derived",
+                     "S1.ideal-composition", "S1.intervals.cover", "S1.split", "S1.propagated-bound")
+
+
+def composed_upper(c: Construction, proofs: dict) -> Optional[float]:
+    """Σ_q (u_Φ,q + L_Φ,q·n·u_ψ,q) with u the heads' certified sups, rounded up (None unless every head has one)."""
+    if not all(isinstance(proofs.get(plan.name), Bounded) for plan in c.plans):
+        return None
+    with ctx.workprec(PRECISION_BITS):
+        total = sum((arb(proofs[f"phi{q + 1}"].upper) + arb_rational(c.form.lip_outer[q]) * c.n * arb(proofs[f"psi{q + 1}"].upper)
+                     for q in range(c.form.Q)), arb(0))
+        return upper(total)
+
+
+def composition_claim(c: Construction, earlier: list[ClaimResult], proofs: dict) -> ClaimResult:
+    """S1.sup by composition (construction.py's propagation argument, docs/seq2seq.md): at every position j,
+    |y_j − g_j(x)| ≤ Σ_q (|H_Φ,q(s_q, j) − Φ_(j,q)(s_q)| + L_Φ,q·|s_q − S_q(x)|) ≤ Σ_q (ε_Φ,q + L_Φ,q·n·ε_ψ,q) ≤ ε, from
+    the parts COMPOSITION_PARTS; its verdict and evidence are the weakest of theirs. Its value is the bound with the
+    heads' certified sups u in place of ε_h where every head has one (else the propagated bound)."""
+    by_id = {claim.id: claim for claim in earlier}
+    parts = [by_id[name] for name in COMPOSITION_PARTS]
+    value = composed_upper(c, proofs)
+    return ClaimResult(
+        "S1.sup.composition",
+        f"S1 by composition: every token-wise head within its ε_h on its interval whatever the other positions hold in "
+        f"[−Z, Z] (E1I.error), the heads' scores and values as derived (S1.tokenwise.closed-form, S1.tokenwise.gaussian), "
+        f"the mixing heads exact (S1.mixing.derived), the layers composing to g (S1.ideal-composition), every head reading "
+        f"inside its interval (S1.intervals.cover) and Σ_q (ε_Φ,q + L_Φ,q·n·ε_ψ,q) ≤ ε (S1.split, S1.propagated-bound) give "
+        f"sup_x max_j |y_j − g_j| ≤ Σ_q (u_Φ,q + L_Φ,q·n·u_ψ,q) ≤ ε, u ≤ ε_h the heads' sups; given the hypotheses "
+        f"Lip(ψ_(·,q)) on [0,1] and Lip(Φ_(·,q)) on D_q (H.lipschitz.*)",
+        Verdict.combine(p.verdict for p in parts), Kind.PROOF_STEP,
+        "the propagation argument of proofs/seq2seq/construction.py (docs/seq2seq.md, S1 by composition) from "
+        + ", ".join(f"{p.id} ({p.verdict.value}, {p.evidence.value})" for p in parts),
+        evidence=Evidence.weakest(p.evidence for p in parts),
+        value=value if value is not None else float(sympy.N(c.propagated_bound, 17)), bound=float(sympy.N(c.eps, 17)),
+        detail="; ".join(f"{p.id} does not pass" for p in parts if p.verdict is not Verdict.PASS))
+
+
+def proved_by(sampled: ClaimResult, basis: list[ClaimResult], value: Optional[float], bound: Optional[float]) -> ClaimResult:
+    """A sampled claim that follows from the ``basis`` claims: PASS on their weakest evidence, with ``value`` and
+    ``bound`` (proved numbers), when every basis claim passes on certified or exact evidence and sampling found no
+    violation; else the sampled claim as it is (a sampled FAIL stays FAIL)."""
+    evidence = Evidence.weakest(b.evidence for b in basis)
+    if sampled.verdict is Verdict.FAIL or any(b.verdict is not Verdict.PASS for b in basis) or evidence is Evidence.SAMPLED:
+        return sampled
+    found = "" if sampled.value is None else f" (sampled value {sampled.value:.6g})"
+    return replace(sampled, verdict=Verdict.PASS, evidence=evidence, value=value, bound=bound,
+                   method=f"{evidence.value}: follows from {', '.join(b.id for b in basis)}; sampling found no "
+                          f"violation{found}: {sampled.method}")
+
+
+def end_to_end(c: Construction, policy: PrecisionPolicy, seed: int, points: int, earlier: list[ClaimResult],
+               proofs: dict) -> tuple[list[ClaimResult], dict]:
+    """The propagated bound, the interval cover, S1.sup.composition (from ``earlier`` claims and the heads' branch and
+    bounds ``proofs``), S1.sup (sampled, proved by the composition where it is certified), and the in-context claims
+    (sampled, proved by S1.intervals.cover and E1I.error where they are certified)."""
     evaluator = SequenceEvaluator(c)
     sup, X = sup_over_sequences(evaluator.error_f64, evaluator.error_mp, c.n, policy, seed, points)
     bound = c.propagated_bound
-    claims = [
+    parts = [
         claim_le_certified("S1.propagated-bound",
                            "the propagated bound Σ_q (ε_Φ,q + Lip(Φ_(·,q))·n·ε_ψ,q) ≤ ε (leakage and the other-position term "
                            "inside each head's ε_h; Lip(Φ) on I_q enlarged by n·ε_ψ)",
                            bound, c.eps, Kind.PROOF_STEP, "exact sympy numbers"),
-        claim_sup_le("S1.sup", f"S1: sup over x ∈ [0,1]^{c.n} of max_j |y_j(x) − g_j(x)| ≤ the propagated bound",
-                     sup, sympy.N(bound, policy.verify_dps), policy.tolerance, Kind.THEOREM),
-        *in_context_claims(c, X, policy),
-        two_paths_claim(c, sup, policy, seed),
+        interval_cover_claim(c),
     ]
-    return claims, {"sup_error": sup.to_json()}
+    composition = composition_claim(c, earlier + parts, proofs)
+    sampled = claim_sup_le("S1.sup", f"S1: sup over x ∈ [0,1]^{c.n} of max_j |y_j(x) − g_j(x)| ≤ the propagated bound",
+                           sup, sympy.N(bound, policy.verify_dps), policy.tolerance, Kind.THEOREM)
+    by_id = {claim.id: claim for claim in earlier + parts}
+    intervals, in_context = in_context_claims(c, X, policy)
+    error = by_id["E1I.error"]
+    claims = [*parts, composition, proved_by(sampled, [composition], composition.value, sampled.bound),
+              proved_by(intervals, [by_id["S1.intervals.cover"], error], None, None),
+              proved_by(in_context, [error, by_id["S1.intervals.cover"], by_id["S1.tokenwise.closed-form"]], error.value,
+                        error.bound),
+              two_paths_claim(c, sup, policy, seed)]
+    facts = sup.to_json()
+    if composition.verdict is Verdict.PASS and composition.evidence is not Evidence.SAMPLED:
+        facts |= {"certified_upper": composition.value,
+                  "cells": sum(p.cells for p in proofs.values() if isinstance(p, Bounded))}
+    else:
+        facts["not_certified"] = composition.detail or f"S1.sup.composition rests on {composition.evidence.value} evidence"
+    return claims, {"sup_error": facts}
 
 
 def paper_claim(c: Construction) -> ClaimResult:
