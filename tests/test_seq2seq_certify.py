@@ -3,17 +3,22 @@ weakened enclosure caught by the same test, and the certified claims of the defa
 from __future__ import annotations
 
 import random
+from dataclasses import replace
+from types import SimpleNamespace
 
 import mpmath
 import pytest
 import sympy
 
-from proofs.seq2seq import certify
+from proofs.seq2seq import certify, checks
 from proofs.seq2seq import formulas as F
+from proofs.seq2seq.choices import TAMPER_MODES
 from proofs.seq2seq.construction import Construction
 from proofs.seq2seq.ridge import SHIPPED
 from verifier.budget import Budget
+from verifier.claims import ClaimResult, Evidence, Kind, Verdict
 from verifier.precision import exact_to_mp
+from verifier.run import run
 
 DIGITS = 50
 
@@ -132,3 +137,75 @@ def test_certified_head_sup_is_below_its_accuracy_and_above_the_sampled_value():
     assert all(sympy.Rational(u) <= t for u, t in zip(bounded.uppers, certify.thresholds(c.plan["psi2"])))
     worst = max(abs(deviation_mp(c, "psi2", z, p, [0.0, 0.0])["error"]) for z in (0.0, 0.5, 1.0) for p in (0, 1))
     assert bounded.upper >= worst
+
+
+# ------------------------------------------------------------------------------------------ the claims
+def claims_of(result) -> dict:
+    return {c.id: c for c in result.claims}
+
+
+CERTIFIED_IDS = ("E1I.error", "E1I.near", "E1I.far", "E1I.other", "E1I.leak", "S1.intervals.cover", "S1.sup.composition",
+                 "S1.sup", "S1.intervals", "S1.heads-in-context")
+
+
+def test_default_instance_is_certified():
+    result = run("seq2seq", {"n": 2, "eps": "0.1", "target": "neighbour-products"})
+    claims = claims_of(result)
+    assert result.verdict is Verdict.PASS and result.evidence is Evidence.CERTIFIED
+    for cid in CERTIFIED_IDS:
+        assert (claims[cid].verdict, claims[cid].evidence) == (Verdict.PASS, Evidence.CERTIFIED), cid
+    sup = claims["S1.sup"]
+    assert result.facts["sup_error"]["value"] <= sup.value == claims["S1.sup.composition"].value <= sup.bound
+    assert all(layer["certified_sup"] <= layer["accuracy"] for layer in result.facts["layers"] if "accuracy" in layer)
+
+
+@pytest.mark.parametrize("tamper", TAMPER_MODES)
+def test_negative_controls_are_never_certified(tamper):
+    result = run("seq2seq", {"n": 2, "eps": "0.1", "target": "running-mean", "tamper": tamper})
+    claims = claims_of(result)
+    assert result.verdict is Verdict.FAIL
+    assert claims["S1.sup"].verdict is Verdict.FAIL and claims["S1.sup.composition"].verdict is not Verdict.PASS
+
+
+def test_sampled_evidence_leaves_every_claim_sampled():
+    result = run("seq2seq", {"n": 2, "eps": "0.1", "target": "running-mean", "evidence": "sampled"})
+    claims = claims_of(result)
+    assert result.verdict is Verdict.PASS and result.evidence is Evidence.SAMPLED
+    assert all(claims[cid].evidence is Evidence.SAMPLED for cid in CERTIFIED_IDS if cid != "S1.intervals.cover")
+    assert result.facts["layers"][0]["not_certified"] == "certification skipped (--evidence sampled)"
+    assert "sampled" in result.facts["sup_error"]["not_certified"]
+
+
+def test_an_undecided_head_leaves_the_claims_inconclusive_or_sampled():
+    # one cell per head: the branch and bound stops on the initial cells, before they meet ε_h everywhere
+    result = run("seq2seq", {"n": 2, "eps": "0.1", "target": "running-mean", "cert_cells": 1})
+    claims = claims_of(result)
+    assert claims["E1I.near"].verdict is Verdict.INCONCLUSIVE
+    assert claims["S1.sup.composition"].verdict is not Verdict.PASS
+    assert (claims["S1.sup"].verdict, claims["S1.sup"].evidence) == (Verdict.PASS, Evidence.SAMPLED)
+
+
+def test_interval_cover_fails_for_a_narrowed_interval():
+    c = construction("neighbour-products")
+    assert checks.interval_cover_claim(c).verdict is Verdict.PASS
+    narrowed = dict(c.plan, phi1=replace(c.plan["phi1"], lo=c.plan["phi1"].lo + sympy.Rational(1, 100)))
+    fake = SimpleNamespace(form=c.form, plan=narrowed, n=c.n)
+    claim = checks.interval_cover_claim(fake)
+    assert claim.verdict is Verdict.FAIL and "phi1: lo ≤ S⁻ − nε_ψ" in claim.detail
+
+
+def sampled_claim(verdict=Verdict.PASS) -> ClaimResult:
+    return ClaimResult("S1.sup", "s", verdict, Kind.THEOREM, "sampled", value=0.01, bound=0.1)
+
+
+@pytest.mark.parametrize("sampled, basis, expected", [
+    (Verdict.PASS, [(Verdict.PASS, Evidence.CERTIFIED), (Verdict.PASS, Evidence.EXACT)], (Verdict.PASS, Evidence.CERTIFIED)),
+    (Verdict.PASS, [(Verdict.PASS, Evidence.CERTIFIED), (Verdict.PASS, Evidence.SAMPLED)], (Verdict.PASS, Evidence.SAMPLED)),
+    (Verdict.PASS, [(Verdict.INCONCLUSIVE, Evidence.CERTIFIED)], (Verdict.PASS, Evidence.SAMPLED)),
+    (Verdict.FAIL, [(Verdict.PASS, Evidence.CERTIFIED)], (Verdict.FAIL, Evidence.SAMPLED)),
+    (Verdict.INCONCLUSIVE, [(Verdict.PASS, Evidence.CERTIFIED)], (Verdict.PASS, Evidence.CERTIFIED)),
+])
+def test_a_sampled_claim_is_proved_only_by_certified_passing_parts(sampled, basis, expected):
+    parts = [ClaimResult(f"part{k}", "p", v, Kind.PROOF_STEP, "m", evidence=e) for k, (v, e) in enumerate(basis)]
+    claim = checks.proved_by(sampled_claim(sampled), parts, 0.02, 0.1)
+    assert (claim.verdict, claim.evidence) == expected

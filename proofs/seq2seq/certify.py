@@ -250,29 +250,39 @@ def why_not_certifiable(plan: HeadPlan, prefix: Optional[TokenwisePrefix]) -> Op
     return None
 
 
-AUTO_MAX_CELLS = 20_000  # --evidence auto certifies when the heads' initial cells Σ n·K are at most this many
+AUTO_MAX_WORK = 30_000  # --evidence auto certifies when Σ_heads n·(K+1)·n (initial cells × items per cell) is at most this
+#                        (measured 0.6–1.2 ms per unit on a 2-core machine: n = 2 default instances 1 200–4 000 units, 1–5 s;
+#                        running-mean n = 6, ε = 0.1: 128 000 units, 75 s)
+
+
+def certification_work(c: Construction) -> int:
+    """Σ over the token-wise heads of n·(K+1) initial cells times the n(2w+1) items each holds, up to w's factor."""
+    return sum(plan.n * plan.n * (plan.cells + 1) for plan in c.plans)
 
 
 def prove_heads(c: Construction, sampled: Mapping[str, Sequence[ClaimResult]], evidence: str,
                 budget: Budget) -> dict[str, Union[Bounded, str]]:
     """Per token-wise head (``c.plans`` order; ``sampled``: per quantity, the heads' sampled claims): its branch and bound
     (:func:`certify_head` on the head the transformer holds, tampers included), or why none was run: ``--evidence
-    sampled``; ``--evidence auto`` with more than AUTO_MAX_CELLS initial cells in all (the default instances have
-    at most 2 000; ``--evidence certified`` runs it); a head without a prefix or with a target the ball back-end
-    does not enclose; a sampled FAIL of the error or a part (a witness already refutes it: the branch and bound could not
+    sampled``; ``--evidence auto`` above AUTO_MAX_WORK (:func:`certification_work`; ``--evidence certified`` runs
+    it); a head without a prefix or with a target the ball back-end
+    does not enclose (or not finitely at a grid point); a sampled FAIL of the error or a part (a witness already refutes it: the branch and bound could not
     decide, and would spend its whole budget)."""
     layers = {layer.name: layer for layer in c.transformer.layers}
-    initial = sum(plan.n * plan.cells for plan in c.plans)
+    work = certification_work(c)
     skip = ("certification skipped (--evidence sampled)" if evidence == "sampled"
-            else f"certification of {initial} initial cells only with --evidence certified (auto stops at {AUTO_MAX_CELLS})"
-            if evidence == "auto" and initial > AUTO_MAX_CELLS else None)
+            else f"certification of this size ({work} units of work, auto stops at {AUTO_MAX_WORK}: about half a minute) only "
+                 "with --evidence certified" if evidence == "auto" and work > AUTO_MAX_WORK else None)
     out: dict[str, Union[Bounded, str]] = {}
     for k, plan in enumerate(c.plans):
         prefix = layers[plan.name].prefix
         refuted = [quantity for quantity, claims in sampled.items() if claims[k].verdict is Verdict.FAIL]
         reason = (skip or why_not_certifiable(plan, prefix)
                   or (f"a sampled witness already refutes its {', '.join(refuted)}" if refuted else None))
-        out[plan.name] = reason if reason else certify_head(plan, prefix, budget)
+        try:
+            out[plan.name] = reason or certify_head(plan, prefix, budget)
+        except CannotCertify as error:  # a target's enclosure not finite at a grid point
+            out[plan.name] = f"{plan.name}: {error}"
     return out
 
 
