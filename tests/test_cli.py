@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from verifier import cli
-from verifier.claims import Kind, Verdict
+from verifier.claims import Evidence, Kind, Verdict
 from verifier.errors import InputError
 from verifier.report.suite import default_suite
 from verifier.theorem import get, registry
@@ -147,8 +147,8 @@ def test_report_of_one_small_instance_per_theorem(tmp_path, capsys):
     (folder,) = (tmp_path / "out").iterdir()
     assert [line.split(":")[0] for line in lines[:-1]] == ["l1", "s1", "e1", "e2"]
     # stderr is not a terminal here (a CI log): one progress line per finished instance, none on stdout
-    assert [re.sub(r"[\d.]+ s$", "T s", line) for line in captured.err.splitlines()] == [
-        f"[{k}/4] {name}: checked in T s" for k, name in enumerate(["l1", "s1", "e1", "e2"], 1)]
+    assert [re.sub(r"PASS \(.*\) in [\d.]+ s$", "PASS in T s", line) for line in captured.err.splitlines()] == [
+        f"[{k}/4] {name}: PASS in T s" for k, name in enumerate(["l1", "s1", "e1", "e2"], 1)]
     assert lines[-1].startswith("4 instances: 4 PASS, 0 FAIL, 0 INCONCLUSIVE (PASS evidence: ")
     assert lines[-1].endswith(f" -> {folder / 'index.html'}")
     data = json.loads((folder / "report.json").read_text())
@@ -471,7 +471,7 @@ def test_report_no_progress_keeps_stderr_empty(tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.err == "" and captured.out.startswith("l1: PASS")
     assert cli.main([*_report(tmp_path), "--replace"]) == 0
-    assert re.fullmatch(r"\[1/1\] l1: checked in [\d.]+ s\n", capsys.readouterr().err)
+    assert re.fullmatch(r"\[1/1\] l1: PASS \(certified\) in [\d.]+ s\n", capsys.readouterr().err)
 
 
 def test_a_report_interrupted_while_written_leaves_no_folder(tmp_path, monkeypatch, capsys):
@@ -596,7 +596,7 @@ def test_report_progress_on_a_terminal_is_the_live_bar():
     with Progress("report", 2, stream=stream) as progress:
         step = cli.suite_progress(progress)
         for k, entry in enumerate(entries):
-            step(k, entry, "check")
-            step(k, entry, "figures")
+            step(k, entry, "check", None)
+            step(k, entry, "figures", SimpleNamespace(verdict=Verdict.PASS, evidence=Evidence.CERTIFIED, wall_time_s=1.0))
     text = stream.getvalue()
     assert "2/2" in text and "report: e1: figures" in text and "[1/2]" not in text

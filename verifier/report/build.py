@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ..errors import InputError
-from ..run import run
+from ..run import TheoremResult, run
 from ..theorem import get
 from . import document
 from .docs_html import render_docs
@@ -25,7 +25,8 @@ from .suite import Suite, SuiteEntry
 from .sweeps import sweep_figure
 
 REPORT_FILES = ("index.html", "report.md", "report.json", "figures", "docs")  # what a report folder holds
-Progress = Callable[[int, SuiteEntry, str], None]  # (index, entry, "check" | "figures"), called before each step
+Progress = Callable[[int, SuiteEntry, str, Optional[TheoremResult]], None]
+# (index, entry, "check" | "figures", the instance's result once checked), called before each step
 
 
 def run_suite(suite: Suite, command: str, progress: Optional[Progress] = None) -> list[InstanceRun]:
@@ -33,14 +34,14 @@ def run_suite(suite: Suite, command: str, progress: Optional[Progress] = None) -
     runs = []
     for k, entry in enumerate(suite.entries):
         if progress:
-            progress(k, entry, "check")
+            progress(k, entry, "check", None)
         try:
             result = run(entry.theorem, entry.options, command=command)
         except InputError as error:  # e.g. a refuted hypothesis: found by sampling, so only now
             raise InputError(f"instance {entry.name!r}: {error}") from None
         theorem = get(entry.theorem)
         if progress:
-            progress(k, entry, "figures")
+            progress(k, entry, "figures", result)
         figures = tuple(theorem.report_figures(theorem.parameters(**entry.options)))
         for figure in figures:
             check_figure(figure)
