@@ -35,6 +35,12 @@ head of term q is E1-I on [0,1] (Z = 1) with ε_ψ,q, the Φ head E1-I on I_q = 
 The statement of S1 (docs/seq2seq.md) says "≤ Σ_q (ε_Φ + Lip(Φ_{·,q})·n·ε_ψ) + leakage terms"; here the leakage and the
 other-position terms are inside each ε_h, and Lip(Φ_{·,q}) must hold on the interval enlarged by nε_ψ,q (the
 mixed register is off by up to nε_ψ), not only on the range of the exact inner sum.
+
+**Certified** (``--evidence auto|certified``): each token-wise head's sup error and its four parts on its whole
+interval, for any registers of the other positions in [−Z, Z], by branch and bound on 1-D cells in ball arithmetic
+(certify.py); S1.sup then follows by the propagation bound above from certified and exact parts
+(checks.composition_claim: E1I.error, the derived heads, the exact mixing, the ideal composition, the interval cover
+and the propagated bound).
 """
 from __future__ import annotations
 
