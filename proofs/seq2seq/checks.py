@@ -1,5 +1,5 @@
 """The claims of S1 on a built construction: derivations (exact), each token-wise head against E1-I
-(exact bounds, sampled parts, the error certified by certify.py's branch and bound), the end-to-end error over
+(exact bounds; the error and its parts sampled, and certified by certify.py's branch and bound), the end-to-end error over
 sequences (sampled), and S1.sup through the composition bound (certified where every part is).
 
 E1-I's error split for a token-wise head at the query (z, p), with normalised attention weights w:
