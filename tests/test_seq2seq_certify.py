@@ -14,7 +14,7 @@ from proofs.seq2seq import certify, checks
 from proofs.seq2seq import formulas as F
 from proofs.seq2seq.choices import TAMPER_MODES
 from proofs.seq2seq.construction import Construction
-from proofs.seq2seq.ridge import SHIPPED
+from proofs.seq2seq.ridge import SHIPPED, typed_form
 from verifier.budget import Budget
 from verifier.claims import ClaimResult, Evidence, Kind, Verdict
 from verifier.precision import exact_to_mp
@@ -118,8 +118,10 @@ def test_the_centre_for_the_whole_cell_is_caught():
     assert misses(construction("neighbour-products"), "phi1", seed=1, weaken=at_centre)
 
 
-def test_initial_cells_cover_the_interval():
-    c = construction("mean-sine")
+@pytest.mark.parametrize("form", [SHIPPED["mean-sine"](2),  # an interval with an irrational end (sin(1/2)):
+                                  typed_form(2, "(sin(t), t)", "(t, t)", "1", "1")])
+def test_initial_cells_cover_the_interval(form):
+    c = Construction(form, sympy.Rational(1, 10))
     plan = c.plan["phi1"]
     head = head_of(c, "phi1")
     cells = certify.initial_cells(head, plan.lo, plan.hi)

@@ -43,7 +43,7 @@ from typing import Mapping, Optional, Sequence, Union
 
 from flint import arb, ctx
 
-from verifier.ball import PRECISION_BITS, CannotCertify, arb_rational, compile_arb, lower, sympy_number, upper
+from verifier.ball import PRECISION_BITS, CannotCertify, compile_arb, lower, sympy_number, upper
 from verifier.branch_bound import Bounded, branch_and_bound
 from verifier.budget import Budget
 from verifier.claims import ClaimResult, Verdict
@@ -103,7 +103,7 @@ def head_balls(prefix: TokenwisePrefix, key_bound, radius) -> HeadBalls:
     CannotCertify for a target the ball compiler does not enclose."""
     functions = tuple(compile_arb(h, (Z,)) for h in prefix.targets)
     with ctx.workprec(PRECISION_BITS):
-        lo, step = arb_rational(prefix.lo), arb_rational((prefix.hi - prefix.lo) / prefix.cells)
+        lo, step = sympy_number(prefix.lo), sympy_number((prefix.hi - prefix.lo) / prefix.cells)
         grid = tuple(lo + i * step for i in range(prefix.cells + 1))
         values = tuple(tuple(f([a]) for a in grid) for f in functions)
         if not all(v.is_finite() for row in values for v in row):
@@ -216,10 +216,10 @@ def bounds(parts: Optional[dict[str, tuple[list, ...]]]) -> tuple[float, ...]:
 
 
 def initial_cells(head: HeadBalls, lo, hi) -> list[Cell]:
-    """Cells one grid step wide covering [lo, hi] (exact rationals) at every position: the outer ends are floats
+    """Cells one grid step wide covering [lo, hi] (exact sympy numbers) at every position: the outer ends are floats
     ≤ lo and ≥ hi (verifier.ball's rounding), the inner ends the float grid, shared by neighbours."""
     with ctx.workprec(PRECISION_BITS):
-        a, b = lower(arb_rational(lo)), upper(arb_rational(hi))
+        a, b = lower(sympy_number(lo)), upper(sympy_number(hi))
     ends = [a] + [head.lo + i * head.step for i in range(1, head.K)] + [b]
     return [Cell(ends[i], ends[i + 1], p) for p in range(head.n) for i in range(len(ends) - 1)]
 

@@ -24,7 +24,7 @@ import sympy
 from flint import arb, ctx
 
 from verifier.attention import forward_matrix_sympy
-from verifier.ball import PRECISION_BITS, arb_rational, upper
+from verifier.ball import PRECISION_BITS, sympy_number, upper
 from verifier.branch_bound import Bounded
 from verifier.certify import combine
 from verifier.claims import (ClaimResult, Evidence, Kind, TwoPaths, Verdict, claim_holds, claim_identity, claim_le, claim_le_certified,
@@ -428,7 +428,7 @@ def composed_upper(c: Construction, proofs: dict) -> Optional[float]:
     if not all(isinstance(proofs.get(plan.name), Bounded) for plan in c.plans):
         return None
     with ctx.workprec(PRECISION_BITS):
-        total = sum((arb(proofs[f"phi{q + 1}"].upper) + arb_rational(c.form.lip_outer[q]) * c.n * arb(proofs[f"psi{q + 1}"].upper)
+        total = sum((arb(proofs[f"phi{q + 1}"].upper) + sympy_number(c.form.lip_outer[q]) * c.n * arb(proofs[f"psi{q + 1}"].upper)
                      for q in range(c.form.Q)), arb(0))
         return upper(total)
 
