@@ -238,18 +238,6 @@ def certify_head(plan: HeadPlan, prefix: TokenwisePrefix, budget: Budget) -> Bou
                             tuple(float(t) for t in thresholds(plan, prefix.gamma)), lambda cell: cell.split(), budget)
 
 
-def why_not_certifiable(plan: HeadPlan, prefix: Optional[TokenwisePrefix]) -> Optional[str]:
-    """None if the head can be certified, else the reason (its E1I.error part then stays sampled)."""
-    if prefix is None:
-        return f"{plan.name} has no prefix (negative control drop-prefix)"
-    try:
-        for h in plan.targets:
-            compile_arb(h, (Z,))
-    except CannotCertify as reason:
-        return f"{plan.name}: {reason}"
-    return None
-
-
 AUTO_MAX_WORK = 30_000  # --evidence auto certifies when Σ_heads n·(K+1)·n (initial cells × items per cell) is at most this
 #                        (measured 0.6–1.2 ms per unit on a 2-core machine: n = 2 default instances 1 200–4 000 units, 1–5 s;
 #                        running-mean n = 6, ε = 0.1: 128 000 units, 75 s)
@@ -262,27 +250,27 @@ def certification_work(c: Construction) -> int:
 
 def prove_heads(c: Construction, sampled: Mapping[str, Sequence[ClaimResult]], evidence: str,
                 budget: Budget) -> dict[str, Union[Bounded, str]]:
-    """Per token-wise head (``c.plans`` order; ``sampled``: per quantity, the heads' sampled claims): its branch and bound
-    (:func:`certify_head` on the head the transformer holds, tampers included), or why none was run: ``--evidence
-    sampled``; ``--evidence auto`` above AUTO_MAX_WORK (:func:`certification_work`; ``--evidence certified`` runs
-    it); a head without a prefix or with a target the ball back-end
-    does not enclose (or not finitely at a grid point); a sampled FAIL of the error or a part (a witness already refutes it: the branch and bound could not
-    decide, and would spend its whole budget)."""
+    """Per token-wise head (``c.plans`` order; ``sampled``: per quantity, the heads' sampled claims): its branch and
+    bound (:func:`certify_head` on the head the transformer holds, tampers included), or why none was run:
+    ``--evidence sampled``; ``--evidence auto`` above AUTO_MAX_WORK (:func:`certification_work`; ``--evidence
+    certified`` runs it); a head without a prefix; a sampled FAIL of the error or a part (a witness already refutes
+    it: the branch and bound could not decide, and would spend its whole budget); a target the ball back-end does
+    not enclose (CannotCertify)."""
     layers = {layer.name: layer for layer in c.transformer.layers}
     work = certification_work(c)
     skip = ("certification skipped (--evidence sampled)" if evidence == "sampled"
-            else f"certification of this size ({work} units of work, auto stops at {AUTO_MAX_WORK}: about half a minute) only "
-                 "with --evidence certified" if evidence == "auto" and work > AUTO_MAX_WORK else None)
+            else f"certification of this size ({work} units of work, auto stops at {AUTO_MAX_WORK}: about half a minute) "
+                 "only with --evidence certified" if evidence == "auto" and work > AUTO_MAX_WORK else None)
     out: dict[str, Union[Bounded, str]] = {}
     for k, plan in enumerate(c.plans):
         prefix = layers[plan.name].prefix
         refuted = [quantity for quantity, claims in sampled.items() if claims[k].verdict is Verdict.FAIL]
-        reason = (skip or why_not_certifiable(plan, prefix)
+        reason = (skip or ("it has no prefix (negative control drop-prefix)" if prefix is None else None)
                   or (f"a sampled witness already refutes its {', '.join(refuted)}" if refuted else None))
         try:
             out[plan.name] = reason or certify_head(plan, prefix, budget)
-        except CannotCertify as error:  # a target's enclosure not finite at a grid point
-            out[plan.name] = f"{plan.name}: {error}"
+        except CannotCertify as error:
+            out[plan.name] = str(error)
     return out
 
 
