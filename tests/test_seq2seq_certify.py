@@ -2,6 +2,7 @@
 weakened enclosure caught by the same test, and the certified claims of the default instance."""
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import replace
 from types import SimpleNamespace
@@ -128,7 +129,7 @@ def test_initial_cells_cover_the_interval(form):
     for p in range(c.n):
         mine = [cell for cell in cells if cell.p == p]
         assert sympy.Rational(mine[0].z0) <= plan.lo and sympy.Rational(mine[-1].z1) >= plan.hi
-        assert all(a.z1 == b.z0 for a, b in zip(mine, mine[1:]))
+        assert all(a.z1 == b.z0 for a, b in itertools.pairwise(mine))
         assert len(mine) == plan.cells
 
 

@@ -443,12 +443,12 @@ def composition_claim(c: Construction, earlier: list[ClaimResult], proofs: dict)
     value = composed_upper(c, proofs)
     return ClaimResult(
         "S1.sup.composition",
-        f"S1 by composition: every token-wise head within its ε_h on its interval whatever the other positions hold in "
-        f"[−Z, Z] (E1I.error), the heads' scores and values as derived (S1.tokenwise.closed-form, S1.tokenwise.gaussian), "
-        f"the mixing heads exact (S1.mixing.derived), the layers composing to g (S1.ideal-composition), every head reading "
-        f"inside its interval (S1.intervals.cover) and Σ_q (ε_Φ,q + L_Φ,q·n·ε_ψ,q) ≤ ε (S1.split, S1.propagated-bound) give "
-        f"sup_x max_j |y_j − g_j| ≤ Σ_q (u_Φ,q + L_Φ,q·n·u_ψ,q) ≤ ε, u ≤ ε_h the heads' sups; given the hypotheses "
-        f"Lip(ψ_(·,q)) on [0,1] and Lip(Φ_(·,q)) on D_q (H.lipschitz.*)",
+        "S1 by composition: every token-wise head within its ε_h on its interval whatever the other positions hold in "
+        "[−Z, Z] (E1I.error), the heads' scores and values as derived (S1.tokenwise.closed-form, S1.tokenwise.gaussian), "
+        "the mixing heads exact (S1.mixing.derived), the layers composing to g (S1.ideal-composition), every head reading "
+        "inside its interval (S1.intervals.cover) and Σ_q (ε_Φ,q + L_Φ,q·n·ε_ψ,q) ≤ ε (S1.split, S1.propagated-bound) give "
+        "sup_x max_j |y_j − g_j| ≤ Σ_q (u_Φ,q + L_Φ,q·n·u_ψ,q) ≤ ε, u ≤ ε_h the heads' sups; given the hypotheses "
+        "Lip(ψ_(·,q)) on [0,1] and Lip(Φ_(·,q)) on D_q (H.lipschitz.*)",
         Verdict.combine(p.verdict for p in parts), Kind.PROOF_STEP,
         "the propagation argument of proofs/seq2seq/construction.py (docs/seq2seq.md, S1 by composition) from "
         + ", ".join(f"{p.id} ({p.verdict.value}, {p.evidence.value})" for p in parts),
