@@ -569,8 +569,6 @@ def test_help_marks_required_options_and_a_missing_one_is_exit_2(build, capsys):
     assert "the following arguments are required: --n" in capsys.readouterr().err
 
 
-@pytest.mark.xfail(strict=True, reason="proofs/ does not declare required=True yet (single-head/smoothing --eps, "
-                                       "seq2seq --n/--eps): a change the lead makes in proofs/")
 @pytest.mark.parametrize("theorem, flags", [("single-head", ["--eps"]), ("smoothing", ["--eps"]),
                                             ("seq2seq", ["--n", "--eps"])])
 def test_help_of_a_registered_theorem_marks_its_required_options(theorem, flags, capsys):

@@ -259,7 +259,7 @@ def _writable_folder(folder: Path) -> None:
 def suite_progress(progress: "Progress") -> Callable[[int, Any, str, Any], None]:
     """The callback of ``run_suite`` (called before each instance's check and, with its result, before its figures):
     the bar shows the step; an instance is one finished item when its check is, e.g.
-    '[3/11] single-head-m2-eps0.3: PASS (certified) in 12.4 s'."""
+    '[3/11] my-theorem-m2: PASS (certified) in 12.4 s'."""
     from .report import verdict_label
 
     def step(k: int, entry: Any, what: str, result: Any = None) -> None:

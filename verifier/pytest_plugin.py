@@ -19,7 +19,7 @@ When an instance runs. Its claim names (the items' names, which ``-k`` matches) 
 the plugin keeps them in pytest's cache (``.pytest_cache``, key ``prefix-verifier/claims/THEOREM/INSTANCE``),
 valid for the same options and the same source of the theorem's package and of ``verifier``:
   - names cached: the items are made from them and the instance runs lazily, when the first of its items that
-    ``-k``/``-m`` kept runs, once for all of them. ``-k limitation`` then runs the limitation instances only, and
+    ``-k``/``-m`` kept runs, once for all of them. ``-k THEOREM`` then runs that theorem's instances only, and
     ``--collect-only`` runs nothing. If the run's claims differ from the cached names (a dependency changed), each
     of its items fails saying so and the cache is refreshed: the next run collects the new names.
   - not cached (the first run, a changed theorem or option, ``-p no:cacheprovider``): the instance is run while

@@ -105,8 +105,8 @@ class Seq2Seq(TheoremBase):
                   "layers.prefix_length": "tokens", "layers.bb_cells": "cells"}
 
     options = (
-        Option("n", "sequence length n", integer(1, 12), None),
-        Option("eps", "target accuracy ε > 0, read exactly (0.1 is 1/10)", parse_number),
+        Option("n", "sequence length n", integer(1, 12), required=True),
+        Option("eps", "target accuracy ε > 0, read exactly (0.1 is 1/10)", parse_number, required=True),
         Option("target", "a shipped ridge-form target: " + " | ".join(TARGETS) + " (or type one with --psi/--phi)",
                choice(*TARGETS)),
         Option("psi", "a typed ridge form's inner functions: Q terms separated by ';', each a tuple of n expressions "

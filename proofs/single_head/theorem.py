@@ -70,7 +70,7 @@ class SingleHead(TheoremBase):
 
     options = (
         Option("dim", "sphere dimension m (S^m ⊂ R^(m+1))", integer(1, 10), 1),
-        Option("eps", "target accuracy ε > 0, read exactly (0.05 is 1/20)", parse_number),
+        Option("eps", "target accuracy ε > 0, read exactly (0.05 is 1/20)", parse_number, required=True),
         TARGET.with_help("expression in x0..xm (a tuple for d > 1); default sin(2*x0)/2 with certified L and B (auto) "
                          "where the instance can be certified (m ≤ 3), else with L = B = 1"),
         Option("lipschitz", "claimed Lipschitz constant L of the target (chordal metric), or auto (a certified bound)",

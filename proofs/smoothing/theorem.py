@@ -57,7 +57,7 @@ class Smoothing(TheoremBase):
 
     options = (
         Option("dim", "sphere dimension m (1 or 2)", integer(1, 2, "the rules are implemented on S^1 and S^2"), 1),
-        Option("eps", "target accuracy ε ∈ (0, L], read exactly", parse_number),
+        Option("eps", "target accuracy ε ∈ (0, L], read exactly", parse_number, required=True),
         TARGET,
         Option("lipschitz", "claimed Lipschitz constant L of the target (chordal metric)", parse_number),
         Option("bound", "claimed bound B ≥ sup ‖f‖", parse_number),

@@ -26,12 +26,12 @@ _STYLE = ("body { font: 15px/1.5 system-ui, sans-serif; max-width: 52rem; margin
 
 
 def html_path(page: str) -> str:
-    """'single-head.md' (a path under docs/) → 'docs/single-head.html' (its place in the report folder)."""
+    """'my-theorem.md' (a path under docs/) → 'docs/my-theorem.html' (its place in the report folder)."""
     return f"docs/{PurePosixPath(page).with_suffix('.html')}"
 
 
 def pages_linked(links: Iterable[Optional[str]]) -> list[str]:
-    """The docs pages (paths under docs/, e.g. 'single-head.md') that ``links`` ('docs/FILE.md#anchor', from
+    """The docs pages (paths under docs/, e.g. 'my-theorem.md') that ``links`` ('docs/FILE.md#anchor', from
     report.json) name, and every docs page they link to, transitively; sorted."""
     todo = sorted({link.partition("#")[0].removeprefix("docs/") for link in links if link})
     found: set[str] = set()

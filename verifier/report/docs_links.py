@@ -47,7 +47,7 @@ def link(identifier: str) -> Optional[str]:
 
 def local(link: str) -> str:
     """A project-relative docs link as the report folder's own copy (verifier.report.docs_html):
-    'docs/single-head.md#e1' → 'docs/single-head.html#e1', relative to the folder's top (index.html)."""
+    'docs/my-theorem.md#t-step1' → 'docs/my-theorem.html#t-step1', relative to the folder's top (index.html)."""
     path, _, anchor = link.partition("#")
     return str(Path(path).with_suffix(".html").as_posix()) + "#" + anchor
 

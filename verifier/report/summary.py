@@ -1,7 +1,7 @@
 """The summary a reviewer reads first, computed from the report data (``doc``, as document.build returns it).
 
 Per instance: its verdict and evidence, its claims grouped by proof step, and the claim with the smallest
-margin. A claim's group comes from its kind and id (as the theorems name them: E1.step3.far, IH.sup, P1.via-E1):
+margin. A claim's group comes from its kind and id (as the theorems name them, e.g. T.step3.far, T.sup, P1.via-T):
 
     kind hypothesis → hypotheses;  kind framework → framework;  kind paper → paper claims;
     an id ending in '.sup' → sup (end to end);  an id with a segment 'stepN' → step N;  otherwise → other claims.
