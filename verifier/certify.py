@@ -87,8 +87,9 @@ def combine(claim: ClaimResult, bounded: Bounded, bound, what: str, fix: str, in
     u = bounded.uppers[index]
     how = f"certified: branch and bound in ball arithmetic, {bounded.cells} cells"
     if math.isfinite(u) and _le_exact(u, bound):
-        text = bounded.text(index)  # the exact bound, when the enclosures were balls: the value is its nearest float
-        return replace(claim, verdict=Verdict.PASS, evidence=Evidence.CERTIFIED, value=float(mpmath.mpf(text)) if text else u,
+        text = bounded.text(index)  # the exact bound, when the enclosures were balls
+        underflows = text is not None and float(mpmath.mpf(text)) == 0  # u is then the subnormal above it: show the text
+        return replace(claim, verdict=Verdict.PASS, evidence=Evidence.CERTIFIED, value=0.0 if underflows else u,
                        value_text=text, method=f"{how}; certified upper bound {text or f'{u:.6g}'} ≤ {float(bound):.6g}; "
                                                f"{claim.method}")
     claim = replace(claim, method=f"{how}; {claim.method}")

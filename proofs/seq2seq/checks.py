@@ -31,6 +31,7 @@ from verifier.claims import (ClaimResult, Evidence, Kind, TwoPaths, Verdict, cla
                              claim_sup_le)
 from verifier.claims import two_paths_claim as framework_two_paths
 from verifier.precision import PrecisionPolicy, exact_to_mp
+from verifier.reproducible import NUMPY
 
 from . import certify
 from . import formulas as F
@@ -307,7 +308,7 @@ class SequenceEvaluator:
     def __init__(self, c: Construction):
         self.c = c
         x = sequence_symbols(c.n)
-        self._g = sympy.lambdify(x, list(c.form.target), "numpy")
+        self._g = sympy.lambdify(x, list(c.form.target), NUMPY)
         self._g_mp = sympy.lambdify(x, list(c.form.target), "mpmath")
         self.y = c.transformer.stream.index("y")
 
