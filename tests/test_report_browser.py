@@ -194,8 +194,6 @@ def test_the_committed_reference_report_renders_every_theorem_and_sweep_offline(
     assert seen["scripts"] == 0 and seen["requests"] == [page.as_uri()] and seen["blocked"] == []
 
 
-@pytest.mark.xfail(strict=True, reason="reports/reference/index.html was rendered before the summary page: regenerate the "
-                   "reference report (issue 20), then remove this mark")
 def test_the_committed_reference_report_shows_its_summary_first(tmp_path):
     """The reference report's first screen holds its verdict counts and summary figure, and its text no Python or JSON."""
     page = Path(__file__).resolve().parents[1] / "reports" / "reference" / "index.html"

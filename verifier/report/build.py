@@ -24,7 +24,8 @@ from .schema import validate
 from .suite import Suite, SuiteEntry
 from .sweeps import sweep_figure
 
-REPORT_FILES = ("index.html", "report.md", "report.json", "figures", "docs")  # what a report folder holds
+REPORT_FILES = ("index.html", "report.md", "report.json", "figures", "docs",  # what a report folder holds
+                "first-screen.png")  # and, for a committed reference, the screenshot of its first screen (docs/reports.md)
 Progress = Callable[[int, SuiteEntry, str, Optional[TheoremResult]], None]
 # (index, entry, "check" | "figures", the instance's result once checked), called before each step
 
