@@ -251,3 +251,22 @@ def test_an_existing_report_is_never_overwritten(tmp_path, capsys):
     (tmp_path / "s.toml").write_text('name = "r-2"\n[[instance]]\ntheorem = "limitation"\nname = "l1"\n')
     assert cli.main(args + ["--replace"]) == 2  # not a report folder: refused, untouched
     assert (tmp_path / "out" / "r-2" / "notes.txt").read_text() == "mine"
+
+
+def test_replace_accepts_the_reference_screenshot_but_not_other_files(tmp_path):
+    """A committed reference holds first-screen.png beside its pages (ADDED_FILES): --replace may clear it; any other
+    file makes the folder not ours to delete."""
+    from verifier.errors import InputError
+    from verifier.report.build import ADDED_FILES, clear_earlier_report
+
+    folder = tmp_path / "reference"
+    folder.mkdir()
+    for name in ("index.html", "report.json", *ADDED_FILES):
+        (folder / name).write_text("x")
+    clear_earlier_report(folder)
+    assert not folder.exists()
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    with pytest.raises(InputError, match="not a report folder"):
+        clear_earlier_report(folder)
+    assert (folder / "notes.txt").exists()

@@ -24,8 +24,8 @@ from .schema import validate
 from .suite import Suite, SuiteEntry
 from .sweeps import sweep_figure
 
-REPORT_FILES = ("index.html", "report.md", "report.json", "figures", "docs",  # what a report folder holds
-                "first-screen.png")  # and, for a committed reference, the screenshot of its first screen (docs/reports.md)
+REPORT_FILES = ("index.html", "report.md", "report.json", "figures", "docs")  # what a report writes
+ADDED_FILES = ("first-screen.png",)  # what may sit beside them: a committed reference's screenshot (docs/reports.md)
 Progress = Callable[[int, SuiteEntry, str, Optional[TheoremResult]], None]
 # (index, entry, "check" | "figures", the instance's result once checked), called before each step
 
@@ -71,9 +71,9 @@ def clear_earlier_report(folder: Path) -> None:
     does not (it is not ours to delete)."""
     if not folder.exists():
         return
-    if not folder.is_dir() or any(p.name not in REPORT_FILES for p in folder.iterdir()):
+    if not folder.is_dir() or any(p.name not in REPORT_FILES + ADDED_FILES for p in folder.iterdir()):
         raise InputError(f"--out: {folder} exists and is not a report folder (it holds files other than "
-                         f"{', '.join(REPORT_FILES)}); move it away or choose another --out")
+                         f"{', '.join(REPORT_FILES + ADDED_FILES)}); move it away or choose another --out")
     shutil.rmtree(folder)
 
 
