@@ -148,6 +148,7 @@ def test_two_runs_give_the_same_json_apart_from_timing(made):
     svgs = {p.name: p.read_text() for p in (folder / "figures").iterdir()}
     assert cli.main(args + ["--replace"]) == 1
     second = json.loads((folder / "report.json").read_text())
+    assert second.pop("command") == first.pop("command") + " --replace"  # the command as typed, the rest identical
     assert without_timing(first) == without_timing(second)
     assert first["generated_at"] <= second["generated_at"] and "wall_time_s" not in json.dumps(without_timing(first))
     assert svgs == {p.name: p.read_text() for p in (folder / "figures").iterdir()}
