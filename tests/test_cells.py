@@ -11,7 +11,7 @@ import pytest
 from flint import arb
 
 from verifier.ball import lower, upper
-from verifier.cells import Box, FaceCell, angle_range, ball_boxes, face_cells
+from verifier.cells import Box, FaceCell, angle_range, ball_boxes, dyadic_face_cells, face_cells
 
 
 def _angle(a, b):
@@ -92,3 +92,7 @@ def test_a_neighbours_enclosure_misses_the_cells_points(cell_point):
         points = [cell_point(first, rng) for _ in range(20)]
         assert all(lower(b) <= v <= upper(b) for p in points for b, v in zip(first.enclosure, p))
         assert not all(lower(b) <= v <= upper(b) for p in points for b, v in zip(second.enclosure, p))
+
+
+def test_dyadic_face_cells_take_the_power_of_two_at_most_the_width():
+    assert [len(dyadic_face_cells(1, w)) for w in (0.5, 1, 3.9, 4, 57)] == [4 * k for k in (1, 1, 2, 4, 32)]

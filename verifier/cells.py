@@ -89,6 +89,12 @@ class FaceCell:
             return [(v / norm).intersection(ck + arb(0, 1) * chord) for v, ck in zip(self._lift(box), centre)]
 
 
+def dyadic_face_cells(m: int, per_edge_at_most: float) -> list[FaceCell]:
+    """:func:`face_cells` with per_edge the largest power of two ≤ max(1, per_edge_at_most) (an initial cover whose
+    cells are about as wide as a construction's grid or rule cells)."""
+    return face_cells(m, 2 ** max(0, int(math.floor(math.log2(max(1, per_edge_at_most))))))
+
+
 def face_cells(m: int, per_edge: int) -> list[FaceCell]:
     """All 2(m+1)·per_edge^m face cells of an even subdivision (per_edge a power of two keeps the
     corners dyadic)."""

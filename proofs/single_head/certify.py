@@ -10,7 +10,6 @@ on a cell, min_p ‖x − p‖ ≤ (2 − 2 max_p min_{x∈C} ⟨x, p⟩)^(1/2) 
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass, replace
 from typing import Optional
 
@@ -19,7 +18,7 @@ import numpy as np
 from flint import arb, ctx
 
 from verifier.ball import PRECISION_BITS, CannotCertify, sympy_number, upper
-from verifier.cells import FaceCell, angle_range, face_cells
+from verifier.cells import FaceCell, angle_range, dyadic_face_cells
 from verifier.bounds import target_functions
 from verifier.branch_bound import Bounded, branch_and_bound
 from verifier.certify import combine
@@ -84,7 +83,7 @@ class CertifiedSups:
 
 def initial_cells(m: int, n: int) -> list[FaceCell]:
     """Face cells about one grid spacing wide: per_edge = the power of two ≤ n."""
-    return face_cells(m, 2 ** max(0, int(math.floor(math.log2(max(1, n))))))
+    return dyadic_face_cells(m, n)
 
 
 def certify_sups(construction, budget, lower_error: float, tight: bool) -> CertifiedSups:

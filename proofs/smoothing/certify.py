@@ -9,7 +9,6 @@ a convolution the ball back-end does not enclose: those claims stay as they are 
 """
 from __future__ import annotations
 
-import math
 from typing import Optional
 
 from flint import ctx
@@ -18,7 +17,7 @@ from verifier.ball import PRECISION_BITS, CannotCertify, sympy_number
 from verifier.bounds import target_functions
 from verifier.branch_bound import Bounded, branch_and_bound
 from verifier.budget import Budget
-from verifier.cells import face_cells
+from verifier.cells import dyadic_face_cells
 from verifier.certify import combine
 from verifier.claims import ClaimResult, Verdict
 from verifier.targets import Target
@@ -52,8 +51,7 @@ def prefix_balls(construction: E2Construction) -> PrefixBalls:
 
 def initial_cells(m: int, prefix_length: int) -> list:
     """Face cells about one rule cell wide: per_edge the power of two ≤ (N / (2(m+1)))^(1/m)."""
-    per_face = max(1.0, prefix_length / (2 * (m + 1))) ** (1 / m)
-    return face_cells(m, 2 ** max(0, int(math.floor(math.log2(per_face)))))
+    return dyadic_face_cells(m, max(1.0, prefix_length / (2 * (m + 1))) ** (1 / m))
 
 
 def certify_sup(construction: E2Construction, budget: Budget) -> Bounded:
