@@ -1,4 +1,5 @@
-"""The README names only files that exist in the project (a folder once went missing: it was git-ignored)."""
+"""The README names only files that exist in the project (a folder once went missing: it was git-ignored), and its
+set-up command installs what `.ci/run` installs."""
 import re
 import subprocess
 from pathlib import Path
@@ -33,3 +34,20 @@ def test_the_check_finds_a_missing_file():  # negative control
     assert paths == {"reports/sweeps/", "reports/nowhere/x.py", "benchmarks/none.py"}
     assert uncommitted(paths, {"reports/sweeps/make.sh", "benchmarks/bench.py"}) == ["benchmarks/none.py", "reports/nowhere/x.py"]
     assert uncommitted(paths, {"benchmarks/bench.py"}) == ["benchmarks/none.py", "reports/nowhere/x.py", "reports/sweeps/"]
+
+
+def pip_installs(text: str) -> list[str]:
+    """The arguments of every `pip install` in a text, in order ('-e ".[test]"', '--no-deps gt-…==0.1.0')."""
+    return [" ".join(a for a in args.split() if a != "--quiet") for args in re.findall(r"pip install ([^&\n]+)", text)]
+
+
+def test_the_readme_set_up_installs_what_ci_installs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    setup = next(line for line in readme.splitlines() if "verifier report" in line and "pip install" in line)
+    ci = [a for a in pip_installs((ROOT / ".ci" / "run").read_text(encoding="utf-8")) if a != "--upgrade pip"]
+    assert pip_installs(setup) == ci
+
+
+def test_the_install_comparison_sees_a_missing_install():  # negative control
+    assert pip_installs('pip install -e ".[test]" && verifier report') != pip_installs(
+        'pip install --quiet -e ".[test]"\npip install --no-deps weights==1 && x')
