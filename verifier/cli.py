@@ -1,4 +1,4 @@
-"""Command line: ``verifier list | check THEOREM … | report``.
+"""Command line: ``verifier list | check THEOREM … | sweep THEOREM … | grid THEOREM … | report``.
 
 Exit status: 0 every claim PASS; 1 some claim FAIL; 2 bad input; 3 INCONCLUSIVE; 4 internal error (an unexpected
 exception, an operating-system error, or a failed FRAMEWORK claim: two computations of the verifier disagree).
@@ -55,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
                            add_help=False)
     sweep.add_argument("theorem", help="a name from `verifier list`")
     sweep.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    grid = sub.add_parser("grid", help="check a theorem at every combination of some options' values on Dask, an audit "
+                                       "(verifier grid THEOREM --help: its options)", add_help=False)
+    grid.add_argument("theorem", help="a name from `verifier list`")
+    grid.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     report = sub.add_parser("report", help="check a suite of theorem instances and write one HTML/Markdown/JSON report",
                             description="Check every instance of a suite (default: every registered theorem's default "
                                         "instances) and write OUT/NAME/index.html, report.md, report.json and figures/.")
@@ -108,6 +112,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _exit_status(result.verdict.value, framework_failures([("", result)]))
         if args.command == "sweep":
             return _sweep(get(args.theorem), args.rest, argv)
+        if args.command == "grid":
+            return _grid(get(args.theorem), args.rest, argv)
         return _report(args.out, args.config, args.quick, argv, args.replace, progress=not args.no_progress)
     except InputError as error:
         print(f"verifier: error: {error}", file=sys.stderr)
@@ -196,6 +202,92 @@ def render_sweep(result) -> str:
         slope = "—" if fit["slope"] is None else f"{fit['slope']:.3f}"
         err = "" if fit["stderr"] is None else f" ± {fit['stderr']:.3f}"
         lines.append(f"  slope of {name}: {slope}{err} (reference {fit['reference_exponent']:g}: {fit['reference']})")
+    return "\n".join(lines)
+
+
+def grid_parser(theorem: Theorem) -> argparse.ArgumentParser:
+    """The flags of ``verifier grid THEOREM``: the theorem's declared options (a varied one is given by --vary, so
+    none is required here: the theorem's ``parameters`` names a missing one) and the grid's own."""
+    parser = argparse.ArgumentParser(prog=f"verifier grid {theorem.name}",
+                                     description=f"Check {theorem.name} at every combination of the --vary values (an "
+                                                 "audit): a table of the cells' facts and verdicts, JSON, and for two "
+                                                 "varied options a heat map; cells run on Dask.")
+    parser.add_argument("--vary", action="append", required=True, metavar="NAME=VALUES",
+                        help="an option and its values: a..b (the integers a to b) or a comma-separated list, e.g. "
+                             "--vary layer=0..5 --vary head=0..11 (repeat for more options; required)")
+    for option in theorem.options:
+        parser.add_argument(option.flag, dest=option.name, help=option.usage)
+    parser.add_argument("--columns", help="comma-separated facts shown in the table (dotted paths for a record's "
+                                          "keys); default: the theorem's labelled scalar facts")
+    parser.add_argument("--map", dest="map_fact", help="the fact a two-option grid's heat map shows; default: the "
+                                                        "first column")
+    parser.add_argument("--json", type=Path, help="write the grid as JSON to this path (a report reads it: grids = [...])")
+    parser.add_argument("--plot", type=Path, help="write the heat map (two varied options) to PATH.png and PATH.svg")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", help="LocalCluster worker processes; default: the number of cores")
+    where.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    parser.add_argument("--no-progress", action="store_true", help="no progress on stderr (a bar on a terminal, else a "
+                                                                   "line per cell)")
+    return parser
+
+
+def _grid(theorem: Theorem, rest: Sequence[str], argv: Sequence[str]) -> int:
+    from .grid import check_fact_names, describe_cell, heat_map, parse_vary, run_grid
+    from .inputs import parse_integer
+    from .report.plots import save
+
+    flags = grid_parser(theorem).parse_args(rest)
+    options = {o.name: getattr(flags, o.name) for o in theorem.options if getattr(flags, o.name, None) is not None}
+    axes: dict = {}
+    for text in flags.vary:
+        name, values = parse_vary(text)
+        if name in axes:
+            raise InputError(f"--vary {name} is given twice; list all its values in one --vary")
+        axes[name] = values
+    columns = [c.strip() for c in flags.columns.split(",") if c.strip()] if flags.columns else None
+    check_fact_names(theorem.name, columns or [], flags.map_fact)
+    if flags.plot and len(axes) != 2:
+        raise InputError(f"--plot draws the heat map of two varied options; this grid varies {len(axes)}: drop --plot "
+                         "or vary two options")
+    if flags.json:
+        prepare_output(flags.json, "--json")
+    if flags.plot:
+        for suffix in (".png", ".svg"):
+            prepare_output(flags.plot.with_suffix(suffix), "--plot")
+    workers = parse_integer(flags.workers, "--workers", 1, 256) if flags.workers else (os.cpu_count() or 1)
+    result = run_grid(theorem.name, options, axes, workers=workers, scheduler=flags.scheduler,
+                      progress=not flags.no_progress, command=shlex.join(["verifier", *argv]), columns=columns,
+                      map_fact=flags.map_fact)
+    print(render_grid(result))
+    data = result.to_json()
+    if flags.json:  # an interrupted grid's rows too, marked "complete": false
+        write_output(flags.json, "--json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    figure = heat_map(data) if result.rows else None
+    if flags.plot and figure:
+        for path in save(figure, flags.plot, salt=flags.plot.name):
+            print(f"plot: {path}")
+    if not result.complete:
+        print("verifier: interrupted; the cells finished so far were written", file=sys.stderr)
+        return 130
+    return _exit_status(result.verdict.value, [f"{describe_cell(r['cell'])}: {claim_id}" for r in result.rows
+                                               for claim_id in r["framework_errors"]])
+
+
+def render_grid(result) -> str:
+    """The grid's table for the terminal: one line per cell (its values, the columns' facts, the verdict)."""
+    from .grid import table_rows
+    from .report.format import number
+
+    axes = list(result.axes)
+    header = axes + list(result.columns) + ["verdict"]
+    body = [[number(v) for v in row] for row in table_rows(axes, result.columns, result.rows)]
+    widths = [max(len(str(h)), *(len(r[k]) for r in body)) if body else len(str(h)) for k, h in enumerate(header)]
+    lines = [f"grid {result.theorem} ({len(result.rows)} cells; {result.workers}; {result.wall_time_s:.1f} s): "
+             + ", ".join(f"{k}={v}" for k, v in result.options.items()),
+             "  " + "  ".join(str(h).rjust(w) for h, w in zip(header, widths))]
+    lines += ["  " + "  ".join(cell.rjust(w) for cell, w in zip(r, widths)) for r in body]
+    counts = {v: sum(1 for r in result.rows if r["verdict"] == v) for v in dict.fromkeys(r["verdict"] for r in result.rows)}
+    lines.append(f"VERDICT: {result.verdict.value} (" + ", ".join(f"{n} {v}" for v, n in counts.items()) + ")")
     return "\n".join(lines)
 
 

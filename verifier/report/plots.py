@@ -8,7 +8,9 @@ A theorem may offer ``report_figures(params) -> Sequence[Mapping]``; each mappin
   ``markers = {"label", "x", "y"}`` (points drawn on top, e.g. the prefix points), ``log`` (true: log–log
   axes, every value > 0) and ``y_max`` (the top of the y axis);
 - ``map``: ``x`` and ``y`` axes as above, ``z`` a len(y) × len(x) grid, ``z_label``, optional
-  ``markers`` (an equirectangular map of a function on S² is one: x longitude, y latitude);
+  ``markers`` (an equirectangular map of a function on S² is one: x longitude, y latitude), optional ``cell_text``
+  (a len(y) × len(x) grid of short texts: then x and y are the centres of equally spaced cells, each labelled at its
+  tick and written on, e.g. a heat map of an audit with each cell's verdict; NaN in z: a blank cell);
 - ``table``: ``columns`` (names) and ``rows`` (lists of numbers or text), drawn as a table, not a plot.
 
 Every figure has ``id`` (a short slug, unique in its instance), ``title`` and an optional ``caption``.
@@ -18,6 +20,7 @@ Drawing is deterministic: fixed SVG ids and no date in the metadata, so the same
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 from typing import Any, Mapping
 
 import matplotlib
@@ -48,6 +51,8 @@ def check_figure(figure: Mapping[str, Any]) -> None:
         z = np.asarray(figure["z"])
         if z.shape != (len(figure["y"]["values"]), len(figure["x"]["values"])):
             raise ValueError(f"figure {figure['id']}: z must be len(y) × len(x)")
+        if "cell_text" in figure and np.shape(figure["cell_text"]) != z.shape:
+            raise ValueError(f"figure {figure['id']}: cell_text must be len(y) × len(x), as z")
     elif any(len(row) != len(figure["columns"]) for row in figure["rows"]):
         raise ValueError(f"figure {figure['id']}: every row needs {len(figure['columns'])} cells")
 
@@ -76,6 +81,27 @@ def summary(figure: Mapping[str, Any]) -> dict:
 
 def to_svg(figure: Mapping[str, Any], salt: str) -> str:
     """The figure drawn as an SVG document (curves and maps; tables are rendered as HTML/Markdown)."""
+    with _drawn(figure, salt) as fig:
+        return _svg_text(fig)
+
+
+def save(figure: Mapping[str, Any], path, salt: str) -> list:
+    """``figure`` (a curve or map) written to PATH.png (120 dpi) and PATH.svg, as :func:`to_svg` draws it; the paths."""
+    from pathlib import Path
+
+    written = []
+    with _drawn(figure, salt) as fig:
+        for suffix in (".png", ".svg"):
+            out = Path(path).with_suffix(suffix)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            fig.savefig(out, dpi=120, metadata={"Date": None, "Creator": None} if suffix == ".svg" else None)
+            written.append(out)
+    return written
+
+
+@contextmanager
+def _drawn(figure: Mapping[str, Any], salt: str):
+    """The figure (curve or map) drawn on a matplotlib Figure, closed on leaving."""
     check_figure(figure)
     with plt.rc_context({**STYLE, "svg.hashsalt": salt}):
         fig, ax = plt.subplots(figsize=(7.5, 3.4 if figure["kind"] == "curve" else 3.9))
@@ -83,7 +109,7 @@ def to_svg(figure: Mapping[str, Any], salt: str) -> str:
             (_curve if figure["kind"] == "curve" else _map)(fig, ax, figure)
             ax.set_title(figure["title"])
             fig.tight_layout()
-            return _svg_text(fig)
+            yield fig
         finally:
             plt.close(fig)
 
@@ -121,9 +147,22 @@ def _curve(fig, ax, figure) -> None:
 
 def _map(fig, ax, figure) -> None:
     x, y = (np.asarray(figure[a]["values"], dtype=float) for a in ("x", "y"))
-    image = ax.imshow(np.asarray(figure["z"], dtype=float), origin="lower", aspect="auto", cmap="viridis",
-                      extent=(x.min(), x.max(), y.min(), y.max()), interpolation="nearest")
+    z = np.asarray(figure["z"], dtype=float)
+    cells = "cell_text" in figure
+    extent = (x.min(), x.max(), y.min(), y.max())
+    if cells:  # x and y are cell centres: the image reaches half a cell past the first and last
+        dx, dy = (np.diff(v).mean() if len(v) > 1 else 1.0 for v in (x, y))
+        extent = (x.min() - dx / 2, x.max() + dx / 2, y.min() - dy / 2, y.max() + dy / 2)
+    image = ax.imshow(z, origin="lower", aspect="auto", cmap="viridis", extent=extent, interpolation="nearest")
     fig.colorbar(image, ax=ax, label=figure.get("z_label", ""))
+    if cells:
+        ax.set_xticks(x, [f"{v:g}" for v in x], fontsize=7)
+        ax.set_yticks(y, [f"{v:g}" for v in y], fontsize=7)
+        middle = np.nanmean(z) if np.isfinite(z).any() else 0.0
+        for i, yi in enumerate(y):
+            for j, xj in enumerate(x):
+                ax.text(xj, yi, figure["cell_text"][i][j], ha="center", va="center", fontsize=7,
+                        color="black" if np.isfinite(z[i, j]) and z[i, j] > middle else "white")
     _markers(ax, figure, color="white")
     ax.set_xlabel(figure["x"]["label"])
     ax.set_ylabel(figure["y"]["label"])
