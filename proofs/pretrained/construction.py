@@ -15,7 +15,7 @@ dyadic), A_W is exact up to the column scales n_j^{−1/2}/s, which ball arithme
 rank [A_Q c_Q] = m + 2; the rank is that of the rational [W_Q Γ B, c_Q], computed exactly). Output frame: W_O = P Σ Qᵀ
 (SVD), M = Q_{:,1..d} Σ_{1..d}^{−1} (float64, so exact dyadic), U := W_O M (exact; its columns are orthonormal up to the
 rounding of M, a defect certified in ``enclosure``), values v_i = M f(p_i). Keys and values are stored rounded to
-float32 (``--tamper bfloat16-keys`` rounds the keys to bfloat16 instead), and the stored numbers are what is verified.
+float32 (``--tamper bfloat16-keys`` rounds the keys to bfloat16 instead, ``layer.round_bfloat16``), and the stored numbers are what is verified.
 
 Negative controls (``--tamper``): ``other-head`` solves for head (h+1) mod H and inserts that prefix into head h;
 ``bfloat16-keys``; ``frame-not-centred`` skips the centring (LayerNorm is then not affine on the sphere).
@@ -31,10 +31,10 @@ from flint import arb, arb_mat, ctx, fmpq_mat, fmpz_mat
 
 from verifier.ball import PRECISION_BITS
 
+from .layer import round_bfloat16
 from .weights import HeadWeights
 
 FRAME_ENTRY_BOUND = 2**20  # |entries| of the random integer columns before centring
-TAMPER_MODES = ("other-head", "bfloat16-keys", "frame-not-centred")
 
 
 def dyadic(array: np.ndarray) -> tuple[fmpz_mat, int]:
@@ -52,13 +52,6 @@ def rational(array: np.ndarray) -> fmpq_mat:
     """The exact rational matrix of a float array (a 1-D array is a column)."""
     Z, s = dyadic(array)
     return fmpq_mat(Z) / (2**s)
-
-
-def round_bfloat16(values: np.ndarray) -> np.ndarray:
-    """Round to bfloat16 (nearest, ties to even, on the top 16 bits of float32), returned as float32."""
-    bits = np.asarray(values, dtype=np.float32).view(np.uint32).astype(np.uint64)
-    rounded = (bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000
-    return rounded.astype(np.uint32).view(np.float32)
 
 
 @dataclass(frozen=True, eq=False)
