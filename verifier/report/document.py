@@ -24,6 +24,7 @@ from ..theorem import RUN_LABELS, get
 from . import docs_links
 from .plots import summary
 from .suite import Suite, SuiteEntry
+from .grids import grid_record
 from .sweeps import sweep_record
 
 SCHEMA_VERSION = 1
@@ -144,6 +145,7 @@ def build(runs: Sequence[InstanceRun], suite: Suite, name: str, command: str, ge
         "environment": dict(results[0].environment) if results else {},
         "theorems": theorems,
         "sweeps": [sweep_record(s) for s in suite.sweeps],
+        "grids": [grid_record(g) for g in suite.grids],
     }
 
 

@@ -75,6 +75,24 @@ def _summary(doc: Mapping) -> list[str]:
     return out
 
 
+def _grids(doc: Mapping) -> list[str]:
+    """The audits (``verifier grid`` results): per grid its counts, command, heat map and a row per cell."""
+    out = ["## Audits", "", "Each cell is the theorem's own instance, decided by its claims as `verifier check` decides "
+           "them; a cell that could not be built is reported (NOT BUILT) and counts as a FAIL.", ""] if doc.get("grids") else []
+    for g in doc.get("grids", []):
+        axes = list(g["axes"])
+        out += [f"### {_text(g['theorem'])}: {_text(' × '.join(axes))} ({_text(g['source'])}): {g['verdict']}", "",
+                f"{len(g['rows'])} cells: " + ", ".join(f"{n} {v}" for v, n in g["counts"].items()) + "."
+                + (f" Made by {_code(g['command'])}." if g["command"] else ""), ""]
+        if g["figure_file"]:
+            out += [f"![{_text(g['name'])}]({_link(g['figure_file'])})", ""]
+        out += _table([_text(a) for a in axes] + [_text(c) for c in g["column_labels"]] + ["verdict"], [
+            [_text(r["cell"][a]) for a in axes] + [number(r["facts"][c]) for c in g["columns"]]
+            + [(verdict_label(r["verdict"], r["evidence"]) if r["evidence"] else r["verdict"])
+               + (f": {_text(r['reason'])}" if r["reason"] else "")] for r in g["rows"]]) + [""]
+    return out
+
+
 def render_markdown(doc: Mapping, folder: Path) -> str:
     """The Markdown document of report data ``doc``; links to docs/ are made relative to ``folder``. Text that comes
     from files or the command line (names, commands, targets, sweep files) is escaped (:func:`_text`, :func:`_code`)."""
@@ -131,6 +149,7 @@ def render_markdown(doc: Mapping, folder: Path) -> str:
         out += _table(["curve", "slope", "standard error", "reference exponent"], [
             (_text(FIT_LABELS.get(curve, curve)), number(f["slope"]), number(f["stderr"]), f"{number(f['reference_exponent'])} ({_text(f['reference'])})")
             for curve, f in s["fits"].items()]) + ["", f"![{_text(s['name'])}]({_link(s['figure_file'])})", ""]
+    out += _grids(doc)
     env = doc["environment"]
     out += ["## Environment and reproduction", "",
             _text(f"Python {env['python']} on {env['platform']}; " + ", ".join(f"{k} {v}" for k, v in env["packages"].items())) + ".", "",

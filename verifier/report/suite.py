@@ -7,6 +7,7 @@ options each theorem declares (``theorem.options``)::
     seed = 0                 # optional: the seed of every instance whose theorem takes --seed
 
     sweeps = ["sweeps/my-sweep.json"]   # optional: `verifier sweep --json` results to show (verifier.report.sweeps)
+    grids = ["audits/my-audit.json"]    # optional: `verifier grid --json` results to show (verifier.report.grids)
 
     [[instance]]
     theorem = "my-theorem"   # a registered name (``verifier list``)
@@ -31,6 +32,7 @@ from ..errors import InputError
 from ..inputs import clip, integer, read_small_file, text
 from ..options import read_options
 from ..theorem import Theorem, get, registry
+from .grids import GridFile, read_grid
 from .sweeps import SweepFile, read_sweep
 
 if sys.version_info >= (3, 11):
@@ -39,7 +41,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 MAX_BYTES = 1_000_000  # of a configuration file (checked before reading it)
-TOP_KEYS = ("name", "seed", "sweeps", "instance")
+TOP_KEYS = ("name", "seed", "sweeps", "instance", "grids")
 INSTANCE_KEYS = ("theorem", "name")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 
@@ -64,23 +66,27 @@ class Suite:
     source: str
     name: Optional[str] = None
     sweeps: tuple[SweepFile, ...] = ()
+    grids: tuple[GridFile, ...] = ()
 
     @property
     def digest(self) -> str:
-        """A short hash of the configuration (the entries and their options, the sweeps' content), for the default
-        report name."""
+        """A short hash of the configuration (the entries and their options, the sweeps' and grids' content), for the
+        default report name."""
         payload: list = [e.to_json() for e in self.entries]
         if self.sweeps:
             payload = [payload, [(s.source, s.digest) for s in self.sweeps]]
+        if self.grids:
+            payload = [payload, [(g.source, g.digest) for g in self.grids]]
         canonical = json.dumps(payload, sort_keys=True, default=str)
         return hashlib.sha256(canonical.encode()).hexdigest()[:8]
 
     def to_toml(self) -> str:
-        """The suite as a configuration file that ``--config`` reads back to the same suite (sweep files are
-        relative to the folder of the configuration file)."""
+        """The suite as a configuration file that ``--config`` reads back to the same suite (sweep and grid files
+        are relative to the folder of the configuration file)."""
         lines = [f"name = {_toml_value(self.name)}"] if self.name else []
-        if self.sweeps:
-            lines.append("sweeps = [" + ", ".join(_toml_value(s.source) for s in self.sweeps) + "]")
+        for key, files in (("sweeps", self.sweeps), ("grids", self.grids)):
+            if files:
+                lines.append(f"{key} = [" + ", ".join(_toml_value(f.source) for f in files) + "]")
         for e in self.entries:
             lines += ["", "[[instance]]", f"theorem = {_toml_value(e.theorem)}", f"name = {_toml_value(e.name)}"]
             lines += [f"{key} = {_toml_value(value)}" for key, value in e.options.items()]
@@ -164,7 +170,10 @@ def read_suite(path: Path) -> Suite:
                              f"{', '.join(TOP_KEYS)} (instances go in [[instance]] tables)")
     name = _read_name(data, "name", lines.at(None, "name")) if "name" in data else None
     seed = integer(0)(data["seed"], f"{lines.at(None, 'seed')}: seed") if "seed" in data else None
-    sweeps = _read_sweeps(data.get("sweeps", []), Path(path).parent, lines.at(None, "sweeps"))
+    sweeps = _read_files(data.get("sweeps", []), Path(path).parent, lines.at(None, "sweeps"), "sweeps",
+                         "sweeps/my-sweep.json", read_sweep)
+    grids = _read_files(data.get("grids", []), Path(path).parent, lines.at(None, "grids"), "grids",
+                        "audits/my-audit.json", read_grid)
     instances = data.get("instance", [])
     if isinstance(instances, dict):
         raise InputError(f"{lines.at(None, 'instance')}: write each instance as an [[instance]] table (double brackets), "
@@ -182,16 +191,19 @@ def read_suite(path: Path) -> Suite:
         seen[entry.name] = where("name")
         _validate(entry, where)
         entries.append(entry)
-    return Suite(tuple(entries), str(path), name, sweeps)
+    return Suite(tuple(entries), str(path), name, sweeps, grids)
 
 
-def _read_sweeps(value: Any, folder: Path, where: str) -> tuple[SweepFile, ...]:
+def _read_files(value: Any, folder: Path, where: str, key: str, example: str, reader) -> tuple:
+    """The result files a configuration lists under ``key`` (sweeps, grids), each read by ``reader(path, source,
+    where)``; their stems (the names labelling their sections) distinct."""
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InputError(f"{where}: sweeps must be a list of file names, e.g. sweeps = [\"sweeps/my-sweep.json\"]")
+        raise InputError(f"{where}: {key} must be a list of file names, e.g. {key} = [\"{example}\"]")
     names = [Path(v).stem for v in value]
     if len(set(names)) != len(names):
-        raise InputError(f"{where}: two sweep files have the same name {names}; rename one (the name labels its section)")
-    return tuple(read_sweep(folder / v, v, where) for v in value)
+        raise InputError(f"{where}: two {key[:-1]} files have the same name {names}; rename one (the name labels its "
+                         "section)")
+    return tuple(reader(folder / v, v, where) for v in value)
 
 
 def _read_name(table: Mapping[str, Any], key: str, where: str) -> str:
