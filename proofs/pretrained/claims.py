@@ -65,7 +65,7 @@ def reduction_claim(i: R1Instance) -> ClaimResult:
                            "exact: integer column sums 1ᵀB and Gram matrix BᵀB",
                            detail=f"1ᵀB = {sums[:3]}, off-diagonal BᵀB = {off[:3]}: E x has mean "
                                   f"{float(np.mean(i.frame.float64 @ x)):.3g} at x = {np.round(x, 6).tolist()}, where "
-                                  f"‖LayerNorm(E x) − (γ ⊙ E x/s + β)‖ = {_affine_gap(i, x):.3g}", witness=tuple(x))
+                                  f"‖LayerNorm(E x) − (γ ⊙ E x/s + β)‖ = {_affine_gap(i, x):.3g}", witness=tuple(float(v) for v in x))
     return claim_ball_le("R1.reduction", statement, i.eta_max, LEAK_SLACK, Kind.PROOF_STEP,
                          "exact: 1ᵀB = 0 and BᵀB diagonal (integers); certified: η_i = ‖A_Qᵀk_i/√d_h − λp_i‖ + "
                          "|⟨c_Q, k_i⟩/√d_h − b| in arb from the stored keys")

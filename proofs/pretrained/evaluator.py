@@ -2,13 +2,14 @@
 
 For x ∈ S^m, with the stored prefix (k_i, v_i) inserted into head h and T content tokens u(x):
 
-    s_i(x) = ⟨κ_i, x⟩ + b_i  (κ_i = A_Qᵀk_i/√d_h, b_i = ⟨c_Q, k_i⟩/√d_h),   s_c(x) = ⟨A_Q x + c_Q, A_K x + c_K⟩/√d_h,
-    α = softmax(s_1, …, s_N, s_c + ln T),   o(x) = W_O (Σ_i α_i v_i + α_C (A_V x + c_V)),
+    u(x) = LayerNorm(E x) (computed, not assumed affine: R1.reduction is what proves it affine),
+    q, k, v = W_{Q,K,V} u(x) + b_{Q,K,V},   s_i(x) = ⟨q, k_i⟩/√d_h,   s_c(x) = ⟨q, k⟩/√d_h,
+    α = softmax(s_1, …, s_N, s_c + ln T),   o(x) = W_O (Σ_i α_i v_i + α_C v),
     error(x) = ‖o(x) − U f(x)‖ = ‖W_O (z(x) − M f(x))‖   (U = W_O M; the output bias excluded).
 
 The parts near/far are E1's split of the prefix-only head H̄ = Σ_i ŵ_i f(p_i) (ŵ: softmax of the prefix scores alone):
 near = ‖Σ_{‖x−p_i‖≤r} ŵ_i (f(p_i) − f(x))‖, far likewise over ‖x − p_i‖ > r. The mpmath evaluation uses the exact
-inputs (float32 weights and keys, the exact frame B·diag(n^{−1/2}), s = √(1/D + ε_LN)) at the working precision.
+inputs (float32 weights and keys, the exact frame B·diag(n^{−1/2})) at the working precision.
 """
 from __future__ import annotations
 
@@ -37,25 +38,32 @@ class R1Evaluator:
     @cached_property
     def _f64(self) -> dict:
         i = self.i
-        root = math.sqrt(i.head.head_dim)
         keys = i.prefix.keys.astype(np.float64)
         W_O = np.asarray(i.head.W_O, np.float64)
-        return {"kappa": keys @ i.query.A_f64 / root, "bias": keys @ i.query.c_f64 / root,
-                "values": i.prefix.values.astype(np.float64), "W_O": W_O, "U": W_O @ i.prefix.M, "root": root}
+        return {"keys": keys, "values": i.prefix.values.astype(np.float64), "W_O": W_O, "U": W_O @ i.prefix.M,
+                "root": math.sqrt(i.head.head_dim), "E": i.frame.float64}
+
+    def projections_f64(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(q, k, v) of the content token u(x) = LayerNorm(E x) at the rows of X (float64; LayerNorm computed, not
+        assumed affine)."""
+        h, r = self.i.head, X @ self._f64["E"].T
+        centred = r - r.mean(axis=1, keepdims=True)
+        u = h.ln_gamma * centred / np.sqrt((centred * centred).mean(axis=1, keepdims=True) + h.ln_eps) + h.ln_beta
+        return u @ h.W_Q.T + h.b_Q, u @ h.W_K.T + h.b_K, u @ h.W_V.T + h.b_V
 
     def output_f64(self, X: np.ndarray) -> np.ndarray:
         """o(x) (rows, D) in float64."""
-        i, a = self.i, self._f64
-        logits = np.column_stack([X @ a["kappa"].T + a["bias"], self.content_score_f64(X) + math.log(i.params.context)])
+        a = self._f64
+        q, k, v = self.projections_f64(X)
+        logits = np.column_stack([q @ a["keys"].T, np.einsum("ij,ij->i", q, k)]) / a["root"]
+        logits[:, -1] += math.log(self.i.params.context)
         logits -= logits.max(axis=1, keepdims=True)
         w = np.exp(logits)
         w /= w.sum(axis=1, keepdims=True)
-        content_value = X @ i.value.A_f64.T + i.value.c_f64
-        return (w[:, :-1] @ a["values"] + w[:, -1:] * content_value) @ a["W_O"].T
+        return (w[:, :-1] @ a["values"] + w[:, -1:] * v) @ a["W_O"].T
 
     def content_score_f64(self, X: np.ndarray) -> np.ndarray:
-        i = self.i
-        q, k = X @ i.query.A_f64.T + i.query.c_f64, X @ i.key.A_f64.T + i.key.c_f64
+        q, k, _ = self.projections_f64(X)
         return np.einsum("ij,ij->i", q, k) / self._f64["root"]
 
     def parts_f64(self, X: np.ndarray) -> dict[str, np.ndarray]:
@@ -63,7 +71,7 @@ class R1Evaluator:
         i, a = self.i, self._f64
         f = i.params.target.numpy(X)
         error = np.linalg.norm(self.output_f64(X) - f @ a["U"].T, axis=1)
-        scores = X @ a["kappa"].T + a["bias"]
+        scores = self.projections_f64(X)[0] @ a["keys"].T
         scores -= scores.max(axis=1, keepdims=True)
         w = np.exp(scores)
         w /= w.sum(axis=1, keepdims=True)
@@ -80,26 +88,18 @@ class R1Evaluator:
         dps = mpmath.mp.dps
         if dps in self._mp_cache:
             return self._mp_cache[dps]
-        i = self.i
-        D = i.model.hidden_size
-        s = mpmath.sqrt(mpmath.mpf(1) / D + mpmath.mpf(i.head.ln_eps))
-        scales = [1 / (mpmath.sqrt(n) * s) for n in i.frame.norms2]
-
-        def affine(aff):
-            A = [[mpmath.mpf(int(aff.P[r, j].p)) / int(aff.P[r, j].q) * scales[j] for j in range(aff.P.ncols())]
-                 for r in range(aff.P.nrows())]
-            c = [mpmath.mpf(int(aff.c[r, 0].p)) / int(aff.c[r, 0].q) for r in range(aff.c.nrows())]
-            return A, c
-
-        W_O = rational(i.head.W_O)
+        i, h = self.i, self.i.head
+        mp_rows = lambda a: [[mpmath.mpf(float(v)) for v in row] for row in np.atleast_2d(a)]  # noqa: E731 (exact)
+        B = i.frame.B
+        W_O = rational(h.W_O)
         G = W_O.transpose() * W_O
         data = {
-            "Q": affine(i.query), "K": affine(i.key), "V": affine(i.value), "root": mpmath.sqrt(i.head.head_dim),
-            "keys": [[mpmath.mpf(float(v)) for v in row] for row in i.prefix.keys],
-            "values": [[mpmath.mpf(float(v)) for v in row] for row in i.prefix.values],
-            "M": [[mpmath.mpf(float(v)) for v in row] for row in i.prefix.M],
+            "E": [[mpmath.mpf(int(B[r, j])) / mpmath.sqrt(n) for j, n in enumerate(i.frame.norms2)] for r in range(B.nrows())],
+            "gamma": mp_rows(h.ln_gamma)[0], "beta": mp_rows(h.ln_beta)[0], "eps": mpmath.mpf(h.ln_eps),
+            **{name: (mp_rows(getattr(h, f"W_{name}")), mp_rows(getattr(h, f"b_{name}"))[0]) for name in "QKV"},
+            "root": mpmath.sqrt(h.head_dim), "keys": mp_rows(i.prefix.keys), "values": mp_rows(i.prefix.values),
+            "M": mp_rows(i.prefix.M), "points": mp_rows(i.points),
             "G": [[mpmath.mpf(int(G[r, c].p)) / int(G[r, c].q) for c in range(G.ncols())] for r in range(G.nrows())],
-            "points": [[mpmath.mpf(float(v)) for v in p] for p in i.points],
         }
         self._mp_cache[dps] = data
         return data
@@ -108,10 +108,12 @@ class R1Evaluator:
         """error, near, far at one point x (normalised here) at the current precision."""
         i, a = self.i, self._mp()
         xm = to_sphere_mp(x)
-        (AQ, cQ), (AK, cK), (AV, cV) = a["Q"], a["K"], a["V"]
-        q = [mpmath.fsum(A_r[j] * xm[j] for j in range(len(xm))) + c_r for A_r, c_r in zip(AQ, cQ)]
-        kc = [mpmath.fsum(A_r[j] * xm[j] for j in range(len(xm))) + c_r for A_r, c_r in zip(AK, cK)]
-        vc = [mpmath.fsum(A_r[j] * xm[j] for j in range(len(xm))) + c_r for A_r, c_r in zip(AV, cV)]
+        r = [mpmath.fsum(e * xj for e, xj in zip(row, xm)) for row in a["E"]]
+        mean = mpmath.fsum(r) / len(r)
+        centred = [v - mean for v in r]
+        scale = 1 / mpmath.sqrt(mpmath.fsum(v * v for v in centred) / len(r) + a["eps"])
+        u = [g * v * scale + b for g, v, b in zip(a["gamma"], centred, a["beta"])]
+        q, kc, vc = ([mpmath.fsum(w * uj for w, uj in zip(row, u)) + b for row, b in zip(*a[name])] for name in "QKV")
         scores = [mpmath.fsum(qj * kj for qj, kj in zip(q, k)) / a["root"] for k in a["keys"]]
         content = mpmath.fsum(qj * kj for qj, kj in zip(q, kc)) / a["root"] + mpmath.log(i.params.context)
         top = max(scores + [content])
