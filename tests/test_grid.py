@@ -24,16 +24,27 @@ def test_cells_first_axis_slowest():
         {"a": "1", "b": "x"}, {"a": "1", "b": "y"}, {"a": "1", "b": "z"}]
 
 
-def test_every_cell_is_validated_before_any_work():
+def test_names_and_every_varied_value_are_validated_before_any_work():
     with pytest.raises(InputError, match="no option 'nope'"):
         grid.check_grid_options("limitation", {}, {"nope": ["1"]})
     with pytest.raises(InputError, match="both varied and fixed"):
         grid.check_grid_options("limitation", {"seed": "0"}, {"seed": ["1"]})
-    with pytest.raises(InputError, match="cell tokens=0"):
-        grid.check_grid_options("limitation", {}, {"tokens": ["2", "0"]})
     with pytest.raises(InputError, match="at least one --vary"):
         grid.check_grid_options("limitation", {}, {})
+    with pytest.raises(InputError, match="at most"):
+        grid.check_grid_options("limitation", {}, {"tokens": [str(k) for k in range(200)], "seed": [str(k) for k in range(51)]})
     grid.check_grid_options("limitation", {}, {"tokens": ["2", "3"], "seed": ["0", "1"]})
+    with pytest.raises(InputError, match="cell tokens=0, seed=0"):
+        grid.validate("limitation", {}, {"tokens": ["2", "0"], "seed": ["0", "1"]})
+    grid.validate("limitation", {}, {"tokens": ["2", "3"], "seed": ["0", "1"]})
+    seen = []
+    grid.validate("limitation", {}, {"tokens": ["2", "3"], "seed": ["0", "1", "2"]}, lambda items: seen.extend(items) or [None])
+    assert seen == grid.validation_cells({"tokens": ["2", "3"], "seed": ["0", "1", "2"]})
+
+
+def test_validation_cells_take_each_value_once():
+    assert grid.validation_cells({"a": ["0", "1"], "b": ["x", "y", "z"]}) == [
+        {"a": "0", "b": "x"}, {"a": "1", "b": "x"}, {"a": "0", "b": "y"}, {"a": "0", "b": "z"}]
 
 
 def test_scalar_facts_flatten_records():

@@ -3,8 +3,11 @@
 ``verifier grid THEOREM --vary NAME=VALUES [--vary …] [THEOREM's other options]``: VALUES is ``a..b`` (the integers
 a, a+1, …, b) or a comma-separated list; the cells are the product of the varied options' values, the first varied
 option slowest. Every cell is the theorem's own instance with those values and every other option as given, checked
-by ``verifier.run.run`` exactly as ``verifier check`` would. Every cell is validated (``Theorem.parameters``) before
-any work, so a bad value is bad input (exit 2) for the whole grid.
+by ``verifier.run.run`` exactly as ``verifier check`` would. Before any check, the option names are checked and
+every varied value is validated by the theorem's ``parameters`` (each value once, the other varied options at their
+first value: :func:`validation_cells`, run on the workers, since ``parameters`` may certify hypotheses), so a bad
+value is bad input (exit 2) for the whole grid; a combination the theorem still refuses when its cell runs is
+reported as NOT BUILT (below).
 
 A row is plain data, the same on any worker: the cell's values, its verdict and evidence, each claim's verdict,
 evidence, value and bound, the framework errors, and the instance's scalar facts (numbers, strings, booleans; the
@@ -21,7 +24,7 @@ import itertools
 import re
 import time
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 from .claims import Verdict
 from .errors import InputError
@@ -60,8 +63,7 @@ def cells(axes: Mapping[str, Sequence[str]]) -> list[dict[str, str]]:
 
 
 def check_grid_options(theorem_name: str, options: Mapping[str, Any], axes: Mapping[str, Sequence[str]]) -> None:
-    """Validate every cell before any work: each varied name a declared option not also given a fixed value, at
-    most MAX_CELLS cells, and every cell's options accepted by the theorem's ``parameters``."""
+    """Before any work: each varied name a declared option not also given a fixed value, at most MAX_CELLS cells."""
     theorem = get(theorem_name)
     declared = {o.name for o in theorem.options}
     if not axes:
@@ -72,14 +74,37 @@ def check_grid_options(theorem_name: str, options: Mapping[str, Any], axes: Mapp
                              f"{', '.join(sorted(declared))}")
         if name in options:
             raise InputError(f"--{name.replace('_', '-')} is both varied and fixed; give it once")
-    grid = cells(axes)
-    if len(grid) > MAX_CELLS:
-        raise InputError(f"the grid has {len(grid)} cells; at most {MAX_CELLS}: vary fewer values")
-    for cell in grid:
-        try:
-            theorem.parameters(**options, **cell)
-        except InputError as error:
-            raise InputError(f"cell {describe_cell(cell)}: {error}") from None
+    count = 1
+    for values in axes.values():
+        count *= len(values)
+    if count > MAX_CELLS:
+        raise InputError(f"the grid has {count} cells; at most {MAX_CELLS}: vary fewer values")
+
+
+def validation_cells(axes: Mapping[str, Sequence[str]]) -> list[dict[str, str]]:
+    """Every varied value once: the first cell, then each other value of each axis with the other axes at their
+    first value (Σ (len − 1) + 1 cells, not the product)."""
+    first = {name: values[0] for name, values in axes.items()}
+    return [first] + [{**first, name: value} for name, values in axes.items() for value in values[1:]]
+
+
+def refusal(theorem_name: str, options: Mapping[str, Any], cell: Mapping[str, str]) -> Optional[str]:
+    """Why the theorem's ``parameters`` refuses the cell (the InputError's text, naming the cell), or None."""
+    try:
+        get(theorem_name).parameters(**options, **cell)
+    except InputError as error:
+        return f"cell {describe_cell(cell)}: {error}"
+    return None
+
+
+def validate(theorem_name: str, options: Mapping[str, Any], axes: Mapping[str, Sequence[str]],
+             refusals: Optional[Callable[[list], list]] = None) -> None:
+    """InputError with the first refusal among :func:`validation_cells`; ``refusals(cells)`` computes :func:`refusal`
+    of each (default: here, one after another; :func:`run_grid` runs them on its workers)."""
+    items = validation_cells(axes)
+    found = [r for r in (refusals(items) if refusals else [refusal(theorem_name, options, c) for c in items]) if r]
+    if found:
+        raise InputError(found[0])
 
 
 def describe_cell(cell: Mapping[str, str]) -> str:
@@ -189,19 +214,22 @@ def run_grid(theorem_name: str, options: Mapping[str, Any], axes: Mapping[str, S
         client, where = Client(cluster), f"LocalCluster of {workers} worker(s)"
     found: dict[int, dict] = {}
     times: dict[str, float] = {}
-    futures = {client.submit(grid_cell, theorem_name, dict(options), cell, key=f"grid-{theorem_name}-{k}-{time.time_ns()}",
-                             pure=False): k for k, cell in enumerate(grid)}
     complete = False
     try:
-        with Progress(f"grid {theorem_name}", len(grid), enabled=progress) as bar:
-            for future in as_completed(list(futures)):
-                row, seconds = future.result()
-                found[futures[future]], times[describe_cell(row["cell"])] = row, seconds
-                extra = f" ({row['evidence']})" if row["evidence"] else f": {row['reason']}"
-                bar.done(f"{describe_cell(row['cell'])}: {row['verdict']}{extra} in {seconds:.1f} s")
-        complete = True
-    except KeyboardInterrupt:
-        client.cancel(list(futures))
+        validate(theorem_name, options, axes, lambda items: client.gather(client.map(
+            refusal, [theorem_name] * len(items), [dict(options)] * len(items), items, pure=False)))
+        futures = {client.submit(grid_cell, theorem_name, dict(options), cell, pure=False,
+                                 key=f"grid-{theorem_name}-{k}-{time.time_ns()}"): k for k, cell in enumerate(grid)}
+        try:
+            with Progress(f"grid {theorem_name}", len(grid), enabled=progress) as bar:
+                for future in as_completed(list(futures)):
+                    row, seconds = future.result()
+                    found[futures[future]], times[describe_cell(row["cell"])] = row, seconds
+                    extra = f" ({row['evidence']})" if row["evidence"] else f": {row['reason']}"
+                    bar.done(f"{describe_cell(row['cell'])}: {row['verdict']}{extra} in {seconds:.1f} s")
+            complete = True
+        except KeyboardInterrupt:
+            client.cancel(list(futures))
     finally:
         client.close()
         if cluster is not None:
