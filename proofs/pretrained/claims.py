@@ -24,8 +24,10 @@ def claim_ball_le(id: str, statement: str, ball: arb, bound, kind: Kind, method:
     above it, else INCONCLUSIVE; certified evidence (the value shown is the ball's upper end)."""
     bound = arb(bound) if not isinstance(bound, arb) else bound
     verdict = Verdict.PASS if ball <= bound else Verdict.FAIL if ball > bound else Verdict.INCONCLUSIVE
-    return ClaimResult(id, statement, verdict, kind, method, value=upper(ball), bound=upper(bound), detail=detail,
-                       evidence=Evidence.CERTIFIED, value_text=decimal_text(ball.upper()), bound_text=decimal_text(bound.upper()))
+    text = decimal_text(ball.upper()) if ball.is_finite() else None
+    value = 0.0 if text is not None and float(text) == 0 else upper(ball)  # below the float64 range: the text says it
+    return ClaimResult(id, statement, verdict, kind, method, value=value, bound=upper(bound), detail=detail,
+                       evidence=Evidence.CERTIFIED, value_text=text, bound_text=decimal_text(bound.upper()))
 
 
 def weights_claim(i: R1Instance) -> ClaimResult:

@@ -1,7 +1,8 @@
 """R1's construction on a real head: the frame E, the affine reduction, the prefix (k_i, v_i) and the output frame U.
 
 **Frame.** B ∈ Z^{D×(m+1)}: seeded random integer columns, centred exactly (b ← D·r − (1ᵀr)·1, so 1ᵀb = 0) and made
-orthogonal by fraction-free Gram–Schmidt (b_j ← n_k·b_j − ⟨b_j, b_k⟩·b_k, n_k = ‖b_k‖²). E = B·diag(n_j^{−1/2}) then has
+orthogonal by fraction-free Gram–Schmidt (b_j ← n_k·b_j − ⟨b_j, b_k⟩·b_k, n_k = ‖b_k‖²; then divided by the gcd of its
+entries). E = B·diag(n_j^{−1/2}) then has
 orthonormal columns orthogonal to 1 *exactly* (irrational entries, held as B and n_j; ``float64`` is its rounding,
 for sampled evaluations only). For x ∈ S^m, E x has mean 0 and ‖E x‖ = 1, so
 
@@ -22,7 +23,9 @@ Negative controls (``--tamper``): ``other-head`` solves for head (h+1) mod H and
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cached_property
 from typing import Optional
 
@@ -65,9 +68,9 @@ class Frame:
     @cached_property
     def float64(self) -> np.ndarray:
         """E rounded to float64 (for sampled evaluations and the plain forward pass only)."""
-        columns = np.array(self.B.tolist(), dtype=object)
-        return np.column_stack([np.array([float(v) for v in columns[:, j]]) / np.sqrt(float(n))
-                                for j, n in enumerate(self.norms2)])
+        columns = np.array(self.B.tolist(), dtype=object)  # b/√n = sign(b)·(b²/n)^(1/2), b²/n rounded once
+        return np.array([[math.copysign(math.sqrt(Fraction(int(v) ** 2, n)), int(v)) for v, n in zip(row, self.norms2)]
+                         for row in columns])
 
     def column_sums(self) -> list[int]:
         """1ᵀB, exactly (zero iff E x has mean 0 for every x)."""
@@ -98,7 +101,8 @@ def build_frame(D: int, m: int, seed: int, centred: bool = True) -> Frame:
         for c in columns:
             n_c, dot = sum(v * v for v in c), sum(v * w for v, w in zip(b, c))
             b = [n_c * v - dot * w for v, w in zip(b, c)]
-        columns.append(b)
+        common = math.gcd(*b) or 1  # dividing out the common factor keeps 1ᵀb = 0 and the orthogonality
+        columns.append([v // common for v in b])
     B = fmpz_mat([[col[i] for col in columns] for i in range(D)])
     return Frame(B, tuple(sum(v * v for v in col) for col in columns), centred)
 
