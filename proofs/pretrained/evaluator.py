@@ -71,7 +71,7 @@ class R1Evaluator:
         i, a = self.i, self._f64
         f = i.params.target.numpy(X)
         error = np.linalg.norm(self.output_f64(X) - f @ a["U"].T, axis=1)
-        scores = self.projections_f64(X)[0] @ a["keys"].T
+        scores = self.projections_f64(X)[0] @ a["keys"].T / a["root"]
         scores -= scores.max(axis=1, keepdims=True)
         w = np.exp(scores)
         w /= w.sum(axis=1, keepdims=True)
