@@ -106,6 +106,7 @@ def test_fact_names_are_checked_before_work():
     (["--vary", "tokens=2", "--vary", "tokens=3"], "given twice"),
     (["--vary", "tokens=2", "--columns", "nonsense"], "no such fact"),
     (["--vary", "tokens=2,0"], "cell tokens=0"),
+    (["--vary", "tokens=2", "--scheduler", "tcp://127.0.0.1:1"], "cannot connect to a Dask scheduler"),
 ])
 def test_bad_input_exits_2_before_work(capsys, argv, message):
     assert main(["grid", "limitation", *argv]) == 2
