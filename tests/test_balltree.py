@@ -8,7 +8,8 @@ import pytest
 from flint import arb
 
 from verifier import balltree
-from verifier.balltree import BallTree
+from verifier.balltree import BallTree, query_many
+from verifier.intervals import Intervals
 
 
 def _sphere(count: int, m: int, seed: int) -> np.ndarray:
@@ -20,9 +21,10 @@ def _misplaced(tree: BallTree, floats: np.ndarray, queries: np.ndarray, cut: flo
     """(points within cut that were left out, points returned): distances in mpmath at 50 digits between the
     exact float points and the query."""
     missing = returned = 0
+    found = query_many(tree, Intervals.point(queries), np.full(len(queries), cut))
     with mpmath.workdps(50):
-        for q in queries:
-            inside = set(tree.query([arb(v) for v in q], cut))
+        for q, inside in zip(queries, found):
+            inside = set(inside.tolist())
             returned += len(inside)
             for i, p in enumerate(floats):
                 close = mpmath.sqrt(mpmath.fsum((mpmath.mpf(a) - mpmath.mpf(b)) ** 2 for a, b in zip(p, q))) <= cut
@@ -44,15 +46,28 @@ def test_query_returns_exactly_the_points_within_the_cut_away_from_ties():
     tree = BallTree.build([[arb(v) for v in p] for p in floats])
     q = _sphere(1, 2, 6)[0]
     distances = np.linalg.norm(floats - q, axis=1)
-    assert set(tree.query([arb(v) for v in q], 0.4)) == set(np.flatnonzero(distances <= 0.4).tolist())
+    assert set(_query(tree, [q], 0.4)) == set(np.flatnonzero(distances <= 0.4).tolist())
+
+
+def _query(tree: BallTree, q, cut: float, radius: float = 0.0) -> list[int]:
+    """query_many of one query: the interval vector q ± radius."""
+    q = np.array(q, dtype=float)
+    return query_many(tree, Intervals(q - radius, q + radius), np.array([cut]))[0].tolist()
 
 
 def test_point_balls_are_honoured():
     """A point given as a ball counts as near whenever some number in it is near: (0 ± 0.05, 1) is 0.07 from
     (0.12, 1) at its nearest (0.12 at its midpoint)."""
     tree = BallTree.build([[arb(1), arb(0)], [arb(0, 0.05), arb(1)]])
-    assert tree.query([arb(0.12), arb(1)], 0.1) == [1] == tree.query([arb(-0.12), arb(1)], 0.1)
-    assert tree.query([arb(0.7), arb(1)], 0.1) == []
+    assert _query(tree, [[0.12, 1]], 0.1) == [1] == _query(tree, [[-0.12, 1]], 0.1)
+    assert _query(tree, [[0.7, 1]], 0.1) == []
+
+
+def test_query_balls_are_honoured():
+    """A query given as an interval vector gets every point within the cut of some point of it: (0.3 ± 0.1, 1)
+    reaches (0.12, 1) at 0.08 (0.18 from its midpoint)."""
+    tree = BallTree.build([[arb(0.12), arb(1)]])
+    assert _query(tree, [[0.3, 1]], 0.1) == [] and _query(tree, [[0.3, 1]], 0.1, radius=0.1) == [0]
 
 
 def test_radii_too_small_are_caught(monkeypatch):

@@ -8,10 +8,10 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 import pytest
-from flint import arb
 
 from verifier.ball import lower, upper
-from verifier.cells import Box, FaceCell, angle_range, ball_boxes, dyadic_face_cells, face_cells
+from verifier.cells import Box, FaceCell, FaceGeometry, ball_boxes, dyadic_face_cells, face_cells
+from verifier.intervals import Intervals
 
 
 def _angle(a, b):
@@ -45,22 +45,52 @@ def test_enclosure_and_radius_contain_the_cell(m, fine, cell_point):
         assert all(upper(b) - lower(b) <= 4 * width + 1e-15 for b in balls)  # tight: about the cell's size
 
 
-def test_angle_range_contains_every_inner_product_and_halving_rho_is_caught(cell_point):
-    """⟨x, p⟩ ∈ angle_range(ĉ, ρ, p) for x in the cell; the same with ρ/2 misses some x (negative control)."""
+@pytest.mark.parametrize("m", [1, 2, 3])
+@pytest.mark.parametrize("fine", [False, True])
+def test_face_geometry_contains_every_point_and_inner_product(m, fine, cell_point):
+    """FaceGeometry of many cells at once (float intervals), against 50-digit mpmath at random points of random
+    cells: the box holds x, ∠(ĉ, x) ≤ arccos(cos_rho), and angle_ranges hold ⟨x, p⟩ for random unit p."""
+    rng = np.random.default_rng(20 + m + 10 * fine)
+    cells = _random_cells(m, rng, fine)
+    geometry = FaceGeometry.of(cells)
+    p = rng.normal(size=(len(cells), 4, m + 1))
+    p /= np.linalg.norm(p, axis=2, keepdims=True)
+    low, high = geometry.angle_ranges(Intervals.point(p))
+    with mpmath.workdps(50):
+        for c, cell in enumerate(cells):
+            centre = [mpmath.mpf(v) for v in geometry.centres.lo[c]]
+            assert np.all(geometry.centres.hi[c] - geometry.centres.lo[c] <= 1e-14)  # tight: a few ulps
+            for _ in range(6):
+                x = cell_point(cell, rng)
+                assert all(lo <= v <= hi for lo, hi, v in zip(geometry.boxes.lo[c], geometry.boxes.hi[c], x))
+                assert _angle(centre, x) <= mpmath.acos(mpmath.mpf(geometry.cos_rho[c])) + 1e-14
+                assert geometry.sin_rho[c] >= mpmath.sqrt(1 - mpmath.mpf(geometry.cos_rho[c]) ** 2)
+                for j in range(p.shape[1]):
+                    inner = mpmath.fsum(a * mpmath.mpf(b) for a, b in zip(x, p[c, j]))
+                    assert low[c, j] <= inner <= high[c, j]
+            width = cell.hi[0] - cell.lo[0]
+            assert np.all(geometry.boxes.hi[c] - geometry.boxes.lo[c] <= 4 * width + 1e-15)  # tight: about the cell's size
+
+
+def test_angle_ranges_of_half_the_radius_are_caught(cell_point):
+    """Negative control: the same geometry with ρ̄ halved (cos and sin of ρ̄/2) misses some ⟨x, p⟩; the real one
+    holds them all on the same points."""
     rng = np.random.default_rng(3)
-    missed = 0
-    for cell in face_cells(2, 4)[:20]:
-        centre, _, rho = cell.geometry
-        p = [arb(v) for v in (np.array([0.3, -0.5, 0.8]) / np.linalg.norm([0.3, -0.5, 0.8]))]
-        low, high = angle_range(centre, rho, p)
-        half_low, half_high = angle_range(centre, rho / 2, p)
-        with mpmath.workdps(50):
+    cells = face_cells(2, 4)[:20]
+    geometry = FaceGeometry.of(cells)
+    half = np.arccos(geometry.cos_rho) / 2
+    halved = FaceGeometry(geometry.centres, np.cos(half), np.sin(half), geometry.boxes, geometry.centres_f64)
+    p = np.tile(np.array([0.3, -0.5, 0.8]) / np.linalg.norm([0.3, -0.5, 0.8]), (len(cells), 1, 1))
+    ranges = {"real": geometry.angle_ranges(Intervals.point(p)), "halved": halved.angle_ranges(Intervals.point(p))}
+    missed = {"real": 0, "halved": 0}
+    with mpmath.workdps(50):
+        for c, cell in enumerate(cells):
             for _ in range(10):
                 x = cell_point(cell, rng)
-                dot = mpmath.fsum(a * mpmath.mpf(b.mid()) for a, b in zip(x, p))
-                assert lower(low) <= dot <= upper(high)
-                missed += not (lower(half_low) <= dot <= upper(half_high))
-    assert missed > 0
+                inner = mpmath.fsum(a * mpmath.mpf(b) for a, b in zip(x, p[c, 0]))
+                for name, (low, high) in ranges.items():
+                    missed[name] += not (low[c, 0] <= inner <= high[c, 0])
+    assert missed["real"] == 0 and missed["halved"] > 0
 
 
 def test_split_covers_the_cell_exactly():

@@ -6,7 +6,6 @@ import mpmath
 import numpy as np
 import pytest
 import sympy
-from flint import arb
 
 from proofs.single_head import certify as e1_certify
 from proofs.single_head import THEOREM
@@ -103,10 +102,10 @@ def test_weakened_enclosure_is_caught(monkeypatch, cell_point):
     params, c, evaluator = _instance(1, "0.2", context=1)
     original = head_enclosure._neighbours
 
-    def no_tail(prefix, cell):  # keep only the single nearest token, and claim nothing else weighs anything
-        index, _ = original(prefix, cell)
-        _, nearest = prefix.tree.query(cell.centre_f64)
-        return [int(nearest)], arb(-1e6)  # a 'tail' cosine so low its weight is 0
+    def no_tail(prefix, geometry):  # keep only the single nearest token, and claim nothing else weighs anything
+        original(prefix, geometry)
+        _, nearest = prefix.tree.query(geometry.centres_f64)
+        return [np.array([i]) for i in nearest], np.full(len(nearest), -1e6)  # a 'tail' cosine so low its weight is 0
 
     monkeypatch.setattr(head_enclosure, "_neighbours", no_tail)
     prefix = e1_certify.prefix_balls(c)

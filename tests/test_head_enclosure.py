@@ -17,7 +17,7 @@ from proofs.single_head import certify as e1_certify
 from proofs.single_head.construction import E1Construction
 from proofs.single_head.evaluator import E1Evaluator
 from verifier.ball import compile_arb, lower, upper
-from verifier.cells import angle_range
+from verifier.cells import FaceGeometry
 from verifier.targets import coordinates
 
 
@@ -31,16 +31,23 @@ def _setup(dim, eps):
 
 def _undecided_cells(prefix, cells) -> list:
     """Cells with at least one token that is near on part of the cell and far on the rest."""
+    geometry = FaceGeometry.of(cells)
+    index, _ = head_enclosure._neighbours(prefix, geometry)
+    near_lo, near_hi = prefix.floats.near_cos.lo[0], prefix.floats.near_cos.hi[0]
     out = []
-    for cell in cells:
-        centre, _, rho = cell.geometry
-        index, _ = head_enclosure._neighbours(prefix, cell)
-        for i in index:
-            low, high = angle_range(centre, rho, prefix.points[i])
-            if not (low >= prefix.near_cos) and not (high < prefix.near_cos):
-                out.append(cell)
-                break
+    for c, cell in enumerate(cells):
+        row = FaceGeometry(geometry.centres[[c]], geometry.cos_rho[[c]], geometry.sin_rho[[c]], geometry.boxes[[c]],
+                           geometry.centres_f64[[c]])
+        low, high = row.angle_ranges(prefix.floats.points[index[c]][None])
+        if np.any((low < near_hi) & (high >= near_lo)):
+            out.append(cell)
     return out
+
+
+def _undecided_or_far(prefix, cell) -> bool:
+    """Whether some token may be far (‖x − p‖ > r) somewhere on the cell: every token's angle range checked."""
+    low, _ = FaceGeometry.of([cell]).angle_ranges(prefix.floats.points[np.arange(prefix.N)][None])
+    return bool(np.any(low < prefix.floats.near_cos.hi[0]))
 
 
 def _threshold_points(c, cell) -> list:
@@ -92,8 +99,8 @@ def test_dropping_undecided_tokens_from_the_far_part_is_caught(monkeypatch):
     cells = [grandchild for cell in e1_certify.initial_cells(1, c.n) for child in cell.split() for grandchild in child.split()]
     cells = _undecided_cells(prefix, cells)[:40]  # fine enough that the certainly-far tokens' boxes are tight
     assert _worst_far_excess(c, evaluator, prefix, cells, functions) <= 0
-    original = head_enclosure._far_range
-    monkeypatch.setattr(head_enclosure, "_far_range", lambda a, b, cap, *rest: original(a, b, [head_enclosure.ZERO] * len(cap), *rest))
+    original = head_enclosure._far_weights
+    monkeypatch.setattr(head_enclosure, "_far_weights", lambda a, b, cap, unsure: original(a, b, 0 * cap, unsure))
     assert _worst_far_excess(c, evaluator, prefix, cells, functions) > 0
 
 
@@ -148,7 +155,9 @@ def test_parts_inside_enclosure_at_extreme_scales(exponent, cell_point):
     cells = [g for cell in e1_certify.initial_cells(1, 1) for child in cell.split() for g in child.split()]
     for cell in [cells[i] for i in rng.choice(len(cells), size=6, replace=False)]:
         bounds = enclose_parts(prefix, cell, functions)
-        assert all(0 < b < math.inf for b in bounds)
+        assert all(0 < b < math.inf for name, b in zip(NAMES, bounds) if name != "far")
+        assert 0 <= bounds[NAMES.index("far")] < math.inf  # exactly 0 on a cell where no token can be far (r ≈ 2 here):
+        assert bounds[NAMES.index("far")] > 0 or not _undecided_or_far(prefix, cell)  # then the far part is 0 too
         with mpmath.workdps(60):
             for _ in range(3):
                 parts = evaluator.parts_mp(cell_point(cell, rng))

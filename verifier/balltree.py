@@ -6,27 +6,28 @@ and every number in p's balls, computed bottom-up in ball arithmetic:
 
     leaf:   R = max_i upper ‖c − p_i‖,      parent:   R = max_children upper(‖c − c_child‖ + R_child).
 
-A query (q, cut) walks down from the root; a node whose ball lies certainly beyond the cut,
-lower(‖q − c‖ − R) > cut, is left out whole (by the triangle inequality ‖q − p‖ ≥ ‖q − c‖ − R for each
-of its points), every other leaf gives its points. So every point not returned is at distance at
-least D = min over the nodes left out of lower(‖q − c‖ − R) > cut from every point of the balls q.
-Floats only shape the tree (median splits of the float midpoints, node centres at float means);
-each bound is ball arithmetic.
+A query (q, cut), :func:`query_many` for many q at once in rigorous float intervals (``verifier.intervals``;
+q and the points are interval vectors), tests the leaves: a leaf (centre c, radius R) whose ball lies certainly
+beyond the cut, lower(‖q − c‖²) > upper((cut + R)²), is left out whole (by the triangle inequality
+‖q − p‖ ≥ ‖q − c‖ − R for each of its points); each point p of the other leaves is left out when
+lower(‖q − p‖²) > upper(cut²). So every point not returned is farther than the cut from every point of q.
+Floats only shape the tree (median splits of the float midpoints, node centres at float means); each radius
+is ball arithmetic, each test interval arithmetic.
 """
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from functools import cached_property
+from typing import Sequence
 
 import numpy as np
-from flint import arb, arb_mat, ctx
+from flint import arb, ctx
 
-from .ball import PRECISION_BITS, integer_power
+from .ball import PRECISION_BITS, integer_power, upper
+from .intervals import Intervals, down, up
 
 LEAF_SIZE = 8
-ZERO = arb(0)
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,8 @@ class Node:
     radius: arb
     members: tuple[int, ...]
     children: tuple["Node", ...]
-    centre_f64: tuple[float, ...]  # the same centre and radius as floats: for choosing which test to run
+    centre_f64: tuple[float, ...]  # the same centre and radius as floats
     radius_f64: float
-    block: Optional[arb_mat] = None  # a leaf's points as rows, so that one product gives every ⟨q, p⟩
-    squares: tuple[arb, ...] = ()  # a leaf's ‖p‖²
 
 
 def distance(a: Sequence[arb], b: Sequence[arb]) -> arb:
@@ -49,22 +48,11 @@ def distance(a: Sequence[arb], b: Sequence[arb]) -> arb:
     return functools.reduce(arb.__add__, (integer_power(u - v, 2) for u, v in zip(a, b))).sqrt()
 
 
-def _squared_distance(a: Sequence[arb], b: Sequence[arb]) -> arb:
-    """A ball containing ‖s − t‖² for every s, t in the balls a, b (its lower end may reach below 0 where
-    the balls meet; that only keeps a node in)."""
-    out = arb(0)
-    for u, v in zip(a, b):
-        d = u - v
-        out += d * d
-    return out
-
-
 @dataclass(frozen=True)
 class BallTree:
     """The tree over ``points`` (lists of balls); see the module."""
 
     points: tuple
-    floats: tuple  # the points' float midpoints, to choose which tests to run
     root: Node
 
     @classmethod
@@ -72,44 +60,72 @@ class BallTree:
         points = tuple(tuple(p) for p in points)
         floats = np.array([[float(c.mid()) for c in p] for p in points])
         with ctx.workprec(PRECISION_BITS):
-            return cls(points, tuple(map(tuple, floats.tolist())), _node(points, floats, np.arange(len(points))))
+            return cls(points, _node(points, floats, np.arange(len(points))))
 
-    def query(self, q: Sequence[arb], cut: float) -> list[int]:
-        """The indices (sorted) of the points not certainly beyond ``cut`` from q: every other point p has
-        ‖x − p‖ > cut for every x in the balls q, proved as ‖q − c‖² > (cut + R)² for a node, ‖q − p‖² > cut²
-        for a point of a leaf as ‖q‖² + ‖p‖² − 2⟨q, p⟩ with the leaf's ⟨q, p⟩ from one arb_mat product (no
-        square root). Floats choose: a node or point that floats place clearly
-        within the cut is kept without a test (keeping is always sound), the others are tested in balls."""
-        inside: list[int] = []
-        q_f64 = [float(v.mid()) for v in q]
-        keep = (1 - 1e-6) * cut  # below this in floats: clearly within the cut, no proof needed
-        with ctx.workprec(PRECISION_BITS):
-            cut_ball = arb(cut)
-            cut_squared = cut_ball * cut_ball
-            column = arb_mat([[v] for v in q])
-            q_squared = _squared_distance(q, [ZERO] * len(q))
-            stack = [self.root]
-            while stack:
-                node = stack.pop()
-                gap = math.dist(q_f64, node.centre_f64)
-                if gap + node.radius_f64 <= keep:  # the whole node clearly within the cut: kept untested
-                    inside.extend(node.members)
-                    continue
-                if gap > (1 - 1e-6) * (cut + node.radius_f64):
-                    reach = cut_ball + node.radius
-                    if _squared_distance(q, node.centre) > reach * reach:
-                        continue
-                if node.children:
-                    stack.extend(node.children)
-                    continue
-                dots = None
-                for k, i in enumerate(node.members):
-                    if math.dist(q_f64, self.floats[i]) > keep:
-                        dots = node.block * column if dots is None else dots
-                        if q_squared + node.squares[k] - 2 * dots[k, 0] > cut_squared:
-                            continue
-                    inside.append(i)
-        return sorted(inside)
+    @cached_property
+    def leaves(self) -> "Leaves":
+        return _leaves(self)
+
+
+@dataclass(frozen=True)
+class Leaves:
+    """The tree's leaves as arrays: centres (exact floats), radii (floats ≥ R), members padded with −1 to LEAF_SIZE,
+    and every point as a float interval (rows of ``points``)."""
+
+    centres: np.ndarray
+    radii: np.ndarray
+    members: np.ndarray
+    points: Intervals
+
+
+def _leaves(tree: "BallTree") -> Leaves:
+    nodes, stack = [], [tree.root]
+    while stack:
+        node = stack.pop()
+        if node.children:
+            stack.extend(node.children)
+        else:
+            nodes.append(node)
+    members = np.full((len(nodes), LEAF_SIZE), -1)
+    for row, node in enumerate(nodes):
+        members[row, :len(node.members)] = node.members
+    with ctx.workprec(PRECISION_BITS):
+        lo = np.array([[-upper(-v) for v in p] for p in tree.points])
+        hi = np.array([[upper(v) for v in p] for p in tree.points])
+    return Leaves(np.array([node.centre_f64 for node in nodes]), np.array([upper(node.radius) for node in nodes]),
+                  members, Intervals(lo, hi))
+
+
+def _squared_gap_lower(q: Intervals, c: Intervals) -> np.ndarray:
+    """A float ≤ ‖s − t‖² for every s in q and t in c (broadcast over leading axes, summed over the last)."""
+    total = None
+    for k in range(q.lo.shape[-1]):
+        d = (q[..., k] - c[..., k]).square().lo
+        total = d if total is None else down(total + d)
+    return total
+
+
+def query_many(tree: "BallTree", centres: Intervals, cuts: np.ndarray, chunk: int = 256) -> list[np.ndarray]:
+    """For each row q of ``centres`` (interval vectors) and its cut: the indices (sorted) of the points not proved
+    beyond the cut from every point of q (module doc; the leaves' test, then the points of the leaves kept)."""
+    leaves = tree.leaves
+    cuts = np.asarray(cuts, dtype=float)
+    out: list[np.ndarray] = []
+    for start in range(0, len(cuts), chunk):
+        q = centres[start:start + chunk]
+        cut = cuts[start:start + chunk]
+        reach = up(cut[:, None] + leaves.radii[None, :])
+        kept = _squared_gap_lower(Intervals(q.lo[:, None, :], q.hi[:, None, :]), Intervals.point(leaves.centres[None])) \
+            <= up(reach * reach)
+        rows, leaf = np.nonzero(kept)
+        rows, index = np.repeat(rows, LEAF_SIZE), leaves.members[leaf].ravel()
+        rows, index = rows[index >= 0], index[index >= 0]
+        gap = _squared_gap_lower(q[rows], leaves.points[index])
+        rows, index = rows[gap <= up(cut[rows] * cut[rows])], index[gap <= up(cut[rows] * cut[rows])]
+        order = np.lexsort((index, rows))
+        rows, index = rows[order], index[order]
+        out.extend(np.split(index, np.searchsorted(rows, np.arange(1, len(cut)))))
+    return out
 
 
 def _node(points: tuple, floats: np.ndarray, index: np.ndarray) -> Node:
@@ -117,9 +133,7 @@ def _node(points: tuple, floats: np.ndarray, index: np.ndarray) -> Node:
     centre = tuple(arb(float(v)) for v in floats[index].mean(axis=0))
     if len(index) <= LEAF_SIZE:
         radius = functools.reduce(arb.max, (distance(points[i], centre).upper() for i in index))
-        members = [points[i] for i in index]
-        return Node(centre, radius, tuple(int(i) for i in index), (), _floats(centre), float(radius),
-                    arb_mat([list(p) for p in members]), tuple(_squared_distance(p, [ZERO] * len(p)) for p in members))
+        return Node(centre, radius, tuple(int(i) for i in index), (), _floats(centre), float(radius))
     spread = floats[index].max(axis=0) - floats[index].min(axis=0)
     order = index[np.argsort(floats[index, int(np.argmax(spread))], kind="stable")]
     half = len(order) // 2

@@ -7,6 +7,12 @@ on wall-clock time stops it: ``Bounded.stopped_by_clock``, see ``verifier.budget
 a split cell is replaced by children that cover it. A bound may be a float or an arb ball: a ball counts by its
 upper end point (``verifier.ball.upper``), and the largest one is also kept exactly (``Bounded.texts``), so that a
 bound far below the float64 range (e.g. a leakage of 10⁻¹²²⁹) is reported as itself, not as a subnormal float.
+
+Cells may be bounded many at once (``many``, e.g. vectorised enclosures): each round then splits, worst first and
+until the cell budget, every cell whose score s = max_j u_j/t_j exceeds max(1, s_worst/2), and bounds all their
+children together. Deciding needs every cell above a threshold split in either order, so a decided outcome has the
+same final cover and cell count as splitting one cell at a time; a cell far worse than the rest (a narrow bump) is
+still chased alone, as one at a time would. With ``many`` absent the rounds split one cell each.
 """
 from __future__ import annotations
 
@@ -51,31 +57,33 @@ class Bounded(Generic[Cell]):
 
 
 def branch_and_bound(initial: Sequence[Cell], bounds: Callable[[Cell], Sequence[float]], thresholds: Sequence[float],
-                     split: Callable[[Cell], Sequence[Cell]], budget: Budget) -> Bounded[Cell]:
+                     split: Callable[[Cell], Sequence[Cell]], budget: Budget,
+                     many: Optional[Callable[[Sequence[Cell]], Sequence[Sequence[float]]]] = None) -> Bounded[Cell]:
     """Split the worst cell (largest max_j u_j/t_j) until all u_j ≤ t_j or the cell budget ends (module doc);
     the cells are visited in a fixed order (ties by insertion), so the outcome depends on the input alone unless
-    the wall-clock guard ``budget.max_seconds`` stops it.
+    the wall-clock guard ``budget.max_seconds`` stops it. ``many(cells)`` (optional) gives the bounds of a list
+    of cells at once, the same as ``bounds`` of each: then each round splits the cells above max(1, s_worst/2).
 
     A non-finite upper bound (the enclosure failed, e.g. at a pole) counts as +inf and keeps splitting."""
     start = time.perf_counter()
     order = itertools.count()
     heap: list = []
     evaluated = 0
+    evaluate = many if many is not None else (lambda cells: [bounds(cell) for cell in cells])
 
-    def push(cell) -> None:
+    def push(cells) -> None:
         nonlocal evaluated
-        exact = tuple(bounds(cell))
-        u = tuple(_float_upper(v) for v in exact)
-        evaluated += 1
-        score = max(v / t if t > 0 else (math.inf if v > 0 else 0.0) for v, t in zip(u, thresholds))
-        heapq.heappush(heap, (-score, next(order), u, cell, exact))
+        for cell, values in zip(cells, evaluate(cells)):
+            exact = tuple(values)
+            u = tuple(_float_upper(v) for v in exact)
+            evaluated += 1
+            score = max(v / t if t > 0 else (math.inf if v > 0 else 0.0) for v, t in zip(u, thresholds))
+            heapq.heappush(heap, (-score, next(order), u, cell, exact))
 
-    for cell in initial:
-        push(cell)
+    push(list(initial))
     decided = clock = False
     while heap:
-        score, _, _, worst, _ = heap[0]
-        if -score <= 1:
+        if -heap[0][0] <= 1:
             decided = True
             break
         if evaluated >= budget.cells:
@@ -83,9 +91,13 @@ def branch_and_bound(initial: Sequence[Cell], bounds: Callable[[Cell], Sequence[
         if time.perf_counter() - start > budget.max_seconds:
             clock = True
             break
-        heapq.heappop(heap)
-        for child in split(worst):
-            push(child)
+        children: list = []
+        cut = max(1.0, -heap[0][0] / 2)  # this round: the cells at least half as far above their thresholds as the worst
+        while heap and -heap[0][0] > cut and evaluated + len(children) < budget.cells:
+            children.extend(split(heapq.heappop(heap)[3]))
+            if many is None:
+                break
+        push(children)
     uppers = tuple(max((entry[2][j] for entry in heap), default=-math.inf) for j in range(len(thresholds)))
     texts = tuple(_largest_text([entry[4][j] for entry in heap]) for j in range(len(thresholds)))
     return Bounded(uppers, evaluated, heap[0][3] if heap else None, decided, time.perf_counter() - start, clock, texts)

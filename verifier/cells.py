@@ -20,11 +20,13 @@ import itertools
 import math
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Sequence
 
 import numpy as np
 from flint import arb, ctx
 
 from .ball import PRECISION_BITS, acos, integer_power, interval
+from .intervals import Intervals, dot, down, up
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,91 @@ class FaceCell:
             centre, _, rho = self.geometry
             chord = 2 * (rho / 2).sin()
             return [(v / norm).intersection(ck + arb(0, 1) * chord) for v, ck in zip(self._lift(box), centre)]
+
+
+@dataclass(frozen=True)
+class FaceGeometry:
+    """The geometry of many face cells at once, in rigorous float intervals (``verifier.intervals``), row c for cell c:
+
+    * ``centres`` ∋ ĉ, the normalised box centre y_c/‖y_c‖ (shape (C, m+1));
+    * ``cos_rho`` ≤ cos∠(ĉ, v) for every corner v of the box, clamped to [−1, 1]; so ρ̄ = arccos(cos_rho) ≥ ρ,
+      and ``sin_rho`` ≥ sin ρ̄ = (1 − cos_rho²)^(1/2);
+    * ``boxes`` ⊇ every point x of the cell: y/‖y‖ over the box (‖y‖² = 1 + Σ_k y_k², each y_k² over its interval)
+      intersected with ĉ ± (2 − 2·cos_rho)^(1/2), the chord of ρ̄;
+    * ``centres_f64``: ĉ in floats, for choices only.
+    """
+
+    centres: Intervals
+    cos_rho: np.ndarray
+    sin_rho: np.ndarray
+    boxes: Intervals
+    centres_f64: np.ndarray
+
+    @classmethod
+    def of(cls, cells: Sequence[FaceCell]) -> "FaceGeometry":
+        lo, hi = np.array([c.lo for c in cells], dtype=float), np.array([c.hi for c in cells], dtype=float)
+        axis, sign = np.array([c.axis for c in cells]), np.array([c.sign for c in cells], dtype=float)
+        y = _lift_many(axis, sign, (lo + hi) / 2)  # dyadic: exact
+        centres = Intervals.point(y) / _norms(Intervals.point(y))[:, None]
+        cos_rho = np.full(len(cells), np.inf)
+        for corner in itertools.product(*zip(lo.T, hi.T)):  # each a tuple of m arrays (C,)
+            v = Intervals.point(_lift_many(axis, sign, np.column_stack(corner)))
+            cos_rho = np.minimum(cos_rho, (dot(centres, v) / _norms(v)).lo)
+        cos_rho = np.clip(cos_rho, -1.0, 1.0)
+        sin_rho = up(np.sqrt(np.maximum(0.0, up(1.0 - down(cos_rho * cos_rho)))))
+        free = Intervals(_lift_many(axis, sign, lo), _lift_many(axis, sign, hi))
+        boxes = free / _norms(free)[:, None]
+        chord = up(np.sqrt(np.maximum(0.0, up(2.0 - down(2.0 * cos_rho)))))
+        near = Intervals(down(centres.lo - chord[:, None]), up(centres.hi + chord[:, None]))
+        mids = y / np.linalg.norm(y, axis=1, keepdims=True)
+        return cls(centres, cos_rho, sin_rho, boxes.intersect(near), mids)
+
+    def cos_upper(self, c_hi: np.ndarray) -> np.ndarray:
+        """A float ≥ ⟨x, p⟩ for every x of cell c and every unit p with ⟨ĉ, p⟩ ≤ c_hi (shape (C, K)): with θ = ∠(ĉ, p)
+        ≥ θ₀ = arccos(c_hi), ∠(x, p) ≥ θ − ρ̄, so ⟨x, p⟩ ≤ cos(max(0, θ₀ − ρ̄)) = 1 if c_hi ≥ cos ρ̄, else
+        c_hi·cos ρ̄ + (1 − c_hi²)^(1/2)·sin ρ̄ (cos is decreasing on [0, π])."""
+        c = np.minimum(c_hi, 1.0)
+        cos_rho, sin_rho = self.cos_rho[:, None], self.sin_rho[:, None]
+        value = up(up(c * cos_rho) + up(_sine_upper(c) * sin_rho))
+        return np.where(c >= cos_rho, 1.0, np.minimum(value, 1.0))
+
+    def cos_lower(self, c_lo: np.ndarray) -> np.ndarray:
+        """A float ≤ ⟨x, p⟩ for every x of cell c and every unit p with ⟨ĉ, p⟩ ≥ c_lo: θ ≤ θ₁ = arccos(c_lo), so
+        ⟨x, p⟩ ≥ cos(min(π, θ₁ + ρ̄)) = −1 if c_lo ≤ −cos ρ̄, else c_lo·cos ρ̄ − (1 − c_lo²)^(1/2)·sin ρ̄."""
+        c = np.maximum(c_lo, -1.0)
+        cos_rho, sin_rho = self.cos_rho[:, None], self.sin_rho[:, None]
+        value = down(down(c * cos_rho) - up(_sine_upper(c) * sin_rho))
+        return np.where(c <= -cos_rho, -1.0, np.maximum(value, -1.0))
+
+    def angle_ranges(self, points: Intervals) -> tuple[np.ndarray, np.ndarray]:
+        """(low, high) floats with low ≤ ⟨x, p⟩ ≤ high for every x of cell c and every p in the interval vector
+        points[c, j] (shape (C, K, m+1)): ⟨ĉ, p⟩ enclosed, then :meth:`cos_lower` and :meth:`cos_upper`."""
+        inner = dot(Intervals(self.centres.lo[:, None, :], self.centres.hi[:, None, :]), points)
+        return self.cos_lower(inner.lo), self.cos_upper(inner.hi)
+
+
+def _sine_upper(c: np.ndarray) -> np.ndarray:
+    """A float ≥ (1 − c²)^(1/2) for floats c ∈ [−1, 1]."""
+    return up(np.sqrt(np.maximum(0.0, up(1.0 - down(c * c)))))
+
+
+def _norms(y: Intervals) -> Intervals:
+    """‖y‖ over the interval vectors y (rows)."""
+    total = y[:, 0].square()
+    for k in range(1, y.lo.shape[1]):
+        total = total + y[:, k].square()
+    return total.sqrt()
+
+
+def _lift_many(axis: np.ndarray, sign: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """Rows of R^(m+1) with y_axis = sign and the free coordinates ``free`` (shape (C, m)) in order."""
+    C, m = free.shape
+    out = np.empty((C, m + 1))
+    rows = np.arange(C)
+    out[rows, axis] = sign
+    k = np.arange(m)[None, :]
+    out[rows[:, None], k + (k >= axis[:, None])] = free
+    return out
 
 
 def dyadic_face_cells(m: int, per_edge_at_most: float) -> list[FaceCell]:

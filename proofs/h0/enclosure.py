@@ -6,25 +6,32 @@ ln w_i + β) and T content tokens equal to x (score ⟨x,x⟩+1 = 2, value 0):
     H(x) − f(x) = Σ_i ŵ_i (v_i − f(x)) + ĉ·(0 − f(x)),   ŵ_i = e^{s_i}/Z, ĉ = T e²/Z,
     s_i = λ⟨x, p_i⟩ + β_i,   Z = Σ_i e^{s_i} + T e².
 
-Every number of a bound is a ball (python-flint ``arb``), so the bounds contain the truth at every
-scale (f, v and ε of 10⁻²⁵⁰ or 10²⁵⁰ alike); floats only choose which tokens to enclose one by one and
-where to try a threshold, never enter a bound. Facts that keep the enclosures tight at large λ:
+Many cells are enclosed at once (:func:`enclose_parts_many`): the cells' geometry, the tokens' angle ranges, weights
+and values and the ratio ranges are rigorous float64 intervals on numpy arrays (``verifier.intervals``: every
+operation rounded outward, exp built from IEEE operations with its error bounded), one row per cell; the target
+f(x) on each cell, the constants (λ, β_i, v_i, 1 − r²/2 enter as the float ends of their arb balls) and the leak
+are arb balls. So the bounds contain the truth at every scale (f, v and ε of 10⁻²⁵⁰ or 10²⁵⁰ alike); floats
+without a rounding bound only choose which tokens to enclose one by one and where to try a threshold, never
+enter a bound. Facts that keep the enclosures tight at large λ:
 
 * **Shift.** The normalised weights do not change when one number is subtracted from every score;
-  we subtract a lower bound ``ref`` of the cell's best score, so the weights e^{s_i − ref} are O(1)
-  for the tokens that matter and nothing overflows.
-* **Angles.** On a cell with centre ĉ and angular radius ρ (see ``verifier.cells``),
-  ⟨x, p⟩ ∈ [cos(min(π, θ_p + ρ)), cos(max(0, θ_p − ρ))], θ_p = ∠(ĉ, p).
+  we subtract ref = λ + max_i β_i ≥ every score (one float for all cells), so every weight e^{s_i − ref} ≤ 1
+  and nothing overflows.
+* **Angles.** On a cell with centre ĉ and angular radius ρ (see ``verifier.cells.FaceGeometry``),
+  ⟨x, p⟩ ∈ [cos(min(π, θ_p + ρ)), cos(max(0, θ_p − ρ))], θ_p = ∠(ĉ, p), written with cos θ_p = ⟨ĉ, p⟩ and
+  cos ρ, sin ρ alone (no arccos).
 * **O(k) per cell.** Only the k tokens that ``verifier.balltree`` cannot place beyond a cutoff chord c
-  of ĉ are enclosed one by one; every other token has ‖ĉ − p‖ > c (proved in ball arithmetic by the
-  tree), so θ_p > θ_c = 2·asin(c/2) and ⟨x, p⟩ ≤ cos(max(0, θ_c − ρ)). The N − k enter together as one
+  of ĉ are enclosed one by one; every other token has ‖ĉ − p‖ > c (proved in interval arithmetic on the
+  tree's leaves), so ⟨ĉ, p⟩ < 1 − c²/2 = cos θ_c and ⟨x, p⟩ ≤ cos(max(0, θ_c − ρ)). The N − k enter together as one
   item of weight in [0, tail], tail = (N − k)·e^{λ cos(max(0, θ_c − ρ)) + max_i β_i − ref}, with values in
   [−V, V] − f (V ≥ every |v_ij|).
 * **Ratio range.** For weights w_i in a box [a_i, b_i] and values u_i, max Σ w_i u_i / Σ w_i is
   attained with w_i = b_i for u_i above the maximum R* and a_i below it (a threshold in the sorted
   values), and R bounds it iff g(R) = Σ_i max(a_i (u_i − R), b_i (u_i − R)) ≤ 0 (given Σ w_i > 0).
   We locate R* in float64 by the O(k log k) threshold scan on values scaled to [−1, 1] (a choice
-  only), and *prove* the bound by evaluating g(R) in ball arithmetic. The minimum is the maximum for −u.
+  only), and *prove* the bound by evaluating g(R) with every product rounded up and the sum's rounding bounded
+  (``verifier.intervals.sum_upper``); ``ratio_range`` does the same for one item list in ball arithmetic. The
+  minimum is the maximum for −u.
 * **Far means not near.** A token that is near on part of the cell and far on the rest (undecided,
   U) enters the far part only where ‖x − p_i‖ > r, i.e. ⟨x, p_i⟩ < 1 − r²/2, where its weight is
   below c_far = e^{λ(1 − r²/2) + β_i − ref}. So in the far part such a token is two items: w_i·1[far]
@@ -37,9 +44,9 @@ where to try a threshold, never enter a bound. Facts that keep the enclosures ti
 * **Leak.** ‖ĉ f‖ ≤ c⁺/(Σ_i a_i + c⁺)·‖F‖ with c⁺ the content weight's upper end (c/(S + c) increases
   in c and decreases in S ≥ Σ a_i) and ‖F‖ from the enclosures F_j ∋ f_j(x).
 
-The values u_i = v_i − f are the ball differences of the value balls and the target's enclosure on
+The values u_i = v_i − f are the interval differences of the value balls and the target's enclosure on
 the cell. Each component of a vector quantity is enclosed so; the norm bound is
-(Σ_j max(|lo_j|, |hi_j|)²)^(1/2), in ball arithmetic.
+(Σ_j max(|lo_j|, |hi_j|)²)^(1/2) = M·(Σ_j (t_j/M)²)^(1/2), M = max_j t_j, rounded up (no overflow at 10²⁵⁰).
 """
 from __future__ import annotations
 
@@ -54,12 +61,15 @@ from flint import arb, ctx
 from scipy.spatial import cKDTree
 
 from verifier.attention import tail_log_budget
-from verifier.ball import PRECISION_BITS, upper
-from verifier.balltree import BallTree
+from verifier.ball import PRECISION_BITS, interval, lower, upper
+from verifier.balltree import BallTree, query_many
 from verifier.bounds import norm_ball
-from verifier.cells import FaceCell, angle_range
+from verifier.cells import FaceCell, FaceGeometry
+from verifier.intervals import Intervals, down, exp_bounds, sum_lower, sum_upper, up
 
 TAIL_DIGITS = 9  # the cutoff is chosen so that the tail weighs about 10^−9 relative to the best token
+GROUP_ELEMENTS = 1 << 17  # cells × tokens per vectorised pass: the arrays stay in the cache
+SLACKS = (1e-13, 1e-10, 1e-7)  # thresholds tried above the float guess, relative to max |u|
 ZERO = arb(0)
 INF = arb("inf")
 
@@ -106,98 +116,234 @@ class PrefixBalls:
         """The certified tree that proves which tokens are beyond a cutoff (``verifier.balltree``)."""
         return BallTree.build(self.points)
 
+    @cached_property
+    def floats(self) -> "PrefixFloats":
+        return PrefixFloats.of(self)
+
+
+@dataclass(frozen=True)
+class PrefixFloats:
+    """The prefix's balls as float intervals (their ends: lower ≤ ball ≤ upper), and the one shift of every score."""
+
+    points: Intervals  # (N, m+1)
+    values: Intervals  # (N, d)
+    biases: Intervals  # (N,)
+    lam: Intervals  # (1,)
+    near_cos: Intervals  # (1,)
+    value_bound: float  # ≥ V
+    bias_bound: float  # ≥ max β_i
+    shift: float  # ref of the module doc, a float near λ + max β_i (any float is valid: it cancels)
+    content: arb  # T·e^{2 − shift}, the content weight, as a ball (it may be far below the float range)
+
+    @classmethod
+    def of(cls, prefix: PrefixBalls) -> "PrefixFloats":
+        def ends(balls) -> Intervals:
+            return Intervals(np.array([lower(b) for b in balls]), np.array([upper(b) for b in balls]))
+
+        shift = float(prefix.lam.mid()) + upper(prefix.bias_bound)
+        with ctx.workprec(PRECISION_BITS):
+            content = prefix.context * (2 - arb(shift)).exp()
+        m1, d = len(prefix.points[0]), len(prefix.values[0])
+        points, values = ends([c for p in prefix.points for c in p]), ends([v for row in prefix.values for v in row])
+        return cls(Intervals(points.lo.reshape(-1, m1), points.hi.reshape(-1, m1)),
+                   Intervals(values.lo.reshape(-1, d), values.hi.reshape(-1, d)), ends(prefix.biases),
+                   ends([prefix.lam]), ends([prefix.near_cos]), upper(prefix.value_bound), upper(prefix.bias_bound),
+                   shift, content)
+
 
 NAMES = ("error", "near", "far", "leak")
 
 
 def enclose_parts(prefix: PrefixBalls, cell: FaceCell, target: Sequence[Callable]) -> tuple[arb, arb, arb, arb]:
-    """Upper bounds of sup_{x∈cell} of ‖H − f‖, ‖near‖, ‖far‖, ‖leak‖ (see the module): each the upper end point of
-    a ball, an exact arb number (so a leak of 10⁻¹²²⁹ stays itself), +inf where the enclosure is not finite."""
+    """Upper bounds of sup_{x∈cell} of ‖H − f‖, ‖near‖, ‖far‖, ‖leak‖: :func:`enclose_parts_many` of one cell."""
+    return enclose_parts_many(prefix, [cell], target)[0]
+
+
+def enclose_parts_many(prefix: PrefixBalls, cells: Sequence[FaceCell], target: Sequence[Callable]) -> list[tuple]:
+    """For each cell, upper bounds of sup_{x∈cell} of ‖H − f‖, ‖near‖, ‖far‖, ‖leak‖ (see the module): each an exact
+    arb number (so a leak of 10⁻¹²²⁹ stays itself), +inf where the enclosure is not finite."""
+    if not cells:
+        return []
+    geometry = FaceGeometry.of(cells)
+    F = [_target_enclosure(geometry.boxes[c], target) for c in range(len(cells))]
+    index, tail_cos = _neighbours(prefix, geometry)
+    out: list = [None] * len(cells)
+    order = sorted(range(len(cells)), key=lambda c: len(index[c]))
+    start = 0
+    while start < len(order):
+        width = max(1, len(index[order[start]]))
+        stop = start + 1
+        while stop < len(order) and (stop - start + 1) * max(width, len(index[order[stop]])) <= GROUP_ELEMENTS:
+            width = max(width, len(index[order[stop]]))
+            stop += 1
+        group = order[start:stop]
+        for c, bounds in zip(group, _enclose_group(prefix, geometry, group, [index[c] for c in group], tail_cos[group],
+                                                   [F[c] for c in group])):
+            out[c] = bounds
+        start = stop
+    return out
+
+
+def _target_enclosure(box: Intervals, target: Sequence[Callable]):
+    """Balls F_j ∋ f_j(x) for every x of the cell's box, or None where not finite."""
+    if not (np.all(np.isfinite(box.lo)) and np.all(np.isfinite(box.hi)) and np.all(box.lo <= box.hi)):
+        return None
+    X = [interval(a, b) for a, b in zip(box.lo, box.hi)]
+    F = [f(X) for f in target]
+    return F if all(v.is_finite() for v in F) else None
+
+
+def _enclose_group(prefix: PrefixBalls, geometry: FaceGeometry, rows: list[int], index: list, tail_cos: np.ndarray,
+                   F: list) -> list[tuple]:
+    """The bounds of the cells ``rows`` (their neighbours ``index``), all tokens padded to one width (weight 0)."""
+    P = prefix.floats
+    G, K = len(rows), max(1, max(len(i) for i in index))
+    idx, valid = np.zeros((G, K), dtype=np.int64), np.zeros((G, K), dtype=bool)
+    for g, i in enumerate(index):
+        idx[g, :len(i)], valid[g, :len(i)] = i, True
+    sub = FaceGeometry(geometry.centres[rows], geometry.cos_rho[rows], geometry.sin_rho[rows], geometry.boxes[rows],
+                       geometry.centres_f64[rows])
+    low, high = sub.angle_ranges(P.points[idx])
+    a = np.where(valid, exp_bounds(_score(P, low, P.biases.lo[idx], upper_end=False))[0], 0.0)
+    b = np.where(valid, exp_bounds(_score(P, high, P.biases.hi[idx], upper_end=True))[1], 0.0)
+    far_cap = exp_bounds(_score(P, np.full((G, K), P.near_cos.hi[0]), P.biases.hi[idx], upper_end=True))[1]
+    outside = np.array([prefix.N - len(i) for i in index], dtype=float)
+    tail = np.where(outside > 0, up(outside * exp_bounds(_score(P, tail_cos, P.bias_bound, upper_end=True))[1]), 0.0)
+    c_lo, c_hi = lower(P.content), upper(P.content)
+    near = valid & (low >= P.near_cos.hi[0])
+    far = ~valid | (high < P.near_cos.lo[0])
+    unsure = ~(near | far)
+    ok = np.array([f is not None for f in F]) & np.all(np.isfinite(b), axis=1) & np.isfinite(tail)
+    d = len(prefix.values[0])
+    F_lo = np.array([[lower(v) for v in f] if f is not None else [0.0] * d for f in F])
+    F_hi = np.array([[upper(v) for v in f] if f is not None else [0.0] * d for f in F])
+    column = np.ones((G, 1))
+    W_lo = np.hstack([a, c_lo * column, 0 * column])
+    W_hi = np.hstack([b, c_hi * column, tail[:, None]])
+    far_lo, far_hi = _far_weights(a, b, far_cap, unsure)
+    far_lo, far_hi = np.hstack([far_lo, c_lo * column, 0 * column]), np.hstack([far_hi, c_hi * column, tail[:, None]])
+    zeros = np.zeros((G, K))
+    parts = {"error": [], "near": [], "far": []}
+    for j in range(d):
+        f_lo, f_hi = F_lo[:, j:j + 1], F_hi[:, j:j + 1]
+        u_lo = np.where(valid, down(P.values.lo[idx, j] - f_hi), 0.0)
+        u_hi = np.where(valid, up(P.values.hi[idx, j] - f_lo), 0.0)
+        tail_lo, tail_hi = down(-P.value_bound - f_hi), up(P.value_bound - f_lo)
+        parts["error"].append(ratio_range_many(W_lo, W_hi, np.hstack([u_lo, -f_hi, tail_lo]), np.hstack([u_hi, -f_lo, tail_hi])))
+        near_lo = np.where(near, u_lo, np.where(unsure, np.minimum(u_lo, 0.0), 0.0))
+        near_hi = np.where(near, u_hi, np.where(unsure, np.maximum(u_hi, 0.0), 0.0))
+        parts["near"].append(ratio_range_many(W_lo, W_hi, np.hstack([near_lo, 0 * column, 0 * column]),
+                                              np.hstack([near_hi, 0 * column, 0 * column])))
+        far_u_lo, far_u_hi = np.where(far | unsure, u_lo, 0.0), np.where(far | unsure, u_hi, 0.0)
+        parts["far"].append(ratio_range_many(far_lo, far_hi, np.hstack([far_u_lo, zeros, 0 * column, tail_lo]),
+                                             np.hstack([far_u_hi, zeros, 0 * column, tail_hi])))
+    norms = {name: norm_upper(np.column_stack([np.maximum(np.abs(lo), np.abs(hi)) for lo, hi in ranges]))
+             for name, ranges in parts.items()}
+    sum_a = sum_lower(a)
+    out = []
     with ctx.workprec(PRECISION_BITS):
-        centre, _, rho = cell.geometry
-        F = [f(cell.enclosure) for f in target]
-        if not all(v.is_finite() for v in F):
-            return (INF,) * 4
-        index, tail_cos = _neighbours(prefix, cell)
-        low_cos, high_cos = zip(*(angle_range(centre, rho, prefix.points[i]) for i in index)) if index else ((), ())
-        lam, beta = prefix.lam, [prefix.biases[i] for i in index]
-        shift = functools.reduce(arb.max, (lam * c + b for c, b in zip(low_cos, beta)), lam + prefix.bias_bound).lower()
-        a = [(lam * c + b - shift).exp().lower() for c, b in zip(low_cos, beta)]
-        b = [(lam * c + b - shift).exp().upper() for c, b in zip(high_cos, beta)]
-        content = prefix.context * (2 - shift).exp()
-        tail = ((prefix.N - len(index)) * (lam * tail_cos + prefix.bias_bound - shift).exp() if len(index) < prefix.N
-                else ZERO)
-        if not (all(v.is_finite() for v in b) and content.is_finite() and tail.is_finite()):
-            return (INF,) * 4
-        c_lo, c_hi, tail = content.lower(), content.upper(), tail.upper()
-        near = [bool(c >= prefix.near_cos) for c in low_cos]
-        far = [bool(c < prefix.near_cos) for c in high_cos]
-        unsure = [not (n or f) for n, f in zip(near, far)]
-        far_cap = [(lam * prefix.near_cos + b - shift).exp().upper() for b in beta]
-        w_lo, w_hi = a + [c_lo, ZERO], b + [c_hi, tail]
-        spread = arb(0, 1) * prefix.value_bound  # [−V, V]
-        error, near_part, far_part = [], [], []
-        for j, f in enumerate(F):
-            u = [prefix.values[i][j] - f for i in index]  # balls ∋ v_ij − f_j(x) for every x in the cell
-            lo = [v.lower() for v in u] + [(-f).lower(), (spread - f).lower()]  # + the content's and the tail's
-            hi = [v.upper() for v in u] + [(-f).upper(), (spread - f).upper()]
-            error.append(_ratio_range(w_lo, w_hi, lo, hi))
-            near_lo = [v if n else (v.min(ZERO) if s else ZERO) for v, n, s in zip(lo, near, unsure)]
-            near_hi = [v if n else (v.max(ZERO) if s else ZERO) for v, n, s in zip(hi, near, unsure)]
-            near_part.append(_ratio_range(w_lo, w_hi, near_lo + [ZERO, ZERO], near_hi + [ZERO, ZERO]))
-            far_part.append(_far_range(a, b, far_cap, (lo, hi), far, unsure, (c_lo, c_hi), tail))
-        leak = c_hi / (functools.reduce(arb.__add__, a, ZERO) + c_hi) * norm_ball(F)
-        return tuple(v.upper() if v.is_finite() else INF for v in (_norm(error), _norm(near_part), _norm(far_part), leak))
+        for g in range(G):
+            if not ok[g]:
+                out.append((INF,) * 4)
+                continue
+            leak = P.content.upper() / (arb(max(0.0, sum_a[g])) + P.content.upper()) * norm_ball(F[g])
+            out.append(tuple(arb(float(norms[name][g])) if math.isfinite(norms[name][g]) else INF
+                             for name in ("error", "near", "far")) + (leak.upper() if leak.is_finite() else INF,))
+    return out
 
 
-def _far_range(a, b, far_cap, values, far, unsure, content, tail) -> tuple[arb, arb]:
-    """Range of one component of the far part Σ_{‖x−p_i‖>r} ŵ_i (v_i − f) (all exact end points; ``values``
-    = (lo, hi) of the tokens, then the content's and the tail's; ``far_cap`` the tokens' c_far): far tokens keep
-    weight box and value interval, near ones value 0, an undecided token splits into a far item of weight [0, min(b_i, c_far)]
-    with its values and a near item of weight [max(0, a_i − min(b_i, c_far)), b_i] and value 0 (module
-    doc: far means not near); content value 0, tail its values."""
-    lo, hi = values
-    w_lo, w_hi, u_lo, u_hi = [content[0], ZERO], [content[1], tail], [ZERO, lo[-1]], [ZERO, hi[-1]]
-    for a_i, b_i, cap_i, v_lo, v_hi, f, s in zip(a, b, far_cap, lo, hi, far, unsure):
-        if s:
-            cap = b_i.min(cap_i)
-            w_lo += [ZERO, (a_i - cap).lower()]
-            w_hi += [cap, b_i]
-            u_lo += [v_lo, ZERO]
-            u_hi += [v_hi, ZERO]
-        else:
-            w_lo.append(a_i)
-            w_hi.append(b_i)
-            u_lo.append(v_lo if f else ZERO)
-            u_hi.append(v_hi if f else ZERO)
-    return _ratio_range(w_lo, w_hi, u_lo, u_hi)
+def _far_weights(a: np.ndarray, b: np.ndarray, far_cap: np.ndarray, unsure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The far part's weight boxes, two columns per token (module doc: far means not near): a token near or far on
+    the whole cell keeps [a_i, b_i] (its value is u_i if far, 0 if near) and a second item of weight 0; an undecided
+    one splits into a far item [0, min(b_i, c_far)] with its values and a near item [max(0, a_i − min(b_i, c_far)),
+    b_i] with value 0."""
+    cap = np.minimum(b, far_cap)
+    return (np.hstack([np.where(unsure, 0.0, a), np.where(unsure, np.maximum(0.0, down(a - cap)), 0.0)]),
+            np.hstack([np.where(unsure, cap, b), np.where(unsure, b, 0.0)]))
 
 
-def _norm(ranges: list[tuple[arb, arb]]) -> arb:
-    """(Σ_j max(|lo_j|, |hi_j|)²)^(1/2) as a ball (lo_j, hi_j exact points)."""
-    return norm_ball([abs(lo).max(abs(hi)) for lo, hi in ranges])
+def _score(P: PrefixFloats, cosines: np.ndarray, biases, upper_end: bool) -> np.ndarray:
+    """A float ≤ (or with ``upper_end`` ≥) λ·c + β − shift for the floats c and β (λ an interval)."""
+    if upper_end:
+        product = up(np.maximum(P.lam.lo[0] * cosines, P.lam.hi[0] * cosines))
+        return up(up(product + biases) - P.shift)
+    product = down(np.minimum(P.lam.lo[0] * cosines, P.lam.hi[0] * cosines))
+    return down(down(product + biases) - P.shift)
 
 
-def _neighbours(prefix: PrefixBalls, cell: FaceCell) -> tuple[list[int], arb]:
-    """The tokens the ball tree cannot place beyond the cutoff chord of ĉ, and a ball whose upper end
-    bounds ⟨x, p⟩ for every x in the cell and every token p left out (module doc). The cutoff is chosen
-    in floats so that the tail weighs about 10^−TAIL_DIGITS of the best token; only its proof is in balls."""
-    centre, _, rho = cell.geometry
-    rho_f = upper(rho)
+def norm_upper(t: np.ndarray) -> np.ndarray:
+    """A float ≥ (Σ_j t_j²)^(1/2) for each row of the floats t ≥ 0: M·(Σ_j up(t_j/M)²)^(1/2), M = max_j t_j
+    (no overflow at large scales), every step rounded up; +inf or NaN stays not finite."""
+    M = np.max(t, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = np.where(M[:, None] > 0, up(t / M[:, None]), 0.0)
+        total = up(q[:, 0] * q[:, 0])
+        for k in range(1, t.shape[1]):
+            total = up(total + up(q[:, k] * q[:, k]))
+        return np.where(M > 0, up(M * up(np.sqrt(total))), M)
+
+
+def _neighbours(prefix: PrefixBalls, geometry: FaceGeometry) -> tuple[list[np.ndarray], np.ndarray]:
+    """Per cell, the tokens the leaves of the ball tree cannot place beyond the cutoff chord c of ĉ, and a float ≥
+    ⟨x, p⟩ for every x in the cell and every token p left out (module doc; −1 where none is left out). The cutoff is
+    chosen in floats so that the tail weighs about 10^−TAIL_DIGITS of the best token; only its proof is rigorous."""
+    rho = np.arccos(geometry.cos_rho) * (1 + 1e-9) + 1e-12
     lam = float(prefix.lam.mid())
-    nearest, _ = prefix.tree.query(cell.centre_f64)
-    theta_star = 2 * math.asin(min(1.0, nearest / 2))
+    nearest, _ = prefix.tree.query(geometry.centres_f64)
+    theta_star = 2 * np.arcsin(np.minimum(1.0, nearest / 2))
     r_angle = 2 * math.asin(min(1.0, math.sqrt(max(0.0, 2 - 2 * float(prefix.near_cos.mid()))) / 2))
     budget = tail_log_budget(prefix.N, TAIL_DIGITS) * 2 / lam
-    theta_cut = rho_f + math.sqrt((theta_star + rho_f) ** 2 + budget)
-    theta_cut = max(theta_cut, r_angle + 2 * rho_f + 1e-6)
-    if theta_cut >= math.pi:
-        return list(range(prefix.N)), arb(-1)
-    chord = 2 * math.sin(theta_cut / 2)
-    index = prefix.balltree.query(centre, chord)
-    with ctx.workprec(PRECISION_BITS):
-        gap = 2 * (arb(chord) / 2).asin() - rho  # every token left out is more than 2·asin(chord/2) from ĉ
-        return index, (gap.cos() if gap > 0 else arb(1))
+    theta_cut = np.maximum(rho + np.sqrt((theta_star + rho) ** 2 + budget), r_angle + 2 * rho + 1e-6)
+    every = theta_cut >= math.pi
+    chord = 2 * np.sin(np.minimum(theta_cut, math.pi) / 2)
+    index: list = [np.arange(prefix.N)] * len(chord)
+    some = np.flatnonzero(~every)
+    for row, found in zip(some, query_many(prefix.balltree, geometry.centres[some], chord[some])):
+        index[row] = found
+    tail_cos = geometry.cos_upper(up(1.0 - down(chord * chord) / 2)[:, None])[:, 0]
+    return index, np.where(every, -1.0, tail_cos)
+
+
+def ratio_range_many(A: np.ndarray, B: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row by row, floats [L, R] ⊇ { Σ w_i u_i / Σ w_i : w_i ∈ [A_i, B_i] ∩ [0, ∞), u_i ∈ [lo_i, hi_i] } given
+    Σ w_i > 0 (module doc: the threshold guess in floats, g(R) ≤ 0 proved with rounding bounded)."""
+    A = np.maximum(A, 0.0)
+    return -_ratio_max_many(A, B, -lo), _ratio_max_many(A, B, hi)
+
+
+def _ratio_max_many(A: np.ndarray, B: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Row by row, a float ≥ max Σ w_i u_i / Σ w_i over w ∈ Π[A_i, B_i] (items with B_i = 0 weigh nothing)."""
+    weighs = B > 0
+    with np.errstate(invalid="ignore"):
+        ceiling = np.max(np.where(weighs, u, -np.inf), axis=1)
+        ceiling = np.where(np.isnan(ceiling), np.inf, ceiling)
+        u = np.where(weighs, u, 0.0)
+        scale = np.max(np.abs(u), axis=1)
+        usable = np.isfinite(ceiling) & (scale > 0) & np.isfinite(scale)
+        safe = np.where(usable, scale, 1.0)
+        guess = _threshold_guess(A, B, np.where(usable[:, None], u / safe[:, None], 0.0))
+        result = ceiling.copy()
+        pending = usable & np.isfinite(guess)
+        for slack in SLACKS:
+            R = up((guess + slack) * safe)
+            d = up(u - R[:, None])
+            g = sum_upper(np.where(d > 0, up(B * d), up(A * d)))
+            proved = pending & (g <= 0) & (R < ceiling)
+            result = np.where(proved, R, result)
+            pending &= ~proved
+        return result
+
+
+def _threshold_guess(a: np.ndarray, b: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Row by row, max over thresholds t of (Σ_{first t} b_i u_i + Σ_{rest} a_i u_i)/(Σ_{first t} b_i + Σ_{rest} a_i),
+    u sorted decreasing, in float64 (a choice of where to try; NaN or ±inf if the floats overflow)."""
+    order = np.argsort(-u, axis=1, kind="stable")
+    us, aa, bb = (np.take_along_axis(v, order, axis=1) for v in (u, a, b))
+    with np.errstate(all="ignore"):
+        zero = np.zeros((len(u), 1))
+        num = np.hstack([zero, np.cumsum((bb - aa) * us, axis=1)]) + np.sum(aa * us, axis=1, keepdims=True)
+        den = np.hstack([zero, np.cumsum(bb - aa, axis=1)]) + np.sum(aa, axis=1, keepdims=True)
+        return np.max(np.where(den > 0, num / den, -np.inf), axis=1)
 
 
 def ratio_range(w_lo: Sequence, w_hi: Sequence, u_lo: Sequence, u_hi: Sequence) -> tuple[arb, arb]:
@@ -224,7 +370,7 @@ def _ratio_max(A: list[arb], B: list[arb], u: list[arb], floats: tuple[np.ndarra
     scale = float(np.max(np.abs(values)))
     if not (0 < scale < math.inf):
         return ceiling
-    guess = _threshold_guess(*floats, values / scale)
+    guess = float(_threshold_guess(floats[0][None], floats[1][None], (values / scale)[None])[0])
     if not math.isfinite(guess):
         return ceiling
     for slack in (1e-13, 1e-10, 1e-7):
@@ -240,17 +386,6 @@ def _maximum(u: list[arb], floats: np.ndarray) -> arb:
     """max u_i of exact points: the one the floats point at, confirmed by exact comparisons."""
     top = u[int(np.argmax(floats))]
     return top if all(v <= top for v in u) else functools.reduce(arb.max, u)
-
-
-def _threshold_guess(a: np.ndarray, b: np.ndarray, u: np.ndarray) -> float:
-    """max over thresholds t of (Σ_{first t} b_i u_i + Σ_{rest} a_i u_i)/(Σ_{first t} b_i + Σ_{rest} a_i),
-    u sorted decreasing, in float64 (a choice of where to try; NaN or ±inf if the floats overflow)."""
-    order = np.argsort(-u, kind="stable")
-    us, aa, bb = u[order], a[order], b[order]
-    with np.errstate(all="ignore"):
-        num = np.concatenate([[0.0], np.cumsum((bb - aa) * us)]) + np.einsum("i,i->", aa, us)
-        den = np.concatenate([[0.0], np.cumsum(bb - aa)]) + np.sum(aa)
-        return float(np.max(np.where(den > 0, num / den, -np.inf)))
 
 
 def _certifies(A: list[arb], B: list[arb], u: list[arb], R: arb) -> bool:

@@ -4,12 +4,13 @@ The prefix certified is the exact construction of E1: p_i = g_i/‖g_i‖ for th
 vectors g_i = 2j − n (j ∈ {0..n}^(m+1)), v_i = f(p_i), λ = (4/r²)·ln(8BN/ε), β as in formulas.py, each
 enclosed in a ball from its exact value. On every face cell, ``proofs.h0.enclosure`` bounds
 ‖H − f‖, ‖near‖, ‖far‖ and ‖leak‖; ``verifier.branch_bound.branch_and_bound`` splits until each bound is
-below its claim (ε, ε/2, ε/4, ε/4) or the budget ends. Step 1 (covering) is certified the same way:
-on a cell, min_p ‖x − p‖ ≤ (2 − 2 max_p min_{x∈C} ⟨x, p⟩)^(1/2) over the cell's nearest prefix points.
+below its claim (ε, ε/2, ε/4, ε/4) or the budget ends, bounding each round's cells together
+(``proofs.h0.enclosure.enclose_parts_many``). Step 1 (covering) is certified the same way: on a cell,
+min_p ‖x − p‖ ≤ (2 − 2 max_p min_{x∈C} ⟨x, p⟩)^(1/2) over the cell's nearest prefix points, in rigorous float
+intervals for many cells at once (``verifier.cells.FaceGeometry``).
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, replace
 from typing import Optional
 
@@ -17,13 +18,14 @@ import mpmath
 import numpy as np
 from flint import arb, ctx
 
-from verifier.ball import PRECISION_BITS, CannotCertify, sympy_number, upper
-from verifier.cells import FaceCell, angle_range, dyadic_face_cells
+from verifier.ball import PRECISION_BITS, CannotCertify, sympy_number
+from verifier.cells import FaceCell, FaceGeometry, dyadic_face_cells
 from verifier.bounds import target_functions
 from verifier.branch_bound import Bounded, branch_and_bound
 from verifier.certify import combine
 from verifier.claims import Verdict, decide_le
-from proofs.h0.enclosure import NAMES, PrefixBalls, enclose_parts
+from verifier.intervals import down, up
+from proofs.h0.enclosure import NAMES, PrefixBalls, enclose_parts, enclose_parts_many
 
 MAX_CERTIFIED_DIM = 3
 TIGHT = 1.05  # --tight: the certified upper bound within 5% of the sampled lower bound
@@ -94,7 +96,8 @@ def certify_sups(construction, budget, lower_error: float, tight: bool) -> Certi
     prefix = prefix_balls(c)
     functions = target_functions(c.params.target)
     bounded = branch_and_bound(initial_cells(c.m, c.n), lambda cell: enclose_parts(prefix, cell, functions),
-                               thresholds, lambda cell: cell.split(), budget)
+                               thresholds, lambda cell: cell.split(), budget,
+                               many=lambda cells: enclose_parts_many(prefix, cells, functions))
     return CertifiedSups(bounded, thresholds)
 
 
@@ -105,14 +108,15 @@ def certify_covering(construction, budget) -> Bounded:
     delta = float(c.delta)
     k = min(prefix.N, 4 * (c.m + 1))
 
-    def bound(cell) -> tuple[float]:
-        _, index = prefix.tree.query(cell.centre_f64, k=k)
-        centre, _, rho = cell.geometry
-        with ctx.workprec(PRECISION_BITS):  # a ball holding max_p min_{x∈C} ⟨x, p⟩ over the k nearest p, no float inside
-            best = functools.reduce(arb.max, (angle_range(centre, rho, prefix.points[int(i)])[0] for i in np.atleast_1d(index)))
-            return (upper((2 - 2 * best).max(arb(0)).sqrt()),)
+    def bounds(cells) -> list[tuple[float]]:
+        geometry = FaceGeometry.of(cells)
+        _, index = prefix.tree.query(geometry.centres_f64, k=k)
+        low, _ = geometry.angle_ranges(prefix.floats.points[index.reshape(len(cells), -1)])
+        best = np.max(low, axis=1)  # ≤ max_p min_{x∈C} ⟨x, p⟩ over the k nearest p
+        return [(float(v),) for v in up(np.sqrt(np.maximum(0.0, up(2.0 - down(2.0 * best)))))]
 
-    return branch_and_bound(initial_cells(c.m, c.n), bound, (delta,), lambda cell: cell.split(), budget)
+    return branch_and_bound(initial_cells(c.m, c.n), lambda cell: bounds([cell])[0], (delta,), lambda cell: cell.split(),
+                            budget, many=bounds)
 
 
 def certified_claims(claims: list, construction, params, evaluator, sups: dict) -> tuple[list, dict]:
