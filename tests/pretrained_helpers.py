@@ -2,7 +2,7 @@
 from proofs.pretrained.instance import R1Instance
 from proofs.pretrained.theorem import THEOREM
 
-FAST = {"dim": 1, "eps": "0.2", "target": "sin(2*x0)/2", "lipschitz": "1", "bound": "1/2", "points": "2000"}
+FAST = {"dim": 1, "eps": "0.2", "target": "sin(2*x0)/2", "lipschitz": "1.01", "bound": "0.51", "points": "2000"}
 
 
 def instance(folder, **options) -> R1Instance:
