@@ -16,7 +16,7 @@ weight α_C and ω_i = W_O v_i − U f(p_i) (the values' rounding), the head's o
     ‖o − U f‖ ≤ ‖U‖·‖H̄ − f‖ + max_i ‖ω_i‖ + leak,   leak := T e^{S − λ(1−δ²/2) − b + η} (V_c + ‖U‖ B),
 
 since some p* has ⟨x, p*⟩ ≥ 1 − δ²/2 (step 1, covering) and so α_C ≤ T e^{S}/e^{λ(1−δ²/2)+b−η}. ‖H̄ − f‖ and its near
-and far parts are enclosed on face cells by H0's cell enclosure (``proofs.h0.enclosure.enclose_parts``) with no
+and far parts are enclosed on face cells by H0's cell enclosure (``proofs.h0.enclosure.enclose_parts_many``) with no
 content token and per-token biases b ± η_i (the box model admits every score perturbation of size ≤ η_i).
 ‖U‖ ≤ (Gershgorin bound of UᵀU)^{1/2} (``verifier.bounds.operator_norm_ball``).
 """
@@ -34,7 +34,7 @@ from verifier.branch_bound import Bounded, branch_and_bound
 from verifier.budget import Budget
 from verifier.cells import dyadic_face_cells
 
-from proofs.h0.enclosure import PrefixBalls, enclose_parts
+from proofs.h0.enclosure import PrefixBalls, enclose_parts, enclose_parts_many
 
 from .construction import Affine
 
@@ -137,10 +137,11 @@ def certify_sup(prefix: PrefixBalls, certificate: Certificate, target, m: int, n
     functions = target_functions(target)
     c = certificate
 
-    def bound(cell):
-        error, near, far, _ = enclose_parts(prefix, cell, functions)
+    def combine(parts) -> tuple:
+        error, near, far, _ = parts
         with ctx.workprec(PRECISION_BITS):
             return (c.unorm * error + c.omega + c.leak).upper(), (c.unorm * near).upper(), (c.unorm * far).upper()
 
-    return branch_and_bound(dyadic_face_cells(m, n), bound, (eps, eps / 2, eps / 4), lambda cell: cell.split(), budget)
-
+    return branch_and_bound(dyadic_face_cells(m, n), lambda cell: combine(enclose_parts(prefix, cell, functions)),
+                            (eps, eps / 2, eps / 4), lambda cell: cell.split(), budget,
+                            many=lambda cells: [combine(parts) for parts in enclose_parts_many(prefix, cells, functions)])
