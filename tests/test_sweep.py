@@ -2,6 +2,7 @@
 Ctrl-C leaves the partial result written."""
 import json
 import re
+from typing import Optional
 
 import numpy as np
 import pytest
@@ -144,19 +145,23 @@ def test_interrupt_leaves_the_partial_result(tmp_path, monkeypatch, capsys):
 REFUTED_UP_TO, BASE = 4, 15
 
 
-def fake_attempts(monkeypatch, verdict_of) -> list:
-    """sweep._attempt replaced by ``verdict_of(size)`` (the constructed size: BASE); returns the sizes tried, in order.
-    The records also carry the old ``achieved`` key, so that the same test runs against the old sweep_row."""
+def fake_attempts(monkeypatch, verdict_of, full_checks: Optional[list] = None) -> list:
+    """sweep._attempt replaced by ``verdict_of(size)`` (the constructed size: BASE); returns the sizes decided, in
+    order (the full checks, ``decide=False``, are appended to ``full_checks``: a FAIL over every claim, as below the
+    constructed size where the proof's steps fail). The records also carry the old ``achieved`` key, so that the same
+    test runs against the old sweep_row."""
     from verifier.theorem import get
 
     calls, sizing = [], sweep.sizing_of(get("single-head"))
+    full_checks = [] if full_checks is None else full_checks
 
-    def attempt(theorem_name, options):
+    def attempt(theorem_name, options, decide=True):
         size = int(options.get(sizing.option, BASE))
-        calls.append(size)
+        (calls if decide else full_checks).append(size)
         verdict = verdict_of(size)
-        return {"achieved": verdict == "PASS", "verdict": verdict, "evidence": "certified", "sup_error": 1 / size,
-                "prefix_length": 4 * size, "size": size, "facts": {sizing.temperature: 1.0}, "framework_errors": []}
+        return {"achieved": verdict == "PASS", "verdict": verdict, "evidence": "certified" if decide else "sampled",
+                "check_verdict": verdict if decide else "FAIL", "sup_error": 1 / size, "prefix_length": 4 * size,
+                "size": size, "facts": {sizing.temperature: 1.0}, "framework_errors": [] if decide else ["F.two-paths"]}
 
     monkeypatch.setattr(sweep, "_attempt", attempt)
     return calls
@@ -174,6 +179,27 @@ def test_a_size_proved_below_inconclusive_ones_is_the_minimum(monkeypatch):
     assert row["minimal_decided"]
     assert row["largest_refuted_size"] == 4 and row["undecided_sizes"] == [] and len(calls) == len(set(calls))
     assert sweep.describe_minimal(row) == "20"
+
+
+def test_candidates_are_decided_by_the_deciding_claim_and_the_answer_is_checked_in_full(monkeypatch):
+    """Every size tried is decided (the theorem's decide hook), once; the smallest proved size alone is then checked
+    in full, and the row records both: the decisions per size and the full check's verdict, evidence and the deciding
+    claim's verdict there; a framework error of the full check is carried (the CLI exits 4)."""
+    full = []
+    calls = fake_attempts(monkeypatch, pattern("PASS"), full)
+    row, _ = sweep.sweep_row("single-head", {"dim": 1}, "0.2")
+    assert full == [row["minimal_size"]] == [5] and len(calls) == len(set(calls)) and 5 in calls
+    assert row["deciding_claim"] == "E1.step5.sup"
+    assert row["minimal_full_check"] == {"verdict": "FAIL", "evidence": "sampled", "claim_verdict": "PASS", "sup_error": 0.2}
+    assert row["minimal_evidence"] == "certified" and {t["evidence"] for t in row["tried"]} == {"certified"}
+    assert row["framework_errors"] == ["full check at size 5: F.two-paths"]
+
+
+def test_no_full_check_without_a_proved_size(monkeypatch):
+    full = []
+    fake_attempts(monkeypatch, lambda s: "INCONCLUSIVE", full)
+    row, _ = sweep.sweep_row("single-head", {"dim": 1}, "0.2")
+    assert full == [] and row["minimal_full_check"] is None and row["framework_errors"] == []
 
 
 def test_undecided_sizes_are_reported_and_not_counted_as_failures(monkeypatch):

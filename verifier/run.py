@@ -140,8 +140,11 @@ def unproven_hypotheses(hypotheses: Sequence[ClaimResult], claims: Sequence[Clai
 
 
 def run(theorem_name: str, options: Mapping[str, Any], command: Optional[str] = None,
-        require: Optional[Evidence] = None) -> TheoremResult:
+        require: Optional[Evidence] = None, decide: bool = False) -> TheoremResult:
     """Check one theorem instance. InputError (incl. HypothesisRefuted) comes before any expensive work.
+
+    With ``decide``, the theorem's ``decide`` hook replaces ``check``: only its sizing's deciding claim and the claims
+    that claim rests on (the sweep's candidate sizes), under the same hypotheses and rules below.
 
     With ``require`` (e.g. certified), a PASS resting on weaker evidence becomes INCONCLUSIVE; the option
     ``evidence = certified`` of a theorem that declares it requires certified evidence the same way. A FAIL while
@@ -153,7 +156,7 @@ def run(theorem_name: str, options: Mapping[str, Any], command: Optional[str] = 
     failed = [c for c in hypotheses if c.verdict is Verdict.FAIL]
     if failed:
         raise HypothesisRefuted(refutation_message(failed), hypotheses)
-    outcome = theorem.check(params)
+    outcome = theorem.decide(params) if decide else theorem.check(params)
     claims = hypotheses + tuple(outcome.claims)
     verdict = Verdict.combine(c.verdict for c in claims)
     facts = dict(outcome.facts)

@@ -6,14 +6,17 @@ For a theorem that declares a :class:`Sizing`, row(ε) is
   - the instance the theorem builds from ε (its prefix length N(ε), size, λ or κ, explicit bound), and
   - the smallest size s* that achieves ε, i.e. with claim(s) PASS: sizes 1, 2, 4, … until one passes (or s(ε) is
     reached), then bisection, where every candidate is the theorem's own instance with the size option set
-    (everything else re-derived) and is decided by the same claim (bisection assumes that achieving ε is
-    monotone in the size; every size tried is listed). A candidate has three outcomes: PASS (proved to achieve
+    (everything else re-derived) and is decided by the deciding claim alone (``Sizing.claim`` through the
+    theorem's ``decide`` hook: that claim and what it rests on, certified where the theorem can; bisection
+    assumes that achieving ε is monotone in the size; every size tried is listed). A candidate has three outcomes: PASS (proved to achieve
     ε), FAIL (refuted) and INCONCLUSIVE (undecided, e.g. the certified branch and bound ran out of cells), which
     is neither: the search keeps low < s* ≤ high with ``high`` the smallest proved size and ``low`` the largest
     refuted one below it, bisects the gaps next to both ends, and reports the undecided sizes between them.
     The smallest N reported is the smallest size proved to achieve ε; it is exact (``minimal_decided``) only
-    when the size below it was refuted.
-A row's evidence (and that of its smallest N) is the whole check's, the weakest of the claims its verdict rests on.
+    when the size below it was refuted. That size is then checked in full (``minimal_full_check``: every claim,
+    of which the proof's intermediate steps may fail below the constructed size while the deciding claim holds).
+A candidate's evidence (and so the row's and its smallest N's) is that of its decision, the weakest of the claims its
+verdict rests on (the deciding claim, the hypotheses and what the theorem's ``decide`` checks with it).
 Fits: least squares of log N against log(1/ε), slope ± its standard error
 √(Σr²/(k−2) / Σ(u−ū)²) (none for k = 2 points), next to the reference exponent of each curve; the smallest N
 is fitted over the rows where it is exact; the paper's rate N_P2(ε) = N(ε_max)·(ε_max/ε)^(4m²+14m+10) has its
@@ -41,14 +44,16 @@ def sizing_of(theorem) -> Sizing:
     return sizing
 
 
-def _attempt(theorem_name: str, options: Mapping[str, Any]) -> dict:
-    """Run one instance: the deciding claim's verdict and the whole check's evidence (the weakest of the claims
-    its verdict rests on, ``verifier.run.verdict_evidence``); InputError at this size: not built (not achieved)."""
+def _attempt(theorem_name: str, options: Mapping[str, Any], decide: bool = True) -> dict:
+    """Run one instance: the deciding claim's verdict and the evidence of the run (the weakest of the claims its
+    verdict rests on, ``verifier.run.verdict_evidence``), the run being the theorem's ``decide`` (the deciding claim
+    and what it rests on) or, with ``decide`` false, its full check; InputError at this size: not built (not
+    achieved). ``check_verdict`` is the run's own verdict (for a full check: every claim's)."""
     from .run import run  # run imports the registry; keep the module import light for workers
 
     sizing = sizing_of(get(theorem_name))
     try:
-        result = run(theorem_name, options)
+        result = run(theorem_name, options, decide=decide)
     except InputError as error:
         return {"verdict": NOT_BUILT, "reason": str(error).splitlines()[0][:200], "framework_errors": []}
     claim = {c.id: c for c in result.claims}[sizing.claim]
@@ -56,7 +61,7 @@ def _attempt(theorem_name: str, options: Mapping[str, Any]) -> dict:
     verdict = Verdict.INCONCLUSIVE if claim.verdict is Verdict.FAIL and result.verdict is Verdict.INCONCLUSIVE else claim.verdict
     return {
         "verdict": verdict.value, "evidence": result.evidence.value, "framework_errors": result.framework_errors,
-        "sup_error": claim.value, "prefix_length": result.facts["prefix_length"], "size": result.facts[sizing.fact],
+        "check_verdict": result.verdict.value, "sup_error": claim.value, "prefix_length": result.facts["prefix_length"], "size": result.facts[sizing.fact],
         "facts": result.facts,
     }
 
@@ -125,10 +130,12 @@ def search_minimal(verdict_at: Callable[[int], str], size: int, verdict: str) ->
 
 def sweep_row(theorem_name: str, options: Mapping[str, Any], eps: str) -> tuple[dict, float]:
     """One row (plain data, the same on any worker) and its wall time: the constructed instance at ε, then the
-    search for the smallest size achieving ε (:func:`search_minimal`). ``minimal_*`` is the smallest size proved to
-    achieve ε; ``undecided_sizes`` are the sizes below it that stayed INCONCLUSIVE (the smallest achieving size is
-    then somewhere above ``largest_refuted_size``, up to ``minimal_size``), and ``minimal_decided`` says whether the
-    minimum is exact: proved there and refuted one size below."""
+    search for the smallest size achieving ε (:func:`search_minimal`), each size decided by the deciding claim alone
+    (``tried``: its verdict and evidence per size). ``minimal_*`` is the smallest size proved to achieve ε;
+    ``undecided_sizes`` are the sizes below it that stayed INCONCLUSIVE (the smallest achieving size is then somewhere
+    above ``largest_refuted_size``, up to ``minimal_size``), and ``minimal_decided`` says whether the minimum is exact:
+    proved there and refuted one size below. ``minimal_full_check`` is the full check at the smallest proved size (its
+    verdict over every claim, evidence, and the deciding claim's verdict there; None without one)."""
     start = time.perf_counter()
     sizing = sizing_of(get(theorem_name))
     base = _attempt(theorem_name, {**options, "eps": eps})
@@ -142,20 +149,25 @@ def sweep_row(theorem_name: str, options: Mapping[str, Any], eps: str) -> tuple[
 
     bracket = search_minimal(verdict_at, base["size"], base["verdict"])
     best = tried[bracket.high] if bracket.high is not None else {}
+    full = _attempt(theorem_name, {**options, "eps": eps, sizing.option: bracket.high}, decide=False) if best else None
     refuted = tried.get(bracket.low, {})
     facts = base["facts"]
+    errors = [(f"size {s}", a) for s, a in sorted(tried.items())] + ([(f"full check at size {bracket.high}", full)] if full else [])
     return {
         "eps": float(sympy.Rational(eps)), "eps_exact": str(sympy.Rational(eps)),
         "prefix_length": base["prefix_length"], "size": base["size"], "temperature": facts[sizing.temperature],
         "bound": facts.get("prefix_length_bound", base["prefix_length"]),
         "sup_error": base["sup_error"], "verdict": base["verdict"], "evidence": base["evidence"],
+        "deciding_claim": sizing.claim,
         "minimal_prefix_length": best.get("prefix_length"), "minimal_size": best.get("size"),
         "minimal_sup_error": best.get("sup_error"), "minimal_evidence": best.get("evidence"),
         "minimal_decided": bracket.decided,
+        "minimal_full_check": full and {"verdict": full["check_verdict"], "evidence": full["evidence"],
+                                        "claim_verdict": full["verdict"], "sup_error": full.get("sup_error")},
         "largest_refuted_size": bracket.low or None, "largest_refuted_prefix_length": refuted.get("prefix_length"),
         "undecided_sizes": list(bracket.undecided),
         "undecided_prefix_lengths": [tried[s]["prefix_length"] for s in bracket.undecided],
-        "framework_errors": sorted({f"size {s}: {claim_id}" for s, a in tried.items() for claim_id in a["framework_errors"]}),
+        "framework_errors": sorted({f"{where}: {claim_id}" for where, a in errors for claim_id in a["framework_errors"]}),
         "tried": [{"size": s, "prefix_length": a.get("prefix_length"), "verdict": a["verdict"],
                    "evidence": a.get("evidence"), "sup_error": a.get("sup_error")} for s, a in sorted(tried.items())],
     }, time.perf_counter() - start

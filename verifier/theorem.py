@@ -58,7 +58,7 @@ class Theorem(Protocol):
     Every member below is part of the protocol; the optional ones have defaults in :class:`TheoremBase`,
     which a theorem object subclasses (the core calls every hook unconditionally, never ``hasattr``).
     Required: ``name``, ``statement``, ``realises``, ``options``, ``parameters``, ``hypotheses``, ``check``,
-    ``default_instances``. Optional (defaults in TheoremBase): ``sizing``, ``fact_labels``, ``fact_units``,
+    ``default_instances``. Optional (defaults in TheoremBase): ``sizing``, ``decide``, ``fact_labels``, ``fact_units``,
     ``quick_instances``, ``report_formulas``, ``report_figures``."""
 
     name: str
@@ -90,6 +90,13 @@ class Theorem(Protocol):
 
     def check(self, params: Any) -> Outcome:
         """Build the construction and check every claim: the claims and the instance's facts."""
+
+    def decide(self, params: Any) -> Outcome:
+        """Decide the deciding claim of the sizing (``sizing.claim``) alone, for the sweep's candidate sizes: an Outcome
+        holding that claim and every claim its verdict rests on (the theorem's hypotheses are run before, as for
+        ``check``), with the facts the sweep reads (``prefix_length``, ``sizing.fact``, ``sizing.temperature``). It never
+        contradicts ``check`` (a PASS there is no FAIL here and the reverse); with less else to prove, it may decide
+        the claim where ``check`` runs out of cells."""
 
     def default_instances(self) -> Sequence[tuple[str, Mapping[str, Any]]]:
         """Named option sets (instance name, options) for ``verifier report``; at least one."""
@@ -126,6 +133,10 @@ class TheoremBase:
 
     def check(self, params: Any) -> Outcome:
         raise NotImplementedError(f"{type(self).__name__} must implement check(params)")
+
+    def decide(self, params: Any) -> Outcome:
+        """Default: the full check (its claims include the deciding one); a theorem overrides it to check less."""
+        return self.check(params)
 
     def default_instances(self) -> Sequence[tuple[str, Mapping[str, Any]]]:
         raise NotImplementedError(f"{type(self).__name__} must implement default_instances()")

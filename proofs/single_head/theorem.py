@@ -19,7 +19,7 @@ and the proof bounds them by L·r = ε/2, 2BN·e^{−λr²/4} = ε/4 and T(B+V_c
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional
 
 from verifier.budget import OPTIONS as BUDGET_OPTIONS, Budget, check_budget
 from verifier.errors import InputError
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 # certification it runs (numpy, mpmath, sympy, scipy, python-flint) when it is called.
 
 AUTO = "auto"
+SUP_CLAIM = "E1.step5.sup"  # the theorem's claim, the one the sweep decides
 HYPOTHESIS_CELLS = 50_000  # the hypotheses' branch and bound runs before the construction: keep it cheap
 
 
@@ -58,6 +59,46 @@ def certifies_hypotheses(dim: int, evidence: str) -> bool:
     from .certify import MAX_CERTIFIED_DIM
 
     return dim <= MAX_CERTIFIED_DIM and evidence != "sampled"
+
+
+def built(params: E1Parameters) -> tuple:
+    """What check and decide both start from: the H0 head, its derived closed form, the construction, its evaluator,
+    the sampled covering radius and the sampled sups of ‖H − f‖ and its parts."""
+    from verifier.attention import derive_closed_form
+    from verifier.domains import covering_radius
+
+    from proofs.h0.head import h0_head
+
+    from .construction import E1Construction
+    from .evaluator import E1Evaluator
+
+    head = h0_head(params.dim, params.target.d)
+    cf = derive_closed_form(head, params.dim, params.target.d)
+    c = E1Construction(params)
+    evaluator = E1Evaluator(c, cf)
+    rho = covering_radius(c.float64[0], seed=params.seed)
+    return head, cf, c, evaluator, rho, evaluator.sups(rho)
+
+
+def sup_claim(params: E1Parameters, sups: dict) -> ClaimResult:
+    """E1.step5.sup, sampled: sup_{S^m} ‖H(x) − f(x)‖ ≤ ε (the claim the sweep decides)."""
+    from verifier.claims import Kind, claim_sup_le
+
+    return claim_sup_le(SUP_CLAIM, f"step 5 / E1: sup over S^{params.dim} of ‖H(x) − f(x)‖ ≤ ε", sups["error"],
+                        params.eps, params.policy.tolerance, Kind.THEOREM)
+
+
+def why_not_certified(params: E1Parameters) -> Optional[str]:
+    """None if this instance is certified, else why not (--evidence sampled, or ``certify.why_not_certifiable``)."""
+    from .certify import why_not_certifiable
+
+    return why_not_certifiable(params) if params.certify else "certification skipped (--evidence sampled)"
+
+
+def facts(c, sup_error: dict) -> dict:
+    """The instance's facts: its sizes, λ, β, r, δ and the record ``sup_error``."""
+    return {"prefix_length": c.prefix_length, "prefix_length_bound": c.N_bound, "n": c.n, "lambda": float(c.lam),
+            "beta": float(c.beta), "r": float(c.r), "delta": float(c.delta), "sup_error": sup_error}
 
 
 class SingleHead(TheoremBase):
@@ -92,13 +133,13 @@ class SingleHead(TheoremBase):
         Option("grid", "grid size n overriding ⌈√m/δ⌉, with N, λ, β re-derived (the family `verifier sweep` bisects)",
                integer(1)),
     )
-    sizing = Sizing(option="grid", fact="n", claim="E1.step5.sup", exponent=lambda m: m, exponent_label="m (E1)",
+    sizing = Sizing(option="grid", fact="n", claim=SUP_CLAIM, exponent=lambda m: m, exponent_label="m (E1)",
                     temperature="lambda", paper_exponent=paper.p2_exponent, paper_exponent_label=paper.P2_LABEL)
     fact_labels = {"prefix_length": "prefix length N", "prefix_length_bound": "bound 2(m+1)(n+1)^m", "n": "grid cells n",
                    "lambda": "λ", "beta": "β", "r": "r = ε/(2L)", "delta": "δ = r/√2",
                    "sup_error": "sup ‖H − f‖", **nested("sup_error", {**SUP_LABELS, **CERTIFIED_LABELS}),
                    **nested("sup_error", {
-                       "worst_cell": "worst cell", "worst_cell.face_axis": "cube face axis",
+                       "worst_cell": "worst cell", "parts_not_certified": "parts not certified because", "worst_cell.face_axis": "cube face axis",
                        "worst_cell.face_sign": "cube face sign", "worst_cell.lo": "face coordinates from",
                        "worst_cell.hi": "face coordinates to", "worst_cell.centre": "centre on S^m",
                        "parts_certified_upper": "certified upper bounds of the parts",
@@ -164,26 +205,17 @@ class SingleHead(TheoremBase):
                                     certify=certifies_hypotheses(params.dim, params.evidence), proved=params.proved)
 
     def check(self, params: E1Parameters) -> Outcome:
-        from verifier.attention import derive_closed_form
-        from verifier.claims import Kind, claim_exp_le, claim_holds, claim_sup_le
-        from verifier.domains import covering_radius
+        from verifier.claims import Kind, Verdict, claim_exp_le, claim_holds, claim_sup_le
         from verifier.exact_sign import log_form
 
         from proofs.h0.closed_form import closed_form_claim
-        from proofs.h0.head import h0_head
 
         from . import certify as e1_certify, formulas as F
         from .claims import covering_claim, two_paths_claim
-        from .construction import E1Construction
-        from .evaluator import E1Evaluator
+        from .decide import certified_sup
 
         m, tol = params.dim, params.policy.tolerance
-        head = h0_head(m, params.target.d)
-        cf = derive_closed_form(head, m, params.target.d)
-        c = E1Construction(params)
-        evaluator = E1Evaluator(c, cf)
-        rho = covering_radius(c.float64[0], seed=params.seed)
-        sups = evaluator.sups(rho)
+        head, cf, c, evaluator, rho, sups = built(params)
         values = {F.lam: c.lam, F.beta: c.beta, F.N: c.prefix_length}
         near_b = c.exact(F.BUDGET[0])
         log_far_b, log_leak_b = (c.exact(log_form(e).subs(values)) for e in F.BUDGET[1:])  # powers never formed
@@ -209,29 +241,42 @@ class SingleHead(TheoremBase):
                          Kind.PROOF_STEP, "exact sympy numbers with the construction's λ, β"),
             claim_sup_le("E1.step4.leak", "step 4: content-token leakage is at most ε/4", sups["leak"], params.eps / 4, tol,
                          Kind.PROOF_STEP),
-            claim_sup_le("E1.step5.sup", f"step 5 / E1: sup over S^{m} of ‖H(x) − f(x)‖ ≤ ε", sups["error"], params.eps, tol,
-                         Kind.THEOREM),
+            sup_claim(params, sups),
             F.budget_identity_claim(),
             F.rate_claim(m, params.target.lipschitz),
         ]
         sup_error = sups["error"].to_json()
-        reason = e1_certify.why_not_certifiable(params) if params.certify else "certification skipped (--evidence sampled)"
-        if reason is None:
+        reason = why_not_certified(params)
+        refuted = [claim.id for claim in claims if claim.kind is not Kind.FRAMEWORK and claim.verdict is Verdict.FAIL]
+        if reason is None and refuted:  # FAIL whatever the balls say: the branch and bound decides E1.step5.sup alone
+            k = [claim.id for claim in claims].index(SUP_CLAIM)
+            claims[k], certified = certified_sup(claims[k], c, params, evaluator)
+            sup_error.update(certified, parts_not_certified=f"{', '.join(refuted)} refuted by sampling: the verdict is "
+                                                            "FAIL, and the branch and bound decides E1.step5.sup alone")
+        elif reason is None:
             claims, certified = e1_certify.certified_claims(claims, c, params, evaluator, sups)
             sup_error.update(certified)
         else:
             sup_error["not_certified"] = reason
-        facts = {
-            "prefix_length": c.prefix_length,
-            "prefix_length_bound": c.N_bound,
-            "n": c.n,
-            "lambda": float(c.lam),
-            "beta": float(c.beta),
-            "r": float(c.r),
-            "delta": float(c.delta),
-            "sup_error": sup_error,
-        }
-        return Outcome(tuple(claims), facts)
+        return Outcome(tuple(claims), facts(c, sup_error))
+
+    def decide(self, params: E1Parameters) -> Outcome:
+        """E1.step5.sup alone, for the sweep's candidate sizes: the exact closed form the head is evaluated through,
+        the sampled sup and, where the instance can be certified, a branch and bound of ‖H − f‖ alone
+        (``decide.certified_sup``), not of the near/far/leak parts, whose budgets fail below the constructed size."""
+        from proofs.h0.closed_form import closed_form_claim
+
+        from .decide import certified_sup
+
+        _, cf, c, evaluator, _, sups = built(params)
+        claim, sup_error = sup_claim(params, sups), sups["error"].to_json()
+        reason = why_not_certified(params)
+        if reason is None:
+            claim, certified = certified_sup(claim, c, params, evaluator)
+            sup_error.update(certified)
+        else:
+            sup_error["not_certified"] = reason
+        return Outcome((closed_form_claim(cf), claim), facts(c, sup_error))
 
     def default_instances(self):
         """The default target with certified constants (``auto``): the claimed L = 1 is tight, and a tight
