@@ -21,6 +21,7 @@ two-axis grid's heat map shows, default: the first column) are recorded with the
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -253,7 +254,8 @@ def table_rows(axes: Sequence[str], columns: Sequence[str], rows: Sequence[Mappi
 
 def heat_map(data: Mapping[str, Any]) -> Optional[dict]:
     """The heat map of a two-axis grid (a ``map`` figure of verifier.report.plots, from a GridResult's JSON): rows
-    the first axis' values, columns the second's, colour the ``map_fact`` (blank where a row lacks it), each cell
+    the first axis' values, columns the second's, colour the ``map_fact`` (blank where a row lacks it; the scale from
+    0 when no value is negative), each cell
     marked with its verdict (✓ PASS, ✗ FAIL or NOT BUILT, ? INCONCLUSIVE). None for another number of axes or
     without a map fact."""
     axes, fact = list(data["axes"]), data.get("map_fact")
@@ -268,7 +270,9 @@ def heat_map(data: Mapping[str, Any]) -> Optional[dict]:
         z.append([_number_or_nan(r["facts"].get(fact)) if r else float("nan") for r in rows])
         text.append([marks[row_verdict(r)] if r else "" for r in rows])
     label = get(data["theorem"]).fact_labels.get(fact, fact)
-    return {"id": f"grid-{fact.replace('.', '-')}", "kind": "map", "title": f"{data['theorem']}: {label} by "
+    values = [v for row in z for v in row if math.isfinite(v)]
+    scale = {"z_min": 0.0} if values and min(values) >= 0 else {}  # errors and ratios from 0: equal values look equal
+    return {**scale, "id": f"grid-{fact.replace('.', '-')}", "kind": "map", "title": f"{data['theorem']}: {label} by "
             f"{axes[0]} and {axes[1]}", "caption": "cell marks: ✓ PASS, ✗ FAIL or not built, ? INCONCLUSIVE; blank: "
             "no value", "x": {"label": axes[1], "values": [_number_or_index(v, k) for k, v in enumerate(xs)]},
             "y": {"label": axes[0], "values": [_number_or_index(v, k) for k, v in enumerate(ys)]},

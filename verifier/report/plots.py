@@ -10,7 +10,8 @@ A theorem may offer ``report_figures(params) -> Sequence[Mapping]``; each mappin
 - ``map``: ``x`` and ``y`` axes as above, ``z`` a len(y) × len(x) grid, ``z_label``, optional
   ``markers`` (an equirectangular map of a function on S² is one: x longitude, y latitude), optional ``cell_text``
   (a len(y) × len(x) grid of short texts: then x and y are the centres of equally spaced cells, each labelled at its
-  tick and written on, e.g. a heat map of an audit with each cell's verdict; NaN in z: a blank cell);
+  tick and written on, e.g. a heat map of an audit with each cell's verdict; NaN in z: a blank cell), optional
+  ``z_min`` (the bottom of the colour scale, e.g. 0 for errors, so equal values do not read as a contrast);
 - ``table``: ``columns`` (names) and ``rows`` (lists of numbers or text), drawn as a table, not a plot.
 
 Every figure has ``id`` (a short slug, unique in its instance), ``title`` and an optional ``caption``.
@@ -153,16 +154,19 @@ def _map(fig, ax, figure) -> None:
     if cells:  # x and y are cell centres: the image reaches half a cell past the first and last
         dx, dy = (np.diff(v).mean() if len(v) > 1 else 1.0 for v in (x, y))
         extent = (x.min() - dx / 2, x.max() + dx / 2, y.min() - dy / 2, y.max() + dy / 2)
-    image = ax.imshow(z, origin="lower", aspect="auto", cmap="viridis", extent=extent, interpolation="nearest")
-    fig.colorbar(image, ax=ax, label=figure.get("z_label", ""))
+    image = ax.imshow(z, origin="lower", aspect="auto", cmap="viridis", extent=extent, interpolation="nearest",
+                      vmin=figure.get("z_min"))
+    bar = fig.colorbar(image, ax=ax, label=figure.get("z_label", ""))
+    bar.formatter.set_useOffset(False)  # the values themselves, never '1e-8 + 4.99e-2'
+    bar.update_ticks()
     if cells:
         ax.set_xticks(x, [f"{v:g}" for v in x], fontsize=7)
         ax.set_yticks(y, [f"{v:g}" for v in y], fontsize=7)
-        middle = np.nanmean(z) if np.isfinite(z).any() else 0.0
         for i, yi in enumerate(y):
-            for j, xj in enumerate(x):
-                ax.text(xj, yi, figure["cell_text"][i][j], ha="center", va="center", fontsize=7,
-                        color="black" if np.isfinite(z[i, j]) and z[i, j] > middle else "white")
+            for j, xj in enumerate(x):  # black on viridis' light upper half, white on its dark lower half
+                light = np.isfinite(z[i, j]) and image.norm(z[i, j]) > 0.5
+                ax.text(xj, yi, figure["cell_text"][i][j], ha="center", va="center", fontsize=8,
+                        color="black" if light else "white")
     _markers(ax, figure, color="white")
     ax.set_xlabel(figure["x"]["label"])
     ax.set_ylabel(figure["y"]["label"])
