@@ -7,6 +7,10 @@ For x ∈ S^m, with the stored prefix (k_i, v_i) inserted into head h and T cont
     α = softmax(s_1, …, s_N, s_c + ln T),   o(x) = W_O (Σ_i α_i v_i + α_C v),
     error(x) = ‖o(x) − U f(x)‖ = ‖W_O (z(x) − M f(x))‖   (U = W_O M; the output bias excluded).
 
+LayerNorm is computed through the frame without forming E x: with μ = ⟨Eᵀ1, x⟩/D and σ² = xᵀ(EᵀE)x/D − μ² (an
+identity for any E),  W u(x) + b = ((W Γ E) x − μ (W Γ 1))/√(σ² + ε_LN) + W β + b;  the prefix scores likewise with
+K W Γ E, K W Γ 1, K(W β + b) formed once per precision.
+
 The parts near/far are E1's split of the prefix-only head H̄ = Σ_i ŵ_i f(p_i) (ŵ: softmax of the prefix scores alone):
 near = ‖Σ_{‖x−p_i‖≤r} ŵ_i (f(p_i) − f(x))‖, far likewise over ‖x − p_i‖ > r. The mpmath evaluation uses the exact
 inputs (float32 weights and keys, the exact frame B·diag(n^{−1/2})) at the working precision.
@@ -37,19 +41,28 @@ class R1Evaluator:
 
     @cached_property
     def _f64(self) -> dict:
-        i = self.i
+        i, h = self.i, self.i.head
         keys = i.prefix.keys.astype(np.float64)
         W_O = np.asarray(i.head.W_O, np.float64)
+        E = i.frame.float64
+        maps = {}
+        for name in "QKV":
+            Wg = np.asarray(getattr(h, f"W_{name}"), np.float64) * h.ln_gamma
+            maps[name] = (Wg @ E, Wg.sum(axis=1), getattr(h, f"W_{name}") @ np.asarray(h.ln_beta, np.float64)
+                          + getattr(h, f"b_{name}"))
         return {"keys": keys, "values": i.prefix.values.astype(np.float64), "W_O": W_O, "U": W_O @ i.prefix.M,
-                "root": math.sqrt(i.head.head_dim), "E": i.frame.float64}
+                "root": math.sqrt(h.head_dim), "gram": E.T @ E, "sums": E.sum(axis=0), "maps": maps,
+                "targets": i.params.target.numpy(i.points)}
 
     def projections_f64(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(q, k, v) of the content token u(x) = LayerNorm(E x) at the rows of X (float64; LayerNorm computed, not
-        assumed affine)."""
-        h, r = self.i.head, X @ self._f64["E"].T
-        centred = r - r.mean(axis=1, keepdims=True)
-        u = h.ln_gamma * centred / np.sqrt((centred * centred).mean(axis=1, keepdims=True) + h.ln_eps) + h.ln_beta
-        return u @ h.W_Q.T + h.b_Q, u @ h.W_K.T + h.b_K, u @ h.W_V.T + h.b_V
+        """(q, k, v) of the content token u(x) = LayerNorm(E x) at the rows of X (float64; LayerNorm computed through
+        the frame identity of the module doc, not assumed affine)."""
+        a, h = self._f64, self.i.head
+        D = len(h.ln_gamma)
+        mean = X @ a["sums"] / D
+        scale = 1 / np.sqrt(np.einsum("ij,jk,ik->i", X, a["gram"], X) / D - mean * mean + h.ln_eps)
+        return tuple((X @ WgE.T - mean[:, None] * Wg1) * scale[:, None] + c for WgE, Wg1, c in
+                     (a["maps"][name] for name in "QKV"))
 
     def output_f64(self, X: np.ndarray) -> np.ndarray:
         """o(x) (rows, D) in float64."""
@@ -75,7 +88,7 @@ class R1Evaluator:
         scores -= scores.max(axis=1, keepdims=True)
         w = np.exp(scores)
         w /= w.sum(axis=1, keepdims=True)
-        fp = i.params.target.numpy(i.points)
+        fp = a["targets"]
         near_mask = np.linalg.norm(X[:, None, :] - i.points[None, :, :], axis=2) <= float(i.e1.r)
         parts = {"error": error}
         for name, mask in (("near", near_mask), ("far", ~near_mask)):
@@ -84,21 +97,35 @@ class R1Evaluator:
         return parts
 
     def _mp(self) -> dict:
-        """The exact inputs at the current precision (cached per precision)."""
+        """The exact inputs at the current precision, with the frame identity's matrices (cached per precision)."""
         dps = mpmath.mp.dps
         if dps in self._mp_cache:
             return self._mp_cache[dps]
         i, h = self.i, self.i.head
         mp_rows = lambda a: [[mpmath.mpf(float(v)) for v in row] for row in np.atleast_2d(a)]  # noqa: E731 (exact)
-        B = i.frame.B
+        B, k = i.frame.B, i.params.dim + 1
+        E = [[mpmath.mpf(int(B[r, j])) / mpmath.sqrt(n) for j, n in enumerate(i.frame.norms2)] for r in range(B.nrows())]
+        gamma, beta = mp_rows(h.ln_gamma)[0], mp_rows(h.ln_beta)[0]
+        keys = mp_rows(i.prefix.keys)
+        maps = {}
+        for name in "QKV":
+            W, b = mp_rows(getattr(h, f"W_{name}")), mp_rows(getattr(h, f"b_{name}"))[0]
+            Wg = [[w * g for w, g in zip(row, gamma)] for row in W]
+            maps[name] = ([[mpmath.fsum(w * e[j] for w, e in zip(row, E)) for j in range(k)] for row in Wg],
+                          [mpmath.fsum(row) for row in Wg], [mpmath.fsum(w * t for w, t in zip(row, beta)) + c
+                                                             for row, c in zip(W, b)])
+        WgE, Wg1, c = maps["Q"]  # the prefix scores through the same identity: K·WgE, K·Wg1, K·c
+        scores = ([[mpmath.fsum(kr * row[j] for kr, row in zip(key, WgE)) for j in range(k)] for key in keys],
+                  [mpmath.fsum(kr * v for kr, v in zip(key, Wg1)) for key in keys],
+                  [mpmath.fsum(kr * v for kr, v in zip(key, c)) for key in keys])
         W_O = rational(h.W_O)
         G = W_O.transpose() * W_O
         data = {
-            "E": [[mpmath.mpf(int(B[r, j])) / mpmath.sqrt(n) for j, n in enumerate(i.frame.norms2)] for r in range(B.nrows())],
-            "gamma": mp_rows(h.ln_gamma)[0], "beta": mp_rows(h.ln_beta)[0], "eps": mpmath.mpf(h.ln_eps),
-            **{name: (mp_rows(getattr(h, f"W_{name}")), mp_rows(getattr(h, f"b_{name}"))[0]) for name in "QKV"},
-            "root": mpmath.sqrt(h.head_dim), "keys": mp_rows(i.prefix.keys), "values": mp_rows(i.prefix.values),
+            "gram": [[mpmath.fsum(e[a] * e[b] for e in E) for b in range(k)] for a in range(k)],
+            "sums": [mpmath.fsum(e[j] for e in E) for j in range(k)], "D": len(E), "eps": mpmath.mpf(h.ln_eps),
+            "maps": maps, "scores": scores, "root": mpmath.sqrt(h.head_dim), "values": mp_rows(i.prefix.values),
             "M": mp_rows(i.prefix.M), "points": mp_rows(i.points),
+            "targets": [i.params.target.mp(p) for p in mp_rows(i.points)],
             "G": [[mpmath.mpf(int(G[r, c].p)) / int(G[r, c].q) for c in range(G.ncols())] for r in range(G.nrows())],
         }
         self._mp_cache[dps] = data
@@ -108,31 +135,30 @@ class R1Evaluator:
         """error, near, far at one point x (normalised here) at the current precision."""
         i, a = self.i, self._mp()
         xm = to_sphere_mp(x)
-        r = [mpmath.fsum(e * xj for e, xj in zip(row, xm)) for row in a["E"]]
-        mean = mpmath.fsum(r) / len(r)
-        centred = [v - mean for v in r]
-        scale = 1 / mpmath.sqrt(mpmath.fsum(v * v for v in centred) / len(r) + a["eps"])
-        u = [g * v * scale + b for g, v, b in zip(a["gamma"], centred, a["beta"])]
-        q, kc, vc = ([mpmath.fsum(w * uj for w, uj in zip(row, u)) + b for row, b in zip(*a[name])] for name in "QKV")
-        scores = [mpmath.fsum(qj * kj for qj, kj in zip(q, k)) / a["root"] for k in a["keys"]]
-        content = mpmath.fsum(qj * kj for qj, kj in zip(q, kc)) / a["root"] + mpmath.log(i.params.context)
+        dot = lambda u, v: mpmath.fsum(s * t for s, t in zip(u, v))  # noqa: E731
+        mean = dot(a["sums"], xm) / a["D"]
+        scale = 1 / mpmath.sqrt(mpmath.fsum(xm[r] * g * xm[c] for r, row in enumerate(a["gram"]) for c, g in enumerate(row))
+                                / a["D"] - mean * mean + a["eps"])
+        q, kc, vc = ([(dot(row, xm) - mean * s1) * scale + c for row, s1, c in zip(*a["maps"][name])] for name in "QKV")
+        KWgE, KWg1, Kc = a["scores"]
+        scores = [((dot(row, xm) - mean * s1) * scale + c) / a["root"] for row, s1, c in zip(KWgE, KWg1, Kc)]
+        content = dot(q, kc) / a["root"] + mpmath.log(i.params.context)
         top = max(scores + [content])
         w = [mpmath.exp(v - top) for v in scores]
         wc = mpmath.exp(content - top)
         total = mpmath.fsum(w) + wc
         fx = i.params.target.mp(xm)
         z = [(mpmath.fsum(wi * v[j] for wi, v in zip(w, a["values"])) + wc * vc[j]) / total for j in range(len(vc))]
-        e = [zj - mpmath.fsum(Mj[k] * fx[k] for k in range(len(fx))) for zj, Mj in zip(z, a["M"])]
+        e = [zj - dot(Mj, fx) for zj, Mj in zip(z, a["M"])]
         error = mpmath.sqrt(max(mpmath.mpf(0), mpmath.fsum(e[r] * Gr[c] * e[c] for r, Gr in enumerate(a["G"])
                                                               for c in range(len(e)))))
         prefix_total = mpmath.fsum(w)
-        fp = [i.params.target.mp(p) for p in a["points"]]
         r2 = mpmath.mpf(float(i.e1.r)) ** 2
         near_mask = [mpmath.fsum((pj - xj) ** 2 for pj, xj in zip(p, xm)) <= r2 for p in a["points"]]
         parts = {"error": error}
         for name, want in (("near", True), ("far", False)):
-            vec = [mpmath.fsum(wi * (f_i[k] - fx[k]) for wi, f_i, m in zip(w, fp, near_mask) if m == want) / prefix_total
-                   for k in range(len(fx))]
+            vec = [mpmath.fsum(wi * (f_i[k] - fx[k]) for wi, f_i, m in zip(w, a["targets"], near_mask) if m == want)
+                   / prefix_total for k in range(len(fx))]
             parts[name] = mpmath.norm(vec)
         return parts
 
