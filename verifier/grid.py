@@ -75,9 +75,7 @@ def check_grid_options(theorem_name: str, options: Mapping[str, Any], axes: Mapp
                              f"{', '.join(sorted(declared))}")
         if name in options:
             raise InputError(f"--{name.replace('_', '-')} is both varied and fixed; give it once")
-    count = 1
-    for values in axes.values():
-        count *= len(values)
+    count = math.prod(len(values) for values in axes.values())
     if count > MAX_CELLS:
         raise InputError(f"the grid has {count} cells; at most {MAX_CELLS}: vary fewer values")
 
