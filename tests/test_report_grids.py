@@ -59,6 +59,16 @@ def test_a_bad_grid_file_is_refused_with_the_fix(tmp_path, content, message):
         read_grid(write(tmp_path, content), "audit.json", "suite.toml:2")
 
 
+def test_column_labels():
+    from verifier.report.grids import column_label
+
+    labels = {"sup_error": "sup error", "sup_error.value": "value", "rank": "rank [A c]"}
+    assert column_label(labels, "rank") == "rank [A c]"
+    assert column_label(labels, "sup_error.value") == "sup error: value"
+    assert column_label(labels, "sup_error.points") == "sup error: points"
+    assert column_label(labels, "other") == "other"
+
+
 def test_a_missing_grid_file_is_refused(tmp_path):
     with pytest.raises(InputError, match="verifier grid … --json PATH"):
         read_grid(tmp_path / "none.json", "none.json", "suite.toml:2")

@@ -96,6 +96,15 @@ def _check_drawable(grid: GridFile, where: str) -> None:
                              "--json` to write it again") from None
 
 
+def column_label(labels: Mapping[str, str], fact: str) -> str:
+    """A column's heading: the fact's label (``fact_labels``); for a dotted path, its record's label and the key's,
+    e.g. 'sup ‖o − U f‖: value'."""
+    head, _, key = fact.partition(".")
+    if not key:
+        return labels.get(fact, fact)
+    return f"{labels.get(head, head)}: {labels.get(fact, key)}"
+
+
 def grid_record(grid: GridFile) -> dict:
     """What report.json holds of a grid: where it came from, its axes, columns (with the theorem's labels) and rows
     (each cell's values, verdict, evidence, the reason a cell was not built, and its facts of the columns and the
@@ -112,7 +121,7 @@ def grid_record(grid: GridFile) -> dict:
     record = {
         "name": grid.name, "source": grid.source, "theorem": data["theorem"], "command": data.get("command"),
         "options": dict(data.get("options", {})), "axes": {k: list(v) for k, v in data["axes"].items()},
-        "columns": columns, "column_labels": [labels.get(c, c) for c in columns], "map_fact": map_fact,
+        "columns": columns, "column_labels": [column_label(labels, c) for c in columns], "map_fact": map_fact,
         "verdict": Verdict.combine(row_verdict(r) for r in data["rows"]).value, "counts": counts, "rows": rows, "figure_file": None,
     }
     if heat_map(record) is not None:
