@@ -13,15 +13,15 @@ import mpmath
 import sympy
 
 from verifier.attention import Head
-from verifier.claims import ClaimResult, Evidence, Kind, claim_holds, claim_le, claim_le_certified, claim_sup_le
+from verifier.claims import ClaimResult, Evidence, Kind, Verdict, claim_holds, claim_le, claim_le_certified, claim_sup_le, decimal_text
 from verifier.claims import two_paths_claim as framework_two_paths
-from verifier.ball import arb_rational
-from verifier.precision import PrecisionPolicy, exact_to_mp
+from verifier.ball import arb_rational, lower
+from verifier.precision import PrecisionPolicy
 
 from proofs.h0.two_paths import h0_paths
 
 from . import formulas as F
-from . import kernel
+from . import kernel, means
 from .construction import E2Construction, E2Evaluator, E2Parameters
 from .rules import exact_area_claim_value, separation_holds
 
@@ -93,13 +93,6 @@ def two_paths_claim(evaluator: E2Evaluator, head: Head, sups: dict, params: E2Pa
     return framework_two_paths(h0_paths(evaluator, head, sups["error"].argmax), sups, params.target.bound, params.policy)
 
 
-def resolved(low, high, bound, policy: PrecisionPolicy) -> bool:
-    """The two precisions agree, or both put the value above the bound by more than their difference
-    (a violation that the disagreement cannot undo, e.g. a quadrature bound of 10^60 against 0.1)."""
-    with mpmath.workdps(policy.verify_dps):
-        return policy.agree(low, high) or min(low, high) > bound + abs(low - high) + policy.tolerance * max(1, abs(bound))
-
-
 def leakage_claim(sup, leak_bound: sympy.Expr, policy: PrecisionPolicy) -> ClaimResult:
     """‖H − Q_f/Q_1‖ ≤ its bound, decided on the ratio sup/bound ≤ 1 (both may lie far below 10^−dps)."""
     with mpmath.workdps(policy.verify_dps):
@@ -137,32 +130,48 @@ def smoothing_budget_claim(c: E2Construction, smoothing_bound: sympy.Expr, share
                               enclose=lambda bits: kernel.smoothing_bound_arb(c.m, kappa, lipschitz, bits) - arb_rational(share))
 
 
-def split_claims(c: E2Construction, sups: dict, policy: PrecisionPolicy) -> tuple[list[ClaimResult], dict]:
-    """Each part of the error against its own bound, and each bound against its share of ε."""
-    p, tol = c.params, policy.tolerance
-    target = p.target
-    smoothing_bound = F.SMOOTHING_BOUND.subs({F.kappa: c.kappa, F.L: target.lipschitz, F.m: c.m})
-    h, w_min = c.rule_constants()
-    q_low, q_high = policy.at_both(lambda _d: c.quadrature_bound(exact_to_mp(h)))
-    leak_bound = c.exact(F.LEAK_BOUND.subs({F.kappa: c.kappa, F.h: h, F.w_min: w_min, F.beta: c.beta}))
+def quadrature_budget_claim(c: E2Construction, bounds, share: sympy.Expr) -> ClaimResult:
+    """The quadrature bound ≤ ε_q, decided by its arb enclosure (means.quadrature_bound_arb: acb.integral)."""
+    h = c.rule_constants()[0]
+    t = c.params.target
+    kappa, lipschitz, bound = sympy.Rational(c.kappa), sympy.Rational(t.lipschitz), sympy.Rational(t.bound)
+    return claim_le_certified("E2.budget.quadrature", f"the quadrature bound at h = {float(h):.6g} is ≤ ε_q = 11ε/20",
+                              sympy.Float(decimal_text(bounds.quadrature), 20), share, Kind.PROOF_STEP,
+                              "L·h + E[(G−1)g] + E[G−1]E[Gg]/E[1/G], the means by acb.integral (python-flint)",
+                              enclose=lambda bits: means.quadrature_bound_arb(c.m, kappa, h, lipschitz, bound, bits)
+                              - arb_rational(share))
+
+
+def not_sampled(claim_id: str, statement: str, bound: float) -> ClaimResult:
+    """A split claim whose sampled search was skipped because the certified bounds decide it (certify.Certified.decides_split):
+    INCONCLUSIVE until ``certify.upgraded`` decides it, so it never passes on no evidence."""
+    return ClaimResult(claim_id, statement, Verdict.INCONCLUSIVE, Kind.PROOF_STEP,
+                       "no sampled search of f_κ: the certified bound decides this claim", bound=bound, evidence=Evidence.SAMPLED)
+
+
+def split_claims(c: E2Construction, sups: dict, bounds) -> tuple[list[ClaimResult], dict]:
+    """Each part of the error against its own bound, and each bound against its share of ε (``bounds``: certify.Bounds).
+    The smoothing and quadrature parts are sampled only when ``sups`` holds them (else :func:`not_sampled`)."""
+    policy = c.params.policy
+    tol = policy.tolerance
+    quadrature_bound = lower(bounds.quadrature)  # the claims compare with a float ≤ the bound
     shares = [c.exact(s) for s in F.SHARES]
+    v1 = "V1: |f_κ(x) − f(x)| ≤ L√(2(1 − A_m(κ)))"
+    v3 = "V3: ‖Q_f/Q_1 − f_κ‖ ≤ the quadrature bound"
     claims = [
-        smoothing_budget_claim(c, smoothing_bound, shares[0]),
-        claim_sup_le("E2.V1.smoothing", "V1: |f_κ(x) − f(x)| ≤ L√(2(1 − A_m(κ))) (f_κ by mpmath.quad)", sups["smoothing"],
-                     sympy.N(smoothing_bound, 40), tol, Kind.PROOF_STEP),
-        claim_le("E2.budget.quadrature", f"the quadrature bound at h = {float(h):.6g} is ≤ ε_q = 11ε/20", q_high,
-                 exact_to_mp(shares[1]), tol, Kind.PROOF_STEP,
-                 f"L·h + E[(G−1)g] + E[G−1]E[Gg]/E[1/G], means by mpmath.quad at {policy.dps} and {policy.verify_dps} digits",
-                 precision_agrees=resolved(q_low, q_high, exact_to_mp(shares[1]), policy)),
-        claim_sup_le("E2.V3.quadrature", "V3: ‖Q_f/Q_1 − f_κ‖ ≤ the quadrature bound", sups["quadrature"], q_high, tol, Kind.PROOF_STEP),
-        leakage_budget_claim(c, leak_bound, shares[2]),
-        leakage_claim(sups["leakage"], leak_bound, policy),
+        smoothing_budget_claim(c, bounds.smoothing, shares[0]),
+        claim_sup_le("E2.V1.smoothing", v1 + " (f_κ by mpmath.quad)", sups["smoothing"], sympy.N(bounds.smoothing, 40), tol,
+                     Kind.PROOF_STEP) if "smoothing" in sups else not_sampled("E2.V1.smoothing", v1, float(sympy.N(bounds.smoothing, 17))),
+        quadrature_budget_claim(c, bounds, shares[1]),
+        claim_sup_le("E2.V3.quadrature", v3, sups["quadrature"], quadrature_bound, tol, Kind.PROOF_STEP)
+        if "quadrature" in sups else not_sampled("E2.V3.quadrature", v3, quadrature_bound),
+        leakage_budget_claim(c, bounds.leakage, shares[2]),
+        leakage_claim(sups["leakage"], bounds.leakage, policy),
         claim_holds("E2.budget", "ε_s + ε_q + ε_l = 2ε/5 + 11ε/20 + ε/20 = ε", sympy.simplify(sum(F.SHARES) - F.eps) == 0,
                     Kind.PROOF_STEP, "sympy"),
     ]
-    split = {
-        "smoothing": {"sup": float(sups["smoothing"].value), "bound": float(sympy.N(smoothing_bound, 17))},
-        "quadrature": {"sup": float(sups["quadrature"].value), "bound": float(q_high)},
-        "leakage": {"sup": float(sups["leakage"].value), "bound": float(sympy.N(leak_bound, 17))},
-    }
+    part_bounds = {"smoothing": float(sympy.N(bounds.smoothing, 17)), "quadrature": quadrature_bound,
+                   "leakage": float(sympy.N(bounds.leakage, 17))}
+    split = {part: {**({"sup": float(sups[part].value)} if part in sups else {}), "bound": bound}
+             for part, bound in part_bounds.items()}
     return claims, split

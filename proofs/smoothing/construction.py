@@ -6,9 +6,9 @@ H(x) = Q_f(x)/(Q_1(x) + T e^{2−β}), Q_f = Σ w_i e^{κ⟨x,p_i⟩} f(p_i), Q_
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Optional
+from typing import Mapping, Optional
 
 import mpmath
 import numpy as np
@@ -16,6 +16,7 @@ import sympy
 
 from verifier.attention import ClosedForm, Prefix
 from verifier.ball import lower, upper
+from verifier.branch_bound import Bounded
 from verifier.budget import Budget, scan_chunk_rows
 from verifier.domains import Sphere, to_sphere_mp
 from verifier.errors import InputError
@@ -44,6 +45,7 @@ class E2Parameters(H0Instance):
     tamper: Optional[str]
     evidence: str = "auto"  # --evidence: auto and certified certify E2.sup by branch and bound (certify.py)
     budget: Budget = Budget()
+    proved: Mapping[str, Bounded] = field(default_factory=dict, compare=False)  # hypotheses certified by `auto`
 
     def to_json(self) -> dict:
         return {**super().to_json(), "rule": self.rule, "size": self.size, "size_source": self.size_source,
@@ -117,11 +119,6 @@ class E2Construction(H0Construction):
     def kappa_mp(self) -> mpmath.mpf:
         return exact_to_mp(self.kappa)
 
-    def quadrature_bound(self, h) -> mpmath.mpf:
-        """The V3 quadrature bound at cell radius h, at the current precision."""
-        t = self.params.target
-        return F.quadrature_bound(self.m, self.kappa_mp(), h, exact_to_mp(t.lipschitz), exact_to_mp(t.bound))
-
     @property
     def size(self) -> int:
         return self.params.size
@@ -169,15 +166,20 @@ class E2Evaluator(H0Evaluator):
         super().__init__(construction, closed_form)
         self._smoothed: dict = {}
 
-    def sups(self) -> dict[str, SupResult]:
-        """Sampled sups of the four norms: (error, leakage) from the head alone, then (smoothing, quadrature),
-        which need f_κ (by mpmath.quad at the verified points: the costly part, so one point each)."""
+    def _search_options(self) -> dict:
         p = self.c.params
-        common = dict(sphere=Sphere(p.dim), policy=p.policy, seed=p.seed, scan_points=p.points,
-                      extra_points=self.c.rule.float64[0], chunk_rows=scan_chunk_rows(self.c.prefix_length + self.T))
-        head = sup_search(lambda X: self.parts_f64(X, smoothed=False), lambda x: self.parts_mp(x, smoothed=False),
-                          ("error", "leakage"), verify=2, **common)
-        return {**head, **sup_search(self.parts_f64, self.parts_mp, ("smoothing", "quadrature"), verify=1, **common)}
+        return dict(sphere=Sphere(p.dim), policy=p.policy, seed=p.seed, scan_points=p.points,
+                    extra_points=self.c.rule.float64[0], chunk_rows=scan_chunk_rows(self.c.prefix_length + self.T))
+
+    def head_sups(self) -> dict[str, SupResult]:
+        """Sampled sups of ‖H − f‖ and the leakage ‖H − Q_f/Q_1‖, from the head alone."""
+        return sup_search(lambda X: self.parts_f64(X, smoothed=False), lambda x: self.parts_mp(x, smoothed=False),
+                          ("error", "leakage"), verify=2, **self._search_options())
+
+    def smoothed_sups(self) -> dict[str, SupResult]:
+        """Sampled sups of the smoothing and quadrature parts, which need f_κ (by mpmath.quad at the verified points:
+        the costly part, so one point each; skipped where the certified bounds decide both claims)."""
+        return sup_search(self.parts_f64, self.parts_mp, ("smoothing", "quadrature"), verify=1, **self._search_options())
 
     def parts_f64(self, X: np.ndarray, smoothed: bool = True) -> dict[str, np.ndarray]:
         terms = self.terms_f64(X, self.c.float64[1])

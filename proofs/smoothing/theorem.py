@@ -18,6 +18,7 @@ from verifier.theorem import CERTIFIED_LABELS, CERTIFIED_UNITS, SUP_LABELS, SUP_
 
 from proofs import paper
 from proofs.h0.inputs import CONTEXT, TARGET, check_eps_range, stated_target
+from proofs.single_head.theorem import AUTO, number_or_auto
 
 from .choices import RULES, TAMPER_MODES
 
@@ -30,6 +31,15 @@ if TYPE_CHECKING:
 # (claims.py: numpy, mpmath, sympy, scipy, python-flint) when it is called.
 
 MAX_RULE_POINTS = 60_000
+HYPOTHESIS_CELLS = 50_000  # the hypotheses' branch and bound runs before the construction: keep it cheap
+
+
+def certifies_hypotheses(dim: int, evidence: str) -> bool:
+    """Whether the hypotheses are certified (and the default target gets certified constants, ``auto``): wherever
+    E2 itself is certified (certify.skip_reason: not under --evidence sampled, S^m with m ≤ AUTO_MAX_DIM under auto)."""
+    from .certify import AUTO_MAX_DIM
+
+    return evidence == "certified" or (evidence == "auto" and dim <= AUTO_MAX_DIM)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -50,7 +60,7 @@ class Smoothing(TheoremBase):
                    **{f"error_split.{part}": label for part, label in
                       (("smoothing", "smoothing f_κ − f"), ("quadrature", "quadrature"), ("leakage", "leakage"))},
                    **{f"error_split.{part}.{key}": label for part in ("smoothing", "quadrature", "leakage")
-                      for key, label in (("sup", "sampled sup"), ("bound", "bound"))},
+                      for key, label in (("sup", "sampled sup"), ("bound", "bound"), ("certified_upper", "certified upper bound"))},
                    "sup_error": "sup ‖H − f‖", **nested("sup_error", {**SUP_LABELS, **CERTIFIED_LABELS})}
     fact_units = {"rule_size": "points", "prefix_length": "tokens", "prefix_length_bound": "tokens",
                   **nested("sup_error", {**SUP_UNITS, **CERTIFIED_UNITS})}
@@ -58,9 +68,11 @@ class Smoothing(TheoremBase):
     options = (
         Option("dim", "sphere dimension m (1 or 2)", integer(1, 2, "the rules are implemented on S^1 and S^2"), 1),
         Option("eps", "target accuracy ε ∈ (0, L], read exactly", parse_number, required=True),
-        TARGET,
-        Option("lipschitz", "claimed Lipschitz constant L of the target (chordal metric)", parse_number),
-        Option("bound", "claimed bound B ≥ sup ‖f‖", parse_number),
+        TARGET.with_help("expression in x0..xm (a tuple for d > 1); default sin(2*x0)/2 with certified L and B (auto) "
+                         "where the instance is certified, else with L = B = 1"),
+        Option("lipschitz", "claimed Lipschitz constant L of the target (chordal metric), or auto (a certified bound)",
+               number_or_auto),
+        Option("bound", "claimed bound B ≥ sup ‖f‖, or auto (a certified bound)", number_or_auto),
         Option("rule", "quadrature rule: gauss (S^1: equispaced; S^2: Gauss–Legendre × equispaced) | partition (cube faces)",
                choice(*RULES), "gauss"),
         Option("size", "the rule's size (S^1 gauss: points; S^2 gauss: nodes in cos θ; partition: cells per cube edge); "
@@ -70,10 +82,10 @@ class Smoothing(TheoremBase):
            .with_default(20),
         SEED,
         POINTS.with_default(8_000),
-        EVIDENCE.with_help("auto: certify the sup error E2.sup by branch and bound in ball arithmetic on S^1 (on S^2 it "
-                           "takes tens of minutes), else sample; certified: certify E2.sup on S^1 and S^2 and require every "
-                           "claim the verdict rests on to be certified or exact (the split's claims are sampled, so the "
-                           "verdict is then INCONCLUSIVE); sampled: no certification"),
+        EVIDENCE.with_help("auto: certify the hypotheses, the sup error E2.sup and its split by one branch and bound in ball "
+                           "arithmetic on S^1 and S^2; certified: the same, and require every claim the verdict rests on to "
+                           "be certified or exact (V2 and the rule's claims are sampled, so the verdict is then "
+                           "INCONCLUSIVE); sampled: no certification"),
         CERT_CELLS,
         tamper(TAMPER_MODES),
         MAX_PREFIX.with_help("refuse rules with more points").with_default(MAX_RULE_POINTS),
@@ -82,8 +94,11 @@ class Smoothing(TheoremBase):
 
     def parameters(self, **raw: Any) -> E2Parameters:
         from verifier.budget import Budget
+        from verifier.certify import automatic_value
         from verifier.precision import PrecisionPolicy
         from verifier.targets import Target
+
+        from proofs.single_head.construction import CERTIFIED_DEFAULT
 
         from .certify import why_not_certifiable
         from .construction import E2Parameters, smallest_rule_size
@@ -91,15 +106,22 @@ class Smoothing(TheoremBase):
         from .rules import minimal_size, rule_prefix_length
 
         o = read_options(self.options, raw)
+        if o["target"] is None and o["lipschitz"] is None and o["bound"] is None and certifies_hypotheses(o["dim"], o["evidence"]):
+            o = {**o, **CERTIFIED_DEFAULT}  # the default target with L and B bounded in arb, as single-head does
         dim, eps = o["dim"], o["eps"]
         target, lipschitz, bound = stated_target(self.name, "0.2", o)
-        f = Target.parse(target, dim, lipschitz, bound)
-        check_eps_range("E2", eps, f.lipschitz)
-        params = E2Parameters(dim, eps, f, o["context"], o["seed"], PrecisionPolicy(dps=o["dps"]), o["points"], o["rule"],
-                              o["size"] or 0, "given" if o["size"] else "quadrature bound", o["tamper"], o["evidence"],
-                              Budget(o["cert_cells"], float(o["max_seconds"])))
+        policy, budget = PrecisionPolicy(dps=o["dps"]), Budget(o["cert_cells"], float(o["max_seconds"]))
+        f = Target.parse(target, dim, 1 if lipschitz == AUTO else lipschitz, 1 if bound == AUTO else bound)
         if o["evidence"] == "certified" and (reason := why_not_certifiable(f)):
             raise InputError(f"--evidence certified: {reason}; use --evidence auto")
+        proved = {}
+        for name, value in (("lipschitz", lipschitz), ("bound", bound)):
+            if value == AUTO:
+                auto = automatic_value(f, name, policy, o["seed"], o["points"], budget)
+                f, proved[f"H.{name}"] = replace(f, **{name: auto.value}), auto.proof
+        check_eps_range("E2", eps, f.lipschitz)
+        params = E2Parameters(dim, eps, f, o["context"], o["seed"], policy, o["points"], o["rule"], o["size"] or 0,
+                              "given" if o["size"] else "quadrature bound", o["tamper"], o["evidence"], budget, proved)
         if o["tamper"] == "few-nodes" or not o["size"]:
             source = "few-nodes tamper" if o["tamper"] == "few-nodes" else "quadrature bound"
             params = replace(params, size=smallest_rule_size(params), size_source=source)
@@ -114,15 +136,17 @@ class Smoothing(TheoremBase):
         return params
 
     def hypotheses(self, params: E2Parameters) -> list[ClaimResult]:
-        from verifier.targets import check_hypotheses
+        from verifier.certify import certified_hypotheses
 
-        return check_hypotheses(params.target, params.policy, params.seed)
+        budget = replace(params.budget, cells=min(params.budget.cells, HYPOTHESIS_CELLS))
+        return certified_hypotheses(params.target, params.policy, params.seed, params.points, budget,
+                                    certify=certifies_hypotheses(params.dim, params.evidence), proved=params.proved)
 
     def check(self, params: E2Parameters) -> Outcome:
         import sympy
 
         from verifier.attention import derive_closed_form
-        from verifier.claims import Kind, claim_sup_le
+        from verifier.claims import Kind, Verdict, claim_sup_le
 
         from proofs.h0.closed_form import closed_form_claim
         from proofs.h0.head import h0_head
@@ -137,8 +161,15 @@ class Smoothing(TheoremBase):
         cf = derive_closed_form(head, m, params.target.d)
         c = E2Construction(params)
         evaluator = E2Evaluator(c, cf)
-        sups = evaluator.sups()
-        split, error_split = split_claims(c, sups, policy)
+        sups = evaluator.head_sups()
+        sup = claim_sup_le("E2.sup", f"E2: sup over S^{m} of ‖H(x) − f(x)‖ ≤ ε", sups["error"], params.eps, tol, Kind.THEOREM)
+        bounds = certify.Bounds.of(c)
+        reason = certify.skip_reason(params) or (
+            "the sampled witness already refutes the sup claim" if sup.verdict is Verdict.FAIL else None)
+        proof = None if reason else certify.certify(c, bounds, params.budget)
+        if proof is None or not proof.decides_split:  # f_κ is sampled only where the balls leave a split claim open
+            sups = {**sups, **evaluator.smoothed_sups()}
+        split, error_split = split_claims(c, sups, bounds)
         claims = [
             closed_form_claim(cf),
             two_paths_claim(evaluator, head, sups, params),
@@ -148,9 +179,12 @@ class Smoothing(TheoremBase):
             F.kappa_claim(),
             rule_claim(c, policy),
             *split,
-            claim_sup_le("E2.sup", f"E2: sup over S^{m} of ‖H(x) − f(x)‖ ≤ ε", sups["error"], params.eps, tol, Kind.THEOREM),
+            sup,
         ]
-        claims[-1], certified = certify.certified_sup(claims[-1], c)
+        if proof is not None:
+            claims = certify.upgraded(claims, proof, params.eps)
+            for part, value in proof.part_uppers().items():
+                error_split[part]["certified_upper"] = value
         h, w_min = c.rule_constants()
         facts = {
             "kappa": float(sympy.N(c.kappa, 17)),
@@ -161,12 +195,18 @@ class Smoothing(TheoremBase):
             "cell_radius": float(h),
             "beta": float(sympy.N(c.beta, 17)),
             "error_split": error_split,
-            "sup_error": {**sups["error"].to_json(), **certified},
+            "sup_error": {**sups["error"].to_json(), **(proof.sup_facts() if proof else {"not_certified": reason})},
         }
         return Outcome(tuple(claims), facts)
 
+    def decide(self, params: E2Parameters) -> Outcome:
+        """E2.sup alone, for the sweep's candidate sizes (decide.py: no f_κ, no split)."""
+        from .decide import decide
+
+        return decide(params)
+
     def default_instances(self):
-        # m = 2 instances take minutes (N ≈ 2·10⁴ at ε = 0.4): the report embeds the m = 1 ones
+        # m = 2 instances take minutes (N ≈ 4·10⁴ at ε = 0.3, mostly the sampled search): the report embeds the m = 1 ones
         return [(f"smoothing-m1-eps{e}", {"dim": 1, "eps": e}) for e in ("0.2", "0.1")]
 
 
