@@ -12,7 +12,9 @@ from proofs.pretrained.testing import write_random_bert
 from proofs.pretrained.theorem import THEOREM
 from verifier.claims import Evidence, Verdict
 from verifier.errors import InputError
+from verifier.report.format import unlabelled
 from verifier.run import run
+from verifier.theorem import RUN_LABELS
 
 AUDIT_FACTS = ("layer", "head", "rank", "smallest_singular_value", "prefix_length", "lam", "key_norm_ratio",
                "value_norm_ratio", "sup_error_bound", "weights_sha256")
@@ -67,6 +69,8 @@ def test_certified_pass_on_a_random_model(folder):
     facts = result.facts
     assert all(key in facts for key in AUDIT_FACTS)
     assert facts["sup_error"]["value"] <= facts["sup_error_bound"] <= 0.2 and facts["sup_error_evidence"] == "certified"
+    labels = {**RUN_LABELS, **THEOREM.fact_labels}
+    assert unlabelled(facts, labels) == [] and unlabelled({**facts, "new_fact": 1}, labels) == ["new_fact"]
 
 
 @pytest.mark.parametrize("tamper, eps, failing", [("other-head", "0.2", {"R1.reduction", "R1.sup"}),

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from verifier.ball import upper
-from verifier.claims import ClaimResult, Kind, Verdict, claim_sup_le
+from verifier.claims import ClaimResult, Kind, Verdict, claim_sup_le, decimal_text
 from verifier.certify import combine
 from verifier.domains import Sphere, covering_radius
 
@@ -100,7 +100,7 @@ def facts(i: R1Instance, sups: dict, sup: ClaimResult, certified: dict, reason: 
         "content_score_bound": upper(i.content.score), "content_value_bound": upper(i.content.value),
         "frame_norm": upper(frame_norm(i.head.W_O, i.prefix.M)),
         "frame_defect": upper(orthonormality_defect(i.head.W_O, i.prefix.M)),
-        "value_rounding": upper(i.certificate.omega), "leak_bound": upper(i.certificate.leak),
+        "value_rounding": upper(i.certificate.omega), "leak_bound": decimal_text(i.certificate.leak.upper()),  # text: it is far below the float64 range
         "sup_error": {**sups["error"].to_json(), **certified, **({"not_certified": reason} if reason else {})},
         "sup_error_bound": certified.get("certified_upper", float(sups["error"].value)),
         "sup_error_evidence": sup.evidence.value,
