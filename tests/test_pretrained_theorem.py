@@ -119,3 +119,11 @@ def test_honest_packaged_head_passes_at_eps_003():
     """The control of the control: at ε = 0.03 the float32 prefix passes (so bfloat16 is what breaks it)."""
     result = run("pretrained-head", {"layer": 0, "head": 0, "dim": 1, "eps": "0.03"})
     assert result.verdict is Verdict.PASS
+
+
+@pytest.mark.parametrize("options, reason", [({"evidence": "sampled"}, "--evidence sampled"),
+                                             ({"tamper": "frame-not-centred"}, "rests on the reduction")])
+def test_why_the_sup_is_not_certified(folder, options, reason):
+    facts = check(folder, **options).facts
+    assert reason in facts["sup_error"]["not_certified"] and facts["sup_error_evidence"] == "sampled"
+    assert facts["sup_error_bound"] == facts["sup_error"]["value"]  # the sampled value, said to be so
