@@ -225,6 +225,22 @@ def test_auto_constants_are_proved_once(monkeypatch):
         assert claims[claim_id].cells == params.proved[claim_id].cells
 
 
+def test_auto_constants_sample_the_hypotheses_once(monkeypatch):
+    """--lipschitz auto and --bound auto share one sampling of f (its values do not depend on the claimed L, B); the
+    values found are the same as a sampling of each would give."""
+    from verifier import certify
+
+    calls = []
+    original = certify.check_hypotheses
+    monkeypatch.setattr(certify, "check_hypotheses", lambda *args: calls.append(args) or original(*args))
+    certify._sampled_values.cache_clear()
+    params = THEOREM.parameters(dim=1, eps="0.2", target="sin(5*x0)/3", lipschitz="auto", bound="auto", points="2000")
+    assert len(calls) == 1
+    sampled = {c.id: c.value for c in original(params.target, params.policy, params.seed, params.points)}
+    assert sampled["H.lipschitz"] <= float(params.target.lipschitz) <= 1.05 * sampled["H.lipschitz"] * (1 + 1e-5)
+    assert sampled["H.bound"] <= float(params.target.bound) <= 1.05 * sampled["H.bound"] * (1 + 1e-5)
+
+
 def test_evidence_certified_turns_a_sampled_pass_inconclusive_and_names_the_claims():
     """Issue 19: `--evidence certified` means certified or a non-zero exit. Tight claims stay sampled (tie rule)."""
     stated = {"dim": 1, "eps": "0.2", "points": 2000, "target": "sin(2*x0)/2", "lipschitz": "1", "bound": "0.5"}

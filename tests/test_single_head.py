@@ -560,8 +560,9 @@ def test_fast_cost_estimate_term_by_term():
 
 def test_fast_sup_search_gets_the_scan_of_the_construction(monkeypatch):
     """The sup search scans --points with the seed, its extra points are the covering witness followed by the
-    farthest-point candidates (none known on S³), only ‖H − f‖ is polished, and a chunk holds
-    SCAN_CELLS // (N + T) rows."""
+    farthest-point candidates (none known on S³), only ‖H − f‖ is polished, a chunk holds
+    SCAN_CELLS // (N + T) rows, and a certified instance refines only ‖H − f‖ (its parts rest on their
+    certified bounds), a sampled one every part."""
     calls = []
     monkeypatch.setattr(e1_evaluator, "sup_search", lambda *args, **kw: calls.append((args, kw)) or "searched")
     for dim, eps, N in ((1, "0.2", 60), (3, "1", 1040)):
@@ -571,11 +572,15 @@ def test_fast_sup_search_gets_the_scan_of_the_construction(monkeypatch):
         (f64, mp, names, sphere, policy, seed), kw = calls.pop()
         assert (f64, mp, names, sphere, policy, seed) == (evaluator.parts_f64, evaluator.parts_mp, e1_evaluator.PARTS, Sphere(dim),
                                                          evaluator.c.params.policy, 3)
-        assert set(kw) == {"scan_points", "extra_points", "polish", "chunk_rows"}
+        assert set(kw) == {"scan_points", "extra_points", "polish", "chunk_rows", "refined"}
         assert (kw["scan_points"], kw["polish"], kw["chunk_rows"]) == (150, ("error",), 4_000_000 // (N + 2))
+        assert kw["refined"] == ("error",)
         farthest = farthest_point_candidates(evaluator.c.float64[0])
         expected = [rho.witness] + ([] if farthest is None else list(farthest[0]))
         assert (farthest is None) == (dim == 3) and np.array_equal(kw["extra_points"], np.array(expected))
+    sampled = _evaluator(dim=1, eps="0.2", points="150", evidence="sampled")
+    sampled.sups(covering_radius(sampled.c.float64[0], seed=0))
+    assert calls.pop()[1]["refined"] is None
 
 
 def test_fast_near_tokens_keep_every_token_that_matters_and_few_others():

@@ -420,3 +420,24 @@ def test_polish_mp_follows_a_ridge_off_the_axes():
         assert q([0, 0, 1]) < -mpmath.mpf(10) ** -10
         assert -q(point) < mpmath.mpf(10) ** -20
     assert evaluations < POLISH_EVALUATIONS
+
+
+def test_quantities_left_out_of_refined_keep_their_best_scan_point():
+    """refined=("a",): q_a is refined by Nelder–Mead past its best scan value, q_b (the same function) is not: its
+    argmax is a scan point and its value that point's; without ``refined`` both are refined (the control)."""
+    def f64(X):
+        return {"a": 1 + X[:, 0], "b": 1 + X[:, 0]}
+
+    def mp(x):
+        xm = _normalised_mp(x)
+        return {"a": 1 + xm[0], "b": 1 + xm[0]}
+
+    policy, sphere = PrecisionPolicy(dps=30), Sphere(2)
+    scan = sphere.scan_points(200, 0)
+    best_scan = float(np.max(1 + scan[:, 0]))
+    only_a = sup_search(f64, mp, ("a", "b"), sphere, policy, seed=0, scan_points=200, refined=("a",))
+    both = sup_search(f64, mp, ("a", "b"), sphere, policy, seed=0, scan_points=200)
+    assert float(only_a["a"].value) > best_scan + 1e-6 and float(both["b"].value) > best_scan + 1e-6
+    assert float(only_a["b"].value) == pytest.approx(best_scan, abs=1e-15)
+    assert any(np.allclose(only_a["b"].argmax, row, atol=0) for row in scan)
+    assert only_a["b"].method.startswith("sampled: float64 scan,") and "Nelder-Mead" in only_a["a"].method

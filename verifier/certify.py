@@ -2,6 +2,7 @@
 certified upper bound (``verifier.branch_bound``) into a verdict."""
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 from types import MappingProxyType
@@ -143,7 +144,7 @@ def automatic_value(target: Target, which: str, policy: PrecisionPolicy, seed: i
     bound is kept as the proof of the hypothesis (``certified_hypotheses(proved=…)``)."""
     claim_id = "H.lipschitz" if which == "lipschitz" else "H.bound"
     name, flag, bounder, _ = HYPOTHESES[claim_id]
-    sampled = {c.id: c for c in check_hypotheses(target, policy, seed, samples)}[claim_id]
+    sampled = _sampled_values(replace(target, lipschitz=sympy.Integer(1), bound=sympy.Integer(1)), policy, seed, samples)[claim_id]
     try:
         bounded = bounder(target, 1.05 * sampled.value, budget)
     except CannotCertify as reason:
@@ -157,3 +158,10 @@ def automatic_value(target: Target, which: str, policy: PrecisionPolicy, seed: i
     digits = 6 - 1 - math.floor(math.log10(bounded.upper))
     scale = sympy.Integer(10) ** digits
     return Automatic(sympy.ceiling(sympy.Rational(bounded.upper) * scale) / scale, bounded)
+
+
+@functools.lru_cache(maxsize=8)
+def _sampled_values(target: Target, policy: PrecisionPolicy, seed: int, samples: int) -> Mapping[str, ClaimResult]:
+    """The sampled hypotheses of f, whose values (sampled lower bounds of Lip(f) and sup ‖f‖) do not depend on the
+    claimed L and B (``target`` carries placeholders): computed once for ``--lipschitz auto`` and ``--bound auto``."""
+    return MappingProxyType({c.id: c for c in check_hypotheses(target, policy, seed, samples)})

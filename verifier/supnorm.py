@@ -4,7 +4,9 @@ For scalar quantities q_1..q_k on S^m (e.g. the error ‖H(x) − f(x)‖ and it
 sup_x q(x) by
   1. a float64 scan of a dense point set (plus caller-supplied candidates such as covering witnesses);
   2. refinement of the ``refine`` worst scan points of each quantity by Nelder–Mead in tangent
-     coordinates t ↦ (x + T_x t)/‖x + T_x t‖;
+     coordinates t ↦ (x + T_x t)/‖x + T_x t‖ (of the quantities named in ``refined``, default all: a caller whose
+     verdicts rest elsewhere, e.g. on a certified bound, skips the float64 refinement of the others, which then
+     keep their worst scan points);
   3. evaluation of the best ``verify`` refined points in mpmath at the working and at the check
      precision; for the quantities named in ``polish``, a compass search in mpmath at the working
      precision first moves the best point to the local maximum (:func:`polish_mp`, a pattern
@@ -73,12 +75,14 @@ def sup_search(
     extra_points: np.ndarray | None = None,
     chunk_rows: int = 2048,
     polish: Sequence[str] = (),
+    refined: Sequence[str] | None = None,
 ) -> dict[str, SupResult]:
     """Sampled sup of each named quantity over S^m.
 
     ``quantities_f64(X)`` maps rows of X (P, m+1) to arrays (P,) per name; ``quantities_mp(x)`` maps a
     point (floats or mpf) to mpf values per name at the current mpmath precision (normalising x itself).
-    The quantities named in ``polish`` get a final high-precision refinement (:func:`polish_mp`).
+    The quantities named in ``polish`` get a final high-precision refinement (:func:`polish_mp`); only those named
+    in ``refined`` (default: all) get the Nelder–Mead step.
     """
     began = time.perf_counter()
     X = sphere.scan_points(scan_points, seed)
@@ -94,9 +98,12 @@ def sup_search(
     results = {}
     for name in names:
         evaluations = 0
-        refined = []
+        refined_points = []
         for i in np.argsort(-scan[name], kind="stable")[:refine]:
             x0 = X[i]
+            if refined is not None and name not in refined:
+                refined_points.append((scan[name][i], x0))
+                continue
             basis = sphere.tangent_basis(x0)
 
             def negative(t, basis=basis, x0=x0, name=name):
@@ -107,10 +114,10 @@ def sup_search(
                            options={"initial_simplex": simplex, "xatol": 1e-12, "fatol": 1e-15, "maxfev": 400})
             evaluations += opt.nfev
             best = sphere.retract(x0, basis, opt.x) if -opt.fun >= scan[name][i] else x0
-            refined.append((max(-opt.fun, scan[name][i]), best))
-        refined.sort(key=lambda item: -item[0])
+            refined_points.append((max(-opt.fun, scan[name][i]), best))
+        refined_points.sort(key=lambda item: -item[0])
         best_high = None
-        for _, x in refined[:verify]:
+        for _, x in refined_points[:verify]:
             key = tuple(x)
             if key not in mp_cache:
                 mp_cache[key] = policy.at_both(lambda _dps, x=x: quantities_mp(x))
@@ -118,7 +125,8 @@ def sup_search(
             if best_high is None or high[name] > best_high[1][name]:
                 best_high = (x, high, low)
         x, high, low = best_high
-        method = "sampled: float64 scan + Nelder-Mead refinement on the sphere"
+        method = ("sampled: float64 scan + Nelder-Mead refinement on the sphere" if refined is None or name in refined
+                  else "sampled: float64 scan")
         if name in polish:
             x, polish_evaluations = polish_mp(lambda y, name=name: quantities_mp(y)[name], x, sphere, policy)
             evaluations += polish_evaluations

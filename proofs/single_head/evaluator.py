@@ -43,13 +43,20 @@ class E1Evaluator(H0Evaluator):
 
     def sups(self, rho: CoveringRadius) -> dict[str, SupResult]:
         """Sampled sups of the four norms; the scan also covers the points farthest from the prefix
-        (where nearest-point interpolation errs most), and ‖H − f‖ gets the mpmath polish."""
+        (where nearest-point interpolation errs most), and ‖H − f‖ gets the mpmath polish. When the instance is
+        certified (``certify.why_not_certifiable`` is None and --evidence is not sampled) the verdicts of the parts
+        rest on their certified bounds, so only ‖H − f‖ (the theorem's sup, whose argmax F.two-paths reads) is
+        refined by Nelder–Mead; near, far and leak keep their worst scan points (lower estimates either way)."""
+        from .certify import why_not_certifiable
+
         params = self.c.params
         farthest = farthest_point_candidates(self.c.float64[0])
         extra = np.vstack([rho.witness[None, :], farthest[0] if farthest is not None else np.empty((0, params.dim + 1))])
+        certified = params.certify and why_not_certifiable(params) is None
         return sup_search(self.parts_f64, self.parts_mp, PARTS, Sphere(params.dim), params.policy, params.seed,
                           scan_points=params.points, extra_points=extra, polish=("error",),
-                          chunk_rows=scan_chunk_rows(self.c.prefix_length + self.T))
+                          chunk_rows=scan_chunk_rows(self.c.prefix_length + self.T),
+                          refined=("error",) if certified else None)
 
     def parts_f64(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """The four norms in float64 at the rows of X, over the prefix tokens near the rows only when the
