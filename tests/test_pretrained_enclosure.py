@@ -107,3 +107,13 @@ def test_value_rounding_bound_contains_the_float64_gap(honest):
     gaps = honest.prefix.values.astype(np.float64) @ np.asarray(honest.head.W_O, np.float64).T - \
         honest.params.target.numpy(honest.points) @ U.T
     assert np.linalg.norm(gaps, axis=1).max() <= float(honest.certificate.omega.upper())
+
+
+def test_wide_score_errors_still_contain_the_sampled_sup(folder):
+    """Soundness where the biases b ± η_i are wide (bfloat16 keys, η ≈ 10²): the bound still exceeds the sampled sup,
+    which itself exceeds ε there."""
+    i = instance(folder, tamper="bfloat16-keys", eps="0.05")
+    sampled = float(R1Evaluator(i).sups()["error"].value)
+    balls = Z.prefix_balls(i.e1_balls.points, i.e1_balls.values, i.lam, i.offset, i.eta, i.e1_balls.near_cos)
+    bounded = Z.certify_sup(balls, i.certificate, i.params.target, 1, i.e1.n, 0.05, Budget(3000))
+    assert sampled > 0.05 and bounded.uppers[0] >= sampled
