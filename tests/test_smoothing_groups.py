@@ -1,0 +1,107 @@
+"""Tests for proofs/smoothing/groups.py: the caps contain their tokens, the items partition the prefix, and the cell
+bounds of ‖H − f‖ and ‖H − Q_f/Q_1‖ contain 50-digit mpmath values at random points of random cells (a weakened
+enclosure is caught by the same check)."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import mpmath
+import numpy as np
+import pytest
+from flint import arb, ctx
+
+from proofs.h0.head import h0_closed_form
+from proofs.smoothing import THEOREM, certify, groups
+from proofs.smoothing.construction import E2Construction, E2Evaluator
+from verifier.ball import acos
+from verifier.bounds import target_functions
+from verifier.cells import dyadic_face_cells
+
+
+def _setup(**options):
+    params = THEOREM.parameters(points=500, **options)
+    c = E2Construction(params)
+    prefix = certify.prefix_balls(c)
+    return c, E2Evaluator(c, h0_closed_form(params.dim, params.target.d)), prefix, groups.GroupedPrefix.of(prefix)
+
+
+def _leaves(node):
+    return [node] if not node.children else [leaf for child in node.children for leaf in _leaves(child)]
+
+
+def _nodes(node):
+    return [node] + [n for child in node.children for n in _nodes(child)]
+
+
+@pytest.fixture(scope="module")
+def circle():
+    return _setup(dim=1, eps="0.2")
+
+
+def test_caps_contain_their_tokens(circle):
+    """Every token lies within r_G of every cap that holds it (in balls); the caps are not loose: shrunk by 10% some
+    cap misses one of its tokens (so the check can fail)."""
+    _, _, prefix, tree = circle
+    farthest = []
+    with ctx.workprec(128):
+        for node in [n for n in _nodes(tree.root) if n.children][:150]:
+            angles = [acos(sum((a * b for a, b in zip(node.centre, leaf.centre)), arb(0))) for leaf in _leaves(node)]
+            assert all(angle <= node.radius for angle in angles)
+            farthest.append(max(float(angle.mid()) for angle in angles) / node.radius_f64)
+    assert max(farthest) > 0.9
+    assert len(_leaves(tree.root)) == prefix.N
+
+
+def test_items_partition_the_tokens(circle):
+    """On any cell the items chosen hold every token exactly once."""
+    _, _, prefix, tree = circle
+    key = {id(leaf): k for k, leaf in enumerate(_leaves(tree.root))}
+    for cell in dyadic_face_cells(1, 4)[:3] + [dyadic_face_cells(1, 64)[5]]:
+        held = sorted(key[id(leaf)] for node in groups.items(tree, cell) for leaf in _leaves(node))
+        assert held == list(range(prefix.N))
+
+
+def _check_cells(c, evaluator, tree, functions, cells, rng, cell_point, weaken=None, opening=groups.OPENING):
+    """max over random points of random cells of (mpmath value − bound) for the error and the leakage, at 50 digits."""
+    excess = [-np.inf, -np.inf]
+    for cell in cells:
+        bound = groups.enclose(tree, weaken(cell) if weaken else cell, functions, opening)
+        with mpmath.workdps(50):
+            for _ in range(3):
+                parts = evaluator.parts_mp(cell_point(cell, rng), smoothed=False)
+                for k, name in enumerate(("error", "leakage")):
+                    excess[k] = max(excess[k], float(parts[name] - mpmath.mpf(bound[k].mid().str(40, radius=False))))
+    return excess
+
+
+def _random_cells(m: int, rng, count: int = 5) -> list:
+    cover = certify.initial_cells(m)
+    cells = [cover[i] for i in rng.choice(len(cover), size=min(len(cover), count), replace=False)]
+    return cells + [g for cell in cells[:2] for child in cell.split() for g in child.split()][: 2 * count]
+
+
+def _point_cell(cell):
+    """The cell shrunk to its centre: an 'enclosure' that forgets how the error varies over the cell."""
+    centre = tuple((a + b) / 2 for a, b in zip(cell.lo, cell.hi))
+    return replace(cell, lo=centre, hi=centre)
+
+
+@pytest.mark.parametrize("options", [{"dim": 1, "eps": "0.2"}, {"dim": 1, "eps": "0.1", "rule": "partition"},
+                                     pytest.param({"dim": 2, "eps": "0.9"}, marks=pytest.mark.slow)])  # S²: ~60 s
+def test_bounds_contain_50_digit_values_at_random_points_of_random_cells(options, cell_point):
+    """Soundness: ‖H − f‖ and ‖H − Q_f/Q_1‖ at random points of seeded random cells (mpmath closed form at 50 digits with
+    the prefix (κp_i, ln w_i + β, f(p_i))) lie below the cell's bounds."""
+    c, evaluator, _, tree = _setup(**options)
+    rng = np.random.default_rng(11)
+    excess = _check_cells(c, evaluator, tree, target_functions(c.params.target), _random_cells(c.m, rng), rng, cell_point)
+    assert max(excess) <= 0, excess
+
+
+def test_weakened_enclosure_is_caught(circle, cell_point):
+    """Negative control: the bound at the cell's centre (with near-exact groups, γ = 0.02) used for the whole cell misses
+    the true error somewhere."""
+    c, evaluator, _, tree = circle
+    rng = np.random.default_rng(11)
+    excess = _check_cells(c, evaluator, tree, target_functions(c.params.target), dyadic_face_cells(1, 4), rng, cell_point,
+                          _point_cell, opening=0.02)
+    assert excess[0] > 0
