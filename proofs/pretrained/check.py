@@ -17,7 +17,7 @@ from verifier.certify import combine
 from verifier.domains import Sphere, covering_radius
 
 from . import claims as R
-from .enclosure import frame_norm, orthonormality_defect
+from .enclosure import NAMES, frame_norm, orthonormality_defect
 from .evaluator import R1Evaluator
 from .instance import R1Instance, R1Parameters
 from .theorem import MAX_CERTIFIED_DIM
@@ -63,10 +63,10 @@ def run(params: R1Parameters) -> tuple[list[ClaimResult], dict[str, Any]]:
     facts_cert: dict[str, Any] = {}
     if reason is None:
         bounded = i.certify_sup()
-        for index, (claim_id, bound, what) in enumerate((("R1.sup", eps, "sup ‖o − Uf‖ ≤ ε"),
-                                                         ("R1.step2.near", eps / 2, "sup ‖U near‖ ≤ ε/2"),
-                                                         ("R1.step3.far", eps / 4, "sup ‖U far‖ ≤ ε/4"))):
-            steps[claim_id] = combine(steps[claim_id], bounded, bound, what, FIX, index)
+        for claim_id, name, bound, what in (("R1.sup", "error", eps, "sup ‖o − Uf‖ ≤ ε"),
+                                            ("R1.step2.near", "near", eps / 2, "sup ‖U near‖ ≤ ε/2"),
+                                            ("R1.step3.far", "far", eps / 4, "sup ‖U far‖ ≤ ε/4")):
+            steps[claim_id] = combine(steps[claim_id], bounded, bound, what, FIX, NAMES.index(name))
         if covering.verdict is not Verdict.FAIL:
             covering = combine(covering, certify_covering(i.e1, params.budget), i.e1.delta, "covering radius ≤ δ", FIX)
         facts_cert = {"lower": float(sups["error"].value), "certified_upper": bounded.uppers[0], "cells": bounded.cells,

@@ -174,12 +174,11 @@ def smallest_singular_value(query: Affine) -> float:
 
 @dataclass(frozen=True, eq=False)
 class Prefix:
-    """The stored prefix of head h: keys (N × d_h) and values (N × d_h) as float32, b, M (d_h × d) and the head it was
+    """The stored prefix of head h: keys (N × d_h) and values (N × d_h) as float32, M (d_h × d) and the head it was
     solved for."""
 
     keys: np.ndarray
     values: np.ndarray
-    offset: float
     M: np.ndarray
     solved_for: int
 
@@ -192,4 +191,4 @@ def build_prefix(head: HeadWeights, frame: Frame, points: np.ndarray, targets_at
     keys = min_norm_keys(query.A_f64, query.c_f64, points, lam, offset, head.head_dim)
     values = targets_at_points @ M.T
     stored_keys = round_bfloat16(keys) if tamper == "bfloat16-keys" else keys.astype(np.float32)
-    return Prefix(stored_keys, values.astype(np.float32), offset, M, head.head)
+    return Prefix(stored_keys, values.astype(np.float32), M, head.head)
