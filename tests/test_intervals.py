@@ -105,3 +105,33 @@ def test_a_sum_without_its_rounding_bound_is_caught(monkeypatch):
     t = RNG.normal(size=(200, 37)) * RNG.choice([1.0, 1e-10, 1e10], size=(200, 37))
     exact = [sum(Fraction(float(v)) for v in row) for row in t]
     assert any(Fraction(float(s)) < e for s, e in zip(sum_upper(t), exact))
+
+
+def _dot_cases(scale: float):
+    """Rows of weights w ≥ 0 and values u at ``scale`` with a threshold R: the g(R) of the ratio range's proof."""
+    w = RNG.random(size=(200, 23)) * RNG.choice([1.0, 1e-200, 1e-310], size=(200, 23))
+    u = RNG.normal(size=(200, 23)) * scale
+    R = RNG.normal(size=(200, 1)) * scale
+    return w, u, R
+
+
+@pytest.mark.parametrize("scale", [1e-250, 1.0, 1e250])
+def test_dot_upper_bounds_the_exact_sum_of_weighted_differences(scale):
+    """dot_upper(w, fl(u − R)) ≥ Σ w_i (u_i − R) computed in exact rationals (subnormal products included)."""
+    w, u, R = _dot_cases(scale)
+    bound = intervals.dot_upper(w, u - R)
+    for row in range(len(w)):
+        exact = sum(Fraction(float(a)) * (Fraction(float(b)) - Fraction(float(R[row, 0]))) for a, b in zip(w[row], u[row]))
+        assert exact <= Fraction(float(bound[row]))
+
+
+def test_dot_upper_without_its_rounding_bound_is_caught(monkeypatch):
+    """Negative control: with u = 0, no underflow term and no outward step, the float dot product falls below the
+    exact one for some rows."""
+    monkeypatch.setattr(intervals, "U", 0.0)
+    monkeypatch.setattr(intervals, "TINY", 0.0)
+    monkeypatch.setattr(intervals, "up", lambda x: np.asarray(x))
+    w, u, R = _dot_cases(1.0)
+    bound = intervals.dot_upper(w, u - R)
+    assert any(sum(Fraction(float(a)) * (Fraction(float(b)) - Fraction(float(R[row, 0]))) for a, b in zip(w[row], u[row]))
+               > Fraction(float(bound[row])) for row in range(len(w)))

@@ -43,6 +43,7 @@ from flint import arb, ctx
 from .ball import lower, upper
 
 U = 2.0 ** -53  # the unit roundoff of float64
+TINY = 2.0 ** -1074  # the smallest subnormal
 LOG2E = 1.4426950408889634  # a float near log₂ e: only chooses k
 LN2_HI = 6.93147180369123816490e-01  # ln 2 rounded to 32 significant bits
 REDUCED = 0.35  # |r| ≤ REDUCED after the reduction (checked element by element)
@@ -176,6 +177,20 @@ def sum_upper(t: np.ndarray, axis: int = -1) -> np.ndarray:
     gamma = up(2 * n * U / (1 - n * U))
     with np.errstate(invalid="ignore", over="ignore"):
         return up(np.sum(t, axis=axis) + up(gamma * np.sum(np.abs(t), axis=axis)))
+
+
+def dot_upper(w: np.ndarray, d: np.ndarray, axis: int = -1) -> np.ndarray:
+    """A float ≥ the exact Σ w_i (u_i − R) along ``axis``, given the floats w and d = fl(u − R) (the caller's
+    correctly rounded differences of floats, so |d_i − (u_i − R)| ≤ u·|d_i|): the float dot product is within
+    γ_n·Σ|w_i d_i| of Σ w_i d_i (Higham, ibid., §3.1, any order) plus n·2⁻¹⁰⁷⁴ for products that underflow, and
+    Σ|w_i|·u|d_i| covers the differences' rounding; 2γ_(n+2) times the float Σ|w_i d_i|, rounded up, covers all
+    three (as in :func:`sum_upper`)."""
+    n = w.shape[axis]
+    gamma = up(2 * (n + 2) * U / (1 - (n + 2) * U))
+    with np.errstate(invalid="ignore", over="ignore", under="ignore"):
+        products = w * d
+        slack = up(gamma * np.sum(np.abs(products), axis=axis)) + n * TINY
+        return up(np.sum(products, axis=axis) + up(slack))
 
 
 def sum_lower(t: np.ndarray, axis: int = -1) -> np.ndarray:

@@ -29,8 +29,8 @@ enter a bound. Facts that keep the enclosures tight at large λ:
   attained with w_i = b_i for u_i above the maximum R* and a_i below it (a threshold in the sorted
   values), and R bounds it iff g(R) = Σ_i max(a_i (u_i − R), b_i (u_i − R)) ≤ 0 (given Σ w_i > 0).
   We locate R* in float64 by the O(k log k) threshold scan on values scaled to [−1, 1] (a choice
-  only), and *prove* the bound by evaluating g(R) with every product rounded up and the sum's rounding bounded
-  (``verifier.intervals.sum_upper``); ``ratio_range`` does the same for one item list in ball arithmetic. The
+  only), and *prove* the bound by evaluating g(R) in floats with its rounding bounded
+  (``verifier.intervals.dot_upper``); ``ratio_range`` does the same for one item list in ball arithmetic. The
   minimum is the maximum for −u.
 * **Far means not near.** A token that is near on part of the cell and far on the rest (undecided,
   U) enters the far part only where ‖x − p_i‖ > r, i.e. ⟨x, p_i⟩ < 1 − r²/2, where its weight is
@@ -65,7 +65,7 @@ from verifier.ball import PRECISION_BITS, interval, lower, upper
 from verifier.balltree import BallTree, query_many
 from verifier.bounds import norm_ball
 from verifier.cells import FaceCell, FaceGeometry
-from verifier.intervals import Intervals, down, exp_bounds, sum_lower, sum_upper, up
+from verifier.intervals import Intervals, dot_upper, down, exp_bounds, sum_lower, up
 
 TAIL_DIGITS = 9  # the cutoff is chosen so that the tail weighs about 10^−9 relative to the best token
 GROUP_ELEMENTS = 1 << 17  # cells × tokens per vectorised pass: the arrays stay in the cache
@@ -326,8 +326,8 @@ def _ratio_max_many(A: np.ndarray, B: np.ndarray, u: np.ndarray) -> np.ndarray:
         pending = usable & np.isfinite(guess)
         for slack in SLACKS:
             R = up((guess + slack) * safe)
-            d = up(u - R[:, None])
-            g = sum_upper(np.where(d > 0, up(B * d), up(A * d)))
+            d = u - R[:, None]  # correctly rounded: the sign of u_i − R exactly, so the maximising weight is exact
+            g = dot_upper(np.where(d > 0, B, A), d)
             proved = pending & (g <= 0) & (R < ceiling)
             result = np.where(proved, R, result)
             pending &= ~proved
