@@ -12,6 +12,10 @@ floats, so bisection is exact. Geometry used by the enclosures, every number a b
   contains its corners (all of a face lies within 90° of any point of it);
 * for any p ∈ S^m with θ_p = ∠(ĉ, p), the triangle inequality of angles gives, for every x ∈ C,
   ⟨x, p⟩ ∈ [cos(min(π, θ_p + ρ)), cos(max(0, θ_p − ρ))].
+
+``FaceCell.geometry``/``enclosure`` give these for one cell in balls (arb); :class:`FaceGeometry` for many cells
+at once in rigorous float intervals (``verifier.intervals``), the cosines above written with cos θ_p = ⟨ĉ, p⟩,
+cos ρ and sin ρ alone (cos(θ ∓ ρ) = cos θ cos ρ ± sin θ sin ρ, no arccos).
 """
 from __future__ import annotations
 
