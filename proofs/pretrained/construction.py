@@ -115,6 +115,7 @@ class Affine:
     c: fmpq_mat  # W β + b_W (d_h × 1)
     A: arb_mat  # balls of A
     c_ball: arb_mat
+    ones: fmpq_mat  # W Γ 1 (d_h × 1): LayerNorm's mean term, for evaluations that do not assume the reduction
 
     @cached_property
     def A_f64(self) -> np.ndarray:
@@ -135,14 +136,15 @@ def affine(weight: np.ndarray, bias: np.ndarray, head: HeadWeights, frame: Frame
     """W u(x) + b_W = A x + c (module doc), exactly."""
     gamma = np.asarray(head.ln_gamma, dtype=np.float64)
     scaled = np.asarray(weight, np.float64) * gamma  # W Γ: a product of two float32 numbers is exact in float64
-    P = rational(scaled) * fmpq_mat(frame.B)
+    WG = rational(scaled)
+    P = WG * fmpq_mat(frame.B)
     c = rational(weight) * rational(head.ln_beta) + rational(bias)
     s = layernorm_scale(len(gamma), head.ln_eps)
     with ctx.workprec(PRECISION_BITS):
         scales = frame.scales(s)
         Pb = arb_mat(P)
         A = arb_mat([[Pb[i, j] * scales[j] for j in range(Pb.ncols())] for i in range(Pb.nrows())])
-        return Affine(P, c, A, arb_mat(c))
+        return Affine(P, c, A, arb_mat(c), WG * fmpq_mat(len(gamma), 1, [1] * len(gamma)))
 
 
 def exact_rank(query: Affine) -> int:

@@ -97,36 +97,32 @@ class R1Evaluator:
         return parts
 
     def _mp(self) -> dict:
-        """The exact inputs at the current precision, with the frame identity's matrices (cached per precision)."""
+        """The exact inputs at the current precision, with the frame identity's matrices (cached per precision): the
+        rationals W Γ B, W Γ 1, W β + b and K·(those) from ``construction.affine``, times the frame's n_j^{−1/2}."""
         dps = mpmath.mp.dps
         if dps in self._mp_cache:
             return self._mp_cache[dps]
         i, h = self.i, self.i.head
         mp_rows = lambda a: [[mpmath.mpf(float(v)) for v in row] for row in np.atleast_2d(a)]  # noqa: E731 (exact)
-        B, k = i.frame.B, i.params.dim + 1
-        E = [[mpmath.mpf(int(B[r, j])) / mpmath.sqrt(n) for j, n in enumerate(i.frame.norms2)] for r in range(B.nrows())]
-        gamma, beta = mp_rows(h.ln_gamma)[0], mp_rows(h.ln_beta)[0]
-        keys = mp_rows(i.prefix.keys)
-        maps = {}
-        for name in "QKV":
-            W, b = mp_rows(getattr(h, f"W_{name}")), mp_rows(getattr(h, f"b_{name}"))[0]
-            Wg = [[w * g for w, g in zip(row, gamma)] for row in W]
-            maps[name] = ([[mpmath.fsum(w * e[j] for w, e in zip(row, E)) for j in range(k)] for row in Wg],
-                          [mpmath.fsum(row) for row in Wg], [mpmath.fsum(w * t for w, t in zip(row, beta)) + c
-                                                             for row, c in zip(W, b)])
-        WgE, Wg1, c = maps["Q"]  # the prefix scores through the same identity: K·WgE, K·Wg1, K·c
-        scores = ([[mpmath.fsum(kr * row[j] for kr, row in zip(key, WgE)) for j in range(k)] for key in keys],
-                  [mpmath.fsum(kr * v for kr, v in zip(key, Wg1)) for key in keys],
-                  [mpmath.fsum(kr * v for kr, v in zip(key, c)) for key in keys])
+        to_mp = lambda Q: [[mpmath.mpf(int(v.p)) / int(v.q) for v in row] for row in Q.tolist()]  # noqa: E731
+        inv_roots = [1 / mpmath.sqrt(n) for n in i.frame.norms2]
+        framed = lambda Q: [[v * r for v, r in zip(row, inv_roots)] for row in to_mp(Q)]  # noqa: E731 (· n^{−1/2})
+        column = lambda Q: [row[0] for row in to_mp(Q)]  # noqa: E731
+        affines = {"Q": i.query, "K": i.key, "V": i.value}
+        maps = {name: (framed(a.P), column(a.ones), column(a.c)) for name, a in affines.items()}
+        K = rational(i.prefix.keys)
+        scores = (framed(K * i.query.P), column(K * i.query.ones), column(K * i.query.c))
+        B = i.frame.B
+        gram = B.transpose() * B
         W_O = rational(h.W_O)
         G = W_O.transpose() * W_O
+        k = len(inv_roots)
         data = {
-            "gram": [[mpmath.fsum(e[a] * e[b] for e in E) for b in range(k)] for a in range(k)],
-            "sums": [mpmath.fsum(e[j] for e in E) for j in range(k)], "D": len(E), "eps": mpmath.mpf(h.ln_eps),
-            "maps": maps, "scores": scores, "root": mpmath.sqrt(h.head_dim), "values": mp_rows(i.prefix.values),
-            "M": mp_rows(i.prefix.M), "points": mp_rows(i.points),
-            "targets": [i.params.target.mp(p) for p in mp_rows(i.points)],
-            "G": [[mpmath.mpf(int(G[r, c].p)) / int(G[r, c].q) for c in range(G.ncols())] for r in range(G.nrows())],
+            "gram": [[int(gram[a, b]) * inv_roots[a] * inv_roots[b] for b in range(k)] for a in range(k)],
+            "sums": [s * r for s, r in zip(i.frame.column_sums(), inv_roots)], "D": B.nrows(),
+            "eps": mpmath.mpf(h.ln_eps), "maps": maps, "scores": scores, "root": mpmath.sqrt(h.head_dim),
+            "values": mp_rows(i.prefix.values), "M": mp_rows(i.prefix.M), "points": mp_rows(i.points),
+            "targets": [i.params.target.mp(p) for p in mp_rows(i.points)], "G": to_mp(G),
         }
         self._mp_cache[dps] = data
         return data
