@@ -125,6 +125,10 @@ def test_grid_command_writes_table_json_and_heat_map(tmp_path, capsys):
     assert [r["cell"] for r in data["rows"]] == [{"tokens": "2", "seed": "0"}, {"tokens": "3", "seed": "0"}]
     assert data["columns"] == ["content_scale"] and data["map_fact"] == "content_scale"
     assert (tmp_path / "map.png").stat().st_size > 1000 and (tmp_path / "map.svg").exists()
+    import os
+    mask = os.umask(0)
+    os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~mask  # an ordinary file, not the temporary file's private mode
 
 
 def test_render_grid_counts_verdicts():

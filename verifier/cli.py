@@ -314,6 +314,9 @@ def write_output(path: Path, option: str, text: str) -> None:
                                          delete=False) as handle:
             temporary = Path(handle.name)
             handle.write(text)
+        from .report.build import current_umask
+
+        os.chmod(temporary, 0o666 & ~current_umask())  # NamedTemporaryFile makes it private; an output is ordinary
         os.replace(temporary, path)
     except OSError as error:
         raise InputError(f"cannot write {path}: {error.strerror or error}; choose a writable {option} path") from None

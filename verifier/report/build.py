@@ -106,7 +106,7 @@ def write_report(runs: list[InstanceRun], suite: Suite, folder: Path, command: s
                                              encoding="utf-8")
         (staging / "report.md").write_text(render_markdown(doc, folder), encoding="utf-8")
         (staging / "index.html").write_text(render_html(doc, svg), encoding="utf-8")
-        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; a report folder is an ordinary folder
+        os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp makes it private; a report folder is an ordinary folder
         if replace:  # the earlier report (cleared by the CLI before its run, but a library caller may not)
             clear_earlier_report(folder)
         os.rename(staging, folder)  # fails rather than overwrite a folder another run wrote meanwhile
@@ -116,7 +116,8 @@ def write_report(runs: list[InstanceRun], suite: Suite, folder: Path, command: s
     return folder
 
 
-def _umask() -> int:
+def current_umask() -> int:
+    """The process's umask (read by setting it and setting it back)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
