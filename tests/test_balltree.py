@@ -78,3 +78,14 @@ def test_radii_too_small_are_caught(monkeypatch):
     tree = BallTree.build([[arb(v) for v in p] for p in floats])
     missing, _ = _misplaced(tree, floats, _sphere(8, 2, 102), 0.3)
     assert missing > 0
+
+
+def test_a_leaf_test_without_its_margin_is_caught(monkeypatch):
+    """Negative control of the leaves' float test: a margin of the wrong sign (leaves left out 10% inside the reach)
+    loses points within the cut; the real margin loses none on the same queries."""
+    floats = _sphere(600, 2, 3)
+    tree = BallTree.build([[arb(v) for v in p] for p in floats])
+    queries = _sphere(8, 2, 103)
+    assert _misplaced(tree, floats, queries, 0.3)[0] == 0
+    monkeypatch.setattr(balltree, "MARGIN", -0.1)
+    assert _misplaced(tree, floats, queries, 0.3)[0] > 0

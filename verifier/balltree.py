@@ -8,11 +8,12 @@ and every number in p's balls, computed bottom-up in ball arithmetic:
 
 A query (q, cut), :func:`query_many` for many q at once in rigorous float intervals (``verifier.intervals``;
 q and the points are interval vectors), tests the leaves: a leaf (centre c, radius R) whose ball lies certainly
-beyond the cut, lower(‖q − c‖²) > upper((cut + R)²), is left out whole (by the triangle inequality
-‖q − p‖ ≥ ‖q − c‖ − R for each of its points); each point p of the other leaves is left out when
-lower(‖q − p‖²) > upper(cut²). So every point not returned is farther than the cut from every point of q.
+beyond the cut, ‖q̄ − c‖ > cut + R + ρ_q (q̄ the midpoint of q, ρ_q its radius; decided in floats with a
+proved margin, :func:`_beyond`), is left out whole (by the triangle inequality ‖q − p‖ ≥ ‖q − c‖ − R for
+each of its points); each point p of the other leaves is left out by the same test with its own midpoint
+and radius in place of (c, R). So every point not returned is farther than the cut from every point of q.
 Floats only shape the tree (median splits of the float midpoints, node centres at float means); each radius
-is ball arithmetic, each test interval arithmetic.
+is ball arithmetic, each test a float comparison whose roundings the margin is proved to cover.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ import numpy as np
 from flint import arb, ctx
 
 from .ball import PRECISION_BITS, integer_power, upper
-from .intervals import Intervals, down, up
+from .intervals import Intervals, up
 
 LEAF_SIZE = 8
 
@@ -70,12 +71,13 @@ class BallTree:
 @dataclass(frozen=True)
 class Leaves:
     """The tree's leaves as arrays: centres (exact floats), radii (floats ≥ R), members padded with −1 to LEAF_SIZE,
-    and every point as a float interval (rows of ``points``)."""
+    and every point (rows of ``points``) as a float midpoint and a radius."""
 
     centres: np.ndarray
     radii: np.ndarray
     members: np.ndarray
-    points: Intervals
+    point_mids: np.ndarray  # the points' float midpoints
+    point_radii: np.ndarray  # floats ≥ the distance from each midpoint to every number of the point's balls
 
 
 def _leaves(tree: "BallTree") -> Leaves:
@@ -93,16 +95,34 @@ def _leaves(tree: "BallTree") -> Leaves:
         lo = np.array([[-upper(-v) for v in p] for p in tree.points])
         hi = np.array([[upper(v) for v in p] for p in tree.points])
     return Leaves(np.array([node.centre_f64 for node in nodes]), np.array([upper(node.radius) for node in nodes]),
-                  members, Intervals(lo, hi))
+                  members, *_radius(Intervals(lo, hi)))
 
 
-def _squared_gap_lower(q: Intervals, c: Intervals) -> np.ndarray:
-    """A float ≤ ‖s − t‖² for every s in q and t in c (broadcast over leading axes, summed over the last)."""
-    total = None
-    for k in range(q.lo.shape[-1]):
-        d = (q[..., k] - c[..., k]).square().lo
-        total = d if total is None else down(total + d)
-    return total
+MARGIN = 2.0 ** -40  # relative margin of the float distance tests: far above the few roundings they cover
+
+
+def _radius(box: Intervals) -> tuple[np.ndarray, np.ndarray]:
+    """(m̄, ρ) per row of the interval vectors ``box``: the float midpoints and a float ρ ≥ max ‖b − m̄‖ over b in
+    the box (interval arithmetic)."""
+    mid = (box.lo + box.hi) / 2
+    half = Intervals(np.zeros_like(mid), up(np.maximum(box.hi - mid, mid - box.lo)))
+    total = half[..., 0].square()
+    for k in range(1, mid.shape[-1]):
+        total = total + half[..., k].square()
+    return mid, total.sqrt().hi
+
+
+def _beyond(mid: np.ndarray, rho: np.ndarray, centres: np.ndarray, radii: np.ndarray, cut: np.ndarray) -> np.ndarray:
+    """True where every point within ρ of m̄ is proved farther than the cut from every point within R of c (arrays
+    broadcast; vectors on the last axis): ‖m̄ − c‖ > cut + R + ρ, tested on plain floats as s·(1 − MARGIN) >
+    T·(1 + MARGIN) with s = fl Σ_k (m̄_k − c_k)² and T = fl (cut + R + ρ)² (T > 2⁻⁹⁰⁰): every operation is correctly
+    rounded, so s is within (1 + u)^(m+4) of ‖m̄ − c‖², T within (1 + u)^4 of its exact value and the two products
+    within 1 + u, all far inside the margin (absolute errors of underflowing squares, ≤ (m+1)·2⁻¹⁰⁷⁴, far below
+    MARGIN·T). Then ‖q − p‖ ≥ ‖m̄ − c‖ − ρ − R > cut (the triangle inequality)."""
+    gap = mid - centres
+    s = np.einsum("...k,...k->...", gap, gap)
+    T = (cut + radii + rho) ** 2
+    return (s * (1 - MARGIN) > T * (1 + MARGIN)) & (T > 2.0 ** -900)
 
 
 def query_many(tree: "BallTree", centres: Intervals, cuts: np.ndarray, chunk: int = 256) -> list[np.ndarray]:
@@ -114,14 +134,12 @@ def query_many(tree: "BallTree", centres: Intervals, cuts: np.ndarray, chunk: in
     for start in range(0, len(cuts), chunk):
         q = centres[start:start + chunk]
         cut = cuts[start:start + chunk]
-        reach = up(cut[:, None] + leaves.radii[None, :])
-        kept = _squared_gap_lower(Intervals(q.lo[:, None, :], q.hi[:, None, :]), Intervals.point(leaves.centres[None])) \
-            <= up(reach * reach)
-        rows, leaf = np.nonzero(kept)
+        mid, rho = _radius(q)
+        rows, leaf = np.nonzero(~_beyond(mid[:, None, :], rho[:, None], leaves.centres[None], leaves.radii[None], cut[:, None]))
         rows, index = np.repeat(rows, LEAF_SIZE), leaves.members[leaf].ravel()
         rows, index = rows[index >= 0], index[index >= 0]
-        gap = _squared_gap_lower(q[rows], leaves.points[index])
-        rows, index = rows[gap <= up(cut[rows] * cut[rows])], index[gap <= up(cut[rows] * cut[rows])]
+        near = ~_beyond(mid[rows], rho[rows], leaves.point_mids[index], leaves.point_radii[index], cut[rows])
+        rows, index = rows[near], index[near]
         order = np.lexsort((index, rows))
         rows, index = rows[order], index[order]
         out.extend(np.split(index, np.searchsorted(rows, np.arange(1, len(cut)))))
