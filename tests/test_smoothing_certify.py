@@ -1,6 +1,7 @@
 """Tests for proofs/smoothing/certify.py and the rule's balls: the prefix in ball form contains the mpmath
-construction, the enclosure with per-token biases contains 50-digit values of ‖H − f‖ on random cells (and a
-weakened one is caught), E2.sup is certified on S¹ and never certified PASS under a negative control."""
+construction, H0's enclosure with per-token biases contains 50-digit values of ‖H − f‖ on random cells (and a
+weakened one is caught), E2.sup and its split are certified on S¹, and never certified PASS under a negative control
+(the grouped enclosure the branch and bound uses is tested in test_smoothing_groups.py)."""
 from __future__ import annotations
 
 import mpmath
@@ -16,7 +17,7 @@ from proofs.smoothing.construction import E2Construction, E2Evaluator
 from proofs.smoothing.rules import rule, rule_balls
 from verifier.bounds import target_functions
 from verifier.budget import Budget
-from verifier.cells import FaceCell
+from verifier.cells import FaceCell, dyadic_face_cells
 from verifier.claims import Evidence, Verdict
 from verifier.run import run
 
@@ -62,7 +63,7 @@ def test_error_inside_enclosure_at_random_points_of_random_cells(options, cell_p
     The same check catches a weakened enclosure (the bound at the cell's centre used for the whole cell)."""
     c, evaluator, prefix, functions = _setup(**options)
     rng = np.random.default_rng(5)
-    cover = e2_certify.initial_cells(c.m, c.prefix_length)
+    cover = dyadic_face_cells(c.m, 8)
     cells = [cover[i] for i in rng.choice(len(cover), size=min(len(cover), 6), replace=False)]
     cells += [g for cell in cells[:2] for child in cell.split() for g in child.split()]
     excess_weakened = -np.inf
@@ -77,20 +78,33 @@ def test_error_inside_enclosure_at_random_points_of_random_cells(options, cell_p
     assert excess_weakened > 0  # the weakened enclosure misses the true error somewhere
 
 
-def test_e2_sup_is_certified_on_the_circle():
+CERTIFIED_BY_BALLS = ("H.lipschitz", "H.bound", "E2.budget.smoothing", "E2.V1.smoothing", "E2.budget.quadrature",
+                      "E2.V3.quadrature", "E2.budget.leakage", "E2.V3.leakage", "E2.sup")
+
+
+def test_e2_sup_and_its_split_are_certified_on_the_circle():
+    """The default instance: hypotheses (auto L, B), the split and the sup certified; f_κ is not sampled at all (the
+    split's facts hold certified upper bounds, no sampled sup); only V2, the rule, the normaliser and the framework's
+    cross-checks stay sampled."""
     result = run("smoothing", {"dim": 1, "eps": "0.2", "points": 2000})
-    sup = {c.id: c for c in result.claims}["E2.sup"]
+    claims = {c.id: c for c in result.claims}
     assert result.verdict is Verdict.PASS
-    assert sup.verdict is Verdict.PASS and sup.evidence is Evidence.CERTIFIED and sup.cells
+    assert all(claims[k].verdict is Verdict.PASS and claims[k].evidence is Evidence.CERTIFIED for k in CERTIFIED_BY_BALLS)
+    assert claims["E2.sup"].cells and claims["E2.V3.quadrature"].cells
+    assert {k for k, c in claims.items() if c.evidence is Evidence.SAMPLED} == {
+        "F.two-paths", "F.normaliser", "E2.normaliser", "E2.V2.amos", "E2.V3.rule"}
     facts = result.facts["sup_error"]
     assert facts["decided"] and facts["value"] <= facts["certified_upper"] <= 0.2
+    split = result.facts["error_split"]
+    assert all(split[p]["certified_upper"] <= split[p]["bound"] for p in ("smoothing", "quadrature"))
+    assert "sup" not in split["smoothing"] and "sup" in split["leakage"]
 
 
 def test_certification_never_passes_a_sup_above_eps():
     """Negative control below the sampled layer: the few-nodes prefix (sup error ≈ 0.5 > ε) run through the
     branch and bound alone ends undecided with an upper bound above ε, never below it."""
     c, _, _, _ = _setup(dim=1, eps="0.2", tamper="few-nodes")
-    bounded = e2_certify.certify_sup(c, Budget(cells=2000))
+    bounded = e2_certify.certify(c, e2_certify.Bounds.of(c), Budget(cells=2000)).bounded
     assert not bounded.decided and bounded.upper > 0.2
 
 
@@ -104,11 +118,21 @@ def test_tampered_sup_stays_fail_without_a_branch_and_bound(tamper):
 
 
 def test_evidence_options():
-    """--evidence sampled skips the branch and bound; auto skips it on S² (too slow) and says how to run it."""
+    """--evidence sampled skips the branch and bound (and keeps L = B = 1, sampled); auto certifies on S¹ and S²."""
     sampled = run("smoothing", {"dim": 1, "eps": "0.2", "points": 1000, "evidence": "sampled"})
-    assert {c.id: c for c in sampled.claims}["E2.sup"].evidence is Evidence.SAMPLED
+    claims = {c.id: c for c in sampled.claims}
+    assert all(claims[k].evidence is Evidence.SAMPLED for k in ("E2.sup", "E2.V3.leakage", "E2.V1.smoothing", "H.lipschitz"))
     assert "--evidence sampled" in sampled.facts["sup_error"]["not_certified"]
-    claim = {c.id: c for c in sampled.claims}["E2.sup"]
-    c, _, _, _ = _setup(dim=2, eps="0.5")
-    kept, facts = e2_certify.certified_sup(claim, c)
-    assert kept is claim and "--evidence certified" in facts["not_certified"]
+    assert sampled.parameters["lipschitz"] == 1 and "sup" in sampled.facts["error_split"]["smoothing"]
+    assert e2_certify.skip_reason(THEOREM.parameters(dim=2, eps="0.5", points=500)) is None
+
+
+@pytest.mark.parametrize("tamper", ["few-nodes", "small-kappa"])
+def test_tamper_modes_under_evidence_certified_never_pass(tamper):
+    """Negative controls in certified mode: FAIL (or INCONCLUSIVE), never a certified PASS; the budget claim the tamper
+    breaks is refuted by balls (certified FAIL), not by sampling."""
+    result = run("smoothing", {"dim": 1, "eps": "0.2", "tamper": tamper, "points": 500, "evidence": "certified"})
+    assert result.verdict in (Verdict.FAIL, Verdict.INCONCLUSIVE)
+    broken = {"few-nodes": "E2.budget.quadrature", "small-kappa": "E2.budget.smoothing"}[tamper]
+    claim = {c.id: c for c in result.claims}[broken]
+    assert (claim.verdict, claim.evidence) == (Verdict.FAIL, Evidence.CERTIFIED)

@@ -18,6 +18,8 @@ where u_err+leak is the branch and bound's bound of u_err + u_leak per cell and 
 """
 from __future__ import annotations
 
+import math
+import sys
 from dataclasses import dataclass, replace
 from typing import Optional
 
@@ -41,7 +43,10 @@ from .construction import E2Construction
 from .rules import rule_balls
 
 INITIAL_PER_EDGE = 2  # the first cover: 2 × 2^m... face cells; the grouped enclosure adapts, so the cover can be coarse
-AUTO_MAX_DIM = 2  # --evidence auto certifies on S^1 and S^2 (S^2, ε = 0.3: about 1 300 cells)
+AUTO_MAX_DIM = 2  # --evidence auto certifies on S^1 and S^2 (S^2, ε = 0.3: about 1 300 cells for E2.sup)
+ROOM_MAX_DIM = 1  # the branch and bound splits for the quadrature room only on S^1: on S^2 (ε = 0.3) the room is ε/4,
+# which takes ~16 times the cells of ε (the bound of ‖H − f‖ shrinks with the cells' radius); there the room decides
+# E2.V3.quadrature only where the cells split for ε and the leakage happen to reach it, else f_κ is sampled
 PARTS = ("error", "leakage/bound", "error+leakage")  # the branch and bound's quantities (the leakage relative to its
 # bound, which may lie far below the float range: e^{−κ(1−h²/2)} with κ in the thousands)
 
@@ -119,9 +124,14 @@ class Bounds:
 
     @property
     def quadrature_room(self) -> float:
-        """A float ≤ (quadrature bound) − L·E[ρ]: the threshold of u_err+leak (a threshold only guides the splitting)."""
+        """The threshold of u_err+leak: a float ≤ (quadrature bound) − L·E[ρ], the largest float when the room is beyond
+        the float range (an astronomical bound: any cell meets it), +inf (no splitting for it) when there is no room or
+        the bound is not finite (the claim then stays sampled). A threshold only guides the splitting."""
         with ctx.workprec(PRECISION_BITS):
-            return lower(self.quadrature.lower() - self.mean_error.upper())
+            room = self.quadrature.lower() - self.mean_error.upper()
+            if not (room.is_finite() and room > 0):
+                return math.inf
+            return lower(room) if room < arb(sys.float_info.max) else sys.float_info.max
 
 
 @dataclass(frozen=True)
@@ -168,7 +178,7 @@ def certify(construction: E2Construction, bounds: Bounds, budget: Budget) -> Cer
         with ctx.workprec(PRECISION_BITS):
             return error, (leak / leakage).upper(), total
 
-    thresholds = (float(c.params.eps), 1.0, max(bounds.quadrature_room, 0.0))
+    thresholds = (float(c.params.eps), 1.0, bounds.quadrature_room if c.m <= ROOM_MAX_DIM else math.inf)
     bounded = branch_and_bound(initial_cells(c.m), quantities, thresholds, lambda cell: cell.split(), budget)
     return Certified(bounded, bounds)
 

@@ -135,9 +135,13 @@ def quadrature_budget_claim(c: E2Construction, bounds, share: sympy.Expr) -> Cla
     h = c.rule_constants()[0]
     t = c.params.target
     kappa, lipschitz, bound = sympy.Rational(c.kappa), sympy.Rational(t.lipschitz), sympy.Rational(t.bound)
-    return claim_le_certified("E2.budget.quadrature", f"the quadrature bound at h = {float(h):.6g} is ≤ ε_q = 11ε/20",
-                              sympy.Float(decimal_text(bounds.quadrature), 20), share, Kind.PROOF_STEP,
-                              "L·h + E[(G−1)g] + E[G−1]E[Gg]/E[1/G], the means by acb.integral (python-flint)",
+    statement = f"the quadrature bound at h = {float(h):.6g} is ≤ ε_q = 11ε/20"
+    method = "L·h + E[(G−1)g] + E[G−1]E[Gg]/E[1/G], the means by acb.integral (python-flint)"
+    if not bounds.quadrature.is_finite():
+        return ClaimResult("E2.budget.quadrature", statement, Verdict.INCONCLUSIVE, Kind.PROOF_STEP, method,
+                           detail="acb.integral gave no finite enclosure of the bound", evidence=Evidence.CERTIFIED)
+    return claim_le_certified("E2.budget.quadrature", statement, sympy.Float(decimal_text(bounds.quadrature), 20), share,
+                              Kind.PROOF_STEP, method,
                               enclose=lambda bits: means.quadrature_bound_arb(c.m, kappa, h, lipschitz, bound, bits)
                               - arb_rational(share))
 

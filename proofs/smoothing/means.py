@@ -50,8 +50,10 @@ def _breakpoints(kappa: float, kinks: tuple = ()) -> list:
 
 
 def _integral(func, a, b) -> arb:
-    """∫_a^b func(θ) dθ for an entire func of acb balls (the real part of acb.integral's enclosure; a and b floats, or b = π)."""
-    return acb.integral(lambda z, _analytic: func(z), a, b).real
+    """∫_a^b func(θ) dθ for an entire func of acb balls (the real part of acb.integral's enclosure; a and b balls). The
+    absolute tolerance is 2^(−20·prec), not acb.integral's 2^(−prec): a mean such as E[1/G] can lie far below 2^(−prec)
+    (10^−449 for the few-nodes rule), and a ball around 0 would make the ratio of means NaN."""
+    return acb.integral(lambda z, _analytic: func(z), a, b, abs_tol=arb(2) ** (-20 * ctx.prec)).real
 
 
 def _integrate(func, points: list) -> arb:
