@@ -113,6 +113,14 @@ theorem = "limitation"
 name = "l1"
 
 [[instance]]
+theorem = "pretrained-head"
+name = "r1"
+dim = 1
+eps = "0.2"
+points = 2000
+evidence = "sampled"
+
+[[instance]]
 theorem = "seq2seq"
 name = "s1"
 n = 2
@@ -145,15 +153,15 @@ def test_report_of_one_small_instance_per_theorem(tmp_path, capsys):
     captured = capsys.readouterr()
     lines = captured.out.rstrip().splitlines()
     (folder,) = (tmp_path / "out").iterdir()
-    assert [line.split(":")[0] for line in lines[:-1]] == ["l1", "s1", "e1", "e2"]
+    assert [line.split(":")[0] for line in lines[:-1]] == ["l1", "r1", "s1", "e1", "e2"]
     # stderr is not a terminal here (a CI log): one progress line per finished instance, none on stdout
     assert [re.sub(r"PASS \(.*\) in [\d.]+ s$", "PASS in T s", line) for line in captured.err.splitlines()] == [
-        f"[{k}/4] {name}: PASS in T s" for k, name in enumerate(["l1", "s1", "e1", "e2"], 1)]
-    assert lines[-1].startswith("4 instances: 4 PASS, 0 FAIL, 0 INCONCLUSIVE (PASS evidence: ")
+        f"[{k}/5] {name}: PASS in T s" for k, name in enumerate(["l1", "r1", "s1", "e1", "e2"], 1)]
+    assert lines[-1].startswith("5 instances: 5 PASS, 0 FAIL, 0 INCONCLUSIVE (PASS evidence: ")
     assert lines[-1].endswith(f" -> {folder / 'index.html'}")
     data = json.loads((folder / "report.json").read_text())
     assert [t["name"] for t in data["theorems"]] == list(registry())
-    assert [[i["name"] for i in t["instances"]] for t in data["theorems"]] == [["l1"], ["s1"], ["e1"], ["e2"]]
+    assert [[i["name"] for i in t["instances"]] for t in data["theorems"]] == [["l1"], ["r1"], ["s1"], ["e1"], ["e2"]]
     assert all(i["verdict"] == "PASS" for t in data["theorems"] for i in t["instances"])
     assert re.fullmatch(r"\d{4}-\d\d-\d\d-[0-9a-f]{8}", folder.name)  # a configuration without a name
 

@@ -46,7 +46,8 @@ def test_shared_options_are_declared_once_and_a_theorem_changes_only_its_default
         for name in users:
             assert declared[name][option.name].parse is option.parse, (name, option.name)
     defaults = {name: (opts["dps"].default, opts.get("points") and opts["points"].default) for name, opts in declared.items()}
-    assert defaults == {"single-head": (30, 20_000), "smoothing": (20, 8_000), "seq2seq": (30, 2000), "limitation": (30, None)}
+    assert defaults == {"single-head": (30, 20_000), "smoothing": (20, 8_000), "seq2seq": (30, 2000), "limitation": (30, None),
+                        "pretrained-head": (30, 20_000)}
     with pytest.raises(InputError, match="--dps must be ≤ 1000"):
         read_options(theorems["smoothing"].options, {"dps": "1001", "eps": "0.2"})
 
