@@ -8,14 +8,16 @@ against its budget (docs/smoothing.md):
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import mpmath
 import sympy
+from flint import arb, ctx
 
 from verifier.attention import Head
 from verifier.claims import ClaimResult, Evidence, Kind, Verdict, claim_holds, claim_le, claim_le_certified, claim_sup_le, decimal_text
 from verifier.claims import two_paths_claim as framework_two_paths
-from verifier.ball import arb_rational, lower
+from verifier.ball import arb_rational, compile_arb, lower
 from verifier.precision import PrecisionPolicy
 
 from proofs.h0.two_paths import h0_paths
@@ -23,18 +25,24 @@ from proofs.h0.two_paths import h0_paths
 from . import formulas as F
 from . import kernel, means
 from .construction import E2Construction, E2Evaluator, E2Parameters
-from .rules import exact_area_claim_value, separation_holds
+from .rules import area_gap_arb, exact_area_claim_value, separation_holds, separation_holds_arb
+
+CERTIFIED_TOLERANCE = 1e-25  # an identity (∫ K_κ dσ = 1, Σ w_i = σ(S^m)) is certified when its ball lies within this of it
 
 
 def normaliser_claim(c: E2Construction, policy: PrecisionPolicy) -> ClaimResult:
     """∫_{S^m} K_κ(x, y) dσ(y) = 1 with C_m(κ) from Bessel functions and the integral by mpmath.quad, at both
     precisions (C_m(κ), e^κ and the integral all at the same rounded κ, so the rounding of κ cancels)."""
     low, high = policy.at_both(lambda _d: kernel.kernel_total_mp(c.m, c.kappa_mp()))
-    holds = policy.agree(low, 1) and policy.agree(high, 1)
+    ball = means.kernel_total_arb(c.m, sympy.Rational(c.kappa))
+    proved = bool(abs(ball - 1) < CERTIFIED_TOLERANCE)
+    holds = policy.agree(low, 1) and policy.agree(high, 1) and proved
     return claim_holds(
         "E2.normaliser", f"∫ K_κ dσ = 1 on S^{c.m} with C_m(κ) = κ^((m−1)/2)/((2π)^((m+1)/2) I_((m−1)/2)(κ)), κ = {float(c.kappa):.6g}",
-        holds, Kind.PROOF_STEP, f"mpmath.quad in the angle from x at {policy.dps} and {policy.verify_dps} digits",
-        detail="" if holds else f"integral {mpmath.nstr(high, 20)}", value=float(high), bound=1.0, evidence=Evidence.SAMPLED,
+        holds, Kind.PROOF_STEP, f"mpmath.quad in the angle from x at {policy.dps} and {policy.verify_dps} digits; certified: "
+        f"the integral by acb.integral and C_m(κ) by arb Bessel functions, |ball − 1| < {CERTIFIED_TOLERANCE:g}",
+        detail="" if holds else f"integral {mpmath.nstr(high, 20)} (mpmath), {ball.str(20)} (arb)", value=float(high),
+        bound=1.0, evidence=Evidence.CERTIFIED if holds else Evidence.SAMPLED,
     )
 
 
@@ -72,18 +80,41 @@ def amos_claim(policy: PrecisionPolicy) -> ClaimResult:
     )
 
 
+def amos_instance_claim(c: E2Construction, grid: ClaimResult) -> ClaimResult:
+    """V2 where the proof uses it, ν = (m−1)/2 at this κ: κ/(ν + 1 + √(κ² + (ν+1)²)) ≤ I_(ν+1)(κ)/I_ν(κ), decided by arb
+    balls (certified); the grid claim ``grid`` (:func:`amos_claim`, sampled) is kept when it FAILs (the lemma is then
+    refuted somewhere) and otherwise quoted in the detail."""
+    if grid.verdict is Verdict.FAIL:
+        return grid
+    order, kappa = sympy.Rational(c.m - 1, 2), sympy.Rational(c.kappa)
+    amos = compile_arb(F.AMOS_RATIO.subs(F.nu, order), (F.kappa,))
+    bessel = F.RESULTANT.subs({F.m: c.m, F.kappa: kappa})
+
+    def enclose(bits: int):
+        with ctx.workprec(bits):
+            return amos([arb_rational(kappa)]) - kernel.resultant_arb(c.m, kappa, bits)
+
+    claim = claim_le_certified("E2.V2.amos", f"V2 at ν = (m−1)/2 = {order}, κ = {float(kappa):.6g}: "
+                               "κ/(ν + 1 + √(κ² + (ν+1)²)) ≤ I_(ν+1)(κ)/I_ν(κ)", F.AMOS_RATIO.subs({F.nu: order, F.kappa: kappa}),
+                               bessel, Kind.PROOF_STEP, "Bessel functions I_ν(κ) in python-flint arb", enclose=enclose)
+    return replace(claim, detail="; ".join(filter(None, (claim.detail, f"the lemma on its grid (sampled): {grid.detail}"))))
+
+
 def rule_claim(c: E2Construction, policy: PrecisionPolicy) -> ClaimResult:
     """The rule is a partition with exact cell areas: Σ w_i = σ(S^m) (and, for Gauss–Legendre, the
     separation c_(j−1) < z_j < c_j that makes the bands cells of their nodes)."""
     low, high = policy.at_both(lambda _d: exact_area_claim_value(c.rule))
-    separated = separation_holds(c.size) if (c.rule.name, c.m) == ("gauss", 2) else True
-    holds = policy.agree(low, 0) and policy.agree(high, 0) and separated
+    gauss2 = (c.rule.name, c.m) == ("gauss", 2)
+    separated = separation_holds(c.size) and separation_holds_arb(c.size) if gauss2 else True
+    proved = bool(abs(area_gap_arb(c.rule.name, c.m, c.size)) < CERTIFIED_TOLERANCE)
+    holds = policy.agree(low, 0) and policy.agree(high, 0) and separated and proved
     return claim_holds(
         "E2.V3.rule", f"the {c.rule.name} rule ({c.prefix_length} points) partitions S^{c.m} into cells of exact area w_i "
         "(h, the largest ‖y − p_i‖ on cell i, from the cell geometry)", holds, Kind.PROOF_STEP,
-        f"Σ w_i − σ(S^{c.m}) = {mpmath.nstr(high, 3)} at {policy.verify_dps} digits"
-        + ("; Chebyshev–Markov–Stieltjes separation of the Gauss–Legendre nodes checked" if c.rule.name == "gauss" and c.m == 2 else ""),
-        evidence=Evidence.SAMPLED,
+        f"Σ w_i − σ(S^{c.m}) = {mpmath.nstr(high, 3)} at {policy.verify_dps} digits; certified: |Σ w_i − σ(S^{c.m})| < "
+        f"{CERTIFIED_TOLERANCE:g} for the rule's arb balls (rules.rule_balls)"
+        + ("; Chebyshev–Markov–Stieltjes separation of the Gauss–Legendre nodes proved in arb balls" if gauss2 else ""),
+        evidence=Evidence.CERTIFIED if holds else Evidence.SAMPLED,
     )
 
 

@@ -27,6 +27,7 @@ from flint import acb, arb, ctx
 from verifier.ball import arb_rational
 
 from . import formulas as F
+from . import kernel
 
 KINK_HALF_WIDTH = 1e-12  # half the width of the piece around g's kink enclosed without acb.integral
 
@@ -60,6 +61,15 @@ def _integrate(func, points: list) -> arb:
     """∫_0^π func over the pieces between ``points`` (floats, first 0) and π."""
     ends = [arb(p) for p in points] + [arb.pi()]
     return sum((_integral(func, a, b) for a, b in zip(ends, ends[1:])), arb(0))
+
+
+def kernel_total_arb(m: int, kappa: sympy.Rational, bits: int = 128) -> arb:
+    """∫_{S^m} K_κ(x, y) dσ(y) = C_m(κ)·e^κ·∫ e^{κ(cos θ − 1)} sin^(m−1)θ dθ du as a ball (θ ∈ (−π, π] on S^1: twice the
+    integral over [0, π]; on S^2 u runs over a circle of length 2π), C_m(κ) from arb Bessel functions (should be 1)."""
+    with ctx.workprec(bits):
+        k = arb_rational(kappa)
+        radial = _integrate(lambda z: _density(z, m, k), _breakpoints(float(kappa)))
+        return kernel.normaliser_arb(m, kappa, bits) * k.exp() * radial * (2 if m == 1 else 2 * arb.pi())
 
 
 def mean_chord_arb(m: int, kappa: sympy.Rational, bits: int = 128) -> arb:

@@ -256,6 +256,23 @@ def _gauss_product_arb(n: int) -> tuple[arb, arb]:
     return h, w_min
 
 
+def area_gap_arb(name: str, m: int, size: int) -> arb:
+    """Σ w_i − σ(S^m) as a ball, from ``rule_balls``' weights (σ(S^1) = 2π, σ(S^2) = 4π)."""
+    _, weights = rule_balls(name, m, size)
+    with ctx.workprec(CONSTANTS_BITS):
+        return functools.reduce(arb.__add__, weights, arb(0)) - (2 if m == 1 else 4) * arb.pi()
+
+
+def separation_holds_arb(n: int) -> bool:
+    """c_(j−1) < z_j < c_j for every j, proved in balls (the nodes and weights of ``arb.legendre_p_root``)."""
+    with ctx.workprec(CONSTANTS_BITS):
+        z, omega = _legendre_arb(n)
+        edges = [arb(-1)]
+        for w in omega:
+            edges.append(edges[-1] + w)
+        return all(edges[j] < z[j] < edges[j + 1] for j in range(n))
+
+
 def exact_area_claim_value(rule_: QuadratureRule) -> mpmath.mpf:
     """|Σ w_i − σ(S^m)| at the current precision (σ(S^1) = 2π, σ(S^2) = 4π): the cells tile the sphere."""
     _, weights, _ = rule_.at_precision()

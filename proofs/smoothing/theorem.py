@@ -153,7 +153,7 @@ class Smoothing(TheoremBase):
 
         from . import formulas as F
         from . import certify
-        from .claims import amos_claim, normaliser_agreement_claim, normaliser_claim, rule_claim, split_claims, two_paths_claim
+        from .claims import amos_claim, amos_instance_claim, normaliser_agreement_claim, normaliser_claim, rule_claim, split_claims, two_paths_claim
         from .construction import E2Construction, E2Evaluator
 
         m, tol, policy = params.dim, params.policy.tolerance, params.policy
@@ -175,7 +175,7 @@ class Smoothing(TheoremBase):
             two_paths_claim(evaluator, head, sups, params),
             normaliser_agreement_claim(c, policy),
             normaliser_claim(c, policy),
-            amos_claim(policy),
+            amos_instance_claim(c, amos_claim(policy)),
             F.kappa_claim(),
             rule_claim(c, policy),
             *split,
