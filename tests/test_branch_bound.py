@@ -1,7 +1,10 @@
 """Branch and bound: decided by cells alone; the wall-clock guard only stops runaway work, and says so."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+import pytest
 
 from verifier.branch_bound import branch_and_bound
 from verifier.budget import CLOCK_STOP, Budget
@@ -65,3 +68,15 @@ def test_an_arb_bound_below_the_float_range_is_kept_exactly():
     assert certified.evidence is Evidence.CERTIFIED and certified.value_text == "1.0e-1229"
     assert _bound(1.0, Budget(100)).text() is None
     assert combine(claim, _bound(1.0, Budget(100)), 1.0, "q", "").value_text is None  # never the sampled value's text
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_a_cell_without_a_finite_bound_is_split_not_stuck(many):
+    """A bound of +inf (the enclosure failed there) scores +inf: the cell is split like any other, one at a time or in
+    rounds (a round's cut max(1, s_worst/2) is then +inf, and the worst cell is split regardless)."""
+    def bounds(cell):
+        return (math.inf if cell.lo < 0.5 <= cell.hi and cell.hi - cell.lo > 1 / 64 else cell.hi - cell.lo,)
+
+    out = branch_and_bound([Interval(0.0, 1.0)], bounds, (1 / 32,), lambda c: c.split(), Budget(cells=1000),
+                           many=(lambda cells: [bounds(c) for c in cells]) if many else None)
+    assert out.decided and out.upper <= 1 / 32

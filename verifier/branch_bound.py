@@ -91,12 +91,10 @@ def branch_and_bound(initial: Sequence[Cell], bounds: Callable[[Cell], Sequence[
         if time.perf_counter() - start > budget.max_seconds:
             clock = True
             break
-        children: list = []
         cut = max(1.0, -heap[0][0] / 2)  # this round: the cells at least half as far above their thresholds as the worst
-        while heap and -heap[0][0] > cut and evaluated + len(children) < budget.cells:
+        children = list(split(heapq.heappop(heap)[3]))  # the worst always (its score may be +inf)
+        while many is not None and heap and -heap[0][0] > cut and evaluated + len(children) < budget.cells:
             children.extend(split(heapq.heappop(heap)[3]))
-            if many is None:
-                break
         push(children)
     uppers = tuple(max((entry[2][j] for entry in heap), default=-math.inf) for j in range(len(thresholds)))
     texts = tuple(_largest_text([entry[4][j] for entry in heap]) for j in range(len(thresholds)))
