@@ -88,7 +88,8 @@ def main() -> None:
              "Each size tried is decided by the theorem's sup claim alone (E1.step5.sup, E2.sup), certified where the "
              "evidence says so; a sup error is then the certified upper bound that decided it (else the sampled sup). "
              "The smallest N proved is then checked in full: below the constructed N the proof's intermediate budgets "
-             "(covering, near/far, the split) fail while the sup claim holds, so that check is usually FAIL.", ""]
+             "(covering, near/far, the split) fail while the sup claim holds, so that check is usually FAIL. A row whose "
+             "full-check column is '—' comes from a sweep made before that (each size decided by the whole check).", ""]
     for m in (1, 2):
         sweeps = load(m)
         if not sweeps:
