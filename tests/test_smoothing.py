@@ -30,11 +30,19 @@ def test_m1_passes_every_claim_with_the_split(honest_m1):
             "E2.budget", "E2.sup"} <= set(claims)
     split = result.facts["error_split"]
     assert set(split) == {"smoothing", "quadrature", "leakage"}
-    assert all(0 <= part["sup"] <= part["bound"] for part in split.values())
-    # the parts bound the whole: the sampled sup ‖H − f‖ ≤ Σ sup of the parts (E2.sup's value is now the certified bound)
-    assert result.facts["sup_error"]["value"] <= sum(p["sup"] for p in split.values()) * (1 + 1e-9)
+    assert all(0 <= part["certified_upper"] <= part["bound"] for part in split.values())
+    # the parts bound the whole: the sampled sup ‖H − f‖ ≤ Σ certified uppers of the parts
+    assert result.facts["sup_error"]["value"] <= sum(p["certified_upper"] for p in split.values())
     assert result.facts["sup_error"]["value"] <= claims["E2.sup"].value == result.facts["sup_error"]["certified_upper"]
     assert result.facts["rule"] == "gauss" and result.facts["prefix_length"] == result.facts["rule_size"]
+
+
+def test_m1_sampled_split_bounds_the_whole():
+    """Under --evidence sampled f_κ is sampled: each part's sampled sup is within its bound, and they bound the whole."""
+    result = run("smoothing", {"dim": 1, "eps": "0.2", "evidence": "sampled", **FAST})
+    split = result.facts["error_split"]
+    assert result.verdict is Verdict.PASS and all(0 <= part["sup"] <= part["bound"] for part in split.values())
+    assert result.facts["sup_error"]["value"] <= sum(p["sup"] for p in split.values()) * (1 + 1e-9)
 
 
 def test_m1_second_eps_and_the_partition_rule():
@@ -61,7 +69,8 @@ def test_cli_json_shape(tmp_path, capsys):
     data = json.loads(path.read_text())
     assert {"theorem", "verdict", "evidence", "parameters", "kappa", "rule", "prefix_length", "error_split", "sup_error",
             "claims", "environment", "wall_time_s", "command"} <= set(data)
-    assert data["evidence"] == "sampled" and data["parameters"]["size_source"] == "quadrature bound"
+    assert data["evidence"] == "certified" and data["parameters"]["size_source"] == "quadrature bound"
+    assert data["parameters"]["lipschitz"] > 1  # --lipschitz auto: a certified bound just above the attained L = 1
 
 
 @pytest.mark.parametrize("options, message", [

@@ -148,3 +148,36 @@ def test_rule_constant_balls_contain_the_mpmath_values(name, m, size):
         _, weights, h_mp = R.rule(name, m, size).at_precision()
         for ball, value in ((h, h_mp), (w_min, min(weights))):
             assert K.arb_consistent(ball, value, 30)
+
+
+def test_v2_at_the_instance_is_certified_and_can_fail(monkeypatch):
+    """E2.V2.amos at the instance's (ν, κ) is decided by arb balls (certified); with the Bessel ratio of the next order
+    (smaller than the true one) it FAILs, certified; a FAIL of the grid claim is kept."""
+    from proofs.smoothing import THEOREM
+    from proofs.smoothing.claims import amos_instance_claim
+    from proofs.smoothing.construction import E2Construction
+    from verifier.claims import Evidence
+
+    c = E2Construction(THEOREM.parameters(dim=2, eps="0.3", points=500))
+    grid = amos_claim(PrecisionPolicy(dps=20))
+    claim = amos_instance_claim(c, grid)
+    assert (claim.verdict, claim.evidence) == (Verdict.PASS, Evidence.CERTIFIED) and "grid" in claim.detail
+    true_ratio = K.resultant_arb
+    monkeypatch.setattr(K, "resultant_arb", lambda m, kappa, bits: true_ratio(m + 2, kappa, bits))
+    assert (amos_instance_claim(c, grid).verdict, amos_instance_claim(c, grid).evidence) == (Verdict.FAIL, Evidence.CERTIFIED)
+    failed = grid.__class__(**{**grid.__dict__, "verdict": Verdict.FAIL})
+    assert amos_instance_claim(c, failed) is failed
+
+
+@pytest.mark.parametrize("name, m, size", [("gauss", 1, 17), ("gauss", 2, 9), ("partition", 1, 5), ("partition", 2, 4)])
+def test_rule_areas_and_separation_in_balls(name, m, size):
+    """Σ w_i − σ(S^m) in balls lies within 10⁻²⁵ of 0; a rule missing its last cell does not (control); Gauss–Legendre
+    separation holds in balls."""
+    from flint import arb
+
+    gap = R.area_gap_arb(name, m, size)
+    assert abs(gap) < 1e-25
+    _, weights = R.rule_balls(name, m, size)
+    assert not abs(gap - weights[-1]) < 1e-25
+    if name == "gauss" and m == 2:
+        assert R.separation_holds_arb(size) and isinstance(gap, arb)

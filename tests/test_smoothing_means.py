@@ -63,3 +63,15 @@ def test_mean_chord_contains_50_digit_values(m, kappa):
     with ctx.workprec(128):  # Jensen: E[ρ] < √E[ρ²], strictly for a non-degenerate kernel
         second = (2 * (1 - (arb(k.p) / k.q).bessel_i(arb(m + 1) / 2) / (arb(k.p) / k.q).bessel_i(arb(m - 1) / 2)))
     assert not second.overlaps(expected) and got < second.sqrt()
+
+
+@pytest.mark.parametrize("m, kappa", [(1, "3"), (1, "1249"), (2, "5/2"), (2, "208"), (2, "20000")])
+def test_kernel_total_is_one_in_balls(m, kappa):
+    """∫ K_κ dσ = 1: the ball (acb.integral × arb Bessel C_m(κ)) contains 1 and is narrower than 10⁻²⁵; with the
+    normaliser of the other dimension (a wrong C_m) the ball excludes 1 (the check can fail)."""
+    k = sympy.Rational(kappa)
+    total = means.kernel_total_arb(m, k)
+    assert total.overlaps(arb(1)) and total.rad() < 1e-25
+    with ctx.workprec(128):
+        wrong = total / means.kernel.normaliser_arb(m, k) * means.kernel.normaliser_arb(3 - m, k)
+    assert not wrong.overlaps(arb(1))
