@@ -189,7 +189,7 @@ def test_the_base_names_every_required_method_it_lacks():
 
 def test_the_protocol_declares_every_hook_the_base_defaults():
     hooks = ("name", "statement", "realises", "options", "sizing", "fact_labels", "parameters", "hypotheses", "check",
-             "default_instances", "quick_instances", "report_formulas", "report_figures")
+             "decide", "default_instances", "quick_instances", "report_formulas", "report_figures")
     declared = set(Theorem.__annotations__) | {k for k in vars(Theorem) if not k.startswith("_")}
     assert set(hooks) <= declared
     for hook in hooks:
