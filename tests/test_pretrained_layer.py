@@ -101,7 +101,6 @@ def test_a_dominant_prefix_key_takes_the_head():
                          t[p + "output.dense.weight"], t[p + "output.dense.bias"], t["embeddings.LayerNorm.weight"],
                          t["embeddings.LayerNorm.bias"], 1e-12)
     r = np.random.default_rng(0).standard_normal((4, 16))
-    plain = self_attention(layer, r)
     q = plain_queries(layer, r, 1)
     key = 1e4 * np.linalg.lstsq(q, np.ones(len(q)), rcond=None)[0]  # ⟨q_t, key⟩ = 10⁴ for every token t
     value = np.arange(8.0)

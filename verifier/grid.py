@@ -195,22 +195,15 @@ def run_grid(theorem_name: str, options: Mapping[str, Any], axes: Mapping[str, S
     """Check every cell on Dask (``scheduler`` address, else a LocalCluster of ``workers`` processes), rows in cell
     order. Ctrl-C cancels the outstanding cells and returns the rows finished so far (``complete`` false). Progress on
     stderr (:mod:`verifier.progress`): a live bar on a terminal, else one line per finished cell."""
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import as_completed
 
     from .progress import Progress
-    from .sweep import connect
+    from .sweep import open_client
 
     start = time.perf_counter()
     check_grid_options(theorem_name, options, axes)
     grid = cells(axes)
-    if scheduler:
-        client, cluster, where = connect(scheduler), None, f"scheduler {scheduler}"
-    else:
-        import logging
-
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                               silence_logs=logging.ERROR)
-        client, where = Client(cluster), f"LocalCluster of {workers} worker(s)"
+    client, cluster, where = open_client(workers, scheduler)
     found: dict[int, dict] = {}
     times: dict[str, float] = {}
     complete = False

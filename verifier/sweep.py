@@ -289,26 +289,33 @@ def connect(scheduler: str):
                          "on a local cluster of --workers processes") from None
 
 
+def open_client(workers: int, scheduler: Optional[str]):
+    """(client, cluster, where): a client of the scheduler at ``scheduler`` (:func:`connect`; cluster None), else of a
+    new in-process LocalCluster of ``workers`` single-threaded worker processes; ``where`` says which, for the log."""
+    if scheduler:
+        return connect(scheduler), None, f"scheduler {scheduler}"
+    import logging
+
+    from dask.distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                           silence_logs=logging.ERROR)
+    return Client(cluster), cluster, f"LocalCluster of {workers} worker(s)"
+
+
 def run_sweep(theorem_name: str, options: Mapping[str, Any], eps: Sequence[str], workers: int = 1,
               scheduler: Optional[str] = None, progress: bool = True, command: Optional[str] = None) -> SweepResult:
     """Run the rows on Dask (``scheduler`` address, else a LocalCluster of ``workers`` processes).
 
     Ctrl-C cancels the outstanding futures and returns the rows finished so far (``complete`` false). Progress
     (``progress``) on stderr: a live bar on a terminal, else one line per finished row (:mod:`verifier.progress`)."""
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import as_completed
 
     from .progress import Progress
 
     start = time.perf_counter()
     dim, sizing = check_sweep_options(theorem_name, options, eps)
-    if scheduler:
-        client, cluster, where = connect(scheduler), None, f"scheduler {scheduler}"
-    else:
-        import logging
-
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                               silence_logs=logging.ERROR)
-        client, where = Client(cluster), f"LocalCluster of {workers} worker(s)"
+    client, cluster, where = open_client(workers, scheduler)
     rows: dict[str, dict] = {}
     times: dict[str, float] = {}
     futures = [client.submit(sweep_row, theorem_name, dict(options), e, key=f"sweep-{theorem_name}-{e}-{time.time_ns()}",

@@ -32,7 +32,7 @@ from verifier.branch_bound import Bounded, branch_and_bound
 from verifier.budget import Budget
 from verifier.cells import dyadic_face_cells
 from verifier.certify import combine
-from verifier.claims import ClaimResult, Evidence, Kind, Verdict, claim_le_certified, decimal_text
+from verifier.claims import ClaimResult, Kind, Verdict, claim_le_certified, decimal_text
 from verifier.targets import Target
 
 from proofs.h0.enclosure import PrefixBalls

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import mpmath
 import sympy
-from flint import arb, ctx
+from flint import ctx
 
 from verifier.attention import Head
 from verifier.claims import ClaimResult, Evidence, Kind, Verdict, claim_holds, claim_le, claim_le_certified, claim_sup_le, decimal_text
