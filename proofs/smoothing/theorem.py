@@ -114,25 +114,33 @@ class Smoothing(TheoremBase):
         f = Target.parse(target, dim, 1 if lipschitz == AUTO else lipschitz, 1 if bound == AUTO else bound)
         if o["evidence"] == "certified" and (reason := why_not_certifiable(f)):
             raise InputError(f"--evidence certified: {reason}; use --evidence auto")
+
+        def sized(f: Target, proved: dict) -> E2Parameters:
+            """The parameters for target f, with the rule size and N derived and checked against the budgets."""
+            check_eps_range("E2", eps, f.lipschitz)
+            params = E2Parameters(dim, eps, f, o["context"], o["seed"], policy, o["points"], o["rule"], o["size"] or 0,
+                                  "given" if o["size"] else "quadrature bound", o["tamper"], o["evidence"], budget, proved)
+            if o["tamper"] == "few-nodes" or not o["size"]:
+                source = "few-nodes tamper" if o["tamper"] == "few-nodes" else "quadrature bound"
+                params = replace(params, size=smallest_rule_size(params), size_source=source)
+            if params.size < minimal_size(o["rule"], dim):
+                raise InputError(f"the {o['rule']} rule on S^{dim} needs --size ≥ {minimal_size(o['rule'], dim)}")
+            N = rule_prefix_length(o["rule"], dim, params.size)
+            if N > o["max_prefix"]:
+                raise InputError(f"the {o['rule']} rule needs {N} points for m = {dim}, ε = {eps} (over --max-prefix "
+                                 f"{o['max_prefix']}); use a larger --eps or raise --max-prefix")
+            check_budget(cost_estimate(dim, N, o["context"], o["points"]), float(o["max_seconds"]),
+                         float(o["max_memory"]), "use fewer --points or a larger --eps")
+            return params
+
+        params = sized(f, {})  # with the stated constants (1 for auto): refused here before any sampling below
         proved = {}
         for name, value in (("lipschitz", lipschitz), ("bound", bound)):
             if value == AUTO:
                 auto = automatic_value(f, name, policy, o["seed"], o["points"], budget)
                 f, proved[f"H.{name}"] = replace(f, **{name: auto.value}), auto.proof
-        check_eps_range("E2", eps, f.lipschitz)
-        params = E2Parameters(dim, eps, f, o["context"], o["seed"], policy, o["points"], o["rule"], o["size"] or 0,
-                              "given" if o["size"] else "quadrature bound", o["tamper"], o["evidence"], budget, proved)
-        if o["tamper"] == "few-nodes" or not o["size"]:
-            source = "few-nodes tamper" if o["tamper"] == "few-nodes" else "quadrature bound"
-            params = replace(params, size=smallest_rule_size(params), size_source=source)
-        if params.size < minimal_size(o["rule"], dim):
-            raise InputError(f"the {o['rule']} rule on S^{dim} needs --size ≥ {minimal_size(o['rule'], dim)}")
-        N = rule_prefix_length(o["rule"], dim, params.size)
-        if N > o["max_prefix"]:
-            raise InputError(f"the {o['rule']} rule needs {N} points for m = {dim}, ε = {eps} (over --max-prefix "
-                             f"{o['max_prefix']}); use a larger --eps or raise --max-prefix")
-        check_budget(cost_estimate(dim, N, o["context"], o["points"]), float(o["max_seconds"]), float(o["max_memory"]),
-                     "use fewer --points or a larger --eps")
+        if proved:
+            params = sized(f, proved)
         return params
 
     def hypotheses(self, params: E2Parameters) -> list[ClaimResult]:
