@@ -135,6 +135,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_INTERNAL
 
 
+def add_dask_flags(parser: argparse.ArgumentParser, item: str) -> None:
+    """The flags of a command that runs on Dask: --workers or --scheduler, and --no-progress (one line per ``item``)."""
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", help="LocalCluster worker processes; default: the number of cores")
+    where.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    parser.add_argument("--no-progress", action="store_true",
+                        help=f"no progress on stderr (a bar on a terminal, else a line per {item})")
+
+
 def sweep_parser(theorem: Theorem) -> argparse.ArgumentParser:
     """The flags of ``verifier sweep THEOREM``: the theorem's declared options (but ε, a list here, and the
     size option, which the sweep bisects) and the sweep's own."""
@@ -150,11 +159,7 @@ def sweep_parser(theorem: Theorem) -> argparse.ArgumentParser:
             parser.add_argument(option.flag, dest=option.name, required=option.required, help=option.usage)
     parser.add_argument("--json", type=Path, help="write the sweep as JSON to this path")
     parser.add_argument("--plot", type=Path, help="write the log-log plot to PATH.png and PATH.svg")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--workers", help="LocalCluster worker processes; default: the number of cores")
-    where.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
-    parser.add_argument("--no-progress", action="store_true", help="no progress on stderr (a bar on a terminal, else a "
-                                                                   "line per row)")
+    add_dask_flags(parser, "row")
     return parser
 
 
@@ -223,11 +228,7 @@ def grid_parser(theorem: Theorem) -> argparse.ArgumentParser:
                                                         "first column")
     parser.add_argument("--json", type=Path, help="write the grid as JSON to this path (a report reads it: grids = [...])")
     parser.add_argument("--plot", type=Path, help="write the heat map (two varied options) to PATH.png and PATH.svg")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--workers", help="LocalCluster worker processes; default: the number of cores")
-    where.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
-    parser.add_argument("--no-progress", action="store_true", help="no progress on stderr (a bar on a terminal, else a "
-                                                                   "line per cell)")
+    add_dask_flags(parser, "cell")
     return parser
 
 
