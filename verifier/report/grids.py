@@ -12,11 +12,9 @@ to do, raised when the configuration is read, before any computation.
 """
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Mapping
 
 import jsonschema
 
@@ -24,25 +22,13 @@ from ..claims import Verdict
 from ..errors import InputError
 from ..grid import heat_map, row_verdict
 from ..inputs import clip, read_small_file
+from .sweeps import ResultFile
 from ..theorem import get, registry
 
 MAX_BYTES = 20_000_000  # a grid of 72 cells is ~0.3 MB; anything past this is not one
 
 
-@dataclass(frozen=True)
-class GridFile:
-    """One grid shown in a report: its name (the file's stem), the path as configured, and its data."""
-
-    name: str
-    source: str
-    data: Mapping[str, Any]
-
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(json.dumps(self.data, sort_keys=True).encode()).hexdigest()[:12]
-
-
-def read_grid(path: Path, source: str, where: str) -> GridFile:
+def read_grid(path: Path, source: str, where: str) -> ResultFile:
     """The grid JSON at ``path`` (configured as ``source`` at ``where``, 'FILE:LINE'), checked whole: its size before it
     is read, its kind, theorem and completeness, then its record against report.schema.json, then its figure drawn (so
     nothing about it can fail after the suite has run)."""
@@ -62,7 +48,7 @@ def read_grid(path: Path, source: str, where: str) -> GridFile:
                          f"(known: {', '.join(registry())})")
     if data.get("complete") is not True or not data.get("rows"):
         raise InputError(f"{where}: grid file {source} is an interrupted grid (complete: false); rerun the grid")
-    grid = GridFile(Path(source).stem, source, data)
+    grid = ResultFile(Path(source).stem, source, data)
     _check_drawable(grid, where)
     return grid
 
@@ -71,7 +57,7 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a finite number")
 
 
-def _check_drawable(grid: GridFile, where: str) -> None:
+def _check_drawable(grid: ResultFile, where: str) -> None:
     """The report's record of ``grid`` valid against report.schema.json, and its heat map (if any) drawn once."""
     from .plots import to_svg
     from .schema import schema
@@ -105,7 +91,7 @@ def column_label(labels: Mapping[str, str], fact: str) -> str:
     return f"{labels.get(head, head)}: {labels.get(fact, key)}"
 
 
-def grid_record(grid: GridFile) -> dict:
+def grid_record(grid: ResultFile) -> dict:
     """What report.json holds of a grid: where it came from, its axes, columns (with the theorem's labels) and rows
     (each cell's values, verdict, evidence, the reason a cell was not built, and its facts of the columns and the
     map), the verdict counts and the heat map's file (None for other than two varied options)."""

@@ -32,8 +32,8 @@ from ..errors import InputError
 from ..inputs import clip, integer, read_small_file, text
 from ..options import read_options
 from ..theorem import Theorem, get, registry
-from .grids import GridFile, read_grid
-from .sweeps import SweepFile, read_sweep
+from .grids import read_grid
+from .sweeps import ResultFile, read_sweep
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -65,8 +65,8 @@ class Suite:
     entries: tuple[SuiteEntry, ...]
     source: str
     name: Optional[str] = None
-    sweeps: tuple[SweepFile, ...] = ()
-    grids: tuple[GridFile, ...] = ()
+    sweeps: tuple[ResultFile, ...] = ()
+    grids: tuple[ResultFile, ...] = ()
 
     @property
     def digest(self) -> str:

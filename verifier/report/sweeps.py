@@ -33,8 +33,9 @@ MAX_BYTES = 10_000_000  # a sweep of a hundred ε is ~0.5 MB; anything past this
 
 
 @dataclass(frozen=True)
-class SweepFile:
-    """One sweep shown in a report: its name (the file's stem), the path as configured, and its data."""
+class ResultFile:
+    """One stored result shown in a report (a `verifier sweep` or `verifier grid` JSON): its name (the file's stem),
+    the path as configured, and its data."""
 
     name: str
     source: str
@@ -45,7 +46,7 @@ class SweepFile:
         return hashlib.sha256(json.dumps(self.data, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def read_sweep(path: Path, source: str, where: str) -> SweepFile:
+def read_sweep(path: Path, source: str, where: str) -> ResultFile:
     """The sweep JSON at ``path`` (configured as ``source`` at ``where``, 'FILE:LINE'), checked whole: its size before
     it is read, then its structure against report.schema.json's sweep, then its figure drawn (so nothing about it
     can fail after the suite has run)."""
@@ -65,7 +66,7 @@ def read_sweep(path: Path, source: str, where: str) -> SweepFile:
     bad = [k for k in ROW_KEYS if any(k not in row for row in data["rows"])]
     if bad:
         raise InputError(f"{where}: sweep file {source}: rows lack {', '.join(bad)}; rerun the sweep with this version")
-    sweep = SweepFile(Path(source).stem, source, data)
+    sweep = ResultFile(Path(source).stem, source, data)
     _check_drawable(sweep, where)
     return sweep
 
@@ -88,7 +89,7 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a finite number")
 
 
-def _check_drawable(sweep: SweepFile, where: str) -> None:
+def _check_drawable(sweep: ResultFile, where: str) -> None:
     """The report's record of ``sweep`` valid against report.schema.json, and its figure drawn once."""
     from .plots import to_svg
     from .schema import schema
@@ -107,7 +108,7 @@ def _check_drawable(sweep: SweepFile, where: str) -> None:
                          "to write it again") from None
 
 
-def sweep_record(sweep: SweepFile) -> dict:
+def sweep_record(sweep: ResultFile) -> dict:
     """What report.json holds of a sweep: where it came from, its rows and fits (plain numbers)."""
     data = sweep.data
     return {
