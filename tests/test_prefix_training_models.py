@@ -70,3 +70,20 @@ def test_bad_shapes_are_refused():
         FreePrefix(np.array([[np.inf, 0.0]]), np.zeros(1), np.zeros((1, 1)))
     with pytest.raises(InputError, match="units"):
         TanhNetwork(np.zeros((2, 2)), np.zeros(2), np.zeros((3, 1)), np.zeros(1))
+
+
+
+def test_e1_construction_as_free_prefix_is_the_same_head():
+    from verifier.attention import derive_closed_form
+
+    from proofs.h0.head import h0_head
+    from proofs.single_head.construction import E1Construction
+    from proofs.single_head.theorem import THEOREM
+
+    params = THEOREM.parameters(dim=1, eps="0.2", evidence="sampled", context=2)
+    c = E1Construction(params)
+    free = FreePrefix.of(c.float64[1], params.context)
+    assert free.N == c.N and free.parameter_count == c.N * 4
+    cf = derive_closed_form(h0_head(1, 1), 1, 1)
+    Y = X[:, :2] / np.linalg.norm(X[:, :2], axis=1)[:, None]
+    np.testing.assert_allclose(free(Y), cf.output_numpy(Y, c.float64[1], np.repeat(Y[:, None, :], 2, axis=1)), atol=1e-13)

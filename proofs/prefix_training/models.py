@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from verifier.attention import Prefix
 from verifier.errors import InputError
 from verifier.reproducible import exp, matmul
 
@@ -55,6 +56,11 @@ class FreePrefix:
             raise InputError("a prefix needs T ≥ 1 content tokens")
         if not all(np.all(np.isfinite(a)) for a in (self.keys, self.biases, self.values)):
             raise InputError("a prefix's keys, biases and values must be finite")
+
+    @classmethod
+    def of(cls, prefix: Prefix, context: int) -> "FreePrefix":
+        """A construction's float64 prefix (``verifier.attention.Prefix``: keys λp_i, biases, values) as free tokens."""
+        return cls(*(np.array(a, dtype=float) for a in (prefix.keys, prefix.biases, prefix.values)), context)
 
     @property
     def m(self) -> int:
