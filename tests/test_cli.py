@@ -13,6 +13,7 @@ from verifier import cli
 from verifier.claims import Evidence, Kind, Verdict
 from verifier.errors import InputError
 from verifier.report.suite import default_suite
+from verifier.study import studies
 from verifier.theorem import get, registry
 
 
@@ -20,8 +21,10 @@ def test_list_names_every_theorem(capsys):
     assert cli.main(["list"]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert [line.split(":")[0] for line in lines] == list(registry())  # one line per theorem, sorted by name
+    theorems = [line for line in lines if not line.startswith("study ")]
+    assert [line.split(":")[0] for line in theorems] == list(registry())  # one line per theorem, sorted by name
     assert any(line.startswith("single-head: E1:") and "realises P1, P2" in line for line in lines)
+    assert [line.split(":")[0] for line in lines[len(theorems):]] == [f"study {name}" for name in studies()]  # then studies
 
 
 LIGHT_PROBE = """

@@ -1,4 +1,4 @@
-"""Command line: ``verifier list | check THEOREM … | sweep THEOREM … | grid THEOREM … | report``.
+"""Command line: ``verifier list | check THEOREM … | sweep THEOREM … | grid THEOREM … | study NAME … | report``.
 
 Exit status: 0 every claim PASS; 1 some claim FAIL; 2 bad input; 3 INCONCLUSIVE; 4 internal error (an unexpected
 exception, an operating-system error, or a failed FRAMEWORK claim: two computations of the verifier disagree).
@@ -59,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
                                        "(verifier grid THEOREM --help: its options)", add_help=False)
     grid.add_argument("theorem", help="a name from `verifier list`")
     grid.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    study = sub.add_parser("study", help="run a registered study on Dask and write its folder (verifier study NAME "
+                                         "--help: its options; `verifier list` names the studies)", add_help=False)
+    study.add_argument("study", help="a study's name from `verifier list`")
+    study.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     report = sub.add_parser("report", help="check a suite of theorem instances and write one HTML/Markdown/JSON report",
                             description="Check every instance of a suite (default: every registered theorem's default "
                                         "instances) and write OUT/NAME/index.html, report.md, report.json and figures/.")
@@ -92,8 +96,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "list":
+            from .study import studies
+
             for name, theorem in registry().items():
                 print(f"{name}: {theorem.statement} [realises {', '.join(theorem.realises)}]")
+            for name, study in studies().items():
+                print(f"study {name}: {study.statement}")
             return 0
         if args.command == "check":
             from .claims import Evidence
@@ -114,6 +122,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _sweep(get(args.theorem), args.rest, argv)
         if args.command == "grid":
             return _grid(get(args.theorem), args.rest, argv)
+        if args.command == "study":
+            return _study(args.study, args.rest, argv)
         return _report(args.out, args.config, args.quick, argv, args.replace, progress=not args.no_progress)
     except InputError as error:
         print(f"verifier: error: {error}", file=sys.stderr)
@@ -290,6 +300,41 @@ def render_grid(result) -> str:
     counts = {v: sum(1 for r in result.rows if r["verdict"] == v) for v in dict.fromkeys(r["verdict"] for r in result.rows)}
     lines.append(f"VERDICT: {result.verdict.value} (" + ", ".join(f"{n} {v}" for v, n in counts.items()) + ")")
     return "\n".join(lines)
+
+
+def study_parser(study) -> argparse.ArgumentParser:
+    """The flags of ``verifier study NAME``: the study's declared options and the study's own."""
+    parser = argparse.ArgumentParser(prog=f"verifier study {study.name}", description=study.statement)
+    for option in study.options:
+        parser.add_argument(option.flag, dest=option.name, required=option.required, help=option.usage)
+    parser.add_argument("--out", type=Path, default=Path("reports") / study.name,
+                        help=f"output folder (result.json, table.md, figures, certificates); default reports/{study.name}")
+    parser.add_argument("--replace", action="store_true", help="replace an existing output folder holding a study result")
+    add_dask_flags(parser, "task")
+    return parser
+
+
+def _study(name: str, rest: Sequence[str], argv: Sequence[str]) -> int:
+    from .inputs import parse_integer
+    from .study import exit_verdict, get_study, prepare_folder, run_study, write_folder
+
+    study = get_study(name)
+    flags = study_parser(study).parse_args(rest)
+    options = {o.name: getattr(flags, o.name) for o in study.options if getattr(flags, o.name, None) is not None}
+    workers = parse_integer(flags.workers, "--workers", 1, 256) if flags.workers else (os.cpu_count() or 1)
+    prepare_folder(flags.out, flags.replace)
+    finished = run_study(name, options, workers=workers, scheduler=flags.scheduler, progress=not flags.no_progress,
+                         command=shlex.join(["verifier", *argv]))
+    print(study.table(finished.result))
+    for path in write_folder(study, finished, flags.out):
+        if path.suffix != ".json" or path.parent == Path("."):
+            print(f"wrote {flags.out / path}")
+    print(f"wrote {sum(1 for p in finished.files)} certificate file(s) under {flags.out}; "
+          f"{finished.workers}; {finished.wall_time_s:.1f} s")
+    if not finished.complete:
+        print("verifier: interrupted; the tasks finished so far were written", file=sys.stderr)
+        return 130
+    return EXIT[exit_verdict(finished).value]
 
 
 def prepare_output(path: Path, option: str) -> None:
