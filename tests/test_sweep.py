@@ -222,15 +222,32 @@ def test_undecided_minima_are_left_out_of_the_fit():
     assert fit["points"] == 3 and fit["slope"] == pytest.approx(1)
 
 
-@pytest.mark.parametrize("base, expected", [
-    ("INCONCLUSIVE", {"minimal_size": None, "undecided_sizes": [BASE], "largest_refuted_size": None}),
-    ("FAIL", {"minimal_size": None, "undecided_sizes": [], "largest_refuted_size": BASE}),
-])
-def test_a_constructed_size_not_proved_is_not_searched_below(monkeypatch, base, expected):
-    calls = fake_attempts(monkeypatch, lambda s: base)
+def test_a_refuted_constructed_size_is_not_searched_below(monkeypatch):
+    calls = fake_attempts(monkeypatch, lambda s: "FAIL")
     row, _ = sweep.sweep_row("single-head", {"dim": 1}, "0.2")
-    assert calls == [BASE] and {k: row[k] for k in expected} == expected and not row["minimal_decided"]
-    assert sweep.describe_minimal(row) == ("— (60 undecided)" if base == "INCONCLUSIVE" else "—")
+    assert calls == [BASE] and not row["minimal_decided"] and sweep.describe_minimal(row) == "—"
+    assert (row["minimal_size"], row["undecided_sizes"], row["largest_refuted_size"]) == (None, [], BASE)
+
+
+def test_an_inconclusive_constructed_size_is_probed_below_and_stays_undecided(monkeypatch):
+    """Nothing proved anywhere: sizes 1, 2, 4, 8 below the constructed 15 are tried once each and, with it, listed as
+    undecided; no smallest size, no full check."""
+    full = []
+    calls = fake_attempts(monkeypatch, lambda s: "INCONCLUSIVE", full)
+    row, _ = sweep.sweep_row("single-head", {"dim": 1}, "0.2")
+    assert calls == [BASE, 1, 2, 4, 8] and full == [] and not row["minimal_decided"]
+    assert (row["minimal_size"], row["undecided_sizes"], row["largest_refuted_size"]) == (None, [1, 2, 4, 8, BASE], None)
+    assert sweep.describe_minimal(row) == "— (4, 8, 16, 32, 60 undecided)"
+
+
+def test_a_size_proved_below_an_inconclusive_constructed_size_is_found(monkeypatch):
+    """The constructed size ran out of cells (as the largest sizes do first), the smaller ones did not: the search
+    probes 1, 2, 4, 8 anyway and bisects to the exact minimum 5, which is then checked in full."""
+    full = []
+    fake_attempts(monkeypatch, lambda s: "INCONCLUSIVE" if s == BASE else "FAIL" if s <= REFUTED_UP_TO else "PASS", full)
+    row, _ = sweep.sweep_row("single-head", {"dim": 1}, "0.2")
+    assert (row["minimal_size"], row["minimal_decided"], row["largest_refuted_size"]) == (5, True, 4)
+    assert row["verdict"] == "INCONCLUSIVE" and row["undecided_sizes"] == [] and full == [5]
 
 
 @pytest.mark.parametrize("truth", range(1, 38))  # the constructed size 40 stays above the band, so it is proved

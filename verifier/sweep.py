@@ -5,8 +5,8 @@ cluster by address).
 For a theorem that declares a :class:`Sizing`, row(ε) is
   - the instance the theorem builds from ε (its prefix length N(ε), size, λ or κ, explicit bound), and
   - the smallest size s* that achieves ε, i.e. with claim(s) PASS: sizes 1, 2, 4, … until one passes (or s(ε) is
-    reached), then bisection, where every candidate is the theorem's own instance with the size option set
-    (everything else re-derived) and is decided by the deciding claim alone (``Sizing.claim`` through the
+    reached; also when s(ε) itself stayed INCONCLUSIVE), then bisection, where every candidate is the theorem's
+    own instance with the size option set (everything else re-derived) and is decided by the deciding claim alone (``Sizing.claim`` through the
     theorem's ``decide`` hook: that claim and what it rests on, certified where the theorem can; bisection
     assumes that achieving ε is monotone in the size; every size tried is listed). A candidate has three outcomes: PASS (proved to achieve
     ε), FAIL (refuted) and INCONCLUSIVE (undecided, e.g. the certified branch and bound ran out of cells), which
@@ -109,12 +109,15 @@ class Bracket:
 
 def search_minimal(verdict_at: Callable[[int], str], size: int, verdict: str) -> Bracket:
     """The bracket of the smallest size achieving ε, from the constructed ``size`` and its ``verdict``:
-    sizes 1, 2, 4, … below a proved size until one is proved (the candidates stay small where the minimum is far
-    below the constructed size, and the cost of a check grows with the size), then bisection of the gaps next to
-    ``low`` and ``high``. An INCONCLUSIVE size is neither achieved nor refuted: it moves neither end of the bracket
-    and is reported as undecided. ``verdict_at(s)`` is called once per size tried."""
+    sizes 1, 2, 4, … below the constructed size until one is proved (the candidates stay small where the minimum is
+    far below the constructed size, and the cost of a check grows with the size), then bisection of the gaps next to
+    ``low`` and ``high``. The probes run when the constructed size is proved and also when it is INCONCLUSIVE (its
+    branch and bound ran out of cells, which happens first at the largest sizes: a smaller size may still be proved);
+    a refuted constructed size is not searched below (achieving ε is assumed monotone in the size). An INCONCLUSIVE
+    size is neither achieved nor refuted: it moves neither end of the bracket and is reported as undecided.
+    ``verdict_at(s)`` is called once per size tried."""
     verdicts = {size: verdict}
-    if verdict == Verdict.PASS.value:
+    if verdict in (Verdict.PASS.value, Verdict.INCONCLUSIVE.value):
         probe = 1
         while probe < size:
             verdicts[probe] = verdict_at(probe)
