@@ -23,6 +23,7 @@ from .plots import check_figure, to_svg
 from .schema import validate
 from .suite import Suite, SuiteEntry
 from ..grid import heat_map
+from .studies import study_figures
 from .sweeps import sweep_figure
 
 REPORT_FILES = ("index.html", "report.md", "report.json", "figures", "docs")  # what a report writes
@@ -93,6 +94,7 @@ def write_report(runs: list[InstanceRun], suite: Suite, folder: Path, command: s
     svg = {path: to_svg(f, salt=path) for r in runs for f in r.figures if (path := document.figure_file(r.entry.name, f))}
     svg.update({s["figure_file"]: to_svg(sweep_figure(s), salt=s["figure_file"]) for s in doc["sweeps"]})
     svg.update({g["figure_file"]: to_svg(heat_map(g), salt=g["figure_file"]) for g in doc["grids"] if g["figure_file"]})
+    svg.update({path: to_svg(figure, salt=path) for s in suite.studies for path, figure in study_figures(s)})
     docs = render_docs([t["docs"] for t in doc["theorems"]] + [c["docs"] for t in doc["theorems"] for i in t["instances"]
                                                                for c in i["claims"]])
     folder.parent.mkdir(parents=True, exist_ok=True)

@@ -46,7 +46,7 @@ def pages_linked(links: Iterable[Optional[str]]) -> list[str]:
 
 def _local_links(page: str) -> list[tuple[str, str]]:
     """(target path under docs/, anchor) of every relative link of ``page``."""
-    tokens = _markdown().parse((DOCS / page).read_text(encoding="utf-8"))
+    tokens = markdown_parser().parse((DOCS / page).read_text(encoding="utf-8"))
     out = []
     for token in (t for block in tokens for t in (block.children or ())):
         if token.type == "link_open":
@@ -64,14 +64,15 @@ def _resolve(page: str, href: str) -> Optional[tuple[str, str]]:
     return posixpath.normpath(posixpath.join(posixpath.dirname(page), unquote(parts.path))), parts.fragment
 
 
-def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": True}).enable("table")
+def markdown_parser(raw_html: bool = True) -> MarkdownIt:
+    """CommonMark with tables; ``raw_html`` keeps HTML in the text (the docs' anchors), else it is escaped as text."""
+    return MarkdownIt("commonmark", {"html": raw_html}).enable("table")
 
 
 def render_page(page: str, rendered: Iterable[str]) -> str:
     """The HTML document of docs/``page``; links to the pages in ``rendered`` point at their HTML copies."""
     rendered = set(rendered)
-    md = _markdown()
+    md = markdown_parser()
     tokens = md.parse((DOCS / page).read_text(encoding="utf-8"))
     here = posixpath.dirname(html_path(page))
     for block in tokens:

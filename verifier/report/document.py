@@ -25,6 +25,7 @@ from . import docs_links
 from .plots import summary
 from .suite import Suite, SuiteEntry
 from .grids import grid_record
+from .studies import study_record
 from .sweeps import sweep_record
 
 SCHEMA_VERSION = 1
@@ -146,6 +147,7 @@ def build(runs: Sequence[InstanceRun], suite: Suite, name: str, command: str, ge
         "theorems": theorems,
         "sweeps": [sweep_record(s) for s in suite.sweeps],
         "grids": [grid_record(g) for g in suite.grids],
+        "studies": [study_record(s) for s in suite.studies],
     }
 
 

@@ -12,7 +12,6 @@ to do, raised when the configuration is read, before any computation.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Mapping
 
@@ -21,8 +20,8 @@ import jsonschema
 from ..claims import Verdict
 from ..errors import InputError
 from ..grid import heat_map, row_verdict
-from ..inputs import clip, read_small_file
-from .sweeps import ResultFile
+from ..inputs import clip
+from .sweeps import ResultFile, read_result_json
 from ..theorem import get, registry
 
 MAX_BYTES = 20_000_000  # a grid of 72 cells is ~0.3 MB; anything past this is not one
@@ -33,14 +32,7 @@ def read_grid(path: Path, source: str, where: str) -> ResultFile:
     is read, its kind, theorem and completeness, then its record against report.schema.json, then its figure drawn (so
     nothing about it can fail after the suite has run)."""
     fix = "give a file written by `verifier grid … --json PATH`, relative to the configuration's folder"
-    try:
-        text = read_small_file(Path(path), MAX_BYTES)
-    except InputError as reason:
-        raise InputError(f"{where}: grid file {source} {reason}; {fix}") from None
-    try:
-        data = json.loads(text, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError):
-        raise InputError(f"{where}: grid file {source} is not JSON (or holds NaN or Infinity); {fix}") from None
+    data = read_result_json(path, f"{where}: grid file {source}", fix, MAX_BYTES)
     if not isinstance(data, dict) or data.get("kind") != "grid":
         raise InputError(f"{where}: grid file {source} is not a `verifier grid --json` result; {fix}")
     if data.get("theorem") not in registry():
@@ -51,10 +43,6 @@ def read_grid(path: Path, source: str, where: str) -> ResultFile:
     grid = ResultFile(Path(source).stem, source, data)
     _check_drawable(grid, where)
     return grid
-
-
-def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not a finite number")
 
 
 def _check_drawable(grid: ResultFile, where: str) -> None:

@@ -16,6 +16,7 @@ from ..claims import Evidence
 from .docs_links import local
 from .format import effort, fact_rows, fact_tables, number, paper_claims, parameter_label
 from .mathtext import to_html
+from .studies import table_html
 from .summary import figure_svg, groups, instances, overall, scope
 
 
@@ -41,4 +42,5 @@ def render_html(doc: Mapping, svg: Mapping[str, str]) -> str:
         doc=doc, svg=svg, stylesheet=Markup(env.loader.get_source(env, "report.css")[0].strip()),  # our own file: not escaped, or its quotes and > break
         summaries=instances(doc), overall=overall(doc), fit_labels=FIT_LABELS, summary_svg=figure_svg(doc), groups=groups, scope=scope, math=to_html,
         num=number, effort=effort, fact_rows=fact_rows, parameter_label=parameter_label, paper_claims=paper_claims, fact_tables=fact_tables, verdict_label=verdict_label, docs_href=local,
+        study_table=table_html,
     )

@@ -93,6 +93,24 @@ def _grids(doc: Mapping) -> list[str]:
     return out
 
 
+def _studies(doc: Mapping) -> list[str]:
+    """The studies (``verifier study`` results): per study its statement, verdict, command and run, its table (the
+    study's own Markdown, as the study wrote it) and its figures."""
+    out = ["## Studies", "", "Each study's table and figures are its own, drawn from its stored result; a study is shown "
+           "as it was decided and does not change the report's verdict.", ""] if doc.get("studies") else []
+    for s in doc.get("studies", []):
+        run = ([f"Made by {_code(s['command'])}"] if s["command"] else []) + (
+            [f"in {number(s['wall_time_s'])} s"] if s["wall_time_s"] is not None else []) + (
+            [f"on {_text(s['workers'])}"] if s["workers"] else [])
+        out += [f"### {_text(s['study'])} ({_text(s['source'])}): {s['verdict']}", "", _text(s["statement"]), ""]
+        out += [" ".join(run) + ".", ""] if run else []
+        out += [s["table"].rstrip(), ""]
+        for f in s["figures"]:
+            out += [f"![{_text(f['title'])}]({_link(f['file'])})", "", f"*{_text(f['title'])}*"
+                    + (f": {_text(f['caption'])}" if f["caption"] else ""), ""]
+    return out
+
+
 def render_markdown(doc: Mapping, folder: Path) -> str:
     """The Markdown document of report data ``doc``; links to docs/ are made relative to ``folder``. Text that comes
     from files or the command line (names, commands, targets, sweep files) is escaped (:func:`_text`, :func:`_code`)."""
@@ -150,6 +168,7 @@ def render_markdown(doc: Mapping, folder: Path) -> str:
             (_text(FIT_LABELS.get(curve, curve)), number(f["slope"]), number(f["stderr"]), f"{number(f['reference_exponent'])} ({_text(f['reference'])})")
             for curve, f in s["fits"].items()]) + ["", f"![{_text(s['name'])}]({_link(s['figure_file'])})", ""]
     out += _grids(doc)
+    out += _studies(doc)
     env = doc["environment"]
     out += ["## Environment and reproduction", "",
             _text(f"Python {env['python']} on {env['platform']}; " + ", ".join(f"{k} {v}" for k, v in env["packages"].items())) + ".", "",

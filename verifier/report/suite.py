@@ -8,6 +8,7 @@ options each theorem declares (``theorem.options``)::
 
     sweeps = ["sweeps/my-sweep.json"]   # optional: `verifier sweep --json` results to show (verifier.report.sweeps)
     grids = ["audits/my-audit.json"]    # optional: `verifier grid --json` results to show (verifier.report.grids)
+    studies = ["my-study/result.json"]  # optional: `verifier study` results to show (verifier.report.studies)
 
     [[instance]]
     theorem = "my-theorem"   # a registered name (``verifier list``)
@@ -33,6 +34,7 @@ from ..inputs import clip, integer, read_small_file, text
 from ..options import read_options
 from ..theorem import Theorem, get, registry
 from .grids import read_grid
+from .studies import read_study
 from .sweeps import ResultFile, read_sweep
 
 if sys.version_info >= (3, 11):
@@ -41,7 +43,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 MAX_BYTES = 1_000_000  # of a configuration file (checked before reading it)
-TOP_KEYS = ("name", "seed", "sweeps", "instance", "grids")
+TOP_KEYS = ("name", "seed", "sweeps", "instance", "grids", "studies")
 INSTANCE_KEYS = ("theorem", "name")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 
@@ -67,24 +69,24 @@ class Suite:
     name: Optional[str] = None
     sweeps: tuple[ResultFile, ...] = ()
     grids: tuple[ResultFile, ...] = ()
+    studies: tuple[ResultFile, ...] = ()
 
     @property
     def digest(self) -> str:
-        """A short hash of the configuration (the entries and their options, the sweeps' and grids' content), for the
-        default report name."""
+        """A short hash of the configuration (the entries and their options, the sweeps', grids' and studies'
+        content), for the default report name."""
         payload: list = [e.to_json() for e in self.entries]
-        if self.sweeps:
-            payload = [payload, [(s.source, s.digest) for s in self.sweeps]]
-        if self.grids:
-            payload = [payload, [(g.source, g.digest) for g in self.grids]]
+        for files in (self.sweeps, self.grids, self.studies):
+            if files:
+                payload = [payload, [(f.source, f.digest) for f in files]]
         canonical = json.dumps(payload, sort_keys=True, default=str)
         return hashlib.sha256(canonical.encode()).hexdigest()[:8]
 
     def to_toml(self) -> str:
-        """The suite as a configuration file that ``--config`` reads back to the same suite (sweep and grid files
-        are relative to the folder of the configuration file)."""
+        """The suite as a configuration file that ``--config`` reads back to the same suite (sweep, grid and study
+        files are relative to the folder of the configuration file)."""
         lines = [f"name = {_toml_value(self.name)}"] if self.name else []
-        for key, files in (("sweeps", self.sweeps), ("grids", self.grids)):
+        for key, files in (("sweeps", self.sweeps), ("grids", self.grids), ("studies", self.studies)):
             if files:
                 lines.append(f"{key} = [" + ", ".join(_toml_value(f.source) for f in files) + "]")
         for e in self.entries:
@@ -174,6 +176,8 @@ def read_suite(path: Path) -> Suite:
                          "sweeps/my-sweep.json", read_sweep)
     grids = _read_files(data.get("grids", []), Path(path).parent, lines.at(None, "grids"), "grids",
                         "audits/my-audit.json", read_grid)
+    studies = _read_files(data.get("studies", []), Path(path).parent, lines.at(None, "studies"), "studies",
+                          "my-study/result.json", read_study)
     instances = data.get("instance", [])
     if isinstance(instances, dict):
         raise InputError(f"{lines.at(None, 'instance')}: write each instance as an [[instance]] table (double brackets), "
@@ -191,19 +195,20 @@ def read_suite(path: Path) -> Suite:
         seen[entry.name] = where("name")
         _validate(entry, where)
         entries.append(entry)
-    return Suite(tuple(entries), str(path), name, sweeps, grids)
+    return Suite(tuple(entries), str(path), name, sweeps, grids, studies)
 
 
 def _read_files(value: Any, folder: Path, where: str, key: str, example: str, reader) -> tuple:
-    """The result files a configuration lists under ``key`` (sweeps, grids), each read by ``reader(path, source,
-    where)``; their stems (the names labelling their sections) distinct."""
+    """The result files a configuration lists under ``key`` (sweeps, grids, studies), each read by ``reader(path,
+    source, where)``; their names (the labels of their sections: a file's stem, a study's folder) distinct."""
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise InputError(f"{where}: {key} must be a list of file names, e.g. {key} = [\"{example}\"]")
-    names = [Path(v).stem for v in value]
+    files = tuple(reader(folder / v, v, where) for v in value)
+    names = [f.name for f in files]
     if len(set(names)) != len(names):
-        raise InputError(f"{where}: two {key[:-1]} files have the same name {names}; rename one (the name labels its "
+        raise InputError(f"{where}: two of the {key} files have the same name {names}; rename one (the name labels its "
                          "section)")
-    return tuple(reader(folder / v, v, where) for v in value)
+    return files
 
 
 def _read_name(table: Mapping[str, Any], key: str, where: str) -> str:

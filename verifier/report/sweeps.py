@@ -34,8 +34,8 @@ MAX_BYTES = 10_000_000  # a sweep of a hundred ε is ~0.5 MB; anything past this
 
 @dataclass(frozen=True)
 class ResultFile:
-    """One stored result shown in a report (a `verifier sweep` or `verifier grid` JSON): its name (the file's stem),
-    the path as configured, and its data."""
+    """One stored result shown in a report (a `verifier sweep` or `verifier grid` JSON, a `verifier study` result.json):
+    its name (the file's stem; a study's folder name), the path as configured, and its data."""
 
     name: str
     source: str
@@ -50,7 +50,8 @@ def read_sweep(path: Path, source: str, where: str) -> ResultFile:
     """The sweep JSON at ``path`` (configured as ``source`` at ``where``, 'FILE:LINE'), checked whole: its size before
     it is read, then its structure against report.schema.json's sweep, then its figure drawn (so nothing about it
     can fail after the suite has run)."""
-    data = _load(Path(path), source, where)
+    data = read_result_json(path, f"{where}: sweep file {source}", "give a file written by `verifier sweep … --json PATH`, "
+                            "relative to the configuration's folder", MAX_BYTES)
     missing = [k for k in ("theorem", "dim", "rows", "fits", "complete") if not isinstance(data, dict) or k not in data]
     if missing:
         raise InputError(f"{where}: sweep file {source} lacks {', '.join(missing)}: not a `verifier sweep --json` result")
@@ -71,18 +72,18 @@ def read_sweep(path: Path, source: str, where: str) -> ResultFile:
     return sweep
 
 
-def _load(path: Path, source: str, where: str) -> Any:
-    """The JSON value of a regular file of at most MAX_BYTES (checked before reading: /dev/zero is never read)."""
+def read_result_json(path: Path, label: str, fix: str, max_bytes: int) -> Any:
+    """The JSON value of a stored result (a sweep's, a grid's, a study's) at ``path``, named ``label`` in messages
+    (e.g. 'suite.toml:3: grid file audit.json'): a regular file of at most ``max_bytes`` (checked before reading:
+    /dev/zero is never read) holding JSON without NaN or Infinity; otherwise InputError '<label> <what>; <fix>'."""
     try:
-        text = read_small_file(path, MAX_BYTES)
+        text = read_small_file(Path(path), max_bytes)
     except InputError as reason:
-        raise InputError(f"{where}: sweep file {source} {reason}; give a file written by `verifier sweep … --json PATH`, "
-                         "relative to the configuration's folder") from None
+        raise InputError(f"{label} {reason}; {fix}") from None
     try:
         return json.loads(text, parse_constant=_refuse_constant)
     except (ValueError, RecursionError):
-        raise InputError(f"{where}: sweep file {source} is not JSON (or holds NaN or Infinity); "
-                         "give a file written by `verifier sweep … --json`") from None
+        raise InputError(f"{label} is not JSON (or holds NaN or Infinity); {fix}") from None
 
 
 def _refuse_constant(name: str):
