@@ -95,7 +95,8 @@ def _page(doc, tmp_path) -> str:
 
 def _svg_files(doc) -> list[str]:
     return [f["file"] for t in doc["theorems"] for i in t["instances"] for f in i["figures"] if f.get("file")] + [
-        s["figure_file"] for s in doc["sweeps"]] + [g["figure_file"] for g in doc.get("grids", []) if g.get("figure_file")]
+        s["figure_file"] for s in doc["sweeps"]] + [g["figure_file"] for g in doc.get("grids", []) if g.get("figure_file")] + [
+        f["file"] for s in doc.get("studies", []) for f in s["figures"]]
 
 
 def _summary_section(page: str) -> str:
