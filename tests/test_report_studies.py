@@ -204,3 +204,26 @@ def test_the_table_is_rendered_with_raw_html_as_text():
     rendered = table_html("| target | ε |\n|---|---|\n| <script>alert(1)</script> | `a<b` |")
     assert "<table>" in rendered and "<th>target</th>" in rendered
     assert "<script>" not in rendered and "&lt;script&gt;" in rendered and "<code>a&lt;b</code>" in rendered
+
+
+@pytest.mark.parametrize("method, broken, words", [
+    ("figures", lambda self, result: [{"id": "t", "kind": "table", "title": "t", "columns": ["a"], "rows": [[1]]}],
+     "is malformed for the report at figures/0"),  # a study cannot draw a table (verifier.study.write_folder cannot)
+    ("table", lambda self, result: result["no such key"], "cannot be shown ('no such key')"),
+])
+def test_a_result_the_study_cannot_show_is_refused(toy, tmp_path, monkeypatch, method, broken, words):
+    write_result(tmp_path / "squares", squares_result())
+    monkeypatch.setattr(Squares, method, broken)
+    with pytest.raises(InputError) as error:
+        read_suite(config(tmp_path, f'["{SQUARES_PATH}"]'))
+    assert words in str(error.value) and f"study file {SQUARES_PATH}" in str(error.value)
+
+
+def test_an_inconclusive_study_is_shown_as_inconclusive(toy, tmp_path):
+    from verifier.report.markdown import _studies
+
+    inconclusive = squares_result(verdict="INCONCLUSIVE")
+    record = study_record(read_study(write_result(tmp_path / "squares", inconclusive), SQUARES_PATH, "w"))
+    assert record["verdict"] == "INCONCLUSIVE"
+    assert "### squares (squares/result.json): INCONCLUSIVE" in _studies({"studies": [record]})
+    assert _studies({"studies": []}) == []  # no studies: no section
