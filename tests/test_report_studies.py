@@ -227,3 +227,12 @@ def test_an_inconclusive_study_is_shown_as_inconclusive(toy, tmp_path):
     assert record["verdict"] == "INCONCLUSIVE"
     assert "### squares (squares/result.json): INCONCLUSIVE" in _studies({"studies": [record]})
     assert _studies({"studies": []}) == []  # no studies: no section
+
+
+def test_a_real_study_result_its_table_cannot_show_is_refused(tmp_path):
+    """prefix-vs-training's table looks each fitted target up among its targets: one it does not know cannot be shown."""
+    result = prefix_training_result()
+    result["fits"] = {"unknown": result["fits"]["smooth"]}
+    write_result(tmp_path / "prefix-vs-training", result)
+    with pytest.raises(InputError, match="study file prefix-vs-training/result.json cannot be shown"):
+        read_suite(config(tmp_path, '["prefix-vs-training/result.json"]'))

@@ -29,6 +29,8 @@ from .. import study as study_registry
 from .sweeps import ResultFile, read_result_json
 
 MAX_BYTES = 20_000_000  # a study's result.json is ~0.1 MB; anything past this is not one
+_BROKEN = (LookupError, StopIteration, TypeError, AttributeError, ValueError, ArithmeticError)  # a study's table or
+# figures, or the drawing, failing on a result its schema accepted: the file cannot be shown (an InputError naming it)
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")  # a folder name that can name figure files and anchors
 
 
@@ -72,7 +74,7 @@ def _check_shown(study: ResultFile, label: str, rerun: str) -> None:
 
     try:
         record = study_record(study)
-    except (KeyError, TypeError, AttributeError, ValueError, IndexError, ZeroDivisionError) as failure:
+    except _BROKEN as failure:
         raise InputError(f"{label} cannot be shown ({clip(str(failure), 120, quoted=False)}); {rerun}") from None
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(
         {"$defs": schema()["$defs"], "$ref": "#/$defs/study"}).iter_errors(record))
@@ -82,7 +84,7 @@ def _check_shown(study: ResultFile, label: str, rerun: str) -> None:
     for path, figure in study_figures(study):
         try:
             to_svg(figure, salt=path)
-        except (KeyError, TypeError, ValueError, OverflowError, ZeroDivisionError) as failure:
+        except _BROKEN as failure:
             raise InputError(f"{label}: its figure {figure.get('id')!r} cannot be drawn "
                              f"({clip(str(failure), 120, quoted=False)}); {rerun}") from None
 

@@ -206,8 +206,8 @@ def _read_files(value: Any, folder: Path, where: str, key: str, example: str, re
     files = tuple(reader(folder / v, v, where) for v in value)
     names = [f.name for f in files]
     if len(set(names)) != len(names):
-        raise InputError(f"{where}: two of the {key} files have the same name {names}; rename one (the name labels its "
-                         "section)")
+        raise InputError(f"{where}: two of the {key} files have the same name {names}; rename one (the name, a "
+                         "file's stem or a study's folder, labels its section)")
     return files
 
 
