@@ -6,6 +6,21 @@ ln w_i + β) and T content tokens equal to x (score ⟨x,x⟩+1 = 2, value 0):
     H(x) − f(x) = Σ_i ŵ_i (v_i − f(x)) + ĉ·(0 − f(x)),   ŵ_i = e^{s_i}/Z, ĉ = T e²/Z,
     s_i = λ⟨x, p_i⟩ + β_i,   Z = Σ_i e^{s_i} + T e².
 
+**Keys of any norm** (a free prefix, e.g. an optimised one): a key k_i ∈ R^(m+1) gives the score ⟨x, k_i⟩ + β_i =
+λ_i⟨x, p_i⟩ + β_i with λ_i = ‖k_i‖ ≥ 0 and the unit p_i = k_i/‖k_i‖ (both balls, :meth:`PrefixBalls.of_keys`; a key 0
+has λ_i = 0 and any unit p_i, e.g. e_0: its score is β_i at every x). Every bound below then takes the token's own
+λ_i where the one λ stood: the scores' ends λ_i·[lo, hi] + β_i, the far cap e^{λ_i(1 − r²/2) + β_i − ref}, the shift
+ref = max_i (λ_i + β_i). The tail (below) bounds the left-out tokens' scores by the upper envelope
+
+    L(c) = max_i (λ_i c + β_i)   at c = the cosine bound of the left-out tokens (λ_i ≥ 0: λ_i⟨x, p_i⟩ ≤ λ_i c),
+
+which takes, for each sign of c, the right λ with its own bias (for c ≥ 0 it is at most λ_max c + max β, for c < 0 at
+most λ_min c + max β; the envelope is tighter than both where large λ_i come with low β_i). L is convex (a maximum of
+affine functions), so on [g_k, g_{k+1}] of the exact grid g_k = −1 + 2k/K it lies below its chord:
+L(c) ≤ U_k + t·(U_{k+1} − U_k), t = (c − g_k)/(g_{k+1} − g_k), with floats U_k ≥ L(g_k) computed once over all tokens
+(rounded up); O(1) per cell. With one λ for every token (E1, E2, R1) the envelope is the line λc + max β and the
+code takes that line directly, as before.
+
 Many cells are enclosed at once (:func:`enclose_parts_many`): the cells' geometry, the tokens' angle ranges, weights
 and values and the ratio ranges are rigorous float64 intervals on numpy arrays (``verifier.intervals``: every
 operation rounded outward, exp built from IEEE operations with its error bounded), one row per cell; the target
@@ -23,8 +38,11 @@ enter a bound. Facts that keep the enclosures tight at large λ:
 * **O(k) per cell.** Only the k tokens that ``verifier.balltree`` cannot place beyond a cutoff chord c
   of ĉ are enclosed one by one; every other token has ‖ĉ − p‖ > c (proved in interval arithmetic on the
   tree's leaves), so ⟨ĉ, p⟩ < 1 − c²/2 = cos θ_c and ⟨x, p⟩ ≤ cos(max(0, θ_c − ρ)). The N − k enter together as one
-  item of weight in [0, tail], tail = (N − k)·e^{λ cos(max(0, θ_c − ρ)) + max_i β_i − ref}, with values in
-  [−V, V] − f (V ≥ every |v_ij|).
+  item of weight in [0, tail], tail = (N − k)·e^{λ cos(max(0, θ_c − ρ)) + max_i β_i − ref} (keys of any norm:
+  (N − k)·e^{L(cos(max(0, θ_c − ρ))) − ref}), with values in [−V, V] − f (V ≥ every |v_ij|). The cutoff is a float
+  choice: one λ takes θ_c from the nearest token's angle θ* (θ_c − ρ ≥ ((θ* + ρ)² + 2G/λ)^(1/2), G the tail's log
+  budget); per-token λ_i take the largest grid cosine c* with U(c*) ≤ (the best token's float score on the cell) − G
+  and θ_c = arccos(c*) + ρ (all tokens where there is none); a poor choice costs time, never soundness.
 * **Ratio range.** For weights w_i in a box [a_i, b_i] and values u_i, max Σ w_i u_i / Σ w_i is
   attained with w_i = b_i for u_i above the maximum R* and a_i below it (a threshold in the sorted
   values), and R bounds it iff g(R) = Σ_i max(a_i (u_i − R), b_i (u_i − R)) ≤ 0 (given Σ w_i > 0).
@@ -76,14 +94,41 @@ INF = arb("inf")
 
 @dataclass(frozen=True)
 class PrefixBalls:
-    """A prefix on H0 in ball form: unit points p_i, values v_i, λ and the biases β_i (balls), T, and 1 − r²/2."""
+    """A prefix on H0 in ball form: unit points p_i, values v_i, λ and the biases β_i (balls), T, and 1 − r²/2.
+    λ is one ball for every token, or a list of N balls λ_i ≥ 0 (keys of any norm, :meth:`of_keys`)."""
 
     points: list  # list of lists of arb: p_i, each of norm 1
     values: list  # list of lists of arb: v_i
-    lam: arb
+    lam: arb  # or a list of arb: λ_i per token
     biases: list  # list of arb: β_i
     context: int
     near_cos: arb  # 1 − r²/2: ‖x − p‖ ≤ r ⇔ ⟨x, p⟩ ≥ 1 − r²/2
+
+    @classmethod
+    def of_keys(cls, keys: np.ndarray, biases: np.ndarray, values: np.ndarray, context: int,
+                near_cos: arb | None = None) -> "PrefixBalls":
+        """The tokens (k_i, β_i, v_i) given as floats (exact as balls) with keys of any norm (module doc):
+        λ_i = ‖k_i‖ and p_i = k_i/‖k_i‖ in balls; a key 0 gets λ_i = 0 and p_i = e_0. ``near_cos`` defaults to 1
+        (r = 0: no token is near, so the near/far split widens no cutoff; only the parts near/far read it)."""
+        with ctx.workprec(PRECISION_BITS):
+            points, scales = [], []
+            for key in np.asarray(keys, dtype=float):
+                row = [arb(float(v)) for v in key]
+                if not np.any(key):
+                    points.append([arb(1)] + [arb(0)] * (len(row) - 1))
+                    scales.append(arb(0))
+                    continue
+                norm = functools.reduce(arb.__add__, (v * v for v in row)).sqrt()
+                points.append([v / norm for v in row])
+                scales.append(norm)
+            return cls(points, [[arb(float(v)) for v in row] for row in np.asarray(values, dtype=float)], scales,
+                       [arb(float(b)) for b in np.asarray(biases, dtype=float)], context,
+                       arb(1) if near_cos is None else near_cos)
+
+    @property
+    def per_token(self) -> bool:
+        """True if every token has its own λ_i (a list), False for one λ."""
+        return isinstance(self.lam, (list, tuple))
 
     @cached_property
     def bias_bound(self) -> arb:
@@ -128,27 +173,83 @@ class PrefixFloats:
     points: Intervals  # (N, m+1)
     values: Intervals  # (N, d)
     biases: Intervals  # (N,)
-    lam: Intervals  # (1,)
+    lam: Intervals  # (1,) one λ, or (N,) per token
     near_cos: Intervals  # (1,)
     value_bound: float  # ≥ V
     bias_bound: float  # ≥ max β_i
-    shift: float  # ref of the module doc, a float near λ + max β_i (any float is valid: it cancels)
+    shift: float  # ref of the module doc, a float near max_i (λ_i + β_i) (any float is valid: it cancels)
     content: arb  # T·e^{2 − shift}, the content weight, as a ball (it may be far below the float range)
+    envelope: np.ndarray | None = None  # per-token λ_i: U_k ≥ L(g_k) on the grid (module doc); None for one λ
 
     @classmethod
     def of(cls, prefix: PrefixBalls) -> "PrefixFloats":
         def ends(balls) -> Intervals:
             return Intervals(np.array([lower(b) for b in balls]), np.array([upper(b) for b in balls]))
 
-        shift = float(prefix.lam.mid()) + upper(prefix.bias_bound)
+        biases = ends(prefix.biases)
+        if prefix.per_token:
+            lam = ends(prefix.lam)
+            shift, envelope = float(np.max(up(lam.hi + biases.hi))), _envelope(lam, biases)
+        else:
+            lam, envelope = ends([prefix.lam]), None
+            shift = float(prefix.lam.mid()) + upper(prefix.bias_bound)
         with ctx.workprec(PRECISION_BITS):
             content = prefix.context * (2 - arb(shift)).exp()
         m1, d = len(prefix.points[0]), len(prefix.values[0])
         points, values = ends([c for p in prefix.points for c in p]), ends([v for row in prefix.values for v in row])
         return cls(Intervals(points.lo.reshape(-1, m1), points.hi.reshape(-1, m1)),
-                   Intervals(values.lo.reshape(-1, d), values.hi.reshape(-1, d)), ends(prefix.biases),
-                   ends([prefix.lam]), ends([prefix.near_cos]), upper(prefix.value_bound), upper(prefix.bias_bound),
-                   shift, content)
+                   Intervals(values.lo.reshape(-1, d), values.hi.reshape(-1, d)), biases,
+                   lam, ends([prefix.near_cos]), upper(prefix.value_bound), upper(prefix.bias_bound),
+                   shift, content, envelope)
+
+    def token_lam(self, idx: np.ndarray) -> tuple:
+        """The ends (lo, hi) of λ for the tokens ``idx``: arrays per token, or the one λ's two floats."""
+        if self.envelope is None:
+            return self.lam.lo[0], self.lam.hi[0]
+        return self.lam.lo[idx], self.lam.hi[idx]
+
+    def tail_exponent(self, tail_cos: np.ndarray) -> np.ndarray:
+        """Floats ≥ (the largest score of a token with ⟨x, p⟩ ≤ tail_cos) − shift: λ·c + max β − shift for one λ,
+        L(c) − shift with the envelope's chord for per-token λ_i (module doc)."""
+        if self.envelope is None:
+            return _score(self, tail_cos, self.bias_bound, True, self.token_lam(None))
+        return up(_envelope_upper(self.envelope, tail_cos) - self.shift)
+
+
+ENVELOPE_STEPS = 1024  # K: the grid g_k = −1 + 2k/K of the tail's envelope (a power of two: every g_k is exact)
+CHUNK = 1 << 20  # array elements per float pass over all tokens (the envelope, the per-token cutoff's best score)
+
+
+def envelope_grid() -> np.ndarray:
+    """The exact floats g_k = −1 + k·(2/K), k = 0..K."""
+    return -1.0 + np.arange(ENVELOPE_STEPS + 1) * (2.0 / ENVELOPE_STEPS)
+
+
+def _envelope(lam: Intervals, biases: Intervals) -> np.ndarray:
+    """Floats U_k ≥ L(g_k) = max_i (λ_i g_k + β_i) for every λ_i, β_i in their intervals (rounded up), k = 0..K."""
+    g = envelope_grid()
+    out = np.full(len(g), -np.inf)
+    step = max(1, CHUNK // len(g))
+    for start in range(0, len(lam.lo), step):
+        lo, hi = lam.lo[start:start + step, None], lam.hi[start:start + step, None]
+        scores = up(up(np.maximum(lo * g, hi * g)) + biases.hi[start:start + step, None])
+        out = np.maximum(out, np.max(scores, axis=0))
+    return out
+
+
+def _envelope_upper(U: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Floats ≥ L(c') for every c' ≤ c (L is non-decreasing as every λ_i ≥ 0): c clipped to [−1, 1] (an upper bound of
+    a cosine stays one), g_k ≤ c ≤ g_{k+1} located by exact comparisons, and the chord U_k + t·(U_{k+1} − U_k) with
+    t = (c − g_k)/h ∈ [t_lo, t_hi] taken at the end that maximises it, every step rounded up (module doc)."""
+    g = envelope_grid()
+    h = g[1] - g[0]
+    c = np.clip(c, -1.0, 1.0)
+    k = np.clip(np.searchsorted(g, c, side="right") - 1, 0, len(g) - 2)
+    t_lo = np.maximum(0.0, down(down(c - g[k]) / h))
+    t_hi = np.minimum(1.0, up(up(c - g[k]) / h))
+    rise = up(U[k + 1] - U[k])
+    with np.errstate(invalid="ignore"):
+        return up(U[k] + up(np.where(rise >= 0, t_hi * rise, t_lo * rise)))
 
 
 NAMES = ("error", "near", "far", "leak")
@@ -204,11 +305,12 @@ def _enclose_group(prefix: PrefixBalls, geometry: FaceGeometry, rows: list[int],
     sub = FaceGeometry(geometry.centres[rows], geometry.cos_rho[rows], geometry.sin_rho[rows], geometry.boxes[rows],
                        geometry.centres_f64[rows])
     low, high = sub.angle_ranges(P.points[idx])
-    a = np.where(valid, exp_bounds(_score(P, low, P.biases.lo[idx], upper_end=False))[0], 0.0)
-    b = np.where(valid, exp_bounds(_score(P, high, P.biases.hi[idx], upper_end=True))[1], 0.0)
-    far_cap = exp_bounds(_score(P, np.full((G, K), P.near_cos.hi[0]), P.biases.hi[idx], upper_end=True))[1]
+    lam = P.token_lam(idx)
+    a = np.where(valid, exp_bounds(_score(P, low, P.biases.lo[idx], False, lam))[0], 0.0)
+    b = np.where(valid, exp_bounds(_score(P, high, P.biases.hi[idx], True, lam))[1], 0.0)
+    far_cap = exp_bounds(_score(P, np.full((G, K), P.near_cos.hi[0]), P.biases.hi[idx], True, lam))[1]
     outside = np.array([prefix.N - len(i) for i in index], dtype=float)
-    tail = np.where(outside > 0, up(outside * exp_bounds(_score(P, tail_cos, P.bias_bound, upper_end=True))[1]), 0.0)
+    tail = np.where(outside > 0, up(outside * exp_bounds(P.tail_exponent(tail_cos))[1]), 0.0)
     c_lo, c_hi = lower(P.content), upper(P.content)
     near = valid & (low >= P.near_cos.hi[0])
     far = ~valid | (high < P.near_cos.lo[0])
@@ -262,12 +364,13 @@ def _far_weights(a: np.ndarray, b: np.ndarray, far_cap: np.ndarray, unsure: np.n
             np.hstack([np.where(unsure, cap, b), np.where(unsure, b, 0.0)]))
 
 
-def _score(P: PrefixFloats, cosines: np.ndarray, biases, upper_end: bool) -> np.ndarray:
-    """A float ≤ (or with ``upper_end`` ≥) λ·c + β − shift for the floats c and β (λ an interval)."""
+def _score(P: PrefixFloats, cosines: np.ndarray, biases, upper_end: bool, lam: tuple) -> np.ndarray:
+    """A float ≤ (or with ``upper_end`` ≥) λ·c + β − shift for the floats c and β, λ in [lam[0], lam[1]] (floats, or
+    arrays that broadcast with c: a token's own λ_i)."""
     if upper_end:
-        product = up(np.maximum(P.lam.lo[0] * cosines, P.lam.hi[0] * cosines))
+        product = up(np.maximum(lam[0] * cosines, lam[1] * cosines))
         return up(up(product + biases) - P.shift)
-    product = down(np.minimum(P.lam.lo[0] * cosines, P.lam.hi[0] * cosines))
+    product = down(np.minimum(lam[0] * cosines, lam[1] * cosines))
     return down(down(product + biases) - P.shift)
 
 
@@ -288,12 +391,16 @@ def _neighbours(prefix: PrefixBalls, geometry: FaceGeometry) -> tuple[list[np.nd
     ⟨x, p⟩ for every x in the cell and every token p left out (module doc; −1 where none is left out). The cutoff is
     chosen in floats so that the tail weighs about 10^−TAIL_DIGITS of the best token; only its proof is rigorous."""
     rho = np.arccos(geometry.cos_rho) * (1 + 1e-9) + 1e-12
-    lam = float(prefix.lam.mid())
-    nearest, _ = prefix.tree.query(geometry.centres_f64)
-    theta_star = 2 * np.arcsin(np.minimum(1.0, nearest / 2))
     r_angle = 2 * math.asin(min(1.0, math.sqrt(max(0.0, 2 - 2 * float(prefix.near_cos.mid()))) / 2))
-    budget = tail_log_budget(prefix.N, TAIL_DIGITS) * 2 / lam
-    theta_cut = np.maximum(rho + np.sqrt((theta_star + rho) ** 2 + budget), r_angle + 2 * rho + 1e-6)
+    if prefix.per_token:
+        theta_cut = _cutoff_per_token(prefix, geometry, rho)
+    else:
+        lam = float(prefix.lam.mid())
+        nearest, _ = prefix.tree.query(geometry.centres_f64)
+        theta_star = 2 * np.arcsin(np.minimum(1.0, nearest / 2))
+        budget = tail_log_budget(prefix.N, TAIL_DIGITS) * 2 / lam
+        theta_cut = rho + np.sqrt((theta_star + rho) ** 2 + budget)
+    theta_cut = np.maximum(theta_cut, r_angle + 2 * rho + 1e-6)
     every = theta_cut >= math.pi
     chord = 2 * np.sin(np.minimum(theta_cut, math.pi) / 2)
     index: list = [np.arange(prefix.N)] * len(chord)
@@ -302,6 +409,26 @@ def _neighbours(prefix: PrefixBalls, geometry: FaceGeometry) -> tuple[list[np.nd
         index[row] = found
     tail_cos = geometry.cos_upper(up(1.0 - down(chord * chord) / 2)[:, None])[:, 0]
     return index, np.where(every, -1.0, tail_cos)
+
+
+def _cutoff_per_token(prefix: PrefixBalls, geometry: FaceGeometry, rho: np.ndarray) -> np.ndarray:
+    """Per cell, the cutoff angle θ_c for per-token λ_i, in floats (a choice, module doc): the best token's score on the
+    cell, max_i (λ_i cos(min(π, θ_i + ρ)) + β_i) with θ_i = ∠(ĉ, p_i) over every token (cos(θ_i + ρ) = cos θ_i cos ρ −
+    sin θ_i sin ρ; O(N) float operations per cell, in chunks), less the log budget G; then the largest grid cosine c* with U(c*) below it, θ_c = arccos(c*) + ρ (π,
+    i.e. every token, where even U(−1) is above it)."""
+    P = prefix.floats
+    lam, beta = (P.lam.lo + P.lam.hi) / 2, (P.biases.lo + P.biases.hi) / 2
+    best = np.empty(len(rho))
+    rows = max(1, CHUNK // prefix.N)
+    for start in range(0, len(rho), rows):
+        cosines = np.clip(geometry.centres_f64[start:start + rows] @ prefix.points_f64.T, -1.0, 1.0)
+        r = rho[start:start + rows, None]
+        reach = np.where(cosines <= -np.cos(r), -1.0, cosines * np.cos(r) - np.sqrt(1 - cosines * cosines) * np.sin(r))
+        best[start:start + rows] = np.max(lam * reach + beta, axis=1)
+    level = best - tail_log_budget(prefix.N, TAIL_DIGITS)
+    k = np.searchsorted(np.maximum.accumulate(P.envelope), level, side="right") - 1
+    c_star = envelope_grid()[np.maximum(k, 0)]
+    return np.where(k >= 0, np.arccos(c_star) + rho, math.pi)
 
 
 def ratio_range_many(A: np.ndarray, B: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
