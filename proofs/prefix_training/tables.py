@@ -70,7 +70,7 @@ def markdown(result: Mapping[str, Any]) -> str:
     lines = ["| target | ε | E1 construction | smallest E1-family member | optimised prefix | optimised network |",
              "|---|---|---|---|---|---|"]
     for r in result["rows"]:
-        lines.append(f"| `{r['text']}` on S^{r['m']} | {r['eps_exact']} | {_count(r['e1_construction'], 'N')} | "
+        lines.append(f"| `{target_spec(r['target']).text}` on S^{r['m']} | {r['eps_exact']} | {_count(r['e1_construction'], 'N')} | "
                      f"{_count(r['e1_family'], 'N')} | {_count(r['prefix'], 'N')} | {_count(r['network'], 'W')} |")
     lines += ["", "Parameters against 1/ε, least-squares slope of log–log ± standard error (— below 2 points):", "",
               "| target | " + " | ".join(APPROXIMATORS.values()) + " |", "|---|" + "---|" * len(APPROXIMATORS)]
@@ -108,6 +108,7 @@ def figures(result: Mapping[str, Any]) -> list[dict]:
             "x": {"label": "1/ε", "values": [1 / r["eps"] for r in rows]},
             "series": [{"label": f"{APPROXIMATORS[name]} (slope {_slope(fits[name])})",
                         "values": [r[name]["parameters"] for r in rows]} for name in complete],
+            "y_max": 30 * max(r[name]["parameters"] for r in rows for name in complete),  # room for the legend
             "caption": "Each point is a model whose sup error is certified ≤ ε; optimised counts are upper bounds of the "
                        "true minima." + (f" Not shown (not found at every ε): {', '.join(left_out)}." if left_out else ""),
         })
