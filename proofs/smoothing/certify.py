@@ -9,12 +9,15 @@ threshold or the cell budget ends. One pass decides (for every x ∈ S^m):
 
     E2.sup:             ‖H − f‖ ≤ u_err ≤ ε;
     E2.V3.leakage:      ‖H − Q_f/Q_1‖ ≤ u_leak ≤ B·T·e^{2−β−κ(1−h²/2)}/w_min;
-    E2.V3.quadrature:   ‖Q_f/Q_1 − f_κ‖ ≤ ‖Q_f/Q_1 − H‖ + ‖H − f‖ + ‖f − f_κ‖ ≤ u_err+leak + L·E[ρ] ≤ the quadrature bound;
-    E2.V1.smoothing:    ‖f_κ(x) − f(x)‖ ≤ E‖f(y) − f(x)‖ ≤ L·E[ρ] ≤ L√(2(1 − A_m(κ)))   (no cells: E[ρ] is the same at
-                        every x; ``means.mean_chord_arb``), with L from H.lipschitz,
+    E2.V3.quadrature:   ‖Q_f/Q_1 − f_κ‖ ≤ ‖Q_f/Q_1 − H‖ + ‖H − f‖ + ‖f − f_κ‖ ≤ u_err+leak + S ≤ the quadrature bound;
+    E2.V1.smoothing:    ‖f_κ(x) − f(x)‖ ≤ S ≤ L√(2(1 − A_m(κ))),
+                        S = min(L·E[ρ], (1 − A_m(κ))·(G + M₂))   (no cells: both are the same at every x),
 
-where u_err+leak is the branch and bound's bound of u_err + u_leak per cell and the quadrature bound is enclosed by
-``means.quadrature_bound_arb``. A claim the balls do not decide keeps its sampled verdict (``verifier.certify.combine``).
+where u_err+leak is the branch and bound's bound of u_err + u_leak per cell, the quadrature bound is enclosed by
+``means.quadrature_bound_arb``, ‖f_κ(x) − f(x)‖ ≤ E‖f(y) − f(x)‖ ≤ L·E[ρ] with L from H.lipschitz and E[ρ] by
+``means.mean_chord_arb``, and (1 − A_m(κ))·(G + M₂) is the second-order bound of ``second_order`` (for targets twice
+differentiable on the ball: G and M₂ bound Df and the Hessians there; it falls like 1/κ where L·E[ρ] falls like
+1/√κ, which leaves the quadrature claim the room it needs on S^2: at m = 2, ε = 0.3, 0.0123 against 0.0870). A claim the balls do not decide keeps its sampled verdict (``verifier.certify.combine``).
 """
 from __future__ import annotations
 
@@ -38,15 +41,12 @@ from verifier.targets import Target
 from proofs.h0.enclosure import PrefixBalls
 
 from . import formulas as F
-from . import groups, kernel, means
+from . import groups, kernel, means, second_order
 from .construction import E2Construction
 from .rules import rule_balls
 
 INITIAL_PER_EDGE = 2  # the first cover: 2 × 2^m... face cells; the grouped enclosure adapts, so the cover can be coarse
-AUTO_MAX_DIM = 2  # --evidence auto certifies on S^1 and S^2 (S^2, ε = 0.3: about 1 300 cells for E2.sup)
-ROOM_MAX_DIM = 1  # the branch and bound splits for the quadrature room only on S^1: on S^2 (ε = 0.3) the room is ε/4,
-# which takes ~16 times the cells of ε (the bound of ‖H − f‖ shrinks with the cells' radius); there the room decides
-# E2.V3.quadrature only where the cells split for ε and the leakage happen to reach it, else f_κ is sampled
+AUTO_MAX_DIM = 2  # --evidence auto certifies on S^1 and S^2
 PARTS = ("error", "leakage/bound", "error+leakage")  # the branch and bound's quantities (the leakage relative to its
 # bound, which may lie far below the float range: e^{−κ(1−h²/2)} with κ in the thousands)
 
@@ -89,15 +89,17 @@ def initial_cells(m: int) -> list:
 
 @dataclass(frozen=True)
 class Bounds:
-    """E2's bounds for one instance: κ, L, B, h̄ and m (exact), the leakage bound (exact sympy), and as balls the quadrature
-    bound and L·E[ρ] (≥ sup ‖f_κ − f‖); V1's L√(2(1 − A_m(κ))) at any precision."""
+    """E2's bounds for one instance: κ, L, B, h̄ and m (exact), the leakage bound (exact sympy), G + M₂ (``second_order``:
+    a float, None where the target has no second-order bound), and as balls the quadrature bound and
+    S = min(L·E[ρ], (1 − A_m(κ))·(G + M₂)) ≥ sup ‖f_κ − f‖ (module doc); V1's L√(2(1 − A_m(κ))) at any precision."""
 
     m: int
     kappa: sympy.Rational
     lipschitz: sympy.Rational
     leakage: sympy.Expr
     quadrature: arb
-    mean_error: arb
+    second_order: Optional[float]
+    smoothing_error: arb
 
     @classmethod
     def of(cls, c: E2Construction) -> "Bounds":
@@ -106,13 +108,12 @@ class Bounds:
         h, w_min = c.rule_constants()
         leakage = c.exact(F.LEAK_BOUND.subs({F.kappa: c.kappa, F.h: h, F.w_min: w_min, F.beta: c.beta}))
         quadrature = means.quadrature_bound_arb(c.m, kappa, h, lipschitz, sympy.Rational(t.bound), PRECISION_BITS)
-        with ctx.workprec(PRECISION_BITS):
-            mean_error = arb_rational(lipschitz) * means.mean_chord_arb(c.m, kappa, PRECISION_BITS)
-        return cls(c.m, kappa, lipschitz, leakage, quadrature, mean_error)
+        second = second_order.second_order_constant(t)
+        error = smoothing_error_arb(c.m, kappa, lipschitz, second, PRECISION_BITS)
+        return cls(c.m, kappa, lipschitz, leakage, quadrature, second, error)
 
-    def mean_error_at(self, bits: int) -> arb:
-        with ctx.workprec(bits):
-            return arb_rational(self.lipschitz) * means.mean_chord_arb(self.m, self.kappa, bits)
+    def smoothing_error_at(self, bits: int) -> arb:
+        return smoothing_error_arb(self.m, self.kappa, self.lipschitz, self.second_order, bits)
 
     def smoothing_at(self, bits: int) -> arb:
         return kernel.smoothing_bound_arb(self.m, self.kappa, self.lipschitz, bits)
@@ -124,11 +125,11 @@ class Bounds:
 
     @property
     def quadrature_room(self) -> float:
-        """The threshold of u_err+leak: a float ≤ (quadrature bound) − L·E[ρ], the largest float when the room is beyond
+        """The threshold of u_err+leak: a float ≤ (quadrature bound) − S, the largest float when the room is beyond
         the float range (an astronomical bound: any cell meets it), +inf (no splitting for it) when there is no room or
         the bound is not finite (the claim then stays sampled). A threshold only guides the splitting."""
         with ctx.workprec(PRECISION_BITS):
-            room = self.quadrature.lower() - self.mean_error.upper()
+            room = self.quadrature.lower() - self.smoothing_error.upper()
             if not (room.is_finite() and room > 0):
                 return math.inf
             return lower(room) if room < arb(sys.float_info.max) else sys.float_info.max
@@ -143,15 +144,15 @@ class Certified:
 
     @property
     def quadrature_upper(self) -> float:
-        """A float ≥ u_err+leak + L·E[ρ] ≥ sup ‖Q_f/Q_1 − f_κ‖."""
+        """A float ≥ u_err+leak + S ≥ sup ‖Q_f/Q_1 − f_κ‖."""
         with ctx.workprec(PRECISION_BITS):
-            return upper(arb(self.bounded.uppers[PARTS.index("error+leakage")]) + self.bounds.mean_error)
+            return upper(arb(self.bounded.uppers[PARTS.index("error+leakage")]) + self.bounds.smoothing_error)
 
     def part_uppers(self) -> dict[str, float]:
         """Certified upper bounds of the split's sups, for the facts ``error_split.<part>.certified_upper``."""
         with ctx.workprec(PRECISION_BITS):
             leakage = upper(arb(self.bounded.uppers[PARTS.index("leakage/bound")]) * sympy_number(self.bounds.leakage))
-        return {"smoothing": upper(self.bounds.mean_error), "quadrature": self.quadrature_upper, "leakage": leakage}
+        return {"smoothing": upper(self.bounds.smoothing_error), "quadrature": self.quadrature_upper, "leakage": leakage}
 
     def sup_facts(self) -> dict:
         """The certified facts of the JSON ``sup_error``."""
@@ -178,14 +179,24 @@ def certify(construction: E2Construction, bounds: Bounds, budget: Budget) -> Cer
         with ctx.workprec(PRECISION_BITS):
             return error, (leak / leakage).upper(), total
 
-    thresholds = (float(c.params.eps), 1.0, bounds.quadrature_room if c.m <= ROOM_MAX_DIM else math.inf)
+    thresholds = (float(c.params.eps), 1.0, bounds.quadrature_room)
     bounded = branch_and_bound(initial_cells(c.m), quantities, thresholds, lambda cell: cell.split(), budget)
     return Certified(bounded, bounds)
 
 
+def smoothing_error_arb(m: int, kappa: sympy.Rational, lipschitz: sympy.Rational, second: Optional[float], bits: int) -> arb:
+    """A ball whose upper end bounds sup ‖f_κ − f‖ ≤ S = min(L·E[ρ], (1 − A_m(κ))·(G + M₂)) (module doc; L·E[ρ] alone
+    where ``second``, G + M₂, is None or not finite)."""
+    with ctx.workprec(bits):
+        first = arb_rational(lipschitz) * means.mean_chord_arb(m, kappa, bits)
+        if second is None or not math.isfinite(second):
+            return first
+        return first.min((1 - kernel.resultant_arb(m, kappa, bits)) * arb(second))
+
+
 def smoothing_margin(bounds: Bounds, bits: int) -> arb:
-    """A ball ∋ L·E[ρ] − L√(2(1 − A_m(κ))) (negative: V1 certified)."""
-    return bounds.mean_error_at(bits) - bounds.smoothing_at(bits)
+    """A ball ∋ S − L√(2(1 − A_m(κ))) (negative: V1 certified)."""
+    return bounds.smoothing_error_at(bits) - bounds.smoothing_at(bits)
 
 
 def upgraded(claims: list[ClaimResult], certified: Certified, eps: sympy.Rational) -> list[ClaimResult]:
@@ -203,12 +214,12 @@ def upgraded(claims: list[ClaimResult], certified: Certified, eps: sympy.Rationa
 
 
 def quadrature_claim(claim: ClaimResult, certified: Certified) -> ClaimResult:
-    """E2.V3.quadrature upgraded where u_err+leak + L·E[ρ] ≤ the quadrature bound; elsewhere the sampled claim stays, with
-    the certified number: on S^m with m > ROOM_MAX_DIM the cells were not split for it, so a bound above it refutes nothing."""
+    """E2.V3.quadrature upgraded where u_err+leak + S ≤ the quadrature bound; elsewhere the sampled claim stays, with
+    the certified number (the cells ran out, or there is no room: a bound above it refutes nothing)."""
     bound = sympy.Rational(lower(certified.bounds.quadrature))
     u = certified.quadrature_upper
     if claim.verdict is Verdict.FAIL or not (math.isfinite(u) and sympy.Rational(u) <= bound):
-        note = (f"certified ≤ {u:.6g} (u_err+leak + L·E[ρ]) does not reach the quadrature bound "
+        note = (f"certified ≤ {u:.6g} (u_err+leak + S) does not reach the quadrature bound "
                 f"{float(bound):.6g}: the claim stays sampled")
         return replace(claim, detail="; ".join(filter(None, (claim.detail, note))))
     return combine(claim, replace(certified.bounded, uppers=(u,), texts=()), bound,
@@ -216,9 +227,13 @@ def quadrature_claim(claim: ClaimResult, certified: Certified) -> ClaimResult:
 
 
 def smoothing_claim(claim: ClaimResult, bounds: Bounds) -> ClaimResult:
-    """E2.V1.smoothing from L·E[ρ] ≤ L√(2(1 − A_m(κ))), decided by balls (module doc); the sampled claim where they do not."""
+    """E2.V1.smoothing from S ≤ L√(2(1 − A_m(κ))), decided by balls (module doc); the sampled claim where they do not."""
+    second = ("" if bounds.second_order is None or not math.isfinite(bounds.second_order) else
+              f" and ≤ (1 − A_m(κ))·(G + M₂), G + M₂ ≤ {bounds.second_order:.6g} (Taylor to second order on the ball; "
+              "Df and the Hessians by branch and bound over boxes)")
     decided = claim_le_certified(
-        claim.id, claim.statement, sympy.Float(decimal_text(bounds.mean_error.upper()), 20), bounds.smoothing,
-        Kind.PROOF_STEP, "certified for every x: ‖f_κ(x) − f(x)‖ ≤ E‖f(y) − f(x)‖ ≤ L·E[ρ] (Lip(f) ≤ L: H.lipschitz), "
-        "E[ρ] by acb.integral, A_m(κ) by arb Bessel functions", enclose=lambda bits: smoothing_margin(bounds, bits))
+        claim.id, claim.statement, sympy.Float(decimal_text(bounds.smoothing_error.upper()), 20), bounds.smoothing,
+        Kind.PROOF_STEP, "certified for every x: ‖f_κ(x) − f(x)‖ ≤ E‖f(y) − f(x)‖ ≤ L·E[ρ] (Lip(f) ≤ L: H.lipschitz)"
+        + second + "; E[ρ] by acb.integral, A_m(κ) by arb Bessel functions",
+        enclose=lambda bits: smoothing_margin(bounds, bits))
     return decided if decided.verdict is Verdict.PASS else claim
