@@ -41,8 +41,9 @@ enter a bound. Facts that keep the enclosures tight at large λ:
   item of weight in [0, tail], tail = (N − k)·e^{λ cos(max(0, θ_c − ρ)) + max_i β_i − ref} (keys of any norm:
   (N − k)·e^{L(cos(max(0, θ_c − ρ))) − ref}), with values in [−V, V] − f (V ≥ every |v_ij|). The cutoff is a float
   choice: one λ takes θ_c from the nearest token's angle θ* (θ_c − ρ ≥ ((θ* + ρ)² + 2G/λ)^(1/2), G the tail's log
-  budget); per-token λ_i take the largest grid cosine c* with U(c*) ≤ (the best token's float score on the cell) − G
-  and θ_c = arccos(c*) + ρ (all tokens where there is none); a poor choice costs time, never soundness.
+  budget); per-token λ_i take the largest grid cosine c* with U(c*) ≤ (a float estimate of the best token's score on
+  the cell, from its nearest tokens) − G and θ_c = arccos(c*) + ρ (all tokens where there is none); a poor choice
+  costs time, never soundness.
 * **Ratio range.** For weights w_i in a box [a_i, b_i] and values u_i, max Σ w_i u_i / Σ w_i is
   attained with w_i = b_i for u_i above the maximum R* and a_i below it (a threshold in the sorted
   values), and R bounds it iff g(R) = Σ_i max(a_i (u_i − R), b_i (u_i − R)) ≤ 0 (given Σ w_i > 0).
@@ -217,7 +218,8 @@ class PrefixFloats:
 
 
 ENVELOPE_STEPS = 1024  # K: the grid g_k = −1 + 2k/K of the tail's envelope (a power of two: every g_k is exact)
-CHUNK = 1 << 20  # array elements per float pass over all tokens (the envelope, the per-token cutoff's best score)
+CHUNK = 1 << 20  # array elements per float pass of the envelope over all tokens
+NEAREST = 16  # tokens nearest to a cell's centre whose scores estimate the best one (per-token λ_i: a choice)
 
 
 def envelope_grid() -> np.ndarray:
@@ -412,19 +414,19 @@ def _neighbours(prefix: PrefixBalls, geometry: FaceGeometry) -> tuple[list[np.nd
 
 
 def _cutoff_per_token(prefix: PrefixBalls, geometry: FaceGeometry, rho: np.ndarray) -> np.ndarray:
-    """Per cell, the cutoff angle θ_c for per-token λ_i, in floats (a choice, module doc): the best token's score on the
-    cell, max_i (λ_i cos(min(π, θ_i + ρ)) + β_i) with θ_i = ∠(ĉ, p_i) over every token (cos(θ_i + ρ) = cos θ_i cos ρ −
-    sin θ_i sin ρ; O(N) float operations per cell, in chunks), less the log budget G; then the largest grid cosine c* with U(c*) below it, θ_c = arccos(c*) + ρ (π,
-    i.e. every token, where even U(−1) is above it)."""
+    """Per cell, the cutoff angle θ_c for per-token λ_i, in floats (a choice, module doc): a lower estimate of the
+    best token's score on the cell, the larger of max_i (λ_i cos(min(π, θ_i + ρ)) + β_i) over the NEAREST tokens to ĉ
+    (θ_i = ∠(ĉ, p_i), cos(θ_i + ρ) = cos θ_i cos ρ − sin θ_i sin ρ) and max_i (β_i − λ_i) (every token's least score),
+    less the log budget G; then the largest grid cosine c* with U(c*) below it, θ_c = arccos(c*) + ρ (π, i.e. every
+    token, where even U(−1) is above it). A best token outside the nearest ones only widens the cutoff."""
     P = prefix.floats
     lam, beta = (P.lam.lo + P.lam.hi) / 2, (P.biases.lo + P.biases.hi) / 2
-    best = np.empty(len(rho))
-    rows = max(1, CHUNK // prefix.N)
-    for start in range(0, len(rho), rows):
-        cosines = np.clip(geometry.centres_f64[start:start + rows] @ prefix.points_f64.T, -1.0, 1.0)
-        r = rho[start:start + rows, None]
-        reach = np.where(cosines <= -np.cos(r), -1.0, cosines * np.cos(r) - np.sqrt(1 - cosines * cosines) * np.sin(r))
-        best[start:start + rows] = np.max(lam * reach + beta, axis=1)
+    _, index = prefix.tree.query(geometry.centres_f64, k=min(prefix.N, NEAREST))
+    index = index.reshape(len(rho), -1)
+    cosines = np.clip(np.einsum("gk,gjk->gj", geometry.centres_f64, prefix.points_f64[index]), -1.0, 1.0)
+    r = rho[:, None]
+    reach = np.where(cosines <= -np.cos(r), -1.0, cosines * np.cos(r) - np.sqrt(1 - cosines * cosines) * np.sin(r))
+    best = np.maximum(np.max(lam[index] * reach + beta[index], axis=1), np.max(beta - lam))
     level = best - tail_log_budget(prefix.N, TAIL_DIGITS)
     k = np.searchsorted(np.maximum.accumulate(P.envelope), level, side="right") - 1
     c_star = envelope_grid()[np.maximum(k, 0)]
