@@ -13,7 +13,7 @@ from flint import arb, ctx
 from proofs.h0.head import h0_closed_form
 from proofs.smoothing import THEOREM, certify, groups
 from proofs.smoothing.construction import E2Construction, E2Evaluator
-from verifier.ball import acos
+from verifier.ball import acos, interval
 from verifier.bounds import target_functions
 from verifier.cells import dyadic_face_cells
 
@@ -25,39 +25,33 @@ def _setup(**options):
     return c, E2Evaluator(c, h0_closed_form(params.dim, params.target.d)), prefix, groups.GroupedPrefix.of(prefix)
 
 
-def _leaves(node):
-    return [node] if not node.children else [leaf for child in node.children for leaf in _leaves(child)]
-
-
-def _nodes(node):
-    return [node] + [n for child in node.children for n in _nodes(child)]
-
-
 @pytest.fixture(scope="module")
 def circle():
     return _setup(dim=1, eps="0.2")
 
 
 def test_caps_contain_their_tokens(circle):
-    """Every token lies within r_G of every cap that holds it (in balls); the caps are not loose: shrunk by 10% some
-    cap misses one of its tokens (so the check can fail)."""
+    """Every token of a group lies in its cap, ⟨ĉ_G, p_i⟩ ≥ cos r_G, checked in balls from the rule's balls p_i and the
+    cap centre's float ends; the caps are not loose: some group has a token at an angle above 90% of r_G (so the check
+    can fail)."""
     _, _, prefix, tree = circle
+    T = tree.table
     farthest = []
     with ctx.workprec(128):
-        for node in [n for n in _nodes(tree.root) if n.children][:150]:
-            angles = [acos(sum((a * b for a, b in zip(node.centre, leaf.centre)), arb(0))) for leaf in _leaves(node)]
-            assert all(angle <= node.radius for angle in angles)
-            farthest.append(max(float(angle.mid()) for angle in angles) / node.radius_f64)
+        for row in range(prefix.N, prefix.N + 150):
+            centre = [interval(a, b) for a, b in zip(T.centres.lo[row], T.centres.hi[row])]
+            cosines = [sum((a * b for a, b in zip(centre, prefix.points[k])), arb(0)) for k in T.leaves(row)]
+            assert all(c >= T.cos_radius[row] for c in cosines)
+            farthest.append(max(float(acos(c).mid()) for c in cosines) / T.radius_f64[row])
     assert max(farthest) > 0.9
-    assert len(_leaves(tree.root)) == prefix.N
+    assert sorted(T.leaves(tree.root)) == list(range(prefix.N))
 
 
 def test_items_partition_the_tokens(circle):
     """On any cell the items chosen hold every token exactly once."""
     _, _, prefix, tree = circle
-    key = {id(leaf): k for k, leaf in enumerate(_leaves(tree.root))}
     for cell in dyadic_face_cells(1, 4)[:3] + [dyadic_face_cells(1, 64)[5]]:
-        held = sorted(key[id(leaf)] for node in groups.items(tree, cell) for leaf in _leaves(node))
+        held = sorted(k for row in groups.items(tree, cell.centre_f64, float(cell.rho)) for k in tree.table.leaves(row))
         assert held == list(range(prefix.N))
 
 

@@ -3,7 +3,7 @@ split's claims from it.
 
 E2's prefix is an H0 prefix with token-dependent biases: token i = (κ p_i, ln w_i + β, f(p_i)) with the rule's unit
 points p_i and cell areas w_i (``rules.rule_balls``: balls containing the exact numbers of the rule's formulas), κ and β
-enclosed from their exact sympy values. ``groups.enclose`` bounds, on every face cell, ‖H − f‖ and the leakage
+enclosed from their exact sympy values. ``groups.enclose_many`` bounds, on every face cell, ‖H − f‖ and the leakage
 ‖H − Q_f/Q_1‖ from the same items (groups of tokens); ``verifier.branch_bound`` splits until each is below its
 threshold or the cell budget ends. One pass decides (for every x ∈ S^m):
 
@@ -170,17 +170,17 @@ def certify(construction: E2Construction, bounds: Bounds, budget: Budget) -> Cer
     """One branch and bound of (‖H − f‖, ‖H − Q_f/Q_1‖, their sum) against (ε, the leakage bound, the quadrature room)."""
     c = construction
     tree = groups.GroupedPrefix.of(prefix_balls(c))
-    parts = groups.bounds(tree, target_functions(c.params.target))
+    parts = groups.bounds_many(tree, target_functions(c.params.target))
     with ctx.workprec(PRECISION_BITS):
         leakage = sympy_number(bounds.leakage)
 
-    def quantities(cell) -> tuple[arb, arb, arb]:
-        error, leak, total = parts(cell)
+    def quantities(cells) -> list[tuple[arb, arb, arb]]:
         with ctx.workprec(PRECISION_BITS):
-            return error, (leak / leakage).upper(), total
+            return [(error, (leak / leakage).upper(), total) for error, leak, total in parts(cells)]
 
     thresholds = (float(c.params.eps), 1.0, bounds.quadrature_room)
-    bounded = branch_and_bound(initial_cells(c.m), quantities, thresholds, lambda cell: cell.split(), budget)
+    bounded = branch_and_bound(initial_cells(c.m), lambda cell: quantities([cell])[0], thresholds, lambda cell: cell.split(),
+                               budget, many=quantities)
     return Certified(bounded, bounds)
 
 
