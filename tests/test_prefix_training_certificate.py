@@ -122,6 +122,45 @@ def test_network_bound_contains_50_digit_values_on_cells(cell_point, monkeypatch
     assert _network_excess(net, cell_point) > 0
 
 
+def _fitted_prefix(target: Target, N: int, seed: int = 0) -> FreePrefix:
+    """Broad tokens (key norms 2 … 12, β_i = −‖k_i‖) with values by ridge least squares: values up to ≈ 15 that
+    cancel, as an optimiser may leave them."""
+    rng = np.random.default_rng(seed)
+    directions = rng.normal(size=(N, target.m + 1))
+    keys = directions / np.linalg.norm(directions, axis=1, keepdims=True) * rng.uniform(2, 12, size=(N, 1))
+    biases = -np.linalg.norm(keys, axis=1)
+    X = Sphere(target.m).uniform(4000, seed + 1)
+    E = np.exp(X @ keys.T + biases)
+    w = E / (E.sum(axis=1, keepdims=True) + np.e ** 2)
+    values = np.linalg.solve(w.T @ w + 1e-3 * np.eye(N), w.T @ target.numpy(X))
+    return FreePrefix(keys, biases, values, 1)
+
+
+def test_prefix_centred_form_contains_50_digit_values_on_cells(cell_point, monkeypatch):
+    """The prefix's centred form alone (not its minimum with H0's enclosure) lies above the 50-digit error at random
+    points of random S² cells; without its first-order term (H̃(x̃) − f(x̃) alone: unsound) it does not."""
+    target = Target.parse("x0*x1", 2, 1, 1)
+    prefix = _fitted_prefix(target, 24)
+    assert np.abs(prefix.values).max() > 3
+    centred = cert_module._prefix_centred(prefix, target)
+    rng = np.random.default_rng(6)
+    cells = [child for cell in cert_module._cell_bounds(prefix, target)[1] for child in cell.split()]
+    cells = [cells[i] for i in rng.choice(len(cells), size=12, replace=False)]
+
+    def excess() -> float:
+        worst = -np.inf
+        for cell, bound in zip(cells, centred(cells)):
+            with mpmath.workdps(50):
+                for _ in range(3):
+                    value = _prefix_error_50_digits(prefix, target, cell_point(cell, rng))
+                    worst = max(worst, float(value - mpmath.mpf(float(bound))))
+        return worst
+
+    assert excess() <= 0
+    monkeypatch.setattr(cert_module, "_centred", lambda value, slope, offset: value)
+    assert excess() > 0
+
+
 def test_an_unsound_enclosure_is_reported_as_a_framework_error(monkeypatch, e1_prefix):
     """Negative control of the guard: cell bounds divided by 10 fall below the sampled max, which the certificate
     reports as a framework error instead of a PASS."""

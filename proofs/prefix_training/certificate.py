@@ -19,11 +19,21 @@ The cell bounds:
 
 * **Prefix**: H0's cell enclosure with keys of any norm (``proofs.h0.enclosure``: ⟨x, k_i⟩ = ‖k_i‖·⟨x, k_i/‖k_i‖⟩,
   per-token scales and biases, T content tokens of score 2 and value 0), of which only the error part is used; the
-  near/far split is irrelevant here and its radius is set to r = 0 (``near_cos`` = 1).
+  near/far split is irrelevant here and its radius is set to r = 0 (``near_cos`` = 1). That enclosure is first order
+  in the cell's size (weights in boxes), so for N ≤ CENTRED_TOKENS the bound is the smaller of it and a centred form
+  (below) of the extension H̃(y) = Σ_i E_i(y) v_i / (Σ_i E_i(y) + T e²), E_i(y) = e^{⟨y, k_i⟩ + β_i}, which equals H on
+  S^m (there the content score ⟨x, x⟩ + 1 is 2) and is smooth on R^(m+1), with
+
+      ∇H̃(y) = Σ_i ŵ_i(y) (v_i − H̃(y)) k_iᵀ,   ŵ_i = E_i/(Σ_j E_j + T e²),
+
+  enclosed over the box with ŵ_i ∈ [a_i/(Σ_j b_j + c), b_i/(Σ_j a_j + c)] (E_i ∈ [a_i, b_i] there) and H̃ in
+  [Σ_i ŵ_i v_i] ∩ [min(0, min v), max(0, max v)] (a convex combination of the values and the content's 0); every token
+  on every cell, in rigorous float intervals. Where the fitted values are large and cancel (|v_i| ≫ |f|) both forms
+  need very small cells: such a prefix comes out INCONCLUSIVE, never PASS.
 * **Network**: e_j(x) = Σ_u a_uj tanh(⟨w_u, x⟩ + c_u) + a_0j − f_j(x), every parameter the exact binary rational of
   its float. On a cell with enclosing box X ∋ x (``verifier.cells.FaceGeometry``) and a float point x̃ ∈ X (its
   midpoint), the mean value theorem along the segment [x̃, x] ⊂ X (Lebourg's, with Clarke's gradient at a kink of f)
-  gives the centred form
+  gives the centred form (used for the prefix's H̃ − f likewise)
 
       e_j(x) ∈ e_j(x̃) + Σ_k G_jk·(X_k − x̃_k),   G_j ⊇ {∇e_j(ξ) : ξ ∈ X},
       ∇e_j = Σ_u a_uj (1 − tanh²(⟨w_u, ξ⟩ + c_u)) w_u − ∇f_j,
@@ -68,6 +78,8 @@ from verifier.supnorm import sup_search
 from verifier.targets import Target, coordinates
 
 DEFAULT_CELLS = 50_000  # the branch and bound's cell budget (what decides an INCONCLUSIVE, never seconds)
+CENTRED_TOKENS = 512  # prefixes up to this length also get the centred form (every token on every cell)
+CENTRED_ELEMENTS = 1 << 18  # cells × tokens × (m+1) × d per vectorised pass of the centred form
 SCAN_POINTS = 20_000  # the float64 scan of S^m before refinement
 POLICY = PrecisionPolicy(dps=30)  # mpmath at 30 and 60 digits
 UPPER_DIGITS = 17  # significant digits of the stored upper bound (rounded up: the text is itself a bound)
@@ -214,12 +226,65 @@ def _cell_bounds(model, target: Target) -> tuple[Callable[[Sequence[FaceCell]], 
     about one cell per token (prefix), or per_edge ≥ 4 with about one cell per unit (network)."""
     m = target.m
     if isinstance(model, FreePrefix):
-        functions = target_functions(target)
-        prefix = PrefixBalls.of_keys(model.keys, model.biases, model.values, model.context)
-        per_edge = (model.N / (2 * (m + 1))) ** (1 / m)
-        return (lambda cells: [parts[:1] for parts in enclose_parts_many(prefix, cells, functions)],
-                dyadic_face_cells(m, per_edge))
+        return _prefix_bounds(model, target), dyadic_face_cells(m, (model.N / (2 * (m + 1))) ** (1 / m))
     return _network_bounds(model, target), dyadic_face_cells(m, max(4.0, (model.W / (2 * (m + 1))) ** (1 / m)))
+
+
+def _prefix_bounds(prefix: FreePrefix, target: Target) -> Callable[[Sequence[FaceCell]], list]:
+    """The prefix's cell bounds: H0's enclosure (``proofs.h0.enclosure``, keys of any norm), and for N ≤ CENTRED_TOKENS
+    the smaller of it and the centred form of the module doc (every token on every cell)."""
+    functions = target_functions(target)
+    balls = PrefixBalls.of_keys(prefix.keys, prefix.biases, prefix.values, prefix.context)
+    centred = _prefix_centred(prefix, target) if prefix.N <= CENTRED_TOKENS else None
+
+    def bounds(cells: Sequence[FaceCell]) -> list:
+        ratio = [upper(parts[0]) for parts in enclose_parts_many(balls, cells, functions)]
+        if centred is None:
+            return [(u,) for u in ratio]
+        rows = max(1, CENTRED_ELEMENTS // (prefix.N * (prefix.m + 1) * prefix.d))
+        second = np.concatenate([centred(cells[start:start + rows]) for start in range(0, len(cells), rows)])
+        return [(min(u, float(v)),) for u, v in zip(ratio, second)]
+
+    return bounds
+
+
+def _prefix_centred(prefix: FreePrefix, target: Target) -> Callable[[Sequence[FaceCell]], np.ndarray]:
+    """Per cell a float ≥ sup ‖H − f‖ by the centred form of H̃ − f (module doc), every token enclosed."""
+    xs = coordinates(target.m)
+    values = [compile_arb(f, xs) for f in target.components]
+    gradients = [compile_arb_gradient(f, xs) for f in target.components]
+    keys, biases, V = (Intervals.point(a) for a in (prefix.keys, prefix.biases, prefix.values))
+    shift = float(np.max(np.sqrt(np.sum(prefix.keys ** 2, axis=1)) + prefix.biases))  # any float: it cancels
+    with ctx.workprec(PRECISION_BITS):
+        ball = prefix.context * (2 - arb(shift)).exp()
+    content = Intervals(np.array(lower(ball)), np.array(upper(ball)))
+
+    def weights(X: Intervals) -> Intervals:
+        """e^{⟨y, k_i⟩ + β_i − shift} for y in the rows of X: (G, N)."""
+        return (dot(keys[None], X[:, None, :]) + biases[None] - Intervals.point(shift)).exp()
+
+    def bounds(cells: Sequence[FaceCell]) -> np.ndarray:
+        box = FaceGeometry.of(cells).boxes
+        mid = np.clip((box.lo + box.hi) / 2, box.lo, box.hi)
+        f_mid, f_box, f_slope = _target_parts(values, gradients, box, mid)
+        E_mid, E_box = weights(Intervals.point(mid)), weights(box)
+        H_mid = _sum_units(E_mid[:, :, None] * V[None], axis=1) / (_sum_units(E_mid) + content)[:, None]  # (G, d)
+        w_box = E_box / (_sum_units(E_box) + content)[:, None]  # ŵ_i over the box
+        H_box = _sum_units(w_box[:, :, None] * V[None], axis=1)
+        H_box = H_box.intersect(_hull(V, H_box.lo.shape))  # (G, d)
+        spread = V[None] - H_box[:, None, :]  # v_i − H̃, (G, N, d)
+        slope = _sum_units((w_box[:, :, None] * spread)[:, :, :, None] * keys[None, :, None, :], axis=1) - f_slope
+        error = _centred(H_mid - f_mid, slope, box - Intervals.point(mid))
+        size = np.maximum(np.abs(error.lo), np.abs(error.hi))
+        return np.where(np.all(np.isfinite(size), axis=1), norm_upper(np.nan_to_num(size)), math.inf)
+
+    return bounds
+
+
+def _hull(V: Intervals, shape: tuple) -> Intervals:
+    """[min(0, min_i v_ij), max(0, max_i v_ij)] per component j: H̃ is a convex combination of the v_i and 0."""
+    lo, hi = np.minimum(0.0, np.min(V.lo, axis=0)), np.maximum(0.0, np.max(V.hi, axis=0))
+    return Intervals(np.broadcast_to(lo, shape), np.broadcast_to(hi, shape))
 
 
 def _network_bounds(network: TanhNetwork, target: Target) -> Callable[[Sequence[FaceCell]], list]:
