@@ -25,9 +25,9 @@ check-set error is returned (the first on ties). Budgets count iterations and ev
 
 Determinism and threads. Starts and surrogate use IEEE-754 operations and ``verifier.reproducible``'s exp and matmul
 (no BLAS), so the objective has the same bits on every machine. L-BFGS-B's small internal factorisations do call
-BLAS/LAPACK, so the fit runs with BLAS limited to one thread (threadpoolctl): with OpenBLAS's threads, each call of
-the optimiser's step woke them, 2 ms per iteration for 13 parameters, a 25-fold slow-down on this busy 2-core machine
-(a W = 3 network: 24 s against 0.9 s with one thread, same model). L-BFGS-B is deterministic on a machine,
+BLAS/LAPACK, so the fit runs with BLAS limited to one thread (threadpoolctl): OpenBLAS's threads are woken at each
+of those tiny calls (benchmarks/bench_fit_threads.py: 10 times slower with them, the same model, on this 2-core
+machine under load average 8). L-BFGS-B is deterministic on a machine,
 but its small internal factorisations call LAPACK, whose last bits may differ between CPUs: the same inputs give
 bitwise the same model on one machine (tests/test_prefix_training_fit.py) and, elsewhere, possibly another model
 of similar error. The certified verdict never depends on the fit.
