@@ -42,3 +42,11 @@ def test_a_tampered_construction_is_not_decided_pass(tamper):
     result = run("smoothing", {**BASE, "tamper": tamper, "points": "500"}, decide=True)
     sup = _claims(result)["E2.sup"]
     assert sup.verdict is Verdict.FAIL and sup.witness is not None and result.verdict is Verdict.FAIL
+
+
+def test_the_decision_splits_cells_for_eps_alone():
+    """The full check splits its cells until ‖H − f‖ ≤ ε, the leakage bound and the quadrature room all hold; the decision
+    asks E2.sup only, so it stops with fewer cells, at a certified bound of ‖H − f‖ still ≤ ε."""
+    decided, full = (run("smoothing", BASE, decide=decide).facts["sup_error"] for decide in (True, False))
+    assert decided["decided"] and full["decided"] and decided["cells"] < full["cells"]
+    assert full["certified_upper"] <= decided["certified_upper"] <= 0.2

@@ -3,8 +3,8 @@
     sup_{x∈S^m} ‖H(x) − f(x)‖ ≤ ε,
 
 sampled from the head alone (no f_κ, which only the split's claims read) and, where the instance is certified
-(``certify.skip_reason``), upgraded by the branch and bound of ``certify.certify`` exactly as in the full check
-(``certify.upgraded``). The split's claims (V1 smoothing, V3 quadrature and leakage, their budgets), V2 (Amos's
+(``certify.skip_reason``), upgraded by the branch and bound of ``certify.certify`` as in the full check
+(``certify.upgraded``), its cells split for ε alone (``sup_only``). The split's claims (V1 smoothing, V3 quadrature and leakage, their budgets), V2 (Amos's
 inequality), the rule's and the normaliser's checks bound the parts of the error on the way to the theorem; E2.sup
 bounds the error itself, so its verdict rests on none of them: only on the hypotheses (run before, as for the full
 check) and on the H0 closed form through which the head is evaluated (exact).
@@ -35,7 +35,7 @@ def decide(params) -> Outcome:
                        Kind.THEOREM)
     reason = certify.skip_reason(params) or (
         "the sampled witness already refutes the sup claim" if sup.verdict is Verdict.FAIL else None)
-    proof = None if reason else certify.certify(c, certify.Bounds.of(c), params.budget)
+    proof = None if reason else certify.certify(c, certify.Bounds.of(c), params.budget, sup_only=True)
     if proof is not None:
         (sup,) = certify.upgraded([sup], proof, params.eps)
     facts = {"kappa": float(sympy.N(c.kappa, 17)), "rule": c.rule.name, "rule_size": c.size,

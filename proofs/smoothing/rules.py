@@ -123,16 +123,18 @@ def _gauss_product(m: int, n: int) -> tuple[list, list, mpmath.mpf]:
     n_phi = 2 * n
     half = mpmath.pi / n_phi
     points, weights, h = [], [], mpmath.mpf(0)
+    phis = [2 * mpmath.pi * (k + mpmath.mpf(1) / 2) / n_phi for k in range(n_phi)]
+    circle = [(mpmath.cos(phi), mpmath.sin(phi)) for phi in phis]  # the same φ_k in every band: computed once
     for j in range(n):
         s = mpmath.sqrt(1 - z[j] ** 2)
         for c in (edges[j], edges[j + 1]):
             c = min(max(c, mpmath.mpf(-1)), mpmath.mpf(1))
             inner = z[j] * c + s * mpmath.sqrt(1 - c * c) * mpmath.cos(half)
             h = max(h, mpmath.sqrt(max(2 - 2 * inner, 0)))
-        for k in range(n_phi):
-            phi = 2 * mpmath.pi * (k + mpmath.mpf(1) / 2) / n_phi
-            points.append([s * mpmath.cos(phi), s * mpmath.sin(phi), z[j]])
-            weights.append(omega[j] * 2 * mpmath.pi / n_phi)
+        weight = omega[j] * 2 * mpmath.pi / n_phi
+        for cos_phi, sin_phi in circle:
+            points.append([s * cos_phi, s * sin_phi, z[j]])
+            weights.append(weight)
     return points, weights, h
 
 
