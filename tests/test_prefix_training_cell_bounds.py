@@ -15,7 +15,7 @@ SIN2 = Target.parse("sin(2*x0)/2", 1, 1, 1)
 
 def _network_excess(net: TanhNetwork, cell_point) -> float:
     """max over 3 random 50-digit points of 12 random cells of ‖e(x)‖ − (the cell's bound)."""
-    bounds, initial = cell_bounds.cell_bounds(net, SIN2)
+    bounds, initial = cell_bounds.cell_bounds(net, SIN2, 0.0)
     rng = np.random.default_rng(4)
     cells = [child for cell in initial for child in cell.split()]
     cells = [cells[i] for i in rng.choice(len(cells), size=12, replace=False)]
@@ -45,7 +45,7 @@ def test_prefix_centred_form_contains_50_digit_values_on_cells(cell_point, monke
     assert np.abs(prefix.values).max() > 3
     centred = cell_bounds.prefix_centred(prefix, target)
     rng = np.random.default_rng(6)
-    cells = [child for cell in cell_bounds.cell_bounds(prefix, target)[1] for child in cell.split()]
+    cells = [child for cell in cell_bounds.cell_bounds(prefix, target, 0.0)[1] for child in cell.split()]
     cells = [cells[i] for i in rng.choice(len(cells), size=12, replace=False)]
 
     def excess() -> float:

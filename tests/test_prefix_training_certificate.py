@@ -83,8 +83,8 @@ def test_an_unsound_enclosure_is_reported_as_a_framework_error(monkeypatch, e1_p
     reports as a framework error instead of a PASS."""
     original = cert_module.cell_bounds
 
-    def shrunk(model, target):
-        bounds, initial = original(model, target)
+    def shrunk(model, target, threshold):
+        bounds, initial = original(model, target, threshold)
         return (lambda cells: [(b / 10,) for (b,) in bounds(cells)]), initial
 
     monkeypatch.setattr(cert_module, "cell_bounds", shrunk)

@@ -55,29 +55,35 @@ CENTRED_TOKENS = 512  # prefixes up to this length also get the centred form (ev
 CENTRED_ELEMENTS = 1 << 18  # cells × tokens × (m+1) × d per vectorised pass of the centred form
 
 
-def cell_bounds(model, target: Target) -> tuple[Callable[[Sequence[FaceCell]], list], list[FaceCell]]:
+def cell_bounds(model, target: Target, threshold: float) -> tuple[Callable[[Sequence[FaceCell]], list], list[FaceCell]]:
     """The bounds of many cells at once (each a 1-tuple: an upper bound of sup_C ‖model − f‖) and the first cover:
-    about one cell per token (prefix), or per_edge ≥ 4 with about one cell per unit (network)."""
+    about one cell per token (prefix), or per_edge ≥ 4 with about one cell per unit (network). ``threshold`` (the
+    branch and bound's) only saves work: a prefix's centred form is computed only where H0's enclosure is above it."""
     m = target.m
     if isinstance(model, FreePrefix):
-        return prefix_bounds(model, target), dyadic_face_cells(m, (model.N / (2 * (m + 1))) ** (1 / m))
+        return prefix_bounds(model, target, threshold), dyadic_face_cells(m, (model.N / (2 * (m + 1))) ** (1 / m))
     return network_bounds(model, target), dyadic_face_cells(m, max(4.0, (model.W / (2 * (m + 1))) ** (1 / m)))
 
 
-def prefix_bounds(prefix: FreePrefix, target: Target) -> Callable[[Sequence[FaceCell]], list]:
+def prefix_bounds(prefix: FreePrefix, target: Target, threshold: float) -> Callable[[Sequence[FaceCell]], list]:
     """The prefix's cell bounds: H0's enclosure (``proofs.h0.enclosure``, keys of any norm), and for N ≤ CENTRED_TOKENS
-    the smaller of it and the centred form of the module doc (every token on every cell)."""
+    on the cells where that is above ``threshold``, the smaller of it and the centred form of the module doc (every
+    token on every such cell)."""
     functions = target_functions(target)
     balls = PrefixBalls.of_keys(prefix.keys, prefix.biases, prefix.values, prefix.context)
     centred = prefix_centred(prefix, target) if prefix.N <= CENTRED_TOKENS else None
+    rows = max(1, CENTRED_ELEMENTS // (prefix.N * (prefix.m + 1) * prefix.d))
 
     def bounds(cells: Sequence[FaceCell]) -> list:
-        ratio = [upper(parts[0]) for parts in enclose_parts_many(balls, cells, functions)]
-        if centred is None:
-            return [(u,) for u in ratio]
-        rows = max(1, CENTRED_ELEMENTS // (prefix.N * (prefix.m + 1) * prefix.d))
-        second = np.concatenate([centred(cells[start:start + rows]) for start in range(0, len(cells), rows)])
-        return [(min(u, float(v)),) for u, v in zip(ratio, second)]
+        out = [upper(parts[0]) for parts in enclose_parts_many(balls, cells, functions)]
+        above = [c for c, u in enumerate(out) if u > threshold]
+        if centred is None or not above:
+            return [(u,) for u in out]
+        for start in range(0, len(above), rows):
+            chunk = above[start:start + rows]
+            for c, v in zip(chunk, centred([cells[c] for c in chunk])):
+                out[c] = min(out[c], float(v))
+        return [(u,) for u in out]
 
     return bounds
 

@@ -97,7 +97,7 @@ def certify(target: Target, model, eps: sympy.Rational, cells: int = DEFAULT_CEL
         raise InputError(f"the model maps S^{model.m} to R^{model.d} but the target S^{target.m} to R^{target.d}; "
                          "certify a model of the target's m and d")
     try:
-        bounds, initial = cell_bounds(model, target)
+        bounds, initial = cell_bounds(model, target, _float_below(eps))
     except CannotCertify as reason:
         raise InputError(f"the target cannot be enclosed in ball arithmetic ({reason}); certify a target built from "
                          "the supported functions") from None
