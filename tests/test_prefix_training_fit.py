@@ -67,10 +67,12 @@ def test_check_set_is_denser_and_contains_the_fit_set():
     np.testing.assert_allclose(np.linalg.norm(check2, axis=1), 1)
 
 
-def test_fit_on_the_two_sphere_runs():
-    target = Target.parse("x0*x1", 2, 1, 1)
-    fit = FT.fit_network(target, 2, 0.3, 0)
+def test_fits_on_higher_spheres_run():
+    """S²: a network of 2 units to 0.3; S³ (no E2 start there: its rules are for S¹ and S²): a prefix of 8 tokens."""
+    fit = FT.fit_network(Target.parse("x0*x1", 2, 1, 1), 2, 0.3, 0)
     assert fit.sampled_error <= 0.3 and fit.model.m == 2
+    fit = FT.fit_prefix(Target.parse("x0*x1 + x3", 3, 2, 2), 8, 0.3, 0)
+    assert fit.sampled_error <= 0.3 and fit.model.m == 3 and fit.start != "e2"
 
 
 @pytest.mark.parametrize("call, message", [

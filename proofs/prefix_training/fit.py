@@ -7,7 +7,8 @@ The check set is denser and contains the fit set: on S¹ θ_j = 2πj/8192, on S^
 plus the sign points. The reported ``sampled_error`` = max over the check set of ‖model(x) − f(x)‖ is a lower
 estimate of the sup error, never a bound: the certificate (certificate.py) decides.
 
-Optimisation. From each start (starts.py: for a prefix the E1 and E2 constructions and seeded random prefixes, for a
+Optimisation. From each start (starts.py: for a prefix the E1 and E2 constructions (E2 on S¹ and S² only, where its
+rules exist) and seeded random prefixes, for a
 network least-squares and random networks), every parameter is fitted by L-BFGS-B on the power mean
 J_q = ((1/P) Σ_p ‖model(x_p) − f(x_p)‖^{2q})^{1/q} of the squared residuals over the fit set (surrogate.py, with its
 analytic gradient), in stages q = 1, 8, 64, 512, 4096, each stage from the previous one's end with at most
@@ -122,7 +123,8 @@ def fit_prefix(target: Target, N: int, goal: float, seed: int, context: int = 1)
 
     def starts() -> Iterator[tuple[str, Model]]:
         yield "e1", S.e1_start(target, N, context)
-        yield "e2", S.e2_start(target, N, context)
+        if m <= 2:  # E2's quadrature rules exist on S¹ and S² only
+            yield "e2", S.e2_start(target, N, context)
         for i in range(1, RANDOM_PREFIXES + 1):
             yield f"random-{i}", S.random_prefix(target, N, seed, i, context)
 
