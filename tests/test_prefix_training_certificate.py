@@ -68,6 +68,21 @@ def test_values_moved_past_eps_fail_with_a_witness(e1_prefix):
     assert prefix_error_50_digits(moved, SIN2, result.witness) > TIGHT
 
 
+def test_a_spike_sampling_misses_is_found_at_the_worst_cell(e1_prefix):
+    """Negative control: one extra token of norm 10¹⁰ aimed between the scan's angles outscores the rest within ≈ 10⁻⁵
+    rad of its direction (value 5: an error of ≈ 4.5 there). Sampling misses it; the branch and bound's worst cell
+    closes in on it, and its centre in mpmath gives FAIL (sampled) with the certified upper above the witness."""
+    phi, scale = 2 * np.pi * 1234.5 / 10000, 1e10
+    top = float(np.max(np.linalg.norm(e1_prefix.keys, axis=1) + e1_prefix.biases))
+    spiked = FreePrefix(np.vstack([e1_prefix.keys, scale * np.array([[np.cos(phi), np.sin(phi)]])]),
+                        np.append(e1_prefix.biases, -scale + top + 10), np.vstack([e1_prefix.values, [[5.0]]]),
+                        e1_prefix.context)
+    result = certify(SIN2, spiked, TIGHT, cells=300)
+    assert result.verdict is Verdict.FAIL and "worst cell" in result.detail
+    assert abs(np.arctan2(result.witness[1], result.witness[0]) - phi) < 1e-5
+    assert 4 < result.sampled_max <= sympy.Rational(result.certified_upper)
+
+
 def test_fitted_network_passes_and_a_narrow_one_fails():
     """A least-squares tanh network of width 6 on sin(2·x0)/2 (sampled sup ≈ 0.062) is certified at ε = 0.1; width 2
     misses ε: FAIL with a witness."""

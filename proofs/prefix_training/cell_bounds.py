@@ -104,6 +104,10 @@ def prefix_centred(prefix: FreePrefix, target: Target) -> Callable[[Sequence[Fac
         return (dot(keys[None], X[:, None, :]) + biases[None] - Intervals.point(shift)).exp()
 
     def bounds(cells: Sequence[FaceCell]) -> np.ndarray:
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow gives ±inf or NaN ends: the cell's bound is inf
+            return _bounds(cells)
+
+    def _bounds(cells: Sequence[FaceCell]) -> np.ndarray:
         box = FaceGeometry.of(cells).boxes
         mid = np.clip((box.lo + box.hi) / 2, box.lo, box.hi)
         f_mid, f_box, f_slope = _target_parts(values, gradients, box, mid)
