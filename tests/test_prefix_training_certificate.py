@@ -93,6 +93,22 @@ def test_fitted_network_passes_and_a_narrow_one_fails():
     assert bad.verdict is Verdict.FAIL and bad.sampled_max > 0.1
 
 
+@pytest.mark.parametrize("kind", ["prefix", "network"])
+def test_models_on_s2_pass_certified_at_the_studys_eps(kind):
+    """On S², x0·x1 at ε = 0.2 (the study's smallest S² ε): E1's prefix of 98 tokens (its construction at ε = 1,
+    sampled sup ≈ 0.148) and a least-squares network of width 16 (≈ 0.179) are certified; the upper bound lies between the
+    sampled max and ε."""
+    target = Target.parse("x0*x1", 2, 1, 1)
+    if kind == "prefix":
+        params = THEOREM.parameters(dim=2, eps="1", target="x0*x1", lipschitz="1", bound="1")
+        model = FreePrefix.of(E1Construction(params).float64[1], params.context)
+    else:
+        model = fitted_network(target, 16, 2.0)
+    result = certify(target, model, sympy.Rational(1, 5))
+    assert result.verdict is Verdict.PASS and result.evidence is Evidence.CERTIFIED
+    assert result.sampled_max <= sympy.Rational(result.certified_upper) <= sympy.Rational(1, 5)
+
+
 def test_an_unsound_enclosure_is_reported_as_a_framework_error(monkeypatch, e1_prefix):
     """Negative control of the guard: cell bounds divided by 10 fall below the sampled max, which the certificate
     reports as a framework error instead of a PASS."""
