@@ -39,7 +39,8 @@ def test_network_fit_improves_on_every_start():
     W = 3
     fit = FT.fit_network(TARGET, W, 1e-9, 0)
     X = FT.fit_points(1, 0)
-    starts = [S.lstsq_network(TARGET, X, TARGET.numpy(X), W, 0, i) for i in (1, 2, 3)] + [S.random_network(TARGET, W, 0, 4)]
+    starts = ([S.lstsq_network(TARGET, X, TARGET.numpy(X), W, 0, i) for i in (1, 2, 3)]
+              + [S.random_network(TARGET, W, 0, 4)])
     assert fit.sampled_error == check_error(fit.model)
     assert fit.sampled_error < 0.5 * min(check_error(s) for s in starts)
 

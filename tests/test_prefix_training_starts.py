@@ -28,7 +28,8 @@ def test_e1_start_in_the_family_is_e1s_own_prefix_with_its_error():
     start = S.e1_start(TARGET, 16, 1)
     prefix = own.float64[1]
     keys, biases, values = prefix.keys, prefix.biases, prefix.values
-    assert np.array_equal(start.keys, keys) and np.array_equal(start.biases, biases) and np.array_equal(start.values, values)
+    assert np.array_equal(start.keys, keys) and np.array_equal(start.biases, biases)
+    assert np.array_equal(start.values, values)
     assert sampled_error(start) == sampled_error(S.FreePrefix.of(own.float64[1], 1)) <= float(eps)
 
 
@@ -55,7 +56,7 @@ def test_trimmed_starts_have_n_spread_tokens():
 
 
 def test_random_prefix_is_seeded_and_scaled():
-    a, b, c = S.random_prefix(TARGET, 8, 5, 1, 2), S.random_prefix(TARGET, 8, 5, 1, 2), S.random_prefix(TARGET, 8, 6, 1, 2)
+    a, b, c = (S.random_prefix(TARGET, 8, seed, 1, 2) for seed in (5, 5, 6))
     assert a.to_json() == b.to_json() != c.to_json()
     lam = (8 / (2 * math.pi)) ** 2
     np.testing.assert_allclose(np.linalg.norm(a.keys, axis=1), lam)

@@ -1,24 +1,25 @@
 """The fitting protocol of the O1 study: the best prefix of N tokens, or tanh network of W units, that a fixed,
 seeded budget of L-BFGS-B finds for a target f on S^m.
 
-Points. The fit set: on S¹ the angles θ_j = 2πj/P_fit (P_fit = 512), on S^m, m ≥ 2, ``Sphere.scan_points``
-(P_fit = 2048: half a Fibonacci lattice, half seeded uniform) plus the sign points (where kinks such as |x0| sit).
+Points. The fit set: on S¹ the angles θ_j = 2πj/P_fit (P_fit = 512, the kinks of |x0| among them), on S^m, m ≥ 2,
+``Sphere.scan_points`` (P_fit = 2048: half a Fibonacci lattice, half seeded uniform) plus the sign points (where
+kinks such as |x0| sit).
 The check set is denser and contains the fit set: on S¹ θ_j = 2πj/8192, on S^m 16·P_fit scan points (another seed)
 plus the sign points. The reported ``sampled_error`` = max over the check set of ‖model(x) − f(x)‖ is a lower
 estimate of the sup error, never a bound: the certificate (certificate.py) decides.
 
-Optimisation. From each start (starts.py: for a prefix the E1 and E2 constructions (E2 on S¹ and S² only, where its
-rules exist) and seeded random prefixes, for a
-network least-squares and random networks), every parameter is fitted by L-BFGS-B on the power mean
-J_q = ((1/P) Σ_p ‖model(x_p) − f(x_p)‖^{2q})^{1/q} of the squared residuals over the fit set (surrogate.py, with its
-analytic gradient), in stages q = 1, 8, 64, 512, 4096, each stage from the previous one's end with at most
-``STAGE_ITERATIONS`` iterations, on J_q divided by its value at the stage's start (so that L-BFGS-B's absolute
-gradient and relative decrease tolerances mean the same for errors of 10⁻¹ and of 10⁻⁴). q = 1 is the least-squares fit (a well-conditioned start); the later stages move
-the mass to the worst points. The minimax polish is the last stages themselves: P^{−1/q}·max r ≤ J_q ≤ max r, so at
-q = 4096 and P ≤ 4096 the surrogate is within a factor 1.002 of the fit set's max squared error (0.1 % in the error),
-and where q^{-1}-small residuals underflow, only the near-worst points (the active set of the minimax problem) keep
-a gradient. This keeps one optimiser with an exact gradient rather than an epigraph SLSQP with P constraints, whose
-dense least-squares subproblems cost O(P·n²) per iteration for n parameters.
+Optimisation. From each start (starts.py: for a prefix the E1 and E2 constructions, E2 on S¹ and S² only where its
+rules exist, and seeded random prefixes; for a network least-squares and random networks), every parameter is fitted
+by L-BFGS-B on the power mean J_q = ((1/P) Σ_p ‖model(x_p) − f(x_p)‖^{2q})^{1/q} of the squared residuals over the
+fit set (surrogate.py, with its analytic gradient), in stages q = 1, 8, 64, 512, 4096, each from the previous one's
+end with at most ``STAGE_ITERATIONS`` iterations, on J_q divided by its value at the stage's start (so that
+L-BFGS-B's absolute gradient and relative decrease tolerances mean the same for errors of 10⁻¹ and of 10⁻⁴). q = 1 is
+the least-squares fit (a well-conditioned start); the later stages move the weight to the worst points. The minimax
+polish is the last stages themselves: P^{−1/q}·max r ≤ J_q ≤ max r, so at q = 4096 and P ≤ 4096 the surrogate is
+within a factor 1.002 of the fit set's max squared error (0.1 % in the error), and only the near-worst points (the
+minimax problem's active set) keep a visible gradient (the others' powers fall below 10⁻¹⁵⁰ and are dropped). This
+keeps one optimiser with an exact gradient rather than an epigraph SLSQP with P constraints, whose dense
+least-squares subproblems cost O(P·n²) per iteration for n parameters.
 
 After each stage the check-set error is measured; the fit stops as soon as it is ≤ ``goal`` (the study passes
 about 0.8ε, leaving room for the certificate), otherwise every start runs all stages and the model with the smallest
@@ -28,11 +29,11 @@ Determinism and threads. Starts and surrogate use IEEE-754 operations and ``veri
 (no BLAS), so the objective has the same bits on every machine. L-BFGS-B's small internal factorisations do call
 BLAS/LAPACK, so the fit runs with BLAS limited to one thread (threadpoolctl): OpenBLAS's threads are woken at each
 of those tiny calls (benchmarks/bench_fit_threads.py: 10 times slower with them, the same model, on this 2-core
-machine under load average 8). L-BFGS-B is deterministic on a machine, but
-its BLAS/LAPACK calls round by the CPU's kernel: the same inputs give bitwise the same model on one machine
-(tests/test_prefix_training_fit.py), and on another CPU possibly another model of similar error (measured: with
-OPENBLAS_CORETYPE=SandyBridge two of three fits changed, their check-set errors 0.016085 → 0.016053 and
-0.007218 → 0.006237). The certified verdict never depends on the fit.
+machine under load average 8). L-BFGS-B is deterministic on a machine, but its BLAS/LAPACK calls round by the
+CPU's kernel: the same inputs give bitwise the same model on one machine (tests/test_prefix_training_fit.py), and on
+another CPU possibly another model of similar error (measured: with OPENBLAS_CORETYPE=SandyBridge two of three fits
+changed, their check-set errors 0.016085 → 0.016053 and 0.007218 → 0.006237). The certified verdict never depends on
+the fit.
 """
 from __future__ import annotations
 
@@ -55,8 +56,8 @@ from .surrogate import (FitData, network_objective, network_of, network_vector, 
 
 STAGES = (0, 3, 6, 9, 12)  # log2 of the power-mean orders q = 1, 8, 64, 512, 4096
 STAGE_ITERATIONS = 150
-FIT_POINTS = {1: 512}  # P_fit on S¹; 2048 scan points on S^m, m ≥ 2
-SCAN_FIT_POINTS = 2048
+CIRCLE_FIT_POINTS = 512  # P_fit on S¹
+SCAN_FIT_POINTS = 2048  # P_fit on S^m, m ≥ 2 (plus the sign points)
 CHECK_FACTOR = 16
 RANDOM_PREFIXES = 3
 NETWORK_STARTS = (("lstsq", 3), ("random", 1))
@@ -85,7 +86,7 @@ class Fit:
 def fit_points(m: int, seed: int) -> np.ndarray:
     """The fit set (module docstring)."""
     if m == 1:
-        return _angles(FIT_POINTS[1])
+        return _angles(CIRCLE_FIT_POINTS)
     sphere = Sphere(m)
     return np.vstack([sphere.scan_points(SCAN_FIT_POINTS, seed), sphere.sign_points()])
 
@@ -93,7 +94,7 @@ def fit_points(m: int, seed: int) -> np.ndarray:
 def check_points(m: int, seed: int) -> np.ndarray:
     """The check set, denser than the fit set and containing it on S¹ (module docstring)."""
     if m == 1:
-        return _angles(CHECK_FACTOR * FIT_POINTS[1])
+        return _angles(CHECK_FACTOR * CIRCLE_FIT_POINTS)
     sphere = Sphere(m)
     return np.vstack([sphere.scan_points(CHECK_FACTOR * SCAN_FIT_POINTS, seed + 1), sphere.sign_points()])
 

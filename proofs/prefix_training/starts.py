@@ -1,6 +1,6 @@
 """Where the fits start: the E1 and E2 constructions and seeded random prefixes; seeded random and least-squares
-networks. Every start is a function of (target, size, seed) only (T too for a prefix), built with IEEE-754 operations and
-``verifier.reproducible``'s products (no LAPACK), so it has the same bits on every machine.
+networks. Every start is a function of (target, size, seed) only (T too for a prefix), built with IEEE-754
+operations and ``verifier.reproducible``'s products (no LAPACK), so it has the same bits on every machine.
 
 Prefix starts (N tokens, T content tokens):
 

@@ -23,7 +23,8 @@ The models' own gradients (chain rule through the formulas of models.py):
   ∂J/∂w_j = Σ_p D_pj x_p.
 
 The forward passes are the models' own operations in the same order (``verifier.reproducible`` exp and matmul,
-the same shift by the row's top score), so the fit set's residuals are the model's, bit for bit. Parameters travel as one flat vector θ in a fixed order.
+the same shift by the row's top score), so the fit set's residuals are the model's, bit for bit. Parameters travel
+as one flat vector θ in a fixed order.
 """
 from __future__ import annotations
 
@@ -92,7 +93,8 @@ def network_of(theta: np.ndarray, W: int, m: int, d: int) -> TanhNetwork:
                        theta[a:].copy())
 
 
-def prefix_objective(theta: np.ndarray, data: FitData, N: int, context: int, order_log2: int) -> tuple[float, np.ndarray]:
+def prefix_objective(theta: np.ndarray, data: FitData, N: int, context: int,
+                     order_log2: int) -> tuple[float, np.ndarray]:
     """(J_q, ∂J_q/∂θ) of the prefix θ on the fit set (module docstring); (inf, 0) where θ overflows."""
     X, F = data.X, data.F
     m1, d = X.shape[1], F.shape[1]
