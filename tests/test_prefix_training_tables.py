@@ -105,3 +105,9 @@ def test_tasks_cover_every_target_eps_and_kind():
     quick = STUDY.tasks({"quick": "on"})
     assert [t["key"] for t in quick] == [f"smooth-eps{e}-{k}" for e in ("0.2", "0.1") for k in ("e1", "prefix", "network")]
     assert {t["max_size"] for t in tasks if t["kind"] == "network"} == {256}
+
+
+def test_the_studys_cell_budget_is_the_certificates_default():
+    from proofs.prefix_training.certificate import DEFAULT_CELLS
+
+    assert STUDY.read({})["cert_cells"] == DEFAULT_CELLS

@@ -79,7 +79,7 @@ class PrefixVsTraining:
         Option("quick", "on: only the smooth target at ε = 0.2, 0.1 (a smoke run)", choice("on", "off"), "off"),
         Option("seed", "seed of every fit's starts and of the certificates' sampling", integer(0), 0),
         Option("cert_cells", "cells of each certificate's branch and bound (the budget that decides a verdict)",
-               integer(1, 10_000_000), 200_000),
+               integer(1, 10_000_000), 50_000),
         Option("max_prefix", "largest prefix length N searched", integer(1, 100_000), 512),
         Option("max_width", "largest network width W searched", integer(1, 100_000), 256),
     )
