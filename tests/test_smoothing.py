@@ -227,8 +227,7 @@ def test_budget_claims_are_certified_not_exact():
 
     for tamper, verdict in (("", Verdict.PASS), ("small-kappa", Verdict.FAIL)):
         c = _construction(dim=1, eps="0.2", **({"tamper": tamper} if tamper else {}))
-        bound = F.SMOOTHING_BOUND.subs({F.kappa: c.kappa, F.L: c.params.target.lipschitz, F.m: c.m})
-        claim = smoothing_budget_claim(c, bound, c.exact(F.SHARES[0]))
+        claim = smoothing_budget_claim(c, c.exact(F.SHARES[0]))
         assert (claim.verdict, claim.evidence.value) == (verdict, "certified")
     c = _construction(dim=1, eps="0.2")
     h, w_min = c.rule_constants()

@@ -35,13 +35,14 @@ from verifier.branch_bound import Bounded, branch_and_bound
 from verifier.budget import Budget
 from verifier.cells import dyadic_face_cells
 from verifier.certify import combine
-from verifier.claims import ClaimResult, Kind, Verdict, claim_le_certified, decimal_text
+from verifier.claims import ClaimResult, Kind, Verdict, claim_le_certified
 from verifier.targets import Target
 
 from proofs.h0.enclosure import PrefixBalls
 
 from . import formulas as F
 from . import groups, kernel, means, second_order
+from .claims import ball_ends
 from .construction import E2Construction
 from .rules import rule_balls
 
@@ -233,9 +234,9 @@ def smoothing_claim(claim: ClaimResult, bounds: Bounds) -> ClaimResult:
     second = ("" if bounds.second_order is None or not math.isfinite(bounds.second_order) else
               f" and ≤ (1 − A_m(κ))·(G + M₂), G + M₂ ≤ {bounds.second_order:.6g} (Taylor to second order on the ball; "
               "Df and the Hessians by branch and bound over boxes)")
+    value, bound = ball_ends(bounds.smoothing_error, bounds.smoothing_at(PRECISION_BITS))
     decided = claim_le_certified(
-        claim.id, claim.statement, sympy.Float(decimal_text(bounds.smoothing_error.upper()), 20), bounds.smoothing,
-        Kind.PROOF_STEP, "certified for every x: ‖f_κ(x) − f(x)‖ ≤ E‖f(y) − f(x)‖ ≤ L·E[ρ] (Lip(f) ≤ L: H.lipschitz)"
-        + second + "; E[ρ] by acb.integral, A_m(κ) by arb Bessel functions",
+        claim.id, claim.statement, value, bound, Kind.PROOF_STEP, "certified for every x: ‖f_κ(x) − f(x)‖ ≤ E‖f(y) − f(x)‖ ≤ L·E[ρ] (Lip(f) ≤ L: H.lipschitz)"
+        + second + "; E[ρ] by acb.integral, A_m(κ) by arb Bessel functions (value and bound shown as the ends of their balls)",
         enclose=lambda bits: smoothing_margin(bounds, bits))
     return decided if decided.verdict is Verdict.PASS else claim
