@@ -135,3 +135,33 @@ def test_tamper_modes_under_evidence_certified_never_pass(tamper):
     broken = {"few-nodes": "E2.budget.quadrature", "small-kappa": "E2.budget.smoothing"}[tamper]
     claim = {c.id: c for c in result.claims}[broken]
     assert (claim.verdict, claim.evidence) == (Verdict.FAIL, Evidence.CERTIFIED)
+
+
+def test_the_second_order_bound_leaves_the_quadrature_room_on_the_sphere():
+    """m = 2, ε = 0.3 (N = 39 762): S = min(L·E[ρ], (1 − A_m(κ))(G + M₂)) = 0.0145 against L·E[ρ] = 0.087, so the room
+    (quadrature bound) − S for ‖H − f‖ + leakage is 0.149 instead of 0.076; a target the ball back-end cannot
+    differentiate twice (Abs) falls back to L·E[ρ] (negative control: the room is then the old one)."""
+    import sympy
+
+    params = THEOREM.parameters(dim=2, eps="0.3", points=500)
+    bounds = e2_certify.Bounds.of(E2Construction(params))
+    assert bounds.second_order is not None and float(bounds.smoothing_error.upper()) < 0.015
+    assert bounds.quadrature_room > 0.14
+    first_order = e2_certify.smoothing_error_arb(2, bounds.kappa, bounds.lipschitz, None, 128)
+    assert 0.08 < float(first_order.mid()) < float(bounds.quadrature.mid()) - 0.07
+    abs_target = THEOREM.parameters(dim=2, eps="0.3", points=500, target="Abs(x0)/2", lipschitz="1", bound="1")
+    fallback = e2_certify.Bounds.of(E2Construction(abs_target))
+    assert fallback.second_order is None
+    kappa = sympy.Rational(fallback.kappa)
+    assert fallback.smoothing_error.upper() == e2_certify.smoothing_error_arb(2, kappa, fallback.lipschitz, None, 128).upper()
+
+
+@pytest.mark.slow
+def test_e2_and_its_split_are_certified_on_the_sphere():
+    """m = 2, ε = 0.3 (N = 39 762 tokens, about 3 min under load): every claim the verdict rests on certified or exact,
+    E2.V3.quadrature included (5 428 cells), and f_κ not sampled."""
+    result = run("smoothing", {"dim": 2, "eps": "0.3"})
+    claims = {c.id: c for c in result.claims}
+    assert result.verdict is Verdict.PASS and result.evidence is Evidence.CERTIFIED
+    assert all(claims[k].verdict is Verdict.PASS and claims[k].evidence is Evidence.CERTIFIED for k in CERTIFIED_BY_BALLS)
+    assert "sup" not in result.facts["error_split"]["quadrature"]

@@ -207,9 +207,10 @@ class E2Evaluator(H0Evaluator):
         terms = self.terms_mp(xm, self.c.at_precision()[1])
         wp, vp, wc, vc, fx = terms.prefix_weights, terms.prefix_values, terms.content_weights, terms.content_values, terms.target
         d = self.target.d
-        head = [mpmath.fsum(w * v[i] for w, v in zip(wp + wc, vp + vc)) for i in range(d)]
+        prefix = [mpmath.fdot(wp, [v[i] for v in vp]) for i in range(d)]  # Σ_i w_i ν_i, shared by H and Q_f/Q_1
+        head = [p + mpmath.fdot(wc, [v[i] for v in vc]) for i, p in enumerate(prefix)]
         total = mpmath.fsum(wp)
-        ratio = [mpmath.fsum(w * v[i] for w, v in zip(wp, vp)) / total for i in range(d)]
+        ratio = [p / total for p in prefix]
         diff = lambda a, b: mpmath.norm([u - v for u, v in zip(a, b)])  # noqa: E731
         parts = {"error": diff(head, fx),
                  "leakage": mpmath.norm([mpmath.fsum(w * (v[i] - ratio[i]) for w, v in zip(wc, vc)) for i in range(d)])}
