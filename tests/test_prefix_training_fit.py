@@ -89,3 +89,24 @@ def test_fits_on_higher_spheres_run():
 def test_bad_input_is_refused(call, message):
     with pytest.raises(InputError, match=message):
         call()
+
+
+def test_same_model_under_another_blas_kernel_and_cpu_features():
+    """A prefix and a network fit in a subprocess under this machine's settings and under another x86-64 CPU's
+    (tests/test_reproducible.other_machine: OpenBLAS's Sandy Bridge kernels, numpy without AVX-512) give the same JSON.
+    With scipy's L-BFGS-B as the optimiser they did not (the fit module's docstring)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.test_reproducible import ROOT, other_machine
+
+    code = ("import json; from verifier.targets import Target; from proofs.prefix_training import fit as FT; "
+            "f = Target.parse('sin(6*x0)/6', 1, 1, 1); "
+            "print(json.dumps([FT.fit_prefix(f, 3, 1e-9, 0).to_json(), FT.fit_network(f, 3, 1e-9, 0).to_json()]))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENBLAS_", "NPY_", "OMP_"))}
+    runs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env={**env, **extra}, stdout=subprocess.PIPE,
+                             text=True) for extra in ({}, other_machine())]  # both at once: half the wall time
+    outputs = [run.communicate(timeout=300)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0]
+    assert outputs[0] == outputs[1] and json.loads(outputs[0])[0]["model"]["N"] == 3

@@ -1,5 +1,5 @@
 """The fitting protocol of the O1 study: the best prefix of N tokens, or tanh network of W units, that a fixed,
-seeded budget of L-BFGS-B finds for a target f on S^m.
+seeded budget of L-BFGS finds for a target f on S^m.
 
 Points. The fit set: on S¹ the angles θ_j = 2πj/P_fit (P_fit = 512, the kinks of |x0| among them), on S^m, m ≥ 2,
 ``Sphere.scan_points`` (P_fit = 2048: half a Fibonacci lattice, half seeded uniform) plus the sign points (where
@@ -10,10 +10,10 @@ estimate of the sup error, never a bound: the certificate (certificate.py) decid
 
 Optimisation. From each start (starts.py: for a prefix the E1 and E2 constructions, E2 on S¹ and S² only where its
 rules exist, and seeded random prefixes; for a network least-squares and random networks), every parameter is fitted
-by L-BFGS-B on the power mean J_q = ((1/P) Σ_p ‖model(x_p) − f(x_p)‖^{2q})^{1/q} of the squared residuals over the
+by L-BFGS (lbfgs.py) on the power mean J_q = ((1/P) Σ_p ‖model(x_p) − f(x_p)‖^{2q})^{1/q} of the squared residuals over the
 fit set (surrogate.py, with its analytic gradient), in stages q = 1, 8, 64, 512, 4096, each from the previous one's
 end with at most ``STAGE_ITERATIONS`` iterations, on J_q divided by its value at the stage's start (so that
-L-BFGS-B's absolute gradient and relative decrease tolerances mean the same for errors of 10⁻¹ and of 10⁻⁴). q = 1 is
+the optimiser's absolute gradient and relative decrease tolerances mean the same for errors of 10⁻¹ and of 10⁻⁴). q = 1 is
 the least-squares fit (a well-conditioned start); the later stages move the weight to the worst points. The minimax
 polish is the last stages themselves: P^{−1/q}·max r ≤ J_q ≤ max r, so at q = 4096 and P ≤ 4096 the surrogate is
 within a factor 1.002 of the fit set's max squared error (0.1 % in the error), and only the near-worst points (the
@@ -25,31 +25,32 @@ After each stage the check-set error is measured; the fit stops as soon as it is
 about 0.8ε, leaving room for the certificate), otherwise every start runs all stages and the model with the smallest
 check-set error is returned (the first on ties). Budgets count iterations and evaluations, never seconds.
 
-Determinism and threads. Starts and surrogate use IEEE-754 operations and ``verifier.reproducible``'s exp and matmul
-(no BLAS), so the objective has the same bits on every machine. L-BFGS-B's small internal factorisations do call
-BLAS/LAPACK, so the fit runs with BLAS limited to one thread (threadpoolctl): OpenBLAS's threads are woken at each
-of those tiny calls (benchmarks/bench_fit_threads.py: 10 times slower with them, the same model, on this 2-core
-machine under load average 8). L-BFGS-B is deterministic on a machine, but its BLAS/LAPACK calls round by the
-CPU's kernel: the same inputs give bitwise the same model on one machine (tests/test_prefix_training_fit.py), and on
-another CPU possibly another model of similar error (measured: with OPENBLAS_CORETYPE=SandyBridge two of three fits
-changed, their check-set errors 0.016085 → 0.016053 and 0.007218 → 0.006237). The certified verdict never depends on
-the fit.
+Determinism. Starts, surrogate and optimiser use IEEE-754 operations, numpy's fixed-order sums and
+``verifier.reproducible``'s exp and matmul only (no BLAS, no LAPACK, no threads), so the same (target, size, goal,
+seed) gives the same model, bit for bit, on every machine. That is why the optimiser is lbfgs.py rather than
+scipy's L-BFGS-B: its BLAS/LAPACK calls round by the CPU's kernel (measured: with OPENBLAS_CORETYPE=SandyBridge
+two of three scipy fits gave other models, check-set errors 0.016085 → 0.016053 and 0.007218 → 0.006237) and wake
+OpenBLAS's threads at every step. benchmarks/bench_fit_optimiser.py, same protocol, whole budgets: on its 6 cases
+lbfgs.py was better by more than 5 % in 2 and worse in 1, scipy's run 9 times slower (OpenBLAS's default threads,
+load average 4–5); on the study's 35 distinct smallest sizes and predecessors (``--full``) 5 better, 5 worse, the
+rest equal. tests/test_prefix_training_fit.py checks the same JSON under another CPU's settings. The certified
+verdict never depends on the fit.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable, Iterator, Union
 
 import numpy as np
-from scipy.optimize import minimize
-from threadpoolctl import threadpool_limits
 
 from verifier.domains import Sphere
 from verifier.errors import InputError
 from verifier.targets import Target
 
 from . import starts as S
+from .lbfgs import minimise
 from .models import FreePrefix, TanhNetwork
 from .surrogate import (FitData, network_objective, network_of, network_vector, prefix_objective, prefix_of,
                         prefix_vector)
@@ -168,28 +169,27 @@ def _fit(target: Target, data: FitData, starts: Iterator[tuple[str, Model]], obj
 
     best: Fit | None = None
     evaluations = 0
-    with threadpool_limits(limits=1, user_api="blas"):  # see the module docstring (Determinism)
-        for name, start in starts:
-            model, error = start, check_error(start)
-            if best is None or error < best.sampled_error:
-                best = Fit(model, error, name, seed, evaluations)
-            theta = to_vector(start)
-            for q in STAGES:
-                if best.sampled_error <= goal:
-                    return Fit(best.model, best.sampled_error, best.start, seed, evaluations)
-                scale = objective(theta, data, q)[0]
-                if not 0 < scale < math.inf:
-                    break
-                result = minimize(_scaled, theta, args=(objective, data, q, scale), jac=True, method="L-BFGS-B",
-                                  options={"maxiter": STAGE_ITERATIONS})
-                evaluations += result.nfev + 1
-                if np.all(np.isfinite(result.x)):
-                    theta = result.x
-                    model = of_vector(theta)
-                    error = check_error(model)
-                    if error < best.sampled_error:
-                        best = Fit(model, error, name, seed, evaluations)
-        return Fit(best.model, best.sampled_error, best.start, seed, evaluations)
+    for name, start in starts:
+        model, error = start, check_error(start)
+        if best is None or error < best.sampled_error:
+            best = Fit(model, error, name, seed, evaluations)
+        theta = to_vector(start)
+        for q in STAGES:
+            if best.sampled_error <= goal:
+                return Fit(best.model, best.sampled_error, best.start, seed, evaluations)
+            scale = objective(theta, data, q)[0]
+            if not 0 < scale < math.inf:
+                break
+            result = minimise(partial(_scaled, objective=objective, data=data, q=q, scale=scale), theta,
+                              STAGE_ITERATIONS)
+            evaluations += result.evaluations + 1
+            if np.all(np.isfinite(result.x)):
+                theta = result.x
+                model = of_vector(theta)
+                error = check_error(model)
+                if error < best.sampled_error:
+                    best = Fit(model, error, name, seed, evaluations)
+    return Fit(best.model, best.sampled_error, best.start, seed, evaluations)
 
 
 def _scaled(theta: np.ndarray, objective: Callable, data: FitData, q: int, scale: float) -> tuple[float, np.ndarray]:
