@@ -50,3 +50,16 @@ def test_the_decision_splits_cells_for_eps_alone():
     decided, full = (run("smoothing", BASE, decide=decide).facts["sup_error"] for decide in (True, False))
     assert decided["decided"] and full["decided"] and decided["cells"] < full["cells"]
     assert full["certified_upper"] <= decided["certified_upper"] <= 0.2
+
+
+def test_a_short_prefix_on_the_sphere_is_decided_token_by_token(monkeypatch):
+    """m = 2, ε = 0.2, rule size 11 (N = 242, sampled sup 0.134): token by token the branch and bound proves E2.sup; with
+    groups (negative control: the threshold lowered to 0) the bound stalls above ε (0.203) and the size stays
+    INCONCLUSIVE, never FAIL, within the same 20 000 cells."""
+    from proofs.smoothing import groups
+
+    options = {"dim": 2, "eps": "0.2", "size": "11", "cert_cells": "20000", "points": "2000"}
+    proved = _claims(run("smoothing", options, decide=True))["E2.sup"]
+    assert proved.verdict is Verdict.PASS and proved.evidence is Evidence.CERTIFIED
+    monkeypatch.setattr(groups, "TOKEN_BY_TOKEN", 0)
+    assert _claims(run("smoothing", options, decide=True))["E2.sup"].verdict is Verdict.INCONCLUSIVE

@@ -47,8 +47,12 @@ def test_caps_contain_their_tokens(circle):
     assert sorted(T.leaves(tree.root)) == list(range(prefix.N))
 
 
-def test_items_partition_the_tokens(circle):
-    """On any cell the items chosen hold every token exactly once."""
+@pytest.mark.parametrize("token_by_token", [True, False])
+def test_items_partition_the_tokens(circle, token_by_token, monkeypatch):
+    """On any cell the items chosen hold every token exactly once (with groups: the threshold of token-by-token
+    prefixes lowered below this prefix's 168 tokens)."""
+    if not token_by_token:
+        monkeypatch.setattr(groups, "TOKEN_BY_TOKEN", 0)
     _, _, prefix, tree = circle
     for cell in dyadic_face_cells(1, 4)[:3] + [dyadic_face_cells(1, 64)[5]]:
         held = sorted(k for row in groups.items(tree, cell.centre_f64, float(cell.rho)) for k in tree.table.leaves(row))
@@ -82,18 +86,22 @@ def _point_cell(cell):
 
 @pytest.mark.parametrize("options", [{"dim": 1, "eps": "0.2"}, {"dim": 1, "eps": "0.1", "rule": "partition"},
                                      pytest.param({"dim": 2, "eps": "0.9"}, marks=pytest.mark.slow)])  # S²: ~60 s
-def test_bounds_contain_50_digit_values_at_random_points_of_random_cells(options, cell_point):
+@pytest.mark.parametrize("token_by_token", [True, False])
+def test_bounds_contain_50_digit_values_at_random_points_of_random_cells(options, token_by_token, cell_point, monkeypatch):
     """Soundness: ‖H − f‖ and ‖H − Q_f/Q_1‖ at random points of seeded random cells (mpmath closed form at 50 digits with
-    the prefix (κp_i, ln w_i + β, f(p_i))) lie below the cell's bounds."""
+    the prefix (κp_i, ln w_i + β, f(p_i))) lie below the cell's bounds, token by token and with groups."""
+    if not token_by_token:
+        monkeypatch.setattr(groups, "TOKEN_BY_TOKEN", 0)
     c, evaluator, _, tree = _setup(**options)
     rng = np.random.default_rng(11)
     excess = _check_cells(c, evaluator, tree, target_functions(c.params.target), _random_cells(c.m, rng), rng, cell_point)
     assert max(excess) <= 0, excess
 
 
-def test_weakened_enclosure_is_caught(circle, cell_point):
+def test_weakened_enclosure_is_caught(circle, cell_point, monkeypatch):
     """Negative control: the bound at the cell's centre (with near-exact groups, γ = 0.02) used for the whole cell misses
     the true error somewhere."""
+    monkeypatch.setattr(groups, "TOKEN_BY_TOKEN", 0)
     c, evaluator, _, tree = circle
     rng = np.random.default_rng(11)
     excess = _check_cells(c, evaluator, tree, target_functions(c.params.target), dyadic_face_cells(1, 4), rng, cell_point,

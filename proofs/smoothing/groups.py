@@ -52,6 +52,7 @@ from verifier.intervals import Intervals, down, dot, sum_lower, up
 from proofs.h0.enclosure import PrefixBalls, norm_upper, ratio_range_many
 
 OPENING = 0.5  # γ: a group is used as one item when r_G ≤ γ·distance (the Barnes–Hut opening angle)
+TOKEN_BY_TOKEN = 2048  # prefixes up to this length enter token by token (no groups; see chosen_rows)
 GROUP_ELEMENTS = 1 << 17  # cells × items enclosed in one set of arrays
 INF = arb("inf")
 
@@ -168,8 +169,16 @@ def items(tree: GroupedPrefix, centre: Sequence[float], rho: float, opening: flo
 def chosen_rows(tree: GroupedPrefix, centres: np.ndarray, rho: np.ndarray, opening: float = OPENING) -> list[np.ndarray]:
     """Per cell (float centre, angular radius ρ), the rows of the nodes used: from the root, a node is kept when it is a
     leaf or r_G ≤ γ·max(ρ, d), d the float angle from the cell's centre to the cap minus ρ and r_G; else its children are
-    examined (a partition of the tokens). All cells descend together, one tree level per step."""
+    examined (a partition of the tokens). All cells descend together, one tree level per step.
+
+    A prefix of at most TOKEN_BY_TOKEN tokens enters token by token on every cell: such short prefixes have tokens far
+    apart against the kernel's width 1/√κ, and a group's weight box (e^{κ⟨x, p⟩} over its cap, a factor e^{κ·2 sin θ·r_G}
+    wide) next to the dominant tokens keeps the bound above the error however small the cells (m = 2, ε = 0.2,
+    N = 242: 0.203 at 80 000 cells against a sampled sup of 0.134)."""
     T = tree.table
+    tokens = int(np.sum(T.children[:, 0] < 0))
+    if tokens <= TOKEN_BY_TOKEN:
+        return [np.arange(tokens) for _ in range(len(centres))]
     cell, node = np.arange(len(centres)), np.full(len(centres), tree.root)
     kept_cell, kept_node = [], []
     while len(cell):
