@@ -99,7 +99,7 @@ def test_same_model_under_another_blas_kernel_and_cpu_features():
     import subprocess
     import sys
 
-    from tests.test_reproducible import ROOT, other_machine
+    from test_reproducible import ROOT, other_machine
 
     code = ("import json; from verifier.targets import Target; from proofs.prefix_training import fit as FT; "
             "f = Target.parse('sin(6*x0)/6', 1, 1, 1); "
