@@ -3,23 +3,22 @@ seeded budget of L-BFGS finds for a target f on S^m.
 
 Points. The fit set: on S¹ the angles θ_j = 2πj/P_fit (P_fit = 512, the kinks of |x0| among them), on S^m, m ≥ 2,
 ``Sphere.scan_points`` (P_fit = 2048: half a Fibonacci lattice, half seeded uniform) plus the sign points (where
-kinks such as |x0| sit).
-The check set is denser and contains the fit set: on S¹ θ_j = 2πj/8192, on S^m 16·P_fit scan points (another seed)
-plus the sign points. The reported ``sampled_error`` = max over the check set of ‖model(x) − f(x)‖ is a lower
-estimate of the sup error, never a bound: the certificate (certificate.py) decides.
+kinks such as |x0| sit). The check set is denser and contains the fit set: on S¹ θ_j = 2πj/8192, on S^m 16·P_fit
+scan points (another seed) plus the sign points. The reported ``sampled_error`` = max over the check set of
+‖model(x) − f(x)‖ is a lower estimate of the sup error, never a bound: the certificate (certificate.py) decides.
 
 Optimisation. From each start (starts.py: for a prefix the E1 and E2 constructions, E2 on S¹ and S² only where its
 rules exist, and seeded random prefixes; for a network least-squares and random networks), every parameter is fitted
-by L-BFGS (lbfgs.py) on the power mean J_q = ((1/P) Σ_p ‖model(x_p) − f(x_p)‖^{2q})^{1/q} of the squared residuals over the
-fit set (surrogate.py, with its analytic gradient), in stages q = 1, 8, 64, 512, 4096, each from the previous one's
-end with at most ``STAGE_ITERATIONS`` iterations, on J_q divided by its value at the stage's start (so that
-the optimiser's absolute gradient and relative decrease tolerances mean the same for errors of 10⁻¹ and of 10⁻⁴). q = 1 is
-the least-squares fit (a well-conditioned start); the later stages move the weight to the worst points. The minimax
-polish is the last stages themselves: P^{−1/q}·max r ≤ J_q ≤ max r, so at q = 4096 and P ≤ 4096 the surrogate is
-within a factor 1.002 of the fit set's max squared error (0.1 % in the error), and only the near-worst points (the
-minimax problem's active set) keep a visible gradient (the others' powers fall below 10⁻¹⁵⁰ and are dropped). This
-keeps one optimiser with an exact gradient rather than an epigraph SLSQP with P constraints, whose dense
-least-squares subproblems cost O(P·n²) per iteration for n parameters.
+by L-BFGS (lbfgs.py) on the power mean J_q = ((1/P) Σ_p ‖model(x_p) − f(x_p)‖^{2q})^{1/q} of the squared residuals
+over the fit set (surrogate.py, with its analytic gradient), in stages q = 1, 8, 64, 512, 4096, each from the
+previous one's end with at most ``STAGE_ITERATIONS`` iterations, on J_q divided by its value at the stage's start
+(so that the optimiser's absolute gradient and relative decrease tolerances mean the same for errors of 10⁻¹ and of
+10⁻⁴). q = 1 is the least-squares fit (a well-conditioned start); the later stages move the weight to the worst
+points. The minimax polish is the last stages themselves: P^{−1/q}·max r ≤ J_q ≤ max r, so at q = 4096 and
+P ≤ 4096 the surrogate is within a factor 1.002 of the fit set's max squared error (0.1 % in the error), and only the
+near-worst points (the minimax problem's active set) keep a visible gradient (the others' powers fall below 10⁻¹⁵⁰
+and are dropped). This keeps one optimiser with an exact gradient rather than an epigraph SLSQP with P constraints,
+whose dense least-squares subproblems cost O(P·n²) per iteration for n parameters.
 
 After each stage the check-set error is measured; the fit stops as soon as it is ≤ ``goal`` (the study passes
 about 0.8ε, leaving room for the certificate), otherwise every start runs all stages and the model with the smallest
