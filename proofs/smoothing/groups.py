@@ -237,7 +237,8 @@ def _enclose_group(tree: GroupedPrefix, geometry: FaceGeometry, cells: Sequence[
     bias = Intervals(np.array([lower(tree.bias_bound)]), np.array([upper(tree.bias_bound)]))
     shift = np.max(np.where(valid, float(tree.lam.mid()) * cos_lo, -np.inf), axis=1) + float(tree.bias_bound.mid())
     scores = Intervals(cos_lo, cos_hi) * lam + bias - Intervals.point(shift[:, None])
-    weights = T.mass[idx] * scores.exp()
+    with np.errstate(over="ignore"):  # e^score past the float range on a wide cell: +inf, the cell is then split
+        weights = T.mass[idx] * scores.exp()
     w_lo, w_hi = np.where(valid, weights.lo, 0.0), np.where(valid, weights.hi, 0.0)
     content = (Intervals.point(np.full(G, 2.0)) - Intervals.point(shift)).exp() * Intervals.point(np.full(G, float(tree.context)))
     F = [_target_enclosure(geometry.boxes[r], target) for r in rows]
