@@ -193,9 +193,10 @@ class E2Evaluator(H0Evaluator):
     def parts_f64(self, X: np.ndarray, smoothed: bool = True) -> dict[str, np.ndarray]:
         terms = self.terms_f64(X, self.c.float64[1])
         wp, vp, fx = terms.prefix_weights, terms.prefix_values, terms.target
-        ratio = matmul(wp, vp) / wp.sum(axis=1, keepdims=True)  # Q_f/Q_1: the prefix tokens alone
+        prefix = matmul(wp, vp)  # Σ_i w_i ν_i, shared by H (HeadTerms.output_f64's sum) and Q_f/Q_1
+        ratio = prefix / wp.sum(axis=1, keepdims=True)  # Q_f/Q_1: the prefix tokens alone
         # H − Q_f/Q_1 = Σ_c w_c (ν_c − Q_f/Q_1): no cancellation, however small the content weights
-        vectors = {"error": terms.output_f64() - fx,
+        vectors = {"error": prefix + terms.content_sum_f64() - fx,
                    "leakage": np.einsum("pt,ptd->pd", terms.content_weights, terms.content_values - ratio[:, None, :])}
         if smoothed:
             f_kappa = kernel.smoothed_f64(self.target, X, float(self.c.kappa))
