@@ -195,37 +195,26 @@ def run_grid(theorem_name: str, options: Mapping[str, Any], axes: Mapping[str, S
     """Check every cell on Dask (``scheduler`` address, else a LocalCluster of ``workers`` processes), rows in cell
     order. Ctrl-C cancels the outstanding cells and returns the rows finished so far (``complete`` false). Progress on
     stderr (:mod:`verifier.progress`): a live bar on a terminal, else one line per finished cell."""
-    from dask.distributed import as_completed
-
-    from .progress import Progress
-    from .sweep import open_client
+    from .sweep import collect, dask_client
 
     start = time.perf_counter()
     check_grid_options(theorem_name, options, axes)
     grid = cells(axes)
-    client, cluster, where = open_client(workers, scheduler)
     found: dict[int, dict] = {}
     times: dict[str, float] = {}
-    complete = False
-    try:
+
+    def finished(future, result) -> str:
+        row, seconds = result
+        found[futures[future]], times[describe_cell(row["cell"])] = row, seconds
+        extra = f" ({row['evidence']})" if row["evidence"] else f": {row['reason']}"
+        return f"{describe_cell(row['cell'])}: {row['verdict']}{extra} in {seconds:.1f} s"
+
+    with dask_client(workers, scheduler) as (client, where):
         validate(theorem_name, options, axes, lambda items: client.gather(client.map(
             refusal, [theorem_name] * len(items), [dict(options)] * len(items), items, pure=False)))
         futures = {client.submit(grid_cell, theorem_name, dict(options), cell, pure=False,
                                  key=f"grid-{theorem_name}-{k}-{time.time_ns()}"): k for k, cell in enumerate(grid)}
-        try:
-            with Progress(f"grid {theorem_name}", len(grid), enabled=progress) as bar:
-                for future in as_completed(list(futures)):
-                    row, seconds = future.result()
-                    found[futures[future]], times[describe_cell(row["cell"])] = row, seconds
-                    extra = f" ({row['evidence']})" if row["evidence"] else f": {row['reason']}"
-                    bar.done(f"{describe_cell(row['cell'])}: {row['verdict']}{extra} in {seconds:.1f} s")
-            complete = True
-        except KeyboardInterrupt:
-            client.cancel(list(futures))
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        complete = collect(client, list(futures), f"grid {theorem_name}", progress, finished)
     rows = [found[k] for k in sorted(found)]
     shown = list(columns) if columns else default_columns(theorem_name, rows, list(axes))
     chosen_map = map_fact or (shown[0] if shown and len(axes) == 2 else None)

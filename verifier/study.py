@@ -110,34 +110,24 @@ def run_study(name: str, options: Mapping[str, Any], workers: int = 1, scheduler
               progress: bool = True, command: Optional[str] = None) -> StudyRun:
     """The study's tasks on Dask (``scheduler`` address, else a LocalCluster of ``workers`` processes), gathered by
     its ``assemble``; Ctrl-C cancels the outstanding tasks and assembles those finished (``complete`` false)."""
-    from dask.distributed import as_completed
-
-    from .progress import Progress
     from .run import environment
-    from .sweep import open_client
+    from .sweep import collect, dask_client
 
     start = time.perf_counter()
     study = get_study(name)
     tasks = study.tasks(options)
-    client, cluster, where = open_client(workers, scheduler)
     done: dict[str, dict] = {}
     seconds: dict[str, float] = {}
-    futures = {client.submit(run_task, name, task, key=f"study-{name}-{task['key']}-{time.time_ns()}", pure=False):
-               task["key"] for task in tasks}
-    complete = False
-    try:
-        with Progress(f"study {name}", len(tasks), enabled=progress) as bar:
-            for future in as_completed(list(futures)):
-                key = futures[future]
-                done[key], seconds[key] = future.result()
-                bar.done(f"{key}: {done[key].get('summary', 'done')} ({seconds[key]:.1f} s)")
-        complete = True
-    except KeyboardInterrupt:
-        client.cancel(list(futures))
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+
+    def finished(future, result) -> str:
+        key = futures[future]
+        done[key], seconds[key] = result
+        return f"{key}: {done[key].get('summary', 'done')} ({seconds[key]:.1f} s)"
+
+    with dask_client(workers, scheduler) as (client, where):
+        futures = {client.submit(run_task, name, task, key=f"study-{name}-{task['key']}-{time.time_ns()}", pure=False):
+                   task["key"] for task in tasks}
+        complete = collect(client, list(futures), f"study {name}", progress, finished)
     files: dict = {}
     for key in done:
         files.update(done[key].pop("files", {}))

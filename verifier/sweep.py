@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional, Sequence
 
@@ -292,18 +293,49 @@ def connect(scheduler: str):
                          "on a local cluster of --workers processes") from None
 
 
-def open_client(workers: int, scheduler: Optional[str]):
-    """(client, cluster, where): a client of the scheduler at ``scheduler`` (:func:`connect`; cluster None), else of a
-    new in-process LocalCluster of ``workers`` single-threaded worker processes; ``where`` says which, for the log."""
+@contextmanager
+def dask_client(workers: int, scheduler: Optional[str]):
+    """``with dask_client(workers, scheduler) as (client, where)``: a client of the scheduler at ``scheduler``
+    (:func:`connect`), else of a new in-process LocalCluster of ``workers`` single-threaded worker processes; ``where``
+    says which, for the log. Client and cluster are closed on leaving."""
+    cluster = None
     if scheduler:
-        return connect(scheduler), None, f"scheduler {scheduler}"
-    import logging
+        client, where = connect(scheduler), f"scheduler {scheduler}"
+    else:
+        import logging
 
-    from dask.distributed import Client, LocalCluster
+        from dask.distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                           silence_logs=logging.ERROR)
-    return Client(cluster), cluster, f"LocalCluster of {workers} worker(s)"
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                               silence_logs=logging.ERROR)
+        client, where = Client(cluster), f"LocalCluster of {workers} worker(s)"
+    try:
+        yield client, where
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def collect(client, futures: Sequence, title: str, progress: bool, finished: Callable[[Any, Any], str],
+            status: Optional[Callable[[], str]] = None) -> bool:
+    """Each future's result as it finishes, handed to ``finished(future, result)``, which returns its progress line
+    (:mod:`verifier.progress`: a live bar on a terminal, else one line per finished future; ``status()`` the bar's
+    text meanwhile). Ctrl-C cancels the outstanding futures. True iff every future finished."""
+    from dask.distributed import as_completed
+
+    from .progress import Progress
+
+    try:
+        with Progress(title, len(futures), enabled=progress) as bar:
+            for future in as_completed(list(futures)):
+                bar.done(finished(future, future.result()))
+                if status is not None:
+                    bar.status(status())
+        return True
+    except KeyboardInterrupt:
+        client.cancel(list(futures))
+        return False
 
 
 def run_sweep(theorem_name: str, options: Mapping[str, Any], eps: Sequence[str], workers: int = 1,
@@ -312,32 +344,21 @@ def run_sweep(theorem_name: str, options: Mapping[str, Any], eps: Sequence[str],
 
     Ctrl-C cancels the outstanding futures and returns the rows finished so far (``complete`` false). Progress
     (``progress``) on stderr: a live bar on a terminal, else one line per finished row (:mod:`verifier.progress`)."""
-    from dask.distributed import as_completed
-
-    from .progress import Progress
-
     start = time.perf_counter()
     dim, sizing = check_sweep_options(theorem_name, options, eps)
-    client, cluster, where = open_client(workers, scheduler)
     rows: dict[str, dict] = {}
     times: dict[str, float] = {}
-    futures = [client.submit(sweep_row, theorem_name, dict(options), e, key=f"sweep-{theorem_name}-{e}-{time.time_ns()}",
-                             pure=False) for e in eps]
-    complete = False
-    try:
-        with Progress(f"sweep {theorem_name} m={dim}", len(eps), enabled=progress) as bar:
-            for future in as_completed(futures):
-                row, seconds = future.result()
-                rows[row["eps_exact"]], times[row["eps_exact"]] = row, seconds
-                bar.done(describe_row(row, seconds))
-                bar.status(f"{sum(1 for f in futures if f.status == 'pending')} rows running/queued")
-        complete = True
-    except KeyboardInterrupt:
-        client.cancel(futures)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+
+    def finished(future, result) -> str:
+        row, seconds = result
+        rows[row["eps_exact"]], times[row["eps_exact"]] = row, seconds
+        return describe_row(row, seconds)
+
+    with dask_client(workers, scheduler) as (client, where):
+        futures = [client.submit(sweep_row, theorem_name, dict(options), e, pure=False,
+                                 key=f"sweep-{theorem_name}-{e}-{time.time_ns()}") for e in eps]
+        complete = collect(client, futures, f"sweep {theorem_name} m={dim}", progress, finished,
+                           lambda: f"{sum(1 for f in futures if f.status == 'pending')} rows running/queued")
     ordered = sorted(rows.values(), key=lambda r: -r["eps"])
     return SweepResult(theorem_name, dim, dict(options), list(eps), ordered, fits(ordered, dim, sizing) if ordered else {},
                        complete, where, time.perf_counter() - start, times, command)
