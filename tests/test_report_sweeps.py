@@ -37,7 +37,7 @@ def config(tmp_path, sweeps: str) -> Path:
 
 
 def test_the_committed_reference_sweeps_are_readable():
-    for name in ("e1-m1", "e2-m1", "e1-m2"):
+    for name in ("e1-m1", "e2-m1", "e1-m2", "e2-m2"):
         sweep = read_sweep(ROOT / "reports" / "sweeps" / f"{name}.json", f"sweeps/{name}.json", "test")
         figure = sweep_figure(sweep_record(sweep))
         check_figure(figure)
