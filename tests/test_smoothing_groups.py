@@ -107,3 +107,13 @@ def test_weakened_enclosure_is_caught(circle, cell_point, monkeypatch):
     excess = _check_cells(c, evaluator, tree, target_functions(c.params.target), dyadic_face_cells(1, 4), rng, cell_point,
                           _point_cell, opening=0.02)
     assert excess[0] > 0
+
+
+def test_a_prefix_with_per_token_scales_is_refused():
+    """The caps' bounds take one scale for every token: a prefix with keys of any norm must not be grouped."""
+    from proofs.h0.enclosure import PrefixBalls
+
+    keys = np.array([[1.0, 0.0], [0.0, 3.0]])
+    prefix = PrefixBalls.of_keys(keys, np.zeros(2), np.ones((2, 1)), 1)
+    with pytest.raises(ValueError, match="one scale"):
+        groups.GroupedPrefix.of(prefix)

@@ -94,6 +94,8 @@ class GroupedPrefix:
 
     @classmethod
     def of(cls, prefix: PrefixBalls) -> "GroupedPrefix":
+        if prefix.per_token:  # E2's prefix has one κ; the caps' weight bounds below use one scale for every token
+            raise ValueError("the grouped enclosure takes one scale λ for every token (PrefixBalls.per_token is set)")
         with ctx.workprec(PRECISION_BITS):
             bias_bound = prefix.bias_bound
             biases = _ends([[b] for b in prefix.biases])[:, 0]
