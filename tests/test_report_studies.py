@@ -225,8 +225,8 @@ def test_an_inconclusive_study_is_shown_as_inconclusive(toy, tmp_path):
     inconclusive = squares_result(verdict="INCONCLUSIVE")
     record = study_record(read_study(write_result(tmp_path / "squares", inconclusive), SQUARES_PATH, "w"))
     assert record["verdict"] == "INCONCLUSIVE"
-    assert "### squares (squares/result.json): INCONCLUSIVE" in _studies({"studies": [record]})
-    assert _studies({"studies": []}) == []  # no studies: no section
+    assert "### squares (squares/result.json): INCONCLUSIVE" in _studies({"studies": [record]}, tmp_path)
+    assert _studies({"studies": []}, tmp_path) == []  # no studies: no section
 
 
 def test_a_real_study_result_its_table_cannot_show_is_refused(tmp_path):
@@ -236,3 +236,16 @@ def test_a_real_study_result_its_table_cannot_show_is_refused(tmp_path):
     write_result(tmp_path / "prefix-vs-training", result)
     with pytest.raises(InputError, match="study file prefix-vs-training/result.json cannot be shown"):
         read_suite(config(tmp_path, '["prefix-vs-training/result.json"]'))
+
+
+def test_a_registered_study_links_to_its_docs_section():
+    """The section named after the study (as for a theorem): prefix-vs-training's page, rendered into the report."""
+    from verifier.report import docs_links
+
+    assert docs_links.link("prefix-vs-training") == "docs/prefix-training.md#prefix-vs-training"
+    assert docs_links.link("squares") is None  # a study without a section gets no link
+    folder = Path(__file__).resolve().parents[1] / "reports" / "reference"
+    (record,) = json.loads((folder / "report.json").read_text())["studies"]
+    assert record["docs"] == "docs/prefix-training.md#prefix-vs-training"
+    assert 'href="docs/prefix-training.html#prefix-vs-training"' in (folder / "index.html").read_text()
+    assert (folder / "docs" / "prefix-training.html").is_file()

@@ -96,7 +96,7 @@ def write_report(runs: list[InstanceRun], suite: Suite, folder: Path, command: s
     svg.update({g["figure_file"]: to_svg(heat_map(g), salt=g["figure_file"]) for g in doc["grids"] if g["figure_file"]})
     svg.update({path: to_svg(figure, salt=path) for s in suite.studies for path, figure in study_figures(s)})
     docs = render_docs([t["docs"] for t in doc["theorems"]] + [c["docs"] for t in doc["theorems"] for i in t["instances"]
-                                                               for c in i["claims"]])
+                                                               for c in i["claims"]] + [s["docs"] for s in doc["studies"]])
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial", dir=folder.parent))
     try:

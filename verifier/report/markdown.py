@@ -93,7 +93,7 @@ def _grids(doc: Mapping) -> list[str]:
     return out
 
 
-def _studies(doc: Mapping) -> list[str]:
+def _studies(doc: Mapping, folder) -> list[str]:
     """The studies (``verifier study`` results): per study its statement, verdict, command and run, its table (the
     study's own Markdown, as the study wrote it) and its figures."""
     out = ["## Studies", "", "Each study's table and figures are its own, drawn from its stored result; a study is shown "
@@ -102,7 +102,8 @@ def _studies(doc: Mapping) -> list[str]:
         run = ([f"Made by {_code(s['command'])}"] if s["command"] else []) + (
             [f"in {number(s['wall_time_s'])} s"] if s["wall_time_s"] is not None else []) + (
             [f"on {_text(s['workers'])}"] if s["workers"] else [])
-        out += [f"### {_text(s['study'])} ({_text(s['source'])}): {s['verdict']}", "", _text(s["statement"]), ""]
+        docs = f" What it counts and how: [{_text(s['docs'])}]({_link(relative(s['docs'], folder))})." if s["docs"] else ""
+        out += [f"### {_text(s['study'])} ({_text(s['source'])}): {s['verdict']}", "", _text(s["statement"]) + docs, ""]
         out += [" ".join(run) + ".", ""] if run else []
         out += [s["table"].rstrip(), ""]
         for f in s["figures"]:
@@ -168,7 +169,7 @@ def render_markdown(doc: Mapping, folder: Path) -> str:
             (_text(FIT_LABELS.get(curve, curve)), number(f["slope"]), number(f["stderr"]), f"{number(f['reference_exponent'])} ({_text(f['reference'])})")
             for curve, f in s["fits"].items()]) + ["", f"![{_text(s['name'])}]({_link(s['figure_file'])})", ""]
     out += _grids(doc)
-    out += _studies(doc)
+    out += _studies(doc, folder)
     env = doc["environment"]
     out += ["## Environment and reproduction", "",
             _text(f"Python {env['python']} on {env['platform']}; " + ", ".join(f"{k} {v}" for k, v in env["packages"].items())) + ".", "",

@@ -26,6 +26,7 @@ from markupsafe import Markup
 from ..errors import InputError
 from ..inputs import clip
 from .. import study as study_registry
+from . import docs_links
 from .sweeps import ResultFile, read_result_json
 
 MAX_BYTES = 20_000_000  # a study's result.json is ~0.1 MB; anything past this is not one
@@ -100,7 +101,8 @@ def study_figures(study: ResultFile) -> list[tuple[str, dict]]:
 
 
 def study_record(study: ResultFile) -> dict:
-    """What report.json holds of a study: where it came from, the study's statement, the command, options, workers and
+    """What report.json holds of a study: where it came from, the study's statement and docs section (the anchor named
+    after the study, as for a theorem: ``verifier.report.docs_links``), the command, options, workers and
     wall time of its run, its verdict, its table (Markdown, the study's ``table(result)``) and its figures' summaries
     (verifier.report.plots.summary) with their files."""
     from .plots import summary
@@ -108,6 +110,7 @@ def study_record(study: ResultFile) -> dict:
     data, declared = study.data, study_registry.get_study(study.data["study"])
     return {
         "name": study.name, "source": study.source, "study": data["study"], "statement": declared.statement,
+        "docs": docs_links.link(data["study"]),
         "command": data.get("command"), "options": dict(data.get("options") or {}), "workers": data.get("workers"),
         "wall_time_s": data.get("wall_time_s"), "verdict": data["verdict"], "table": declared.table(data),
         "figures": [{**summary(f), "file": path} for path, f in study_figures(study)],
