@@ -120,7 +120,7 @@ def test_a_result_off_its_schema_is_an_internal_error_and_writes_nothing(toy, sc
 
 
 def test_a_task_file_outside_the_folder_is_refused(toy, tmp_path):
-    finished = core.StudyRun({"verdict": "PASS", "rows": [1, 4]}, {"../escape.json": {}}, True, "here", 0.0, {})
+    finished = core.StudyRun({"verdict": "PASS", "rows": [1, 4]}, {"../escape.json": {}}, True)
     with pytest.raises(ValueError, match="outside"):
         core.write_folder(toy, finished, tmp_path / "r")
     assert not (tmp_path / "escape.json").exists() and not (tmp_path / "r").exists()

@@ -329,8 +329,8 @@ def _study(name: str, rest: Sequence[str], argv: Sequence[str]) -> int:
     for path in write_folder(study, finished, flags.out):
         if path.suffix != ".json" or path.parent == Path("."):
             print(f"wrote {flags.out / path}")
-    print(f"wrote {sum(1 for p in finished.files)} certificate file(s) under {flags.out}; "
-          f"{finished.workers}; {finished.wall_time_s:.1f} s")
+    print(f"wrote {len(finished.files)} file(s) of the tasks under {flags.out}; {finished.result['workers']}; "
+          f"{finished.result['wall_time_s']:.1f} s")
     if not finished.complete:
         print("verifier: interrupted; the tasks finished so far were written", file=sys.stderr)
         return 130

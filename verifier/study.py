@@ -96,14 +96,12 @@ def run_task(name: str, task: Mapping[str, Any]) -> tuple[dict, float]:
 
 @dataclass
 class StudyRun:
-    """A finished (or interrupted: ``complete`` false) study: its result, the tasks' files, where and how long."""
+    """A finished (or interrupted: ``complete`` false) study: its result (which records where and how long) and the
+    tasks' files."""
 
     result: dict
     files: dict
     complete: bool
-    workers: str
-    wall_time_s: float
-    task_wall_times: dict
 
 
 def run_study(name: str, options: Mapping[str, Any], workers: int = 1, scheduler: Optional[str] = None,
@@ -132,11 +130,11 @@ def run_study(name: str, options: Mapping[str, Any], workers: int = 1, scheduler
     for key in done:
         files.update(done[key].pop("files", {}))
     result = study.assemble(options, [done[t["key"]] for t in tasks if t["key"] in done])
-    result.update(study=name, options={k: v for k, v in options.items()}, complete=complete, command=command,
+    result.update(study=name, options=dict(options), complete=complete, command=command,
                   workers=where, environment=environment(), wall_time_s=round(time.perf_counter() - start, 3),
                   task_wall_times_s={k: round(v, 3) for k, v in seconds.items()})
     check_result(study, result)
-    return StudyRun(result, files, complete, where, time.perf_counter() - start, seconds)
+    return StudyRun(result, files, complete)
 
 
 def check_result(study: Study, result: Mapping[str, Any]) -> None:
