@@ -44,7 +44,7 @@ def squares_result(n: int = 4, **changes) -> dict:
 def write_study(folder: Path, study, result: dict) -> Path:
     """The folder `verifier study` writes (result.json, table.md, figures as PNG and SVG) for ``result``."""
     core.check_result(study, result)
-    core.write_folder(study, core.StudyRun(result, {}, True, result["workers"], result["wall_time_s"], {}), folder)
+    core.write_folder(study, core.StudyRun(result, {}, True), folder)
     return folder / "result.json"
 
 
