@@ -57,6 +57,10 @@ class _Tried:
             self.found[size] = certificate
         return found
 
+    def once(self, attempt: Callable[[int], bool]) -> Callable[[int], bool]:
+        """``attempt`` run at most once per size: a size tried already answers from its record."""
+        return lambda size: size in self.found if size in self.rows else attempt(size)
+
     def record(self, size: int) -> dict:
         """The found size's record and its certificate file name."""
         return {**self.rows[size], "certificate": self.file_name(size)}
@@ -88,9 +92,8 @@ def _e1(task: Mapping[str, Any], spec, target: Target, eps: sympy.Rational) -> d
                                 bound=spec.bound, context=CONTEXT, evidence="sampled", seed=task["seed"])
     tried = _Tried(task, target, eps)
 
+    @tried.once
     def at(n: int) -> bool:
-        if n in tried.rows:
-            return n in tried.found
         construction = E1Construction(replace(params, grid=n))
         return tried.certify(n, FreePrefix.of(construction.float64[1], CONTEXT), {"N": construction.N})
 
@@ -114,9 +117,8 @@ def _fitted(task: Mapping[str, Any], spec, target: Target, eps: sympy.Rational) 
     tried = _Tried(task, target, eps)
     goal = GOAL * float(eps)
 
+    @tried.once
     def at(size: int) -> bool:
-        if size in tried.rows:
-            return size in tried.found
         fit = (fit_prefix(target, size, goal, task["seed"], context=CONTEXT) if task["kind"] == "prefix"
                else fit_network(target, size, goal, task["seed"]))
         extra = {"fit_sampled_error": fit.sampled_error, "start": fit.start, "evaluations": fit.evaluations}
